@@ -1,0 +1,89 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// One settings list shared by every Swift target.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "steward",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "steward", targets: ["steward"]),
+        .executable(name: "steward-bench", targets: ["steward-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // C libraries, through pkg-config.
+        .systemLibrary(name: "CLibGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+
+        // Model <- Core <- adapters <- CLI.
+        .target(name: "StewardModel", dependencies: ["Yams"], swiftSettings: swiftSettings),
+        .target(
+            name: "StewardCore",
+            dependencies: ["StewardModel", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "StewardGit", dependencies: ["CLibGit2", "StewardCore"], swiftSettings: swiftSettings),
+        .target(name: "StewardStore", dependencies: ["CSQLite", "StewardCore"], swiftSettings: swiftSettings),
+        .target(name: "StewardAnsible", dependencies: ["StewardCore"], swiftSettings: swiftSettings),
+        .target(
+            name: "StewardCLI",
+            dependencies: [
+                "StewardModel", "StewardCore", "StewardGit", "StewardStore", "StewardAnsible",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(name: "steward", dependencies: ["StewardCLI"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "steward-bench",
+            dependencies: ["StewardCLI", "StewardTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "StewardTestSupport",
+            dependencies: ["StewardModel", "StewardCore"],
+            swiftSettings: swiftSettings
+        ),
+
+        .testTarget(name: "StewardModelTests", dependencies: ["StewardModel"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "StewardCoreTests",
+            dependencies: ["StewardCore", "StewardTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "StewardGitTests",
+            dependencies: ["StewardGit", "StewardTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "StewardStoreTests",
+            dependencies: ["StewardStore", "StewardTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "StewardAnsibleTests",
+            dependencies: ["StewardAnsible", "StewardTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "StewardCLITests",
+            dependencies: ["StewardCLI", "StewardTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "StewardIntegrationTests",
+            dependencies: ["StewardCLI", "StewardTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

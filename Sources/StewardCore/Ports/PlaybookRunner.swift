@@ -1,0 +1,79 @@
+import Foundation
+import StewardModel
+
+/// One host of a generated inventory.
+public struct InventoryHost: Sendable, Hashable, Codable {
+    public var name: String
+    public var address: String
+    public var port: Int
+    public var user: String
+    public var connection: ServerSpec.Connection
+    /// Extra host vars (never secrets: those go to the extra-vars file only).
+    public var vars: [String: JSONValue]
+
+    public init(
+        name: String, address: String, port: Int = 22, user: String = "deploy",
+        connection: ServerSpec.Connection = .ssh, vars: [String: JSONValue] = [:]
+    ) {
+        self.name = name
+        self.address = address
+        self.port = port
+        self.user = user
+        self.connection = connection
+        self.vars = vars
+    }
+}
+
+/// Everything one `ansible-playbook` run needs.
+public struct PlaybookRequest: Sendable {
+    /// Absolute path of the playbook file.
+    public var playbook: String
+    public var hosts: [InventoryHost]
+    /// Written to a 0600 file passed as `-e @file`, deleted afterwards. Secrets go only here.
+    public var extraVars: [String: JSONValue]
+    public var timeout: Duration
+    /// Values that must never appear in logs or stored task messages (redacted to `***`).
+    public var secrets: [String]
+
+    public init(
+        playbook: String, hosts: [InventoryHost], extraVars: [String: JSONValue] = [:],
+        timeout: Duration = .seconds(900), secrets: [String] = []
+    ) {
+        self.playbook = playbook
+        self.hosts = hosts
+        self.extraVars = extraVars
+        self.timeout = timeout
+        self.secrets = secrets
+    }
+}
+
+/// How one run ended.
+public struct PlaybookResult: Sendable, Hashable {
+    public var status: RunRecord.Status
+    public var exitCode: Int?
+    public var tasks: [TaskEvent]
+    public var failedTask: String?
+    public var failedHost: String?
+    /// Last lines of stderr (redacted), for errors that happen before any task runs.
+    public var stderrTail: String
+
+    public init(
+        status: RunRecord.Status, exitCode: Int?, tasks: [TaskEvent], failedTask: String? = nil,
+        failedHost: String? = nil, stderrTail: String = ""
+    ) {
+        self.status = status
+        self.exitCode = exitCode
+        self.tasks = tasks
+        self.failedTask = failedTask
+        self.failedHost = failedHost
+        self.stderrTail = stderrTail
+    }
+}
+
+/// Runs Ansible playbooks (implemented by StewardAnsible; faked in unit tests).
+public protocol PlaybookRunner: Sendable {
+    /// Runs the playbook and streams each task event to `onTask` as it happens.
+    /// - Throws: only when the run cannot start (ansible-playbook missing, files unwritable);
+    ///   a failing playbook is a `PlaybookResult` with status `failed`.
+    func run(_ request: PlaybookRequest, onTask: @escaping @Sendable (TaskEvent) -> Void) async throws -> PlaybookResult
+}

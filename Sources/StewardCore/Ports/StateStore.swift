@@ -1,0 +1,59 @@
+import Foundation
+import StewardModel
+
+/// Steward's persistent state: observations, journal and caches (DESIGN.md §7).
+///
+/// Every method that writes more than one row does it in one transaction.
+public protocol StateStore: Sendable {
+    // MARK: Projects and servers
+
+    func projects() async throws -> [ProjectRecord]
+    func project(named name: String) async throws -> ProjectRecord?
+    /// Inserts or replaces the project and appends the events, in one transaction.
+    func save(project: ProjectRecord, events: [EventRecord]) async throws
+    /// Deletes the project, its port allocations, and appends the events, in one transaction.
+    func deleteProject(named name: String, events: [EventRecord]) async throws
+
+    func servers() async throws -> [ServerRecord]
+    func server(named name: String) async throws -> ServerRecord?
+    func save(server: ServerRecord, events: [EventRecord]) async throws
+    func deleteServer(named name: String, events: [EventRecord]) async throws
+
+    // MARK: Events
+
+    func append(events: [EventRecord]) async throws
+    /// Events of one object (or all when `name` is nil), oldest first, at most `limit` of the newest.
+    func events(objectKind: String?, objectName: String?, limit: Int) async throws -> [EventRecord]
+
+    // MARK: Ansible runs
+
+    /// Records a run before its process starts. - Returns: the run id.
+    func beginRun(_ run: RunRecord) async throws -> Int64
+    /// Appends one task event to a running run.
+    func appendTask(runID: Int64, _ task: TaskEvent) async throws
+    /// Records the end of a run (status, exit code, failed task and host, finish time).
+    func finishRun(_ run: RunRecord) async throws
+    /// Runs of a project, newest first, with their task events.
+    func runs(project: String, limit: Int) async throws -> [RunRecord]
+    /// Marks runs still `running` (left by a crash) as `interrupted` and returns them.
+    func recoverInterruptedRuns(at time: Date) async throws -> [RunRecord]
+
+    // MARK: Reconciles
+
+    func beginReconcile(_ reconcile: ReconcileRecord) async throws -> Int64
+    func finishReconcile(_ reconcile: ReconcileRecord) async throws
+    func lastReconcile() async throws -> ReconcileRecord?
+
+    // MARK: Parsed-manifest cache (by git blob id)
+
+    func cachedManifests(blobIDs: [String]) async throws -> [String: Data]
+    func cacheManifests(_ payloads: [String: Data]) async throws
+
+    // MARK: Port allocations
+
+    /// The project's existing allocation on `server`, else the lowest free port of `range` there.
+    /// Unique per server, enforced by the database. - Throws: when the range is exhausted.
+    func allocatePort(project: String, server: String, range: ClosedRange<Int>) async throws -> Int
+    /// Frees every port the project holds.
+    func releasePorts(project: String) async throws
+}

@@ -1,0 +1,90 @@
+import Foundation
+
+/// `spec` of a `kind: Server` manifest (DESIGN.md §2).
+public struct ServerSpec: Sendable, Hashable, Codable {
+    /// How Ansible reaches the server.
+    public enum Connection: String, Sendable, Hashable, Codable, CaseIterable {
+        /// Over SSH (the default).
+        case ssh
+        /// The machine Steward runs on (`ansible_connection=local`): the quickstart's server.
+        case local
+    }
+
+    /// What the server offers.
+    public struct Capacity: Sendable, Hashable, Codable {
+        public var memoryMB: Int
+        public var ports: PortRange
+
+        public init(memoryMB: Int = 1024, ports: PortRange = PortRange(lower: 8000, upper: 8999)) {
+            self.memoryMB = memoryMB
+            self.ports = ports
+        }
+    }
+
+    public var address: String
+    public var port: Int
+    public var user: String
+    public var connection: Connection
+    /// Pinned SSH host key (`ssh-ed25519 AAAA…`); nil means trust on first use.
+    public var hostKey: String?
+    public var capacity: Capacity
+    public var labels: [String: String]
+
+    public init(
+        address: String, port: Int = 22, user: String = "deploy", connection: Connection = .ssh,
+        hostKey: String? = nil, capacity: Capacity = Capacity(), labels: [String: String] = [:]
+    ) {
+        self.address = address
+        self.port = port
+        self.user = user
+        self.connection = connection
+        self.hostKey = hostKey
+        self.capacity = capacity
+        self.labels = labels
+    }
+}
+
+/// An inclusive port range written `"8000-8999"` (or a single port `"8080"`).
+public struct PortRange: Sendable, Hashable, Codable, CustomStringConvertible {
+    public var lower: Int
+    public var upper: Int
+
+    public init(lower: Int, upper: Int) {
+        self.lower = lower
+        self.upper = upper
+    }
+
+    /// Parses `"A-B"` or `"A"`; nil when malformed, out of 1…65535 or reversed.
+    public init?(parsing text: String) {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 1 || parts.count == 2 else { return nil }
+        let numbers = parts.map { part -> Int? in
+            let trimmed = part.trimmingCharacters(in: .whitespaces)
+            guard !trimmed.isEmpty, trimmed.allSatisfy(\.isASCIIDigit), trimmed.count <= 5 else { return nil }
+            return Int(trimmed)
+        }
+        guard let lower = numbers.first ?? nil, let upper = numbers.last ?? nil else { return nil }
+        guard (1...65535).contains(lower), (1...65535).contains(upper), lower <= upper else { return nil }
+        self.init(lower: lower, upper: upper)
+    }
+
+    public var count: Int { upper - lower + 1 }
+    public var description: String { lower == upper ? "\(lower)" : "\(lower)-\(upper)" }
+
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let range = PortRange(parsing: text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "bad port range \(text)"))
+        }
+        self = range
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}
+
+extension Character {
+    var isASCIIDigit: Bool { isASCII && isNumber }
+}

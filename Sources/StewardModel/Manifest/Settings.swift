@@ -1,0 +1,122 @@
+/// `steward.yaml`: controller settings. Every field has a default, so a repo with only manifests works.
+public struct Settings: Sendable, Hashable, Codable {
+    /// Where project repositories live.
+    public struct Forge: Sendable, Hashable, Codable {
+        /// Forge implementation.
+        public enum Provider: String, Sendable, Hashable, Codable, CaseIterable {
+            case local
+            case github
+        }
+
+        /// How Steward authenticates to GitHub.
+        public struct Auth: Sendable, Hashable, Codable {
+            public var tokenEnv: String?
+            public var appID: Int?
+            public var privateKeyFile: String?
+
+            public init(tokenEnv: String? = "GITHUB_TOKEN", appID: Int? = nil, privateKeyFile: String? = nil) {
+                self.tokenEnv = tokenEnv
+                self.appID = appID
+                self.privateKeyFile = privateKeyFile
+            }
+        }
+
+        public var provider: Provider
+        /// local: bare repos at `PATH/OWNER/NAME.git`, relative to the state dir.
+        public var path: String
+        public var owner: String?
+        public var apiURL: String
+        public var auth: Auth
+
+        public init(
+            provider: Provider = .local, path: String = "forge", owner: String? = nil,
+            apiURL: String = "https://api.github.com", auth: Auth = Auth()
+        ) {
+            self.provider = provider
+            self.path = path
+            self.owner = owner
+            self.apiURL = apiURL
+            self.auth = auth
+        }
+    }
+
+    /// SSH client settings.
+    public struct SSH: Sendable, Hashable, Codable {
+        public var privateKeyFile: String
+        /// Relative to the state dir.
+        public var knownHostsFile: String
+
+        public init(privateKeyFile: String = "~/.ssh/id_ed25519", knownHostsFile: String = "known_hosts") {
+            self.privateKeyFile = privateKeyFile
+            self.knownHostsFile = knownHostsFile
+        }
+    }
+
+    /// Poll intervals, in seconds (written `90s`, `1m`, `1h` in YAML).
+    public struct Intervals: Sendable, Hashable, Codable {
+        public var configRepo: Int
+        public var githubSync: Int
+        public var serverSync: Int
+        public var healthCheck: Int
+
+        public init(configRepo: Int = 60, githubSync: Int = 300, serverSync: Int = 60, healthCheck: Int = 60) {
+            self.configRepo = configRepo
+            self.githubSync = githubSync
+            self.serverSync = serverSync
+            self.healthCheck = healthCheck
+        }
+    }
+
+    /// Consecutive failures before an alert or a status change.
+    public struct Thresholds: Sendable, Hashable, Codable {
+        public var syncFailuresBeforeAlert: Int
+        public var unreachableAfter: Int
+        public var serviceDownAfter: Int
+
+        public init(syncFailuresBeforeAlert: Int = 3, unreachableAfter: Int = 3, serviceDownAfter: Int = 3) {
+            self.syncFailuresBeforeAlert = syncFailuresBeforeAlert
+            self.unreachableAfter = unreachableAfter
+            self.serviceDownAfter = serviceDownAfter
+        }
+    }
+
+    /// Agent backend selection.
+    public struct Agents: Sendable, Hashable, Codable {
+        /// Which implementation the agents use.
+        public enum Backend: String, Sendable, Hashable, Codable, CaseIterable {
+            case builtin
+            case command
+            case openai
+        }
+
+        public var backend: Backend
+
+        public init(backend: Backend = .builtin) {
+            self.backend = backend
+        }
+    }
+
+    public var forge: Forge
+    public var ssh: SSH
+    public var intervals: Intervals
+    public var thresholds: Thresholds
+    public var agents: Agents
+    /// Delete a project's or server's record (and free its ports) when its manifest is removed.
+    public var prune: Bool
+    /// Timeout of one Ansible run, in seconds.
+    public var playbookTimeout: Int
+
+    public init(
+        forge: Forge = Forge(), ssh: SSH = SSH(), intervals: Intervals = Intervals(),
+        thresholds: Thresholds = Thresholds(), agents: Agents = Agents(), prune: Bool = false,
+        playbookTimeout: Int = 900
+    ) {
+        self.forge = forge
+        self.ssh = ssh
+        self.intervals = intervals
+        self.thresholds = thresholds
+        self.agents = agents
+        self.prune = prune
+        self.playbookTimeout = playbookTimeout
+    }
+}

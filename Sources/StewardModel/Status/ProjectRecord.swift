@@ -1,0 +1,98 @@
+import Foundation
+
+/// What the store knows of one project: its last applied spec, phase and deploy history.
+public struct ProjectRecord: Sendable, Hashable, Codable {
+    public var name: String
+    /// `owner/name` on the forge.
+    public var repo: String?
+    /// The forge's immutable repository id, once known.
+    public var githubRepoID: Int64?
+    /// The manifest file that declared it, relative to the config repo root; nil for discovered repos.
+    public var manifestPath: String?
+    public var phase: ProjectPhase
+    /// The phase to return to when an interruption (setup_required, waiting_for_resources, error, missing) ends.
+    public var resumePhase: ProjectPhase?
+    /// Consecutive transient failures (persisted so a restart does not forget them).
+    public var failCount: Int
+    /// Incremented each time the spec hash changes (as Kubernetes' metadata.generation).
+    public var generation: Int64
+    /// The generation the controller last finished reconciling.
+    public var observedGeneration: Int64
+    /// SHA-256 of the canonical spec.
+    public var specHash: String?
+    /// The spec as last applied, canonical JSON.
+    public var spec: ProjectSpec?
+    public var conditions: [Condition]
+    /// Server the project runs on, and the port allocated there.
+    public var server: String?
+    public var port: Int?
+    /// Input hash and commit of the last successful deploy.
+    public var lastDeployInputHash: String?
+    public var lastDeployCommit: String?
+    public var lastDeployedAt: Date?
+    /// The manifest was removed from the config repo; the project is kept unless `prune: true`.
+    public var orphaned: Bool
+    public var updatedAt: Date
+
+    public init(
+        name: String, repo: String? = nil, githubRepoID: Int64? = nil, manifestPath: String? = nil,
+        phase: ProjectPhase, resumePhase: ProjectPhase? = nil, failCount: Int = 0, generation: Int64 = 0,
+        observedGeneration: Int64 = 0, specHash: String? = nil, spec: ProjectSpec? = nil,
+        conditions: [Condition] = [], server: String? = nil, port: Int? = nil,
+        lastDeployInputHash: String? = nil, lastDeployCommit: String? = nil, lastDeployedAt: Date? = nil,
+        orphaned: Bool = false, updatedAt: Date
+    ) {
+        self.name = name
+        self.repo = repo
+        self.githubRepoID = githubRepoID
+        self.manifestPath = manifestPath
+        self.phase = phase
+        self.resumePhase = resumePhase
+        self.failCount = failCount
+        self.generation = generation
+        self.observedGeneration = observedGeneration
+        self.specHash = specHash
+        self.spec = spec
+        self.conditions = conditions
+        self.server = server
+        self.port = port
+        self.lastDeployInputHash = lastDeployInputHash
+        self.lastDeployCommit = lastDeployCommit
+        self.lastDeployedAt = lastDeployedAt
+        self.orphaned = orphaned
+        self.updatedAt = updatedAt
+    }
+}
+
+/// What the store knows of one server.
+public struct ServerRecord: Sendable, Hashable, Codable {
+    public var name: String
+    public var manifestPath: String?
+    public var status: ServerStatus
+    public var failCount: Int
+    public var generation: Int64
+    public var observedGeneration: Int64
+    public var specHash: String?
+    public var spec: ServerSpec?
+    public var conditions: [Condition]
+    public var orphaned: Bool
+    public var updatedAt: Date
+
+    public init(
+        name: String, manifestPath: String? = nil, status: ServerStatus, failCount: Int = 0,
+        generation: Int64 = 0, observedGeneration: Int64 = 0, specHash: String? = nil, spec: ServerSpec? = nil,
+        conditions: [Condition] = [], orphaned: Bool = false, updatedAt: Date
+    ) {
+        self.name = name
+        self.manifestPath = manifestPath
+        self.status = status
+        self.failCount = failCount
+        self.generation = generation
+        self.observedGeneration = observedGeneration
+        self.specHash = specHash
+        self.spec = spec
+        self.conditions = conditions
+        self.orphaned = orphaned
+        self.updatedAt = updatedAt
+    }
+}

@@ -1,0 +1,36 @@
+import Foundation
+
+/// Runs a program (argv, no shell) for test fixtures; throws with its output when it fails.
+public struct ShellError: Error, CustomStringConvertible {
+    public var command: [String]
+    public var status: Int32
+    public var output: String
+    public var description: String { "\(command.joined(separator: " ")) exited \(status): \(output)" }
+}
+
+/// Runs `arguments` (first is looked up on PATH) in `directory`; returns stdout+stderr.
+@discardableResult
+public func run(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = arguments
+    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+    var env = ProcessInfo.processInfo.environment
+    env["GIT_AUTHOR_NAME"] = "Steward Test"
+    env["GIT_AUTHOR_EMAIL"] = "test@steward.invalid"
+    env["GIT_COMMITTER_NAME"] = "Steward Test"
+    env["GIT_COMMITTER_EMAIL"] = "test@steward.invalid"
+    for (key, value) in environment { env[key] = value }
+    process.environment = env
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    let output = String(decoding: data, as: UTF8.self)
+    guard process.terminationStatus == 0 else {
+        throw ShellError(command: arguments, status: process.terminationStatus, output: output)
+    }
+    return output
+}
