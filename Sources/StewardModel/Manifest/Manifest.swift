@@ -14,12 +14,18 @@ public struct Metadata: Sendable, Hashable, Codable {
 public struct ProjectManifest: Sendable, Hashable, Codable {
     public var metadata: Metadata
     public var spec: ProjectSpec
+    /// Where the document starts.
     public var location: SourceLocation
+    /// Where some fields' values are (`spec.server`, `spec.deploy.playbook`), for cross-file errors.
+    public var fieldLocations: [String: SourceLocation]
 
-    public init(metadata: Metadata, spec: ProjectSpec, location: SourceLocation) {
+    public init(
+        metadata: Metadata, spec: ProjectSpec, location: SourceLocation, fieldLocations: [String: SourceLocation] = [:]
+    ) {
         self.metadata = metadata
         self.spec = spec
         self.location = location
+        self.fieldLocations = fieldLocations
     }
 
     public var name: String { metadata.name }
@@ -29,12 +35,18 @@ public struct ProjectManifest: Sendable, Hashable, Codable {
 public struct ServerManifest: Sendable, Hashable, Codable {
     public var metadata: Metadata
     public var spec: ServerSpec
+    /// Where the document starts.
     public var location: SourceLocation
+    /// Where some fields' values are (`spec.server`, `spec.deploy.playbook`), for cross-file errors.
+    public var fieldLocations: [String: SourceLocation]
 
-    public init(metadata: Metadata, spec: ServerSpec, location: SourceLocation) {
+    public init(
+        metadata: Metadata, spec: ServerSpec, location: SourceLocation, fieldLocations: [String: SourceLocation] = [:]
+    ) {
         self.metadata = metadata
         self.spec = spec
         self.location = location
+        self.fieldLocations = fieldLocations
     }
 
     public var name: String { metadata.name }

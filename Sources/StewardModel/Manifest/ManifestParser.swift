@@ -1,0 +1,338 @@
+import Foundation
+
+/// Parses one config repo file into manifests, keeping source positions for every problem.
+///
+/// Pure: no I/O. A document with any error is left out of the result (its problems are reported);
+/// the other documents of the file are kept.
+public struct ManifestParser: Sendable {
+    /// The only apiVersion this Steward understands.
+    public static let apiVersion = "steward/v1"
+    /// Largest file accepted, in bytes (1 MiB).
+    public static let maxFileSize = 1 << 20
+    /// Bumped when parsing changes, so cached results of older parsers are not reused.
+    public static let version = 1
+
+    public init() {}
+
+    /// Parses `data` read from `path`. `steward.yaml` holds Settings; anything else Projects and Servers.
+    public func parse(path: String, data: Data) -> ParsedFile {
+        let context = DecodeContext(file: path)
+        guard data.count <= Self.maxFileSize else {
+            context.diagnostics.append(.error(
+                at: SourceLocation(file: path),
+                "file is \(data.count) bytes; manifest files are limited to \(Self.maxFileSize) bytes (1 MiB)"))
+            return ParsedFile(diagnostics: context.diagnostics)
+        }
+        guard String(data: data, encoding: .utf8) != nil else {
+            context.diagnostics.append(.error(at: SourceLocation(file: path), "file is not valid UTF-8 text"))
+            return ParsedFile(diagnostics: context.diagnostics)
+        }
+        let (documents, problems) = YAMLComposer().compose(data)
+        for problem in problems {
+            context.diagnostics.append(.error(
+                at: SourceLocation(file: path, line: problem.line, column: problem.column), problem.message))
+        }
+        // A document that had a composing problem (e.g. a duplicate key) is not used either.
+        let problemLines = problems.map(\.line)
+        var result = ParsedFile()
+        let isSettingsFile = Self.isSettingsFile(path)
+        for (index, document) in documents.enumerated() {
+            guard let root = document.root else { continue }
+            let end = index + 1 < documents.count ? documents[index + 1].line : Int.max
+            let hadProblem = problemLines.contains { $0 >= document.line && $0 < end }
+            let before = context.diagnostics.count
+            if isSettingsFile {
+                let settings = decodeSettings(root, context: context)
+                if result.settings != nil {
+                    context.error(root, "steward.yaml must hold one Settings document")
+                } else if context.diagnostics.count == before, !hadProblem {
+                    result.settings = settings
+                }
+                continue
+            }
+            switch decodeManifest(root, context: context) {
+            case .project(let project)? where context.diagnostics.count == before && !hadProblem:
+                result.projects.append(project)
+            case .server(let server)? where context.diagnostics.count == before && !hadProblem:
+                result.servers.append(server)
+            default:
+                break
+            }
+        }
+        result.diagnostics = context.diagnostics
+        return result
+    }
+
+    /// Whether `path` is the controller settings file at the repo root.
+    public static func isSettingsFile(_ path: String) -> Bool {
+        path == "steward.yaml" || path == "steward.yml"
+    }
+
+    /// Whether `path` is a manifest: `*.yaml`/`*.yml` anywhere under `manifests/`.
+    public static func isManifestFile(_ path: String) -> Bool {
+        path.hasPrefix("manifests/") && (path.hasSuffix(".yaml") || path.hasSuffix(".yml"))
+    }
+
+    // MARK: - Documents
+
+    private enum Decoded {
+        case project(ProjectManifest)
+        case server(ServerManifest)
+    }
+
+    private func decodeManifest(_ root: YAMLNode, context: DecodeContext) -> Decoded? {
+        guard var document = MappingReader(root, path: "", context: context) else { return nil }
+        let apiVersionOK = checkAPIVersion(&document, required: true)
+        let kind = document.string("kind", required: true)
+        let knownKinds = ["Project", "Server"]
+        guard let kind, apiVersionOK else {
+            _ = document.value("metadata")
+            _ = document.value("spec")
+            document.finish()
+            return nil
+        }
+        guard knownKinds.contains(kind) else {
+            let location = document.location(of: "kind") ?? context.location(root)
+            let hint = kind == "Settings" ? "; Settings belong in steward.yaml at the repo root" : didYouMean(kind, among: knownKinds)
+            context.diagnostics.append(.error(at: location, "unknown kind \"\(kind)\"\(hint); expected one of Project, Server"))
+            return nil
+        }
+        let metadata = decodeMetadata(&document, context: context)
+        let location = context.location(root)
+        var fieldLocations: [String: SourceLocation] = [:]
+        defer { document.finish() }
+        if kind == "Project" {
+            guard var spec = document.mapping("spec", required: true) else { return nil }
+            let decoded = decodeProjectSpec(&spec, fieldLocations: &fieldLocations)
+            spec.finish()
+            guard let metadata, let decoded else { return nil }
+            return .project(ProjectManifest(metadata: metadata, spec: decoded, location: location, fieldLocations: fieldLocations))
+        }
+        guard var spec = document.mapping("spec", required: true) else { return nil }
+        let decoded = decodeServerSpec(&spec)
+        spec.finish()
+        guard let metadata, let decoded else { return nil }
+        return .server(ServerManifest(metadata: metadata, spec: decoded, location: location))
+    }
+
+    private func checkAPIVersion(_ document: inout MappingReader, required: Bool) -> Bool {
+        guard let version = document.string("apiVersion", required: required) else { return !required }
+        guard version == Self.apiVersion else {
+            document.context.diagnostics.append(.error(
+                at: document.location(of: "apiVersion")!,
+                "unknown apiVersion \"\(version)\"; expected \(Self.apiVersion)"))
+            return false
+        }
+        return true
+    }
+
+    private func decodeMetadata(_ document: inout MappingReader, context: DecodeContext) -> Metadata? {
+        guard var metadata = document.mapping("metadata", required: true) else { return nil }
+        defer { metadata.finish() }
+        guard let name = metadata.string("name", required: true) else { return nil }
+        let labels = metadata.stringMap("labels") ?? [:]
+        guard Validation.isDNSLabel(name) else {
+            context.diagnostics.append(.error(
+                at: metadata.location(of: "name")!,
+                "metadata.name \"\(name)\" is not a valid DNS label: use at most 63 lowercase letters, digits and '-', "
+                    + "starting and ending with a letter or digit"))
+            return nil
+        }
+        return Metadata(name: name, labels: labels)
+    }
+
+    // MARK: - Project
+
+    private func decodeProjectSpec(
+        _ spec: inout MappingReader, fieldLocations: inout [String: SourceLocation]
+    ) -> ProjectSpec? {
+        let context = spec.context
+        let errorsBefore = context.diagnostics.count
+        var result = ProjectSpec(repo: "")
+        if let repo = spec.string("repo", required: true) {
+            if Validation.isRepoName(repo) {
+                result.repo = repo
+            } else {
+                context.diagnostics.append(.error(
+                    at: spec.location(of: "repo")!, "spec.repo \"\(repo)\" must be OWNER/NAME (letters, digits, '.', '-', '_')"))
+            }
+        }
+        result.brief = spec.string("brief")
+        if let items = spec.sequence("changes") {
+            var seen: Set<String> = []
+            for (index, item) in items.enumerated() {
+                guard var change = MappingReader(item, path: "spec.changes[\(index)]", context: context) else { continue }
+                let id = change.string("id", required: true)
+                let description = change.string("description", required: true)
+                change.finish()
+                guard let id, let description else { continue }
+                if !seen.insert(id).inserted {
+                    context.diagnostics.append(.error(at: change.location(of: "id")!, "spec.changes: duplicate change id \"\(id)\""))
+                }
+                result.changes.append(ProjectSpec.Change(id: id, description: description))
+            }
+        }
+        if let stage = spec.choice("stage", ProjectSpec.Stage.self) { result.stage = stage }
+        if let ref = spec.string("ref") {
+            if Validation.isRefName(ref) {
+                result.ref = ref
+            } else {
+                context.diagnostics.append(.error(at: spec.location(of: "ref")!, "spec.ref \"\(ref)\" is not a valid git ref name"))
+            }
+        }
+        if let server = spec.string("server") {
+            fieldLocations["spec.server"] = spec.location(of: "server")
+            result.server = server
+        }
+        if var resources = spec.mapping("resources") {
+            if let memory = resources.int("memoryMB", in: 1...1_048_576) { result.resources.memoryMB = memory }
+            if let ports = resources.int("ports", in: 0...100) { result.resources.ports = ports }
+            resources.finish()
+        }
+        if var deploy = spec.mapping("deploy") {
+            if let playbook = deploy.string("playbook") {
+                fieldLocations["spec.deploy.playbook"] = deploy.location(of: "playbook")
+                if let problem = Validation.playbookPathProblem(playbook) {
+                    context.diagnostics.append(.error(
+                        at: deploy.location(of: "playbook")!, "spec.deploy.playbook \"\(playbook)\" \(problem)"))
+                } else {
+                    result.deploy.playbook = playbook
+                }
+            } else {
+                fieldLocations["spec.deploy.playbook"] = context.location(deploy.node)
+            }
+            if let strategy = deploy.choice("strategy", ProjectSpec.Deploy.Strategy.self) { result.deploy.strategy = strategy }
+            if let health = deploy.string("healthPath") {
+                if health.hasPrefix("/"), !health.contains(where: \.isWhitespace) {
+                    result.deploy.healthPath = health
+                } else {
+                    context.diagnostics.append(.error(
+                        at: deploy.location(of: "healthPath")!, "spec.deploy.healthPath \"\(health)\" must be a path starting with '/'"))
+                }
+            }
+            result.deploy.command = deploy.string("command")
+            deploy.finish()
+        } else {
+            fieldLocations["spec.deploy.playbook"] = context.location(spec.node)
+        }
+        result.env = spec.string("env")
+        if let suspend = spec.bool("suspend") { result.suspend = suspend }
+        return context.diagnostics.count == errorsBefore ? result : nil
+    }
+
+    // MARK: - Server
+
+    private func decodeServerSpec(_ spec: inout MappingReader) -> ServerSpec? {
+        let context = spec.context
+        let errorsBefore = context.diagnostics.count
+        var result = ServerSpec(address: "")
+        if let address = spec.string("address", required: true) {
+            if address.contains(where: { $0.isWhitespace || $0 == "/" }) {
+                context.diagnostics.append(.error(
+                    at: spec.location(of: "address")!, "spec.address \"\(address)\" must be a host name or IP address"))
+            } else {
+                result.address = address
+            }
+        }
+        if let port = spec.int("port", in: 1...65535) { result.port = port }
+        if let user = spec.string("user") {
+            if Validation.isUserName(user) {
+                result.user = user
+            } else {
+                context.diagnostics.append(.error(at: spec.location(of: "user")!, "spec.user \"\(user)\" is not a valid user name"))
+            }
+        }
+        if let connection = spec.choice("connection", ServerSpec.Connection.self) { result.connection = connection }
+        if let hostKey = spec.string("hostKey") {
+            let parts = hostKey.split(separator: " ")
+            if parts.count >= 2, parts[0].hasPrefix("ssh-") || parts[0].hasPrefix("ecdsa-") {
+                result.hostKey = hostKey
+            } else {
+                context.diagnostics.append(.error(
+                    at: spec.location(of: "hostKey")!, "spec.hostKey must be \"TYPE BASE64\", e.g. \"ssh-ed25519 AAAA…\""))
+            }
+        }
+        if var capacity = spec.mapping("capacity") {
+            if let memory = capacity.int("memoryMB", in: 1...16_777_216) { result.capacity.memoryMB = memory }
+            if let node = capacity.value("ports") {
+                if let text = node.scalar, let range = PortRange(parsing: text) {
+                    result.capacity.ports = range
+                } else {
+                    context.error(node, "spec.capacity.ports: expected a port range \"LOW-HIGH\" with 1 <= LOW <= HIGH <= 65535, "
+                        + "found \(node.kindDescription)")
+                }
+            }
+            capacity.finish()
+        }
+        result.labels = spec.stringMap("labels") ?? [:]
+        return context.diagnostics.count == errorsBefore ? result : nil
+    }
+
+    // MARK: - Settings
+
+    private func decodeSettings(_ root: YAMLNode, context: DecodeContext) -> Settings {
+        var settings = Settings()
+        guard var document = MappingReader(root, path: "", context: context) else { return settings }
+        defer { document.finish() }
+        _ = checkAPIVersion(&document, required: false)
+        if let kind = document.string("kind"), kind != "Settings" {
+            context.diagnostics.append(.error(
+                at: document.location(of: "kind")!,
+                "steward.yaml must be kind Settings, found \"\(kind)\"\(didYouMean(kind, among: ["Settings"]))"))
+        }
+        if var forge = document.mapping("forge") {
+            if let provider = forge.choice("provider", Settings.Forge.Provider.self) { settings.forge.provider = provider }
+            if let path = forge.string("path") { settings.forge.path = path }
+            settings.forge.owner = forge.string("owner")
+            if let url = forge.string("apiURL") {
+                if url.hasPrefix("https://") || url.hasPrefix("http://") {
+                    settings.forge.apiURL = url
+                } else {
+                    context.diagnostics.append(.error(at: forge.location(of: "apiURL")!, "forge.apiURL must be an http(s) URL"))
+                }
+            }
+            if var auth = forge.mapping("auth") {
+                settings.forge.auth.tokenEnv = auth.string("tokenEnv") ?? settings.forge.auth.tokenEnv
+                settings.forge.auth.appID = auth.int("appID", in: 1...Int.max)
+                settings.forge.auth.privateKeyFile = auth.string("privateKeyFile")
+                auth.finish()
+            }
+            forge.finish()
+        }
+        if var ssh = document.mapping("ssh") {
+            if let key = ssh.string("privateKeyFile") { settings.ssh.privateKeyFile = key }
+            if let known = ssh.string("knownHostsFile") { settings.ssh.knownHostsFile = known }
+            ssh.finish()
+        }
+        if var intervals = document.mapping("intervals") {
+            if let value = duration(&intervals, "configRepo") { settings.intervals.configRepo = value }
+            if let value = duration(&intervals, "githubSync") { settings.intervals.githubSync = value }
+            if let value = duration(&intervals, "serverSync") { settings.intervals.serverSync = value }
+            if let value = duration(&intervals, "healthCheck") { settings.intervals.healthCheck = value }
+            intervals.finish()
+        }
+        if var thresholds = document.mapping("thresholds") {
+            if let value = thresholds.int("syncFailuresBeforeAlert", in: 1...1000) { settings.thresholds.syncFailuresBeforeAlert = value }
+            if let value = thresholds.int("unreachableAfter", in: 1...1000) { settings.thresholds.unreachableAfter = value }
+            if let value = thresholds.int("serviceDownAfter", in: 1...1000) { settings.thresholds.serviceDownAfter = value }
+            thresholds.finish()
+        }
+        if var agents = document.mapping("agents") {
+            if let backend = agents.choice("backend", Settings.Agents.Backend.self) { settings.agents.backend = backend }
+            agents.finish()
+        }
+        if let prune = document.bool("prune") { settings.prune = prune }
+        if let timeout = duration(&document, "playbookTimeout") { settings.playbookTimeout = timeout }
+        return settings
+    }
+
+    /// A duration in seconds: an integer, or `90s`, `5m`, `1h`, `1h30m`.
+    private func duration(_ reader: inout MappingReader, _ key: String) -> Int? {
+        guard let node = reader.value(key) else { return nil }
+        if let text = node.scalar, let seconds = Validation.durationSeconds(text), seconds > 0 {
+            return seconds
+        }
+        reader.context.error(node, "\(reader.fieldPath(key)): expected a positive duration like 90s, 5m or 1h, found \(node.kindDescription)")
+        return nil
+    }
+}

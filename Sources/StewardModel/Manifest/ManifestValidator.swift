@@ -1,0 +1,126 @@
+/// Cross-file validation: duplicate names, Server references, playbook paths against the repo tree.
+///
+/// Pure: works on parsed files and the tree listing. Produces the desired state, leaving out every document
+/// with an error and listing the files that had errors.
+public struct ManifestValidator: Sendable {
+    /// Playbooks Steward ships (relative to its own `playbooks/`), the fallback for `spec.deploy.playbook`.
+    public var builtinPlaybooks: Set<String>
+
+    public init(builtinPlaybooks: Set<String>) {
+        self.builtinPlaybooks = builtinPlaybooks
+    }
+
+    /// The diagnostics for a file that is not read at all (too large, or a symlink), or nil when it may be read.
+    public static func unreadableFileDiagnostic(_ entry: ConfigEntry) -> Diagnostic? {
+        let location = SourceLocation(file: entry.path)
+        if entry.kind == .symlink {
+            return .error(at: location, "manifest files must be regular files; the symlink to \"\(entry.symlinkTarget ?? "")\" is not followed")
+        }
+        if entry.size > ManifestParser.maxFileSize {
+            return .error(at: location, "file is \(entry.size) bytes; manifest files are limited to \(ManifestParser.maxFileSize) bytes (1 MiB)")
+        }
+        return nil
+    }
+
+    /// Builds the desired state from every parsed file of a snapshot.
+    /// - Parameters:
+    ///   - files: parsed files (steward.yaml and manifests), any order.
+    ///   - entries: the whole tree listing, for playbook and symlink checks.
+    ///   - extraDiagnostics: problems found before parsing (unreadable files).
+    public func validate(files: [String: ParsedFile], entries: [ConfigEntry], extraDiagnostics: [Diagnostic] = []) -> DesiredState {
+        var desired = DesiredState()
+        var diagnostics = extraDiagnostics
+        let paths = files.keys.sorted()
+        for path in paths { diagnostics += files[path]!.diagnostics }
+        if let settingsPath = paths.first(where: ManifestParser.isSettingsFile), let settings = files[settingsPath]?.settings {
+            desired.settings = settings
+        }
+
+        var serverDefinitions: [String: SourceLocation] = [:]
+        for path in paths {
+            for server in files[path]!.servers {
+                if let first = serverDefinitions[server.name] {
+                    diagnostics.append(.error(at: server.location, "duplicate Server \"\(server.name)\"; first defined at \(first)"))
+                    continue
+                }
+                serverDefinitions[server.name] = server.location
+                desired.servers.append(server)
+            }
+        }
+
+        let tree = Dictionary(entries.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+        let serverNames = Array(serverDefinitions.keys)
+        var projectDefinitions: [String: SourceLocation] = [:]
+        for path in paths {
+            for project in files[path]!.projects {
+                if let first = projectDefinitions[project.name] {
+                    diagnostics.append(.error(at: project.location, "duplicate Project \"\(project.name)\"; first defined at \(first)"))
+                    continue
+                }
+                projectDefinitions[project.name] = project.location
+                var problems: [Diagnostic] = []
+                if let server = project.spec.server, serverDefinitions[server] == nil {
+                    problems.append(.error(
+                        at: project.fieldLocations["spec.server"] ?? project.location,
+                        "spec.server \"\(server)\" names no Server manifest\(didYouMean(server, among: serverNames))"))
+                }
+                if let problem = playbookProblem(project.spec.deploy.playbook, tree: tree) {
+                    problems.append(.error(
+                        at: project.fieldLocations["spec.deploy.playbook"] ?? project.location,
+                        "spec.deploy.playbook \"\(project.spec.deploy.playbook)\" \(problem)"))
+                }
+                if project.spec.deploy.strategy == .blueGreen {
+                    diagnostics.append(Diagnostic(.warning, at: project.location,
+                        "spec.deploy.strategy blueGreen is not supported by this version of Steward yet; the project will not be deployed"))
+                }
+                diagnostics += problems
+                if problems.isEmpty { desired.projects.append(project) }
+            }
+        }
+        desired.diagnostics = diagnostics.sortedForDisplay()
+        desired.brokenFiles = Set(desired.diagnostics.filter { $0.severity == .error }.map(\.location.file))
+        return desired
+    }
+
+    /// Why `playbooks/<playbook>` is unusable, or nil. Follows symlinks in the tree; the result must stay
+    /// inside `playbooks/`.
+    func playbookProblem(_ playbook: String, tree: [String: ConfigEntry]) -> String? {
+        var components = ["playbooks"] + playbook.split(separator: "/").map(String.init)
+        var index = 0
+        var hops = 0
+        var via: String?
+        while index < components.count {
+            let prefix = components[0...index].joined(separator: "/")
+            guard let entry = tree[prefix], entry.kind == .symlink else {
+                index += 1
+                continue
+            }
+            hops += 1
+            guard hops <= 40 else { return "has a symlink loop at \(prefix)" }
+            let target = entry.symlinkTarget ?? ""
+            via = "\(prefix) -> \(target)"
+            if target.hasPrefix("/") { return "resolves through symlink \(via!), outside the repository" }
+            // The target is relative to the symlink's directory.
+            var base = Array(components[0..<index])
+            for part in target.split(separator: "/") {
+                if part == "." || part.isEmpty { continue }
+                if part == ".." {
+                    guard !base.isEmpty else { return "resolves through symlink \(via!), outside the repository" }
+                    base.removeLast()
+                } else {
+                    base.append(String(part))
+                }
+            }
+            components = base + components[(index + 1)...]
+            index = 0
+        }
+        let finalPath = components.joined(separator: "/")
+        guard components.first == "playbooks", components.count > 1 else {
+            return "resolves through symlink \(via ?? finalPath) to \(finalPath), outside playbooks/"
+        }
+        if let entry = tree[finalPath], entry.kind != .symlink { return nil }
+        if via == nil, builtinPlaybooks.contains(playbook) { return nil }
+        let available = builtinPlaybooks.sorted().joined(separator: ", ")
+        return "is neither in the config repo's playbooks/ nor one of Steward's playbooks (\(available))"
+    }
+}
