@@ -1,1 +1,3 @@
 import StewardCLI
+
+await StewardCommand.main()

@@ -47,6 +47,11 @@ public struct IllegalTransition: Error, Sendable, Hashable, CustomStringConverti
     public var from: ProjectPhase
     public var to: ProjectPhase
 
+    public init(from: ProjectPhase, to: ProjectPhase) {
+        self.from = from
+        self.to = to
+    }
+
     public var description: String {
         "illegal project phase transition \(from.rawValue) -> \(to.rawValue); allowed from \(from.rawValue): "
             + from.successors.map(\.rawValue).sorted().joined(separator: ", ")

@@ -1,0 +1,72 @@
+import ArgumentParser
+import Foundation
+import StewardCore
+import StewardModel
+
+/// `steward get projects|servers [-o json]`.
+struct GetCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "get", abstract: "List projects or servers from Steward's state (read-only).")
+
+    /// What to list.
+    enum Resource: String, ExpressibleByArgument, CaseIterable {
+        case projects
+        case servers
+    }
+
+    /// Output style.
+    enum Output: String, ExpressibleByArgument, CaseIterable {
+        case table
+        case json
+    }
+
+    @Argument(help: "projects or servers")
+    var resource: Resource
+
+    @Option(name: .shortAndLong, help: "table or json")
+    var output: Output = .table
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let store = try Wiring(global).openStore(readOnly: true)
+        switch resource {
+        case .projects:
+            let projects = try await store.projects()
+            if output == .json { return printJSON(projects) }
+            var table = TextTable(header: ["NAME", "PHASE", "REPO", "SERVER", "PORT", "COMMIT", "GEN", "READY"])
+            for project in projects {
+                let ready = project.conditions[Condition.ready]
+                table.rows.append([
+                    project.name, project.phase.rawValue + (project.orphaned ? " (orphaned)" : ""), project.repo ?? "-",
+                    project.server ?? "-", project.port.map(String.init) ?? "-",
+                    project.lastDeployCommit.map { String($0.prefix(7)) } ?? "-",
+                    "\(project.observedGeneration)/\(project.generation)",
+                    ready.map { "\($0.status.rawValue): \($0.message)" } ?? "-",
+                ])
+            }
+            print(table.render())
+        case .servers:
+            let servers = try await store.servers()
+            if output == .json { return printJSON(servers) }
+            var table = TextTable(header: ["NAME", "STATUS", "ADDRESS", "CONNECTION", "PORTS", "FAILS"])
+            for server in servers {
+                table.rows.append([
+                    server.name, server.status.rawValue + (server.orphaned ? " (orphaned)" : ""),
+                    server.spec.map { "\($0.address):\($0.port)" } ?? "-", server.spec?.connection.rawValue ?? "-",
+                    server.spec?.capacity.ports.description ?? "-", "\(server.failCount)",
+                ])
+            }
+            print(table.render())
+        }
+    }
+}
+
+/// Prints a value as pretty JSON with sorted keys and ISO 8601 dates.
+func printJSON<T: Encodable>(_ value: T) {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    encoder.dateEncodingStrategy = .iso8601
+    let data = (try? encoder.encode(value)) ?? Data("null".utf8)
+    print(String(decoding: data, as: UTF8.self))
+}

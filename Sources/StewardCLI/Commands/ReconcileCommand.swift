@@ -1,0 +1,94 @@
+import ArgumentParser
+import Foundation
+import StewardCore
+import StewardModel
+
+/// `steward reconcile --once`: one level-triggered pass over the config repo.
+struct ReconcileCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reconcile",
+        abstract: "Fetch the config repo, plan, and act (register, deploy with Ansible, flag removals).",
+        discussion: "Exit codes: 0 converged; 2 not converged yet (waiting for a repo, secrets, a server); 1 errors.")
+
+    @Flag(help: "Run one pass and exit (the continuous controller is `steward run`, not in this version).")
+    var once = false
+
+    @Flag(help: "Show what would be done; change nothing.")
+    var dryRun = false
+
+    @Option(help: "Limit project work to this project.")
+    var project: String?
+
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        guard once else { throw ValidationError("pass --once: the continuous controller is not in this version") }
+    }
+
+    func run() async throws {
+        let report = try await ReconcileCommand.pass(global: global, dryRun: dryRun, project: project)
+        if dryRun { PlanCommand.printPlan(report) } else { Self.printSummary(report) }
+        switch report.outcome {
+        case .converged: return
+        case .progressing: throw ExitCode(2)
+        case .failed: throw ExitCode(1)
+        }
+    }
+
+    /// Wires the adapters and runs one pass.
+    static func pass(global: GlobalOptions, dryRun: Bool, project: String?) async throws -> ReconcileReport {
+        let wiring = Wiring(global)
+        let library = try Wiring.locatePlaybooks()
+        let store = try wiring.openStore()
+        let source = try wiring.configSource()
+        let reconciler = wiring.reconciler(store: store, source: source, library: library)
+        do {
+            return try await reconciler.reconcile(ReconcileOptions(dryRun: dryRun, project: project))
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            wiring.logger.error("\(error)")
+            throw ExitCode(1)
+        }
+    }
+
+    static func printSummary(_ report: ReconcileReport) {
+        let commit = report.revision.commit.map { String($0.prefix(12)) } ?? report.revision.ref
+        print("config \(commit): \(report.actions.count) actions, \(report.playbookRuns) ansible-playbook runs, "
+            + "\(report.diagnostics.filter { $0.severity == .error }.count) manifest errors")
+        for failure in report.failures { print("failed: \(failure)") }
+        for pending in report.pending { print("pending: \(pending)") }
+        print("result: \(report.outcome.rawValue)")
+    }
+}
+
+/// `steward plan`: what a reconcile would do, without doing it.
+struct PlanCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Show what a reconcile would change. No side effects (beyond fetching and caching).",
+        discussion: "Exit codes: 0 no changes; 2 changes pending; 1 errors.")
+
+    @Option(help: "Limit project work to this project.")
+    var project: String?
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let report = try await ReconcileCommand.pass(global: global, dryRun: true, project: project)
+        Self.printPlan(report)
+        if report.diagnostics.hasErrors { throw ExitCode(1) }
+        if !report.actions.isEmpty { throw ExitCode(2) }
+    }
+
+    static func printPlan(_ report: ReconcileReport) {
+        for diagnostic in report.diagnostics { print(diagnostic) }
+        let commit = report.revision.commit.map { String($0.prefix(12)) } ?? report.revision.ref
+        if report.actions.isEmpty {
+            print("No changes: Steward's state matches config \(commit).")
+            return
+        }
+        print("Plan for config \(commit): \(report.actions.count) action\(report.actions.count == 1 ? "" : "s")")
+        for action in report.actions { print("  \(action.key): \(action.summary)") }
+    }
+}

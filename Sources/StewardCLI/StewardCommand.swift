@@ -1,0 +1,16 @@
+import ArgumentParser
+
+/// `steward`: the GitOps controller's command line.
+public struct StewardCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "steward",
+        abstract: "GitOps controller: reconciles projects and servers declared in a config repo, deploying with Ansible.",
+        discussion: """
+            Exit codes: 0 success or converged; 2 not converged yet (waiting, or plan has changes); 1 errors.
+            """,
+        subcommands: [
+            ValidateCommand.self, PlanCommand.self, ReconcileCommand.self, GetCommand.self, DescribeCommand.self,
+        ])
+
+    public init() {}
+}

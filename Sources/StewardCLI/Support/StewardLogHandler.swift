@@ -1,0 +1,61 @@
+import Foundation
+import Logging
+
+/// Log line format: `text` for people tailing logs, `json` (one object per line) for machines.
+public enum LogFormat: String, Sendable, CaseIterable {
+    case text
+    case json
+}
+
+/// Writes one structured line per log call to stderr: `TIME LEVEL message key=value …` or a JSON object.
+public struct StewardLogHandler: LogHandler {
+    public var metadata: Logger.Metadata = [:]
+    public var logLevel: Logger.Level
+    public let format: LogFormat
+    private let label: String
+
+    public init(label: String, format: LogFormat, level: Logger.Level) {
+        self.label = label
+        self.format = format
+        self.logLevel = level
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(
+        level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String,
+        file: String, function: String, line: UInt
+    ) {
+        var all = metadata
+        for (key, value) in explicit ?? [:] { all[key] = value }
+        let time = Self.timestamp()
+        let text: String
+        switch format {
+        case .text:
+            let pairs = all.keys.sorted().map { key in "\(key)=\(Self.quoteIfNeeded("\(all[key]!)"))" }
+            text = ([time, level.rawValue.uppercased().padding(toLength: 7, withPad: " ", startingAt: 0), "\(message)"] + pairs)
+                .joined(separator: " ")
+        case .json:
+            var object: [String: String] = ["time": time, "level": level.rawValue, "msg": "\(message)"]
+            for (key, value) in all { object[key] = "\(value)" }
+            let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+            text = String(decoding: data, as: UTF8.self)
+        }
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+
+    static func quoteIfNeeded(_ value: String) -> String {
+        guard value.isEmpty || value.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" || $0 == "\n" }) else { return value }
+        return "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: "\\n") + "\""
+    }
+
+    static func timestamp() -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: Date())
+    }
+}

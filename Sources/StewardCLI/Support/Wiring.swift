@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import Logging
+import StewardAnsible
+import StewardCore
+import StewardGit
+import StewardModel
+import StewardStore
+
+/// The composition root: builds the adapters a command needs from the global options.
+struct Wiring {
+    let options: GlobalOptions
+    let logger: Logger
+
+    init(_ options: GlobalOptions) {
+        self.options = options
+        self.logger = options.makeLogger()
+    }
+
+    /// Steward's own playbooks: $STEWARD_PLAYBOOKS, else `share/steward/playbooks` beside the binary,
+    /// else a `playbooks/` directory in an ancestor of the binary (a source checkout), else `./playbooks`.
+    static func locatePlaybooks() throws -> PlaybookLibrary {
+        var candidates: [URL] = []
+        if let explicit = ProcessInfo.processInfo.environment["STEWARD_PLAYBOOKS"], !explicit.isEmpty {
+            candidates.append(URL(fileURLWithPath: explicit))
+        } else {
+            let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+            var directory = executable.deletingLastPathComponent()
+            candidates.append(directory.appendingPathComponent("../share/steward/playbooks"))
+            for _ in 0..<6 {
+                candidates.append(directory.appendingPathComponent("playbooks"))
+                directory = directory.deletingLastPathComponent()
+            }
+            candidates.append(URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("playbooks"))
+        }
+        for candidate in candidates
+        where FileManager.default.fileExists(atPath: candidate.appendingPathComponent("deploy_project.yml").path) {
+            return try PlaybookLibrary(directory: candidate)
+        }
+        throw ValidationError(
+            "Steward's playbooks directory was not found (looked in \(candidates.map(\.standardizedFileURL.path).joined(separator: ", "))); "
+                + "set STEWARD_PLAYBOOKS to the playbooks/ directory of the Steward checkout")
+    }
+
+    func openStore(readOnly: Bool = false) throws -> SQLiteStateStore {
+        if readOnly, !FileManager.default.fileExists(atPath: options.stateDirectory.appendingPathComponent("steward.db").path) {
+            throw ValidationError("no Steward state in \(options.stateDirectory.path): run `steward reconcile --once` first")
+        }
+        return try SQLiteStateStore(stateDirectory: options.stateDirectory, readOnly: readOnly)
+    }
+
+    func configSource() throws -> GitConfigSource {
+        try FileManager.default.createDirectory(at: options.stateDirectory, withIntermediateDirectories: true)
+        return GitConfigSource(
+            url: try options.resolvedConfigRepo(), ref: options.ref,
+            cacheDirectory: options.stateDirectory.appendingPathComponent("config-repo.git", isDirectory: true))
+    }
+
+    func reconciler(store: SQLiteStateStore, source: GitConfigSource, library: PlaybookLibrary) -> Reconciler {
+        Reconciler(
+            source: source, store: store, makeResolver: Self.makeResolver(stateDirectory: options.stateDirectory),
+            runner: AnsiblePlaybookRunner(
+                playbooksDirectory: library.directory,
+                workDirectory: options.stateDirectory.appendingPathComponent("runs", isDirectory: true)),
+            library: library, stateDirectory: options.stateDirectory, logger: logger)
+    }
+}
+
+/// The forge client for a revision's settings: the local forge (bare repos under the state dir) now;
+/// GitHub arrives with the GitHub observer.
+struct ForgeUnavailable: Error, CustomStringConvertible {
+    var description: String
+}
+
+extension Wiring {
+    static func makeResolver(stateDirectory: URL) -> @Sendable (Settings) throws -> any RepoResolver {
+        { settings in
+            switch settings.forge.provider {
+            case .local:
+                return LocalForge(root: URL(fileURLWithPath: settings.forge.path, relativeTo: stateDirectory).standardizedFileURL)
+            case .github:
+                throw ForgeUnavailable(description: "forge provider github is not available in this version of Steward yet; "
+                    + "use provider: local")
+            }
+        }
+    }
+}

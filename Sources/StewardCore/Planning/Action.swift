@@ -1,0 +1,128 @@
+import StewardModel
+
+/// A deploy the planner decided on.
+public struct DeployPlan: Sendable, Hashable {
+    public var project: String
+    public var server: ServerManifest
+    public var repo: ResolvedRepo
+    /// The port already allocated to the project, or nil when the reconciler must allocate one first.
+    public var port: Int?
+    public var spec: ProjectSpec
+    public var playbook: PlaybookSource
+    /// Why it runs: `first deploy`, `commit abc1234 -> def5678`, `inputs changed`, `retry after failure`.
+    public var reason: String
+
+    public init(
+        project: String, server: ServerManifest, repo: ResolvedRepo, port: Int?, spec: ProjectSpec,
+        playbook: PlaybookSource, reason: String
+    ) {
+        self.project = project
+        self.server = server
+        self.repo = repo
+        self.port = port
+        self.spec = spec
+        self.playbook = playbook
+        self.reason = reason
+    }
+
+    /// The deploy inputs once the port is known.
+    public func inputs(port: Int) -> DeployInputs {
+        DeployInputs(
+            playbook: playbook, repo: spec.repo, cloneURL: repo.cloneURL, commit: repo.commit, server: server.name,
+            serverSpecHash: CanonicalJSON.hash(server.spec), port: port, healthPath: spec.deploy.healthPath,
+            command: spec.deploy.command, strategy: spec.deploy.strategy, envHash: SHA256Digest.hex(spec.env ?? ""))
+    }
+}
+
+/// One step that closes a gap between desired and observed state. Produced by `Planner`, executed by
+/// `Reconciler`, printed by `steward plan`.
+public enum Action: Sendable, Hashable {
+    case registerServer(ServerManifest)
+    case updateServer(ServerManifest)
+    /// A server whose status follows from its spec alone (a `connection: local` server is ready).
+    case setServerStatus(name: String, status: ServerStatus, reason: String)
+    case orphanServer(name: String)
+    case pruneServer(name: String)
+
+    case registerProject(ProjectManifest)
+    case updateProject(ProjectManifest)
+    /// The repo exists: the project leaves draft/provisioning for initialized.
+    case adoptRepo(project: String, repo: ResolvedRepo)
+    /// The repo does not exist yet: provisioning (the Architect creates it).
+    case awaitRepo(project: String, repo: String)
+    case setupRequired(project: String, missingSecrets: [String])
+    case waitForResources(project: String, reason: String)
+    /// The project cannot progress until its manifest or Steward changes.
+    case stall(project: String, reason: String, message: String)
+    case deploy(DeployPlan)
+    /// The last successful deploy already matches the inputs; only the phase is behind.
+    case markActive(project: String, inputHash: String)
+    case orphanProject(name: String)
+    case pruneProject(name: String)
+
+    /// `Project/NAME` or `Server/NAME`: the work-queue key the action belongs to.
+    public var key: String {
+        switch self {
+        case .registerServer(let server), .updateServer(let server): "Server/\(server.name)"
+        case .setServerStatus(let name, _, _), .orphanServer(let name), .pruneServer(let name): "Server/\(name)"
+        case .registerProject(let project), .updateProject(let project): "Project/\(project.name)"
+        case .adoptRepo(let name, _), .awaitRepo(let name, _), .setupRequired(let name, _),
+            .waitForResources(let name, _), .stall(let name, _, _), .markActive(let name, _),
+            .orphanProject(let name), .pruneProject(let name):
+            "Project/\(name)"
+        case .deploy(let plan): "Project/\(plan.project)"
+        }
+    }
+
+    /// Short machine name for logs (`action=deploy`).
+    public var name: String {
+        switch self {
+        case .registerServer: "register"
+        case .updateServer: "update"
+        case .setServerStatus: "set_status"
+        case .orphanServer, .orphanProject: "orphan"
+        case .pruneServer, .pruneProject: "prune"
+        case .registerProject: "register"
+        case .updateProject: "update"
+        case .adoptRepo: "adopt_repo"
+        case .awaitRepo: "await_repo"
+        case .setupRequired: "setup_required"
+        case .waitForResources: "wait_for_resources"
+        case .stall: "stall"
+        case .deploy: "deploy"
+        case .markActive: "mark_active"
+        }
+    }
+
+    /// Whether the action leaves its object still short of the desired state (exit code 2).
+    public var isWaiting: Bool {
+        switch self {
+        case .awaitRepo, .setupRequired, .waitForResources: true
+        default: false
+        }
+    }
+
+    /// One human line for `steward plan`.
+    public var summary: String {
+        switch self {
+        case .registerServer(let server): "register server \(server.spec.address) (\(server.spec.connection.rawValue))"
+        case .updateServer: "update server spec"
+        case .setServerStatus(_, let status, let reason): "set status \(status.rawValue): \(reason)"
+        case .orphanServer: "manifest removed: keep the server record (prune is off)"
+        case .pruneServer: "manifest removed: delete the server record (prune is on)"
+        case .registerProject(let project): "register project for repo \(project.spec.repo)"
+        case .updateProject: "update project spec (new generation)"
+        case .adoptRepo(_, let repo): "repo found at \(repo.commit.prefix(12)): initialized"
+        case .awaitRepo(_, let repo): "repo \(repo) does not exist yet: provisioning"
+        case .setupRequired(_, let names): "missing secrets \(names.joined(separator: ", ")): setup_required"
+        case .waitForResources(_, let reason): "waiting for resources: \(reason)"
+        case .stall(_, _, let message): "stalled: \(message)"
+        case .deploy(let plan):
+            "deploy \(plan.spec.repo)@\(plan.repo.commit.prefix(12)) to \(plan.server.name)"
+                + (plan.port.map { ":\($0)" } ?? " (port to allocate)") + " with \(plan.playbook.playbook) (\(plan.reason))"
+        case .markActive: "last deploy matches: active"
+        case .orphanProject: "manifest removed: keep the project (prune is off)"
+        case .pruneProject: "manifest removed: delete the project and free its ports (prune is on)"
+        }
+    }
+}

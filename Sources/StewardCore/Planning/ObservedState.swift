@@ -1,0 +1,55 @@
+import StewardModel
+
+/// What Steward saw of a project's repository on the forge.
+public enum RepoObservation: Sendable, Hashable {
+    case found(ResolvedRepo)
+    /// The forge says the repository does not exist.
+    case missing
+    /// The forge could not be asked (network, permissions): a transient problem, never a phase change.
+    case unavailable(String)
+}
+
+/// Where a deploy playbook comes from, and the hash of the tree it lives in (part of the deploy inputs).
+public struct PlaybookSource: Sendable, Hashable, Codable {
+    /// Which `playbooks/` directory holds it.
+    public enum Origin: String, Sendable, Hashable, Codable {
+        case configRepo
+        case steward
+    }
+
+    /// Path relative to that `playbooks/` directory.
+    public var playbook: String
+    public var origin: Origin
+    /// SHA-256 over the (path, blob) pairs of the whole playbooks tree.
+    public var treeHash: String
+
+    public init(playbook: String, origin: Origin, treeHash: String) {
+        self.playbook = playbook
+        self.origin = origin
+        self.treeHash = treeHash
+    }
+}
+
+/// Everything the planner knows of reality. Gathered by the reconciler before planning; no I/O after.
+public struct ObservedState: Sendable {
+    public var projects: [String: ProjectRecord]
+    public var servers: [String: ServerRecord]
+    /// By project name.
+    public var repos: [String: RepoObservation]
+    /// Secret names available per project (values never reach the planner).
+    public var secrets: [String: Set<String>]
+    /// By `spec.deploy.playbook`.
+    public var playbooks: [String: PlaybookSource]
+
+    public init(
+        projects: [String: ProjectRecord] = [:], servers: [String: ServerRecord] = [:],
+        repos: [String: RepoObservation] = [:], secrets: [String: Set<String>] = [:],
+        playbooks: [String: PlaybookSource] = [:]
+    ) {
+        self.projects = projects
+        self.servers = servers
+        self.repos = repos
+        self.secrets = secrets
+        self.playbooks = playbooks
+    }
+}

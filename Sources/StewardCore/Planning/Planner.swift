@@ -1,0 +1,161 @@
+import StewardModel
+
+/// Decides what to do: a pure function of desired and observed state. No I/O, no clock.
+public struct Planner: Sendable {
+    public init() {}
+
+    /// The actions that close the gap, servers first, then projects, each in name order.
+    /// - Parameter only: when set, project actions are limited to that project (servers are always planned).
+    public func plan(desired: DesiredState, observed: ObservedState, only: String? = nil) -> [Action] {
+        var actions: [Action] = []
+        let desiredServers = Dictionary(desired.servers.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        for server in desired.servers.sorted(by: { $0.name < $1.name }) {
+            actions += planServer(server, record: observed.servers[server.name])
+        }
+        for name in observed.servers.keys.sorted() where desiredServers[name] == nil {
+            guard let record = observed.servers[name], !isDeclaredInBrokenFile(record.manifestPath, desired) else { continue }
+            if desired.settings.prune {
+                actions.append(.pruneServer(name: name))
+            } else if !record.orphaned {
+                actions.append(.orphanServer(name: name))
+            }
+        }
+
+        let desiredProjects = Set(desired.projects.map(\.name))
+        for project in desired.projects.sorted(by: { $0.name < $1.name }) where only == nil || only == project.name {
+            actions += planProject(project, desiredServers: desiredServers, observed: observed)
+        }
+        for name in observed.projects.keys.sorted() where !desiredProjects.contains(name) && (only == nil || only == name) {
+            guard let record = observed.projects[name], record.manifestPath != nil, record.phase != .discovered,
+                !isDeclaredInBrokenFile(record.manifestPath, desired)
+            else { continue }
+            if desired.settings.prune {
+                actions.append(.pruneProject(name: name))
+            } else if !record.orphaned {
+                actions.append(.orphanProject(name: name))
+            }
+        }
+        return actions
+    }
+
+    /// A manifest whose file now has errors is not taken for removed: nothing is pruned on a typo.
+    private func isDeclaredInBrokenFile(_ path: String?, _ desired: DesiredState) -> Bool {
+        guard let path else { return false }
+        return desired.brokenFiles.contains(path)
+    }
+
+    private func planServer(_ server: ServerManifest, record: ServerRecord?) -> [Action] {
+        var actions: [Action] = []
+        if record == nil {
+            actions.append(.registerServer(server))
+        } else if record?.specHash != CanonicalJSON.hash(server.spec) || record?.manifestPath != server.location.file
+            || record?.orphaned == true
+        {
+            actions.append(.updateServer(server))
+        }
+        // Without server_sync, only a local server's status is known: it is the machine Steward runs on.
+        if server.spec.connection == .local, record?.status != .ready {
+            actions.append(.setServerStatus(name: server.name, status: .ready, reason: "local connection"))
+        }
+        return actions
+    }
+
+    private func planProject(
+        _ project: ProjectManifest, desiredServers: [String: ServerManifest], observed: ObservedState
+    ) -> [Action] {
+        var actions: [Action] = []
+        let name = project.name
+        let record = observed.projects[name]
+        let spec = project.spec
+        if record == nil || record?.phase == .discovered {
+            actions.append(.registerProject(project))
+        } else if record?.specHash != CanonicalJSON.hash(spec) || record?.manifestPath != project.location.file
+            || record?.orphaned == true
+        {
+            actions.append(.updateProject(project))
+        }
+        if spec.suspend { return actions }
+
+        let available = observed.secrets[name] ?? []
+        let missing = spec.secretReferences.filter { !available.contains($0) }
+        if !missing.isEmpty {
+            if record?.phase != .setupRequired || record?.conditions[Condition.ready]?.message != setupMessage(missing) {
+                actions.append(.setupRequired(project: name, missingSecrets: missing))
+            }
+            return actions
+        }
+
+        let phase = record?.phase ?? .draft
+        let repo: ResolvedRepo
+        switch observed.repos[name] {
+        case .found(let resolved)?:
+            repo = resolved
+            if [.draft, .estimated, .provisioning, .discovered, .missing].contains(phase) || record == nil {
+                actions.append(.adoptRepo(project: name, repo: resolved))
+            }
+        case .missing?:
+            if phase != .provisioning { actions.append(.awaitRepo(project: name, repo: spec.repo)) }
+            return actions
+        case .unavailable?, nil:
+            // A transient forge problem changes nothing; the next reconcile asks again.
+            return actions
+        }
+
+        guard spec.stage == .active else {
+            return actions + [.stall(
+                project: name, reason: "EngineeringUnavailable",
+                message: "stage \(spec.stage.rawValue) needs the engineering agents (designing, implementing, verifying), "
+                    + "which this version of Steward does not have yet; set stage: active to deploy the repo as it is")]
+        }
+        guard spec.deploy.strategy == .recreate else {
+            return actions + [.stall(
+                project: name, reason: "StrategyUnsupported",
+                message: "spec.deploy.strategy \(spec.deploy.strategy.rawValue) is not supported yet; use recreate")]
+        }
+        guard let serverName = spec.server else {
+            return actions + waitIfNeeded(name, record, "spec.server is not set and automatic placement (Zavhoz) is not available yet")
+        }
+        guard let server = desiredServers[serverName] else {
+            return actions + waitIfNeeded(name, record, "server \(serverName) has no valid manifest")
+        }
+        let serverReady = observed.servers[serverName]?.status == .ready || server.spec.connection == .local
+        guard serverReady else {
+            let status = observed.servers[serverName]?.status.rawValue ?? "unregistered"
+            return actions + waitIfNeeded(name, record, "server \(serverName) is \(status), not ready")
+        }
+        guard let playbook = observed.playbooks[spec.deploy.playbook] else {
+            return actions + [.stall(
+                project: name, reason: "PlaybookNotFound", message: "playbook \(spec.deploy.playbook) was not found")]
+        }
+
+        let samePort = record?.server == serverName ? record?.port : nil
+        let plan = DeployPlan(
+            project: name, server: server, repo: repo, port: samePort, spec: spec, playbook: playbook, reason: "")
+        if let port = samePort, let record, record.lastDeployInputHash == plan.inputs(port: port).hash {
+            if record.phase != .active { actions.append(.markActive(project: name, inputHash: record.lastDeployInputHash!)) }
+            return actions
+        }
+        var deploy = plan
+        deploy.reason = deployReason(record: record, repo: repo, serverName: serverName)
+        actions.append(.deploy(deploy))
+        return actions
+    }
+
+    private func waitIfNeeded(_ name: String, _ record: ProjectRecord?, _ reason: String) -> [Action] {
+        if record?.phase == .waitingForResources, record?.conditions[Condition.ready]?.message == reason { return [] }
+        return [.waitForResources(project: name, reason: reason)]
+    }
+
+    /// The Ready condition message a setup_required project carries.
+    public func setupMessage(_ missing: [String]) -> String {
+        "missing secrets: \(missing.joined(separator: ", ")) (set them with `steward secret set PROJECT NAME`)"
+    }
+
+    private func deployReason(record: ProjectRecord?, repo: ResolvedRepo, serverName: String) -> String {
+        guard let record, let lastCommit = record.lastDeployCommit else { return "first deploy" }
+        if record.phase == .error { return "retry after failure" }
+        if record.server != serverName { return "server \(record.server ?? "none") -> \(serverName)" }
+        if lastCommit != repo.commit { return "commit \(lastCommit.prefix(7)) -> \(repo.commit.prefix(7))" }
+        return "inputs changed"
+    }
+}

@@ -1,0 +1,307 @@
+import Foundation
+import Logging
+import StewardModel
+
+/// Carries out planned actions against the store, the forge and Ansible, one at a time.
+struct ActionExecutor {
+    let reconciler: Reconciler
+    let loaded: LoadedConfig
+    var failures: [String] = []
+    var playbookRuns = 0
+
+    init(reconciler: Reconciler, loaded: LoadedConfig) {
+        self.reconciler = reconciler
+        self.loaded = loaded
+    }
+
+    private var store: any StateStore { reconciler.store }
+    private var logger: Logger { reconciler.logger }
+    private func now() -> Date { reconciler.now() }
+
+    mutating func execute(_ action: Action) async throws {
+        switch action {
+        case .registerServer(let server):
+            let record = ServerRecord(
+                name: server.name, manifestPath: server.location.file, status: .discovered, generation: 1,
+                specHash: CanonicalJSON.hash(server.spec), spec: server.spec, updatedAt: now())
+            try await store.save(server: record, events: [event("Server", server.name, "Registered",
+                "registered from \(server.location.file) (\(server.spec.address), \(server.spec.connection.rawValue))")])
+        case .updateServer(let server):
+            guard var record = try await store.server(named: server.name) else { return }
+            let hash = CanonicalJSON.hash(server.spec)
+            if record.specHash != hash { record.generation += 1 }
+            record.spec = server.spec
+            record.specHash = hash
+            record.manifestPath = server.location.file
+            record.orphaned = false
+            record.updatedAt = now()
+            try await store.save(server: record, events: [event("Server", server.name, "Updated",
+                "spec from \(server.location.file), generation \(record.generation)")])
+        case .setServerStatus(let name, let status, let reason):
+            guard var record = try await store.server(named: name) else { return }
+            let old = record.status
+            record.status = status
+            record.observedGeneration = record.generation
+            record.conditions.set(Condition.ready, status == .ready ? .true : .false, reason: "StatusChanged",
+                message: reason, at: now())
+            record.updatedAt = now()
+            try await store.save(server: record, events: [event("Server", name, "StatusChanged",
+                "\(old.rawValue) -> \(status.rawValue): \(reason)")])
+        case .orphanServer(let name):
+            guard var record = try await store.server(named: name) else { return }
+            record.orphaned = true
+            record.updatedAt = now()
+            try await store.save(server: record, events: [event("Server", name, "ManifestRemoved",
+                "manifest removed from the config repo; the record is kept because prune is off", .warning)])
+        case .pruneServer(let name):
+            try await store.deleteServer(named: name, events: [event("Server", name, "Pruned",
+                "manifest removed from the config repo and prune is on: record deleted")])
+
+        case .registerProject(let project):
+            let existing = try await store.project(named: project.name)
+            var record = existing ?? ProjectRecord(name: project.name, phase: .draft, updatedAt: now())
+            apply(project, to: &record)
+            record.generation = max(record.generation, 0) + 1
+            var events = [event("Project", project.name, "Registered",
+                "registered from \(project.location.file) for repo \(project.spec.repo)")]
+            if record.phase == .discovered {
+                // A discovered repo adopted by a manifest starts its managed life as a draft.
+                record.phase = .draft
+                events.append(event("Project", project.name, "PhaseChanged", "discovered -> draft: adopted by a manifest"))
+            }
+            try await store.save(project: record, events: events)
+        case .updateProject(let project):
+            guard var record = try await store.project(named: project.name) else { return }
+            let hash = CanonicalJSON.hash(project.spec)
+            let changed = record.specHash != hash
+            apply(project, to: &record)
+            if changed { record.generation += 1 }
+            try await store.save(project: record, events: [event("Project", project.name, changed ? "SpecChanged" : "Updated",
+                changed ? "spec changed in \(project.location.file): generation \(record.generation)"
+                    : "manifest is back in \(project.location.file)")])
+        case .adoptRepo(let name, let repo):
+            try await transition(name, to: .initialized, "repo found at \(repo.commit.prefix(12))")
+        case .awaitRepo(let name, let repo):
+            guard let record = try await store.project(named: name) else { return }
+            let target: ProjectPhase = (try? record.phase.path(to: .provisioning)) != nil ? .provisioning : .missing
+            try await transition(name, to: target, "repo \(repo) does not exist on the forge",
+                type: target == .missing ? .warning : .normal) { record in
+                record.conditions.set(Condition.ready, .false, reason: "RepoNotFound",
+                    message: "repo \(repo) does not exist on the forge yet", at: self.now())
+            }
+        case .setupRequired(let name, let missing):
+            let message = Planner().setupMessage(missing)
+            try await transition(name, to: .setupRequired, message, type: .warning) { record in
+                record.conditions.set(Condition.ready, .false, reason: "SecretsMissing", message: message, at: self.now())
+            }
+        case .waitForResources(let name, let reason):
+            try await transition(name, to: .waitingForResources, reason) { record in
+                record.conditions.set(Condition.ready, .false, reason: "WaitingForResources", message: reason, at: self.now())
+            }
+        case .stall(let name, let reason, let message):
+            guard var record = try await store.project(named: name) else { return }
+            let alreadyStalled = record.conditions[Condition.stalled]?.message == message
+            record.conditions.set(Condition.stalled, .true, reason: reason, message: message, at: now())
+            record.conditions.set(Condition.ready, .false, reason: reason, message: message, at: now())
+            record.updatedAt = now()
+            try await store.save(project: record, events: alreadyStalled ? [] : [event("Project", name, reason, message, .warning)])
+        case .deploy(let plan):
+            try await deploy(plan)
+        case .markActive(let name, let hash):
+            try await transition(name, to: .active, "last deploy (inputs \(hash.prefix(12))) matches") { record in
+                record.observedGeneration = record.generation
+                record.conditions.set(Condition.ready, .true, reason: "Deployed", message: "deployed", at: self.now())
+            }
+        case .orphanProject(let name):
+            guard var record = try await store.project(named: name) else { return }
+            record.orphaned = true
+            record.updatedAt = now()
+            try await store.save(project: record, events: [event("Project", name, "ManifestRemoved",
+                "manifest removed from the config repo; nothing is deleted because prune is off", .warning)])
+        case .pruneProject(let name):
+            try await prune(name)
+        }
+    }
+
+    private func apply(_ project: ProjectManifest, to record: inout ProjectRecord) {
+        record.repo = project.spec.repo
+        record.manifestPath = project.location.file
+        record.spec = project.spec
+        record.specHash = CanonicalJSON.hash(project.spec)
+        record.orphaned = false
+        record.conditions.remove(Condition.stalled)
+        record.updatedAt = now()
+    }
+
+    private func event(
+        _ kind: String, _ name: String, _ reason: String, _ message: String, _ type: EventRecord.EventType = .normal
+    ) -> EventRecord {
+        EventRecord(time: now(), objectKind: kind, objectName: name, type: type, reason: reason, message: message)
+    }
+
+    /// Moves a project along the lifecycle (every step validated, every step an event) and saves it with
+    /// whatever `update` changes, in one transaction.
+    private func transition(
+        _ name: String, to target: ProjectPhase, _ message: String, type: EventRecord.EventType = .normal,
+        update: (inout ProjectRecord) -> Void = { _ in }
+    ) async throws {
+        guard var record = try await store.project(named: name) else { return }
+        var events: [EventRecord] = []
+        for next in try record.phase.path(to: target) {
+            if next.isInterruption, !record.phase.isInterruption { record.resumePhase = record.phase }
+            if record.phase.isInterruption, !next.isInterruption { record.resumePhase = nil }
+            events.append(event("Project", name, "PhaseChanged", "\(record.phase.rawValue) -> \(next.rawValue): \(message)", type))
+            record.phase = next
+        }
+        update(&record)
+        record.conditions.remove(Condition.stalled)
+        record.updatedAt = now()
+        try await store.save(project: record, events: events)
+    }
+
+    // MARK: - Deploy
+
+    private mutating func deploy(_ plan: DeployPlan) async throws {
+        guard let record = try await store.project(named: plan.project) else { return }
+        let range = plan.server.spec.capacity.ports
+        if record.server != nil, record.server != plan.server.name { try await store.releasePorts(project: plan.project) }
+        let port: Int
+        if let allocated = plan.port {
+            port = allocated
+        } else {
+            // Recorded before the deploy runs, so a crash keeps the same port for the retry.
+            port = try await store.allocatePort(project: plan.project, server: plan.server.name, range: range.lower...range.upper)
+        }
+        let inputs = plan.inputs(port: port)
+        let hash = inputs.hash
+
+        // A crash after a successful run but before the project was saved: adopt the run instead of redoing it.
+        if let last = try await store.runs(project: plan.project, limit: 1).first, last.kind == "deploy",
+            last.status == .succeeded, last.inputHash == hash
+        {
+            try await finishDeploy(plan, port: port, hash: hash, message: "adopted finished run \(last.id ?? 0)")
+            return
+        }
+
+        try await transition(plan.project, to: .deploying, plan.reason) { record in
+            record.server = plan.server.name
+            record.port = port
+            record.conditions.set(Condition.reconciling, .true, reason: "Deploying",
+                message: "deploying \(plan.repo.commit.prefix(12))", at: self.now())
+        }
+        let playbook = try await reconciler.library.path(
+            of: plan.playbook, entries: loaded.entries, config: reconciler.source,
+            cache: reconciler.stateDirectory.appendingPathComponent("playbooks", isDirectory: true))
+        let request = PlaybookRequest(
+            playbook: playbook.path, hosts: [host(for: plan.server)], extraVars: extraVars(plan, port: port, hash: hash),
+            timeout: .seconds(loaded.desired.settings.playbookTimeout))
+        var run = RunRecord(
+            kind: "deploy", project: plan.project, server: plan.server.name, playbook: plan.playbook.playbook,
+            inputHash: hash, commit: plan.repo.commit, startedAt: now())
+        run.id = try await store.beginRun(run)
+        playbookRuns += 1
+        let logger = self.logger
+        let project = plan.project
+        let result = try await reconciler.runner.run(request) { task in
+            logger.info("\(task.task)", metadata: [
+                "project": "\(project)", "host": "\(task.host)", "status": "\(task.status.rawValue)",
+                "duration_ms": "\(task.durationMs)", "action": "ansible_task",
+            ])
+        }
+        for task in result.tasks { try await store.appendTask(runID: run.id!, task) }
+        run.status = result.status
+        run.exitCode = result.exitCode
+        run.failedTask = result.failedTask
+        run.failedHost = result.failedHost
+        run.finishedAt = now()
+        try await store.finishRun(run)
+
+        guard result.status == .succeeded else {
+            let failedMessage = result.tasks.last(where: { $0.status == .failed || $0.status == .unreachable })?.message
+            var why = "deploy \(result.status.rawValue)"
+            if let task = result.failedTask { why += ": task \"\(task)\" on \(result.failedHost ?? "?")" }
+            if let failedMessage { why += ": \(failedMessage)" } else if !result.stderrTail.isEmpty { why += ": \(result.stderrTail)" }
+            failures.append("Project/\(plan.project): \(why)")
+            try await transition(plan.project, to: .error, why, type: .warning) { record in
+                record.conditions.set(Condition.ready, .false, reason: "DeployFailed", message: why, at: self.now())
+                record.conditions.set(Condition.reconciling, .false, reason: "DeployFailed", message: why, at: self.now())
+            }
+            return
+        }
+        try await finishDeploy(plan, port: port, hash: hash, message: "deployed \(plan.repo.commit.prefix(12)) to \(plan.server.name):\(port)")
+    }
+
+    private func finishDeploy(_ plan: DeployPlan, port: Int, hash: String, message: String) async throws {
+        try await transition(plan.project, to: .active, message) { record in
+            record.server = plan.server.name
+            record.port = port
+            record.lastDeployInputHash = hash
+            record.lastDeployCommit = plan.repo.commit
+            record.lastDeployedAt = self.now()
+            record.observedGeneration = record.generation
+            record.conditions.set(Condition.ready, .true, reason: "Deployed", message: message, at: self.now())
+            record.conditions.set(Condition.reconciling, .false, reason: "Deployed", message: message, at: self.now())
+        }
+        try await store.append(events: [event("Project", plan.project, "DeploySucceeded", message)])
+    }
+
+    private func host(for server: ServerManifest) -> InventoryHost {
+        var vars: [String: JSONValue] = [:]
+        if server.spec.connection == .local {
+            // Apps of the local server live in the state dir, never in the user's home.
+            vars["steward_apps_dir"] = .string(reconciler.stateDirectory.appendingPathComponent("apps").path)
+            vars["ansible_python_interpreter"] = .string("auto_silent")
+        }
+        return InventoryHost(
+            name: server.name, address: server.spec.address, port: server.spec.port, user: server.spec.user,
+            connection: server.spec.connection, vars: vars)
+    }
+
+    private func extraVars(_ plan: DeployPlan, port: Int, hash: String) -> [String: JSONValue] {
+        [
+            "project_name": .string(plan.project),
+            "repo_info": .object(["clone_url": .string(plan.repo.cloneURL), "commit": .string(plan.repo.commit),
+                "repo": .string(plan.spec.repo)]),
+            "server_info": .object(["name": .string(plan.server.name), "address": .string(plan.server.spec.address),
+                "port": .int(port)]),
+            "app_port": .int(port),
+            "health_path": .string(plan.spec.deploy.healthPath),
+            "app_command": .string(plan.spec.deploy.command ?? ""),
+            "env_content": .string(plan.spec.env ?? ""),
+            "deploy_strategy": .string(plan.spec.deploy.strategy.rawValue),
+            "input_hash": .string(hash),
+        ]
+    }
+
+    // MARK: - Prune
+
+    private mutating func prune(_ name: String) async throws {
+        guard let record = try await store.project(named: name) else { return }
+        if record.lastDeployCommit != nil, let serverName = record.server,
+            let server = loaded.desired.servers.first(where: { $0.name == serverName }),
+            reconciler.library.playbooks.contains("remove_project.yml")
+        {
+            let request = PlaybookRequest(
+                playbook: reconciler.library.directory.appendingPathComponent("remove_project.yml").path,
+                hosts: [host(for: server)], extraVars: ["project_name": .string(name)],
+                timeout: .seconds(loaded.desired.settings.playbookTimeout))
+            var run = RunRecord(kind: "remove", project: name, server: serverName, playbook: "remove_project.yml",
+                inputHash: "", startedAt: now())
+            run.id = try await store.beginRun(run)
+            playbookRuns += 1
+            let result = try await reconciler.runner.run(request) { _ in }
+            run.status = result.status
+            run.exitCode = result.exitCode
+            run.failedTask = result.failedTask
+            run.failedHost = result.failedHost
+            run.finishedAt = now()
+            try await store.finishRun(run)
+            guard result.status == .succeeded else {
+                failures.append("Project/\(name): removing the app failed: \(result.failedTask ?? result.stderrTail)")
+                return
+            }
+        }
+        try await store.deleteProject(named: name, events: [event("Project", name, "Pruned",
+            "manifest removed from the config repo and prune is on: app removed, ports freed, record deleted")])
+    }
+}

@@ -1,0 +1,203 @@
+import Foundation
+import Logging
+import StewardModel
+
+/// Options of one reconcile pass.
+public struct ReconcileOptions: Sendable {
+    /// Plan only: no store writes, no playbooks.
+    public var dryRun: Bool
+    /// Limit project work to one project.
+    public var project: String?
+
+    public init(dryRun: Bool = false, project: String? = nil) {
+        self.dryRun = dryRun
+        self.project = project
+    }
+}
+
+/// What one reconcile pass saw and did.
+public struct ReconcileReport: Sendable {
+    /// How the pass ended; the CLI maps it to exit codes 0, 2 and 1.
+    public enum Outcome: String, Sendable {
+        case converged
+        case progressing
+        case failed
+    }
+
+    public var revision: ConfigRevision
+    public var diagnostics: [Diagnostic]
+    public var actions: [Action]
+    /// Problems executing actions (a failed deploy, a store error), one line each.
+    public var failures: [String]
+    /// Projects still short of their desired state, with why.
+    public var pending: [String]
+    public var playbookRuns: Int
+    public var parsedFiles: Int
+    public var cachedFiles: Int
+
+    public var outcome: Outcome {
+        if diagnostics.hasErrors || !failures.isEmpty { return .failed }
+        return pending.isEmpty ? .converged : .progressing
+    }
+}
+
+/// Level-triggered reconcile: read the config revision, observe, plan, act, record. Every side effect is
+/// recorded before and after, so a crash at any point resumes without repeating finished work.
+public struct Reconciler: Sendable {
+    public var source: any ConfigSource
+    public var store: any StateStore
+    /// Builds the forge client from the settings of the revision being reconciled.
+    public var makeResolver: @Sendable (Settings) throws -> any RepoResolver
+    public var runner: any PlaybookRunner
+    public var library: PlaybookLibrary
+    /// Where materialized config playbooks and local apps live.
+    public var stateDirectory: URL
+    public var now: @Sendable () -> Date
+    public var logger: Logger
+
+    public init(
+        source: any ConfigSource, store: any StateStore,
+        makeResolver: @escaping @Sendable (Settings) throws -> any RepoResolver, runner: any PlaybookRunner,
+        library: PlaybookLibrary, stateDirectory: URL, now: @escaping @Sendable () -> Date = Date.init, logger: Logger
+    ) {
+        self.source = source
+        self.store = store
+        self.makeResolver = makeResolver
+        self.runner = runner
+        self.library = library
+        self.stateDirectory = stateDirectory
+        self.now = now
+        self.logger = logger
+    }
+
+    /// One pass. - Throws: only when the config repo cannot be read or the store fails before any action.
+    public func reconcile(_ options: ReconcileOptions = ReconcileOptions()) async throws -> ReconcileReport {
+        let started = ContinuousClock.now
+        let revision = try await source.update()
+        let fetched = ContinuousClock.now
+        let loaded = try await ConfigLoader(source: source, store: store, builtinPlaybooks: library.playbooks).load(revision)
+        let parsed = ContinuousClock.now
+        for diagnostic in loaded.desired.diagnostics {
+            logger.log(level: diagnostic.severity == .error ? .error : .warning, "\(diagnostic.message)",
+                metadata: ["file": "\(diagnostic.location)"])
+        }
+        if let only = options.project, !loaded.desired.projects.contains(where: { $0.name == only }) {
+            throw ConfigSourceError("no valid Project manifest named \(only) in \(revision.commit ?? revision.ref)")
+        }
+        let observed = try await observe(loaded, only: options.project)
+        let actions = Planner().plan(desired: loaded.desired, observed: observed, only: options.project)
+        let planned = ContinuousClock.now
+        logger.debug("planned", metadata: [
+            "fetch_ms": "\(ms(fetched - started))", "parse_ms": "\(ms(parsed - fetched))",
+            "plan_ms": "\(ms(planned - parsed))", "parsed_files": "\(loaded.parsedFiles)",
+            "cached_files": "\(loaded.cachedFiles)", "actions": "\(actions.count)",
+        ])
+        var report = ReconcileReport(
+            revision: revision, diagnostics: loaded.desired.diagnostics, actions: actions, failures: [], pending: [],
+            playbookRuns: 0, parsedFiles: loaded.parsedFiles, cachedFiles: loaded.cachedFiles)
+        if options.dryRun {
+            report.pending = actions.filter { if case .markActive = $0 { false } else { true } }.map { "\($0.key): \($0.summary)" }
+            return report
+        }
+
+        for run in try await store.recoverInterruptedRuns(at: now()) {
+            logger.warning("run interrupted by a crash; it will be redone if still needed", metadata: [
+                "project": "\(run.project ?? "-")", "run": "\(run.id ?? 0)", "action": "\(run.kind)",
+            ])
+        }
+        var reconcile = ReconcileRecord(commit: revision.commit, ref: revision.ref, startedAt: now(), actions: actions.count)
+        reconcile.id = try await store.beginReconcile(reconcile)
+
+        var executor = ActionExecutor(reconciler: self, loaded: loaded)
+        for action in actions {
+            let actionStart = ContinuousClock.now
+            do {
+                try await executor.execute(action)
+            } catch {
+                executor.failures.append("\(action.key): \(action.name) failed: \(error)")
+                logger.error("\(error)", metadata: ["object": "\(action.key)", "action": "\(action.name)"])
+            }
+            let phase = (try? await currentPhase(action.key)) ?? "-"
+            logger.info("\(action.summary)", metadata: [
+                "object": "\(action.key)", "action": "\(action.name)", "phase": "\(phase)",
+                "duration_ms": "\(ms(ContinuousClock.now - actionStart))",
+            ])
+        }
+        report.failures = executor.failures
+        report.playbookRuns = executor.playbookRuns
+        report.pending = try await pendingProjects(loaded.desired, only: options.project)
+
+        reconcile.finishedAt = now()
+        reconcile.errors = report.failures.count + report.diagnostics.filter { $0.severity == .error }.count
+        reconcile.result = switch report.outcome {
+        case .converged: .converged
+        case .progressing: .progressing
+        case .failed: .failed
+        }
+        try await store.finishReconcile(reconcile)
+        logger.info(
+            report.playbookRuns == 0 && actions.isEmpty
+                ? "reconcile finished: nothing changed, 0 ansible-playbook runs"
+                : "reconcile finished: \(actions.count) actions, \(report.playbookRuns) ansible-playbook runs",
+            metadata: [
+                "commit": "\(revision.commit ?? "-")", "result": "\(report.outcome.rawValue)",
+                "playbook_runs": "\(report.playbookRuns)", "duration_ms": "\(ms(ContinuousClock.now - started))",
+            ])
+        return report
+    }
+
+    /// Gathers the observed state: store records, the forge's repos, playbook sources.
+    func observe(_ loaded: LoadedConfig, only: String?) async throws -> ObservedState {
+        var observed = ObservedState()
+        for record in try await store.projects() { observed.projects[record.name] = record }
+        for record in try await store.servers() { observed.servers[record.name] = record }
+        let resolver = Result { try makeResolver(loaded.desired.settings) }
+        for project in loaded.desired.projects where only == nil || only == project.name {
+            guard !project.spec.suspend else { continue }
+            do {
+                if let resolved = try await resolver.get().resolve(repo: project.spec.repo, ref: project.spec.ref) {
+                    observed.repos[project.name] = .found(resolved)
+                } else {
+                    observed.repos[project.name] = .missing
+                }
+            } catch {
+                observed.repos[project.name] = .unavailable("\(error)")
+                logger.warning("forge unavailable; will retry", metadata: [
+                    "project": "\(project.name)", "error": "\(error)",
+                ])
+            }
+            let playbook = project.spec.deploy.playbook
+            if observed.playbooks[playbook] == nil {
+                observed.playbooks[playbook] = library.source(for: playbook, entries: loaded.entries)
+            }
+        }
+        return observed
+    }
+
+    private func currentPhase(_ key: String) async throws -> String {
+        let parts = key.split(separator: "/", maxSplits: 1).map(String.init)
+        guard parts.count == 2 else { return "-" }
+        if parts[0] == "Project" { return try await store.project(named: parts[1])?.phase.rawValue ?? "deleted" }
+        return try await store.server(named: parts[1])?.status.rawValue ?? "deleted"
+    }
+
+    private func pendingProjects(_ desired: DesiredState, only: String?) async throws -> [String] {
+        var pending: [String] = []
+        for project in desired.projects where (only == nil || only == project.name) && !project.spec.suspend {
+            guard let record = try await store.project(named: project.name) else {
+                pending.append("Project/\(project.name): not registered")
+                continue
+            }
+            if record.phase != .active {
+                let why = record.conditions[Condition.stalled]?.message ?? record.conditions[Condition.ready]?.message ?? ""
+                pending.append("Project/\(project.name): \(record.phase.rawValue)\(why.isEmpty ? "" : ": \(why)")")
+            }
+        }
+        return pending
+    }
+}
+
+/// Milliseconds of a duration.
+func ms(_ duration: Duration) -> Int {
+    Int(duration.components.seconds * 1000) + Int(duration.components.attoseconds / 1_000_000_000_000_000)
+}

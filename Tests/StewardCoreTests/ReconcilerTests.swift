@@ -1,0 +1,169 @@
+import Foundation
+import Logging
+import StewardCore
+import StewardModel
+import StewardTestSupport
+import Testing
+
+/// A config directory, Steward playbooks dir, in-memory store and fake runner wired into a Reconciler.
+final class ReconcilerHarness: @unchecked Sendable {
+    let config: TemporaryDirectory
+    let state: TemporaryDirectory
+    let playbooks: TemporaryDirectory
+    let store = InMemoryStateStore()
+    let runner = FakePlaybookRunner()
+    var commits: [String: String] = ["acme/hello": "c1", "acme/other": "c9"]
+
+    init() throws {
+        config = try TemporaryDirectory(prefix: "config")
+        state = try TemporaryDirectory(prefix: "state")
+        playbooks = try TemporaryDirectory(prefix: "playbooks")
+        try playbooks.write("deploy_project.yml", "- hosts: all\n")
+        try config.write("manifests/servers.yaml", """
+            apiVersion: steward/v1
+            kind: Server
+            metadata: {name: local}
+            spec: {address: 127.0.0.1, connection: local, capacity: {ports: "18000-18009"}}
+            """)
+        try config.write("manifests/hello.yaml", Self.project("hello"))
+    }
+
+    static func project(_ name: String, extra: String = "") -> String {
+        """
+        apiVersion: steward/v1
+        kind: Project
+        metadata: {name: \(name)}
+        spec:
+          repo: acme/\(name == "hello" ? "hello" : "other")
+          server: local
+        \(extra)
+        """
+    }
+
+    func reconcile(_ options: ReconcileOptions = ReconcileOptions()) async throws -> ReconcileReport {
+        let commits = self.commits
+        let reconciler = Reconciler(
+            source: DirectoryConfigSource(root: config.url), store: store,
+            makeResolver: { _ in FakeResolver(commits: commits) }, runner: runner,
+            library: try PlaybookLibrary(directory: playbooks.url), stateDirectory: state.url,
+            logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+        return try await reconciler.reconcile(options)
+    }
+}
+
+struct ReconcilerTests {
+    @Test func firstPassDeploysSecondPassRunsNothing() async throws {
+        let harness = try ReconcilerHarness()
+        let first = try await harness.reconcile()
+        #expect(first.outcome == .converged)
+        #expect(first.playbookRuns == 1)
+        let record = try #require(await harness.store.project(named: "hello"))
+        #expect(record.phase == .active)
+        #expect(record.port == 18000)
+        #expect(record.lastDeployCommit == "c1")
+        #expect(record.observedGeneration == record.generation)
+        let phases = await harness.store.events(objectKind: "Project", objectName: "hello", limit: 50)
+            .filter { $0.reason == "PhaseChanged" }.map { $0.message.components(separatedBy: ":")[0] }
+        #expect(phases == ["draft -> initialized", "initialized -> deploying", "deploying -> active"])
+        let request = try #require(await harness.runner.requests.first)
+        #expect(request.extraVars["app_port"] == .int(18000))
+        #expect(request.hosts.first?.connection == .local)
+
+        let second = try await harness.reconcile()
+        #expect(second.actions == [])
+        #expect(second.playbookRuns == 0)
+        #expect(second.outcome == .converged)
+        #expect(second.cachedFiles == 2)
+        #expect(await harness.runner.requests.count == 1)
+    }
+
+    @Test func newCommitOrManifestChangeDeploysAgain() async throws {
+        let harness = try ReconcilerHarness()
+        _ = try await harness.reconcile()
+        harness.commits["acme/hello"] = "c2"
+        let second = try await harness.reconcile()
+        #expect(second.playbookRuns == 1)
+        try harness.config.write("manifests/hello.yaml", ReconcilerHarness.project("hello", extra: "  deploy: {healthPath: /healthz}"))
+        let third = try await harness.reconcile()
+        #expect(third.playbookRuns == 1)
+        let record = try #require(await harness.store.project(named: "hello"))
+        #expect(record.generation == 2)
+        #expect(record.port == 18000)
+    }
+
+    @Test func failedDeployIsAnErrorWithTheFailedTask() async throws {
+        let harness = try ReconcilerHarness()
+        await harness.runner.setStatus(.failed)
+        let report = try await harness.reconcile()
+        #expect(report.outcome == .failed)
+        #expect(report.failures == ["Project/hello: deploy failed: task \"deploy\" on local: boom"])
+        let record = try #require(await harness.store.project(named: "hello"))
+        #expect(record.phase == .error)
+        #expect(record.resumePhase == .deploying)
+        let run = try #require(await harness.store.runs(project: "hello", limit: 1).first)
+        #expect(run.status == .failed)
+        #expect(run.failedTask == "deploy")
+        #expect(run.tasks.count == 1)
+
+        await harness.runner.setStatus(.succeeded)
+        let retry = try await harness.reconcile()
+        #expect(retry.outcome == .converged)
+        #expect(try #require(await harness.store.project(named: "hello")).phase == .active)
+    }
+
+    @Test func aBrokenFileDoesNotStopTheOthersNorPruneItsProjects() async throws {
+        let harness = try ReconcilerHarness()
+        try harness.config.write("manifests/other.yaml", ReconcilerHarness.project("other"))
+        _ = try await harness.reconcile()
+        try harness.config.write("manifests/other.yaml", "apiVersion: steward/v1\nkind: Project\nmetadata: {name: other\n")
+        harness.commits["acme/hello"] = "c2"
+        try harness.config.write("steward.yaml", "prune: true\n")
+        let report = try await harness.reconcile()
+        #expect(report.outcome == .failed)
+        #expect(report.diagnostics.map(\.location.file) == ["manifests/other.yaml"])
+        #expect(report.playbookRuns == 1)
+        #expect(try #require(await harness.store.project(named: "hello")).lastDeployCommit == "c2")
+        let other = try #require(await harness.store.project(named: "other"))
+        #expect(other.orphaned == false)
+    }
+
+    @Test func removedManifestIsOrphanedThenPrunedWhenAsked() async throws {
+        let harness = try ReconcilerHarness()
+        try harness.config.write("manifests/other.yaml", ReconcilerHarness.project("other"))
+        _ = try await harness.reconcile()
+        try FileManager.default.removeItem(at: harness.config.url.appendingPathComponent("manifests/other.yaml"))
+        _ = try await harness.reconcile()
+        #expect(try #require(await harness.store.project(named: "other")).orphaned)
+        try harness.config.write("steward.yaml", "prune: true\n")
+        _ = try await harness.reconcile()
+        #expect(await harness.store.project(named: "other") == nil)
+    }
+
+    @Test func aRunThatSucceededBeforeACrashIsAdoptedNotRepeated() async throws {
+        let harness = try ReconcilerHarness()
+        let dry = try await harness.reconcile(ReconcileOptions(dryRun: true))
+        #expect(dry.actions.map(\.name).contains("deploy"))
+        #expect(await harness.store.projects().isEmpty)
+        _ = try await harness.reconcile()
+        // Simulate a crash between the run's end and the project's save: forget the deploy on the record.
+        var record = try #require(await harness.store.project(named: "hello"))
+        record.lastDeployInputHash = nil
+        record.phase = .deploying
+        await harness.store.save(project: record, events: [])
+        let report = try await harness.reconcile()
+        #expect(report.playbookRuns == 0)
+        #expect(try #require(await harness.store.project(named: "hello")).phase == .active)
+    }
+
+    @Test func missingSecretsAndMissingReposAreWaitingNotErrors() async throws {
+        let harness = try ReconcilerHarness()
+        try harness.config.write("manifests/hello.yaml", ReconcilerHarness.project("hello", extra: "  env: \"T=${secret:TOKEN}\""))
+        harness.commits = [:]
+        try harness.config.write("manifests/other.yaml", ReconcilerHarness.project("other"))
+        let report = try await harness.reconcile()
+        #expect(report.outcome == .progressing)
+        #expect(try #require(await harness.store.project(named: "hello")).phase == .setupRequired)
+        #expect(try #require(await harness.store.project(named: "other")).phase == .provisioning)
+        #expect(report.pending.contains { $0.contains("missing secrets: TOKEN") })
+    }
+}
