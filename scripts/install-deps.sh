@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Steward builds and runs with, when any is missing.
+# Swift itself (6.x) must already be on PATH: https://www.swift.org/install/linux/
+set -euo pipefail
+
+packages=(git pkg-config libgit2-dev libcurl4-openssl-dev libyaml-dev libsqlite3-dev ansible-core python3 curl
+  openssh-client openssh-server)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "==> installing ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+command -v swift >/dev/null || { echo "swift is not on PATH: install Swift 6 from https://www.swift.org/install/linux/" >&2; exit 1; }
