@@ -34,17 +34,17 @@ enum Fixtures {
     static func deployedRecord(_ project: ProjectManifest, server: ServerManifest, commit: String = "c1", port: Int = 18000) -> ProjectRecord {
         let plan = DeployPlan(project: project.name, server: server,
                               repo: ResolvedRepo(cloneURL: "file:///forge/acme/app.git", commit: commit),
-                              port: port, spec: project.spec, playbook: playbook, reason: "")
+                              port: port, spec: project.spec, specHash: project.specHash, playbook: playbook, reason: "")
         return ProjectRecord(
             name: project.name, repo: project.spec.repo, manifestPath: project.location.file, phase: .active,
-            generation: 1, observedGeneration: 1, specHash: CanonicalJSON.hash(project.spec), spec: project.spec,
+            generation: 1, observedGeneration: 1, specHash: project.specHash, spec: project.spec,
             server: server.name, port: port, lastDeployInputHash: plan.inputs(port: port).hash, lastDeployCommit: commit,
             updatedAt: now)
     }
 
     static func serverRecord(_ server: ServerManifest, status: ServerStatus = .ready) -> ServerRecord {
         ServerRecord(name: server.name, manifestPath: server.location.file, status: status, generation: 1,
-                     observedGeneration: 1, specHash: CanonicalJSON.hash(server.spec), spec: server.spec, updatedAt: now)
+                     observedGeneration: 1, specHash: server.specHash, spec: server.spec, updatedAt: now)
     }
 }
 

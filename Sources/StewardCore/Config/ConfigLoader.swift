@@ -49,13 +49,12 @@ public struct ConfigLoader: Sendable {
         if let store, !toRead.isEmpty {
             cached = try await store.cachedManifests(blobIDs: toRead.map(Self.cacheKey))
         }
-        let decoder = JSONDecoder()
         var fresh: [String: Data] = [:]
         var hits = 0
         let parser = ManifestParser()
         for entry in toRead {
             let key = Self.cacheKey(entry)
-            if let payload = cached[key], let parsed = try? decoder.decode(ParsedFile.self, from: payload) {
+            if let payload = cached[key], let parsed = try? ParsedFile(binary: payload) {
                 files[entry.path] = parsed
                 hits += 1
                 continue
@@ -63,7 +62,7 @@ public struct ConfigLoader: Sendable {
             let data = try await source.contents(of: entry)
             let parsed = parser.parse(path: entry.path, data: data)
             files[entry.path] = parsed
-            if store != nil { fresh[key] = CanonicalJSON.encode(parsed) }
+            if store != nil { fresh[key] = parsed.binaryEncoded() }
         }
         if let store, !fresh.isEmpty {
             try await store.cacheManifests(fresh)

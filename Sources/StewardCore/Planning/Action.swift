@@ -8,14 +8,17 @@ public struct DeployPlan: Sendable, Hashable {
     /// The port already allocated to the project, or nil when the reconciler must allocate one first.
     public var port: Int?
     public var spec: ProjectSpec
+    /// The manifest's precomputed spec hash.
+    public var specHash: String
     public var playbook: PlaybookSource
     /// Why it runs: `first deploy`, `commit abc1234 -> def5678`, `inputs changed`, `retry after failure`.
     public var reason: String
 
     public init(
-        project: String, server: ServerManifest, repo: ResolvedRepo, port: Int?, spec: ProjectSpec,
+        project: String, server: ServerManifest, repo: ResolvedRepo, port: Int?, spec: ProjectSpec, specHash: String,
         playbook: PlaybookSource, reason: String
     ) {
+        self.specHash = specHash
         self.project = project
         self.server = server
         self.repo = repo
@@ -28,9 +31,8 @@ public struct DeployPlan: Sendable, Hashable {
     /// The deploy inputs once the port is known.
     public func inputs(port: Int) -> DeployInputs {
         DeployInputs(
-            playbook: playbook, repo: spec.repo, cloneURL: repo.cloneURL, commit: repo.commit, server: server.name,
-            serverSpecHash: CanonicalJSON.hash(server.spec), port: port, healthPath: spec.deploy.healthPath,
-            command: spec.deploy.command, strategy: spec.deploy.strategy, envHash: SHA256Digest.hex(spec.env ?? ""))
+            playbook: playbook, cloneURL: repo.cloneURL, commit: repo.commit, server: server.name,
+            serverSpecHash: server.specHash, port: port, projectSpecHash: specHash)
     }
 }
 

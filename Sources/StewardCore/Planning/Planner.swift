@@ -48,7 +48,7 @@ public struct Planner: Sendable {
         var actions: [Action] = []
         if record == nil {
             actions.append(.registerServer(server))
-        } else if record?.specHash != CanonicalJSON.hash(server.spec) || record?.manifestPath != server.location.file
+        } else if record?.specHash != server.specHash || record?.manifestPath != server.location.file
             || record?.orphaned == true
         {
             actions.append(.updateServer(server))
@@ -69,7 +69,7 @@ public struct Planner: Sendable {
         let spec = project.spec
         if record == nil || record?.phase == .discovered {
             actions.append(.registerProject(project))
-        } else if record?.specHash != CanonicalJSON.hash(spec) || record?.manifestPath != project.location.file
+        } else if record?.specHash != project.specHash || record?.manifestPath != project.location.file
             || record?.orphaned == true
         {
             actions.append(.updateProject(project))
@@ -130,7 +130,8 @@ public struct Planner: Sendable {
 
         let samePort = record?.server == serverName ? record?.port : nil
         let plan = DeployPlan(
-            project: name, server: server, repo: repo, port: samePort, spec: spec, playbook: playbook, reason: "")
+            project: name, server: server, repo: repo, port: samePort, spec: spec, specHash: project.specHash,
+            playbook: playbook, reason: "")
         if let port = samePort, let record, record.lastDeployInputHash == plan.inputs(port: port).hash {
             if record.phase != .active { actions.append(.markActive(project: name, inputHash: record.lastDeployInputHash!)) }
             return actions

@@ -23,12 +23,12 @@ struct ActionExecutor {
         case .registerServer(let server):
             let record = ServerRecord(
                 name: server.name, manifestPath: server.location.file, status: .discovered, generation: 1,
-                specHash: CanonicalJSON.hash(server.spec), spec: server.spec, updatedAt: now())
+                specHash: server.specHash, spec: server.spec, updatedAt: now())
             try await store.save(server: record, events: [event("Server", server.name, "Registered",
                 "registered from \(server.location.file) (\(server.spec.address), \(server.spec.connection.rawValue))")])
         case .updateServer(let server):
             guard var record = try await store.server(named: server.name) else { return }
-            let hash = CanonicalJSON.hash(server.spec)
+            let hash = server.specHash
             if record.specHash != hash { record.generation += 1 }
             record.spec = server.spec
             record.specHash = hash
@@ -72,7 +72,7 @@ struct ActionExecutor {
             try await store.save(project: record, events: events)
         case .updateProject(let project):
             guard var record = try await store.project(named: project.name) else { return }
-            let hash = CanonicalJSON.hash(project.spec)
+            let hash = project.specHash
             let changed = record.specHash != hash
             apply(project, to: &record)
             if changed { record.generation += 1 }
@@ -127,7 +127,7 @@ struct ActionExecutor {
         record.repo = project.spec.repo
         record.manifestPath = project.location.file
         record.spec = project.spec
-        record.specHash = CanonicalJSON.hash(project.spec)
+        record.specHash = project.specHash
         record.orphaned = false
         record.conditions.remove(Condition.stalled)
         record.updatedAt = now()

@@ -152,19 +152,25 @@ public struct Reconciler: Sendable {
         for record in try await store.projects() { observed.projects[record.name] = record }
         for record in try await store.servers() { observed.servers[record.name] = record }
         let resolver = Result { try makeResolver(loaded.desired.settings) }
+        // Many projects may deploy one repo: ask the forge once per repo and ref in a pass.
+        var answers: [String: RepoObservation] = [:]
         for project in loaded.desired.projects where only == nil || only == project.name {
             guard !project.spec.suspend else { continue }
-            do {
-                if let resolved = try await resolver.get().resolve(repo: project.spec.repo, ref: project.spec.ref) {
-                    observed.repos[project.name] = .found(resolved)
-                } else {
-                    observed.repos[project.name] = .missing
+            let key = "\(project.spec.repo)@\(project.spec.ref)"
+            if let known = answers[key] {
+                observed.repos[project.name] = known
+            } else {
+                let answer: RepoObservation
+                do {
+                    answer = try await resolver.get().resolve(repo: project.spec.repo, ref: project.spec.ref).map { .found($0) } ?? .missing
+                } catch {
+                    answer = .unavailable("\(error)")
+                    logger.warning("forge unavailable; will retry", metadata: [
+                        "project": "\(project.name)", "repo": "\(project.spec.repo)", "error": "\(error)",
+                    ])
                 }
-            } catch {
-                observed.repos[project.name] = .unavailable("\(error)")
-                logger.warning("forge unavailable; will retry", metadata: [
-                    "project": "\(project.name)", "error": "\(error)",
-                ])
+                answers[key] = answer
+                observed.repos[project.name] = answer
             }
             let playbook = project.spec.deploy.playbook
             if observed.playbooks[playbook] == nil {

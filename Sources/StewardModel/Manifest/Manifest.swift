@@ -18,14 +18,18 @@ public struct ProjectManifest: Sendable, Hashable, Codable {
     public var location: SourceLocation
     /// Where some fields' values are (`spec.server`, `spec.deploy.playbook`), for cross-file errors.
     public var fieldLocations: [String: SourceLocation]
+    /// SHA-256 of the canonical spec, computed once when parsed (planning compares it, never re-encodes).
+    public var specHash: String
 
     public init(
-        metadata: Metadata, spec: ProjectSpec, location: SourceLocation, fieldLocations: [String: SourceLocation] = [:]
+        metadata: Metadata, spec: ProjectSpec, location: SourceLocation, fieldLocations: [String: SourceLocation] = [:],
+        specHash: String? = nil
     ) {
         self.metadata = metadata
         self.spec = spec
         self.location = location
         self.fieldLocations = fieldLocations
+        self.specHash = specHash ?? CanonicalJSON.hash(spec)
     }
 
     public var name: String { metadata.name }
@@ -39,14 +43,18 @@ public struct ServerManifest: Sendable, Hashable, Codable {
     public var location: SourceLocation
     /// Where some fields' values are (`spec.server`, `spec.deploy.playbook`), for cross-file errors.
     public var fieldLocations: [String: SourceLocation]
+    /// SHA-256 of the canonical spec, computed once when parsed (planning compares it, never re-encodes).
+    public var specHash: String
 
     public init(
-        metadata: Metadata, spec: ServerSpec, location: SourceLocation, fieldLocations: [String: SourceLocation] = [:]
+        metadata: Metadata, spec: ServerSpec, location: SourceLocation, fieldLocations: [String: SourceLocation] = [:],
+        specHash: String? = nil
     ) {
         self.metadata = metadata
         self.spec = spec
         self.location = location
         self.fieldLocations = fieldLocations
+        self.specHash = specHash ?? CanonicalJSON.hash(spec)
     }
 
     public var name: String { metadata.name }

@@ -15,51 +15,99 @@ public struct SHA256Digest: Sendable {
 
     /// Hex digest of `data`.
     public static func hex(_ data: Data) -> String {
-        digest(Array(data)).map { String(format: "%02x", $0) }.joined()
+        data.withUnsafeBytes { hex(digest(UnsafeRawBufferPointer($0))) }
     }
 
     /// Hex digest of the UTF-8 bytes of `text`.
-    public static func hex(_ text: String) -> String { hex(Data(text.utf8)) }
+    public static func hex(_ text: String) -> String {
+        var text = text
+        return text.withUTF8 { hex(digest(UnsafeRawBufferPointer($0))) }
+    }
 
     /// The 32-byte digest.
     public static func digest(_ message: [UInt8]) -> [UInt8] {
-        var h: [UInt32] = [
-            0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
-        ]
-        var bytes = message
-        let bitLength = UInt64(message.count) &* 8
-        bytes.append(0x80)
-        while bytes.count % 64 != 56 { bytes.append(0) }
-        for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
-        var w = [UInt32](repeating: 0, count: 64)
-        for chunk in stride(from: 0, to: bytes.count, by: 64) {
-            for i in 0..<16 {
-                let j = chunk + i * 4
-                w[i] = UInt32(bytes[j]) << 24 | UInt32(bytes[j + 1]) << 16 | UInt32(bytes[j + 2]) << 8 | UInt32(bytes[j + 3])
-            }
-            for i in 16..<64 {
-                let s0 = w[i - 15].rotatedRight(7) ^ w[i - 15].rotatedRight(18) ^ (w[i - 15] >> 3)
-                let s1 = w[i - 2].rotatedRight(17) ^ w[i - 2].rotatedRight(19) ^ (w[i - 2] >> 10)
-                w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
-            }
-            var (a, b, c, d, e, f, g, hh) = (h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7])
-            for i in 0..<64 {
-                let s1 = e.rotatedRight(6) ^ e.rotatedRight(11) ^ e.rotatedRight(25)
-                let ch = (e & f) ^ (~e & g)
-                let t1 = hh &+ s1 &+ ch &+ k[i] &+ w[i]
-                let s0 = a.rotatedRight(2) ^ a.rotatedRight(13) ^ a.rotatedRight(22)
-                let maj = (a & b) ^ (a & c) ^ (b & c)
-                let t2 = s0 &+ maj
-                (hh, g, f, e, d, c, b, a) = (g, f, e, d &+ t1, c, b, a, t1 &+ t2)
-            }
-            h[0] &+= a; h[1] &+= b; h[2] &+= c; h[3] &+= d
-            h[4] &+= e; h[5] &+= f; h[6] &+= g; h[7] &+= hh
+        message.withUnsafeBytes { digest($0) }
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    private static func hex(_ bytes: [UInt8]) -> String {
+        var out = [UInt8](repeating: 0, count: bytes.count * 2)
+        for (index, byte) in bytes.enumerated() {
+            out[index * 2] = hexDigits[Int(byte >> 4)]
+            out[index * 2 + 1] = hexDigits[Int(byte & 0x0f)]
         }
-        return h.flatMap { value in (0..<4).map { UInt8(truncatingIfNeeded: value >> UInt32(24 - $0 * 8)) } }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The 32-byte digest of raw bytes, without copying the message.
+    public static func digest(_ message: UnsafeRawBufferPointer) -> [UInt8] {
+        var state: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (
+            0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19
+        )
+        var w = [UInt32](repeating: 0, count: 64)
+        var block = [UInt8](repeating: 0, count: 128)
+        let fullBlocks = message.count / 64
+        w.withUnsafeMutableBufferPointer { w in
+            k.withUnsafeBufferPointer { k in
+                for blockIndex in 0..<fullBlocks {
+                    compress(UnsafeRawBufferPointer(rebasing: message[(blockIndex * 64)..<(blockIndex * 64 + 64)]), &state, w, k)
+                }
+                // Padding: the rest of the message, 0x80, zeros, the 64-bit big-endian bit length.
+                let rest = message.count - fullBlocks * 64
+                let tailLength = rest < 56 ? 64 : 128
+                for index in 0..<rest { block[index] = message[fullBlocks * 64 + index] }
+                block[rest] = 0x80
+                let bitLength = UInt64(message.count) &* 8
+                for index in 0..<8 { block[tailLength - 1 - index] = UInt8(truncatingIfNeeded: bitLength >> UInt64(index * 8)) }
+                block.withUnsafeBytes { tail in
+                    for offset in stride(from: 0, to: tailLength, by: 64) {
+                        compress(UnsafeRawBufferPointer(rebasing: tail[offset..<(offset + 64)]), &state, w, k)
+                    }
+                }
+            }
+        }
+        let words = [state.0, state.1, state.2, state.3, state.4, state.5, state.6, state.7]
+        var out = [UInt8](repeating: 0, count: 32)
+        for (index, word) in words.enumerated() {
+            out[index * 4] = UInt8(truncatingIfNeeded: word >> 24)
+            out[index * 4 + 1] = UInt8(truncatingIfNeeded: word >> 16)
+            out[index * 4 + 2] = UInt8(truncatingIfNeeded: word >> 8)
+            out[index * 4 + 3] = UInt8(truncatingIfNeeded: word)
+        }
+        return out
+    }
+
+    @inline(__always)
+    private static func compress(
+        _ chunk: UnsafeRawBufferPointer, _ h: inout (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32),
+        _ w: UnsafeMutableBufferPointer<UInt32>, _ k: UnsafeBufferPointer<UInt32>
+    ) {
+        for i in 0..<16 {
+            let j = i * 4
+            w[i] = UInt32(chunk[j]) << 24 | UInt32(chunk[j + 1]) << 16 | UInt32(chunk[j + 2]) << 8 | UInt32(chunk[j + 3])
+        }
+        for i in 16..<64 {
+            let s0 = w[i - 15].rotatedRight(7) ^ w[i - 15].rotatedRight(18) ^ (w[i - 15] >> 3)
+            let s1 = w[i - 2].rotatedRight(17) ^ w[i - 2].rotatedRight(19) ^ (w[i - 2] >> 10)
+            w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
+        }
+        var (a, b, c, d, e, f, g, hh) = h
+        for i in 0..<64 {
+            let s1 = e.rotatedRight(6) ^ e.rotatedRight(11) ^ e.rotatedRight(25)
+            let ch = (e & f) ^ (~e & g)
+            let t1 = hh &+ s1 &+ ch &+ k[i] &+ w[i]
+            let s0 = a.rotatedRight(2) ^ a.rotatedRight(13) ^ a.rotatedRight(22)
+            let maj = (a & b) ^ (a & c) ^ (b & c)
+            let t2 = s0 &+ maj
+            (hh, g, f, e, d, c, b, a) = (g, f, e, d &+ t1, c, b, a, t1 &+ t2)
+        }
+        h = (h.0 &+ a, h.1 &+ b, h.2 &+ c, h.3 &+ d, h.4 &+ e, h.5 &+ f, h.6 &+ g, h.7 &+ hh)
     }
 }
 
 extension UInt32 {
+    @inline(__always)
     fileprivate func rotatedRight(_ count: UInt32) -> UInt32 { (self >> count) | (self << (32 - count)) }
 }
 
