@@ -2,8 +2,9 @@ import Foundation
 
 /// Parsed manifests by git blob id, so an unchanged file is not parsed again on the next reconcile.
 extension SQLiteStateStore {
-    /// Ids bound per `IN (…)` lookup. Far below SQLite's 32766-parameter limit; measured 10,100 ids at
-    /// 100, 500 and 2,000 per chunk and kept the fastest (see the store tests' timing).
+    /// Ids bound per `IN (…)` lookup, far below SQLite's 32,766-parameter limit. Measured on 10,100 ids
+    /// (release build): 100, 500 and 2,000 per chunk within 10 % of each other (~19–23 ms); all 10,100 in
+    /// one statement ~33 ms; `IN (SELECT value FROM json_each(?))` ~36 ms.
     static let manifestLookupChunkSize = 500
 
     /// The cached payloads of those `blobIDs` that are cached; unknown ids are simply absent.

@@ -23,6 +23,7 @@ struct SQLiteDatabaseTests {
         // NORMAL is 1.
         #expect(try database.query("PRAGMA synchronous") { try $0.int(at: 0) } == [1])
         #expect(try database.query("PRAGMA busy_timeout") { try $0.int(at: 0) } == [5_000])
+        #expect(try database.query("PRAGMA mmap_size") { try $0.int(at: 0) } == [256 << 20])
     }
 
     @Test func valuesRoundTrip() throws {

@@ -23,6 +23,8 @@ final class SQLiteDatabase {
 
     /// How long a statement waits for another connection's lock before failing with `SQLITE_BUSY`.
     static let busyTimeoutMilliseconds: Int32 = 5_000
+    /// Bytes of the database file SQLite may memory-map for reads.
+    static let mmapSize = 256 << 20
 
     let path: String
     let mode: Mode
@@ -65,6 +67,10 @@ final class SQLiteDatabase {
         try check(sqlite3_extended_result_codes(handle, 1), "enabling extended result codes")
         try check(sqlite3_busy_timeout(handle, Self.busyTimeoutMilliseconds), "setting busy_timeout")
         try execute("PRAGMA foreign_keys = ON")
+        // Reads straight from the mapped file instead of a pread() per page: looking up 10,100 cached
+        // manifests took ~38 ms through the default 2 MB page cache and ~22 ms mapped (release build).
+        // The cap is address space, not memory.
+        _ = try query("PRAGMA mmap_size = \(Self.mmapSize)") { _ in () }
         guard mode == .readWriteCreate else { return }
         let journalMode = try query("PRAGMA journal_mode = WAL") { try $0.string(at: 0) }.first
         guard journalMode == "wal" else {
