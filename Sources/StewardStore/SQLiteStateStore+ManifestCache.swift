@@ -9,25 +9,24 @@ extension SQLiteStateStore {
 
     /// The cached payloads of those `blobIDs` that are cached; unknown ids are simply absent.
     ///
-    /// Looks ids up in chunks of `manifestLookupChunkSize` with one reused prepared statement per chunk
-    /// size, inside one read transaction (one snapshot, one lock acquisition).
+    /// Looks ids up in chunks of `manifestLookupChunkSize` through one reused prepared statement, inside
+    /// one read transaction (one snapshot, one lock acquisition).
     public func cachedManifests(blobIDs: [String]) async throws -> [String: Data] {
         let ids = Array(Set(blobIDs))
-        guard !ids.isEmpty else { return [:] }
+        guard let lastID = ids.last else { return [:] }
+        let chunkSize = Self.manifestLookupChunkSize
+        let sql = "SELECT blob_id, payload FROM manifest_cache WHERE blob_id IN ("
+            + Array(repeating: "?", count: chunkSize).joined(separator: ", ") + ")"
         return try withDatabase { database in
             try database.transaction(.deferred) {
                 var payloads: [String: Data] = [:]
                 payloads.reserveCapacity(ids.count)
-                var start = ids.startIndex
-                while start < ids.endIndex {
-                    let end = min(start + Self.manifestLookupChunkSize, ids.endIndex)
-                    let placeholders = Array(repeating: "?", count: end - start).joined(separator: ", ")
-                    let rows = try database.query(
-                        "SELECT blob_id, payload FROM manifest_cache WHERE blob_id IN (\(placeholders))",
-                        ids[start..<end].map(SQLiteValue.text)
-                    ) { row in (try row.string(at: 0), try row.data(at: 1)) }
+                for start in stride(from: 0, to: ids.count, by: chunkSize) {
+                    var values = ids[start..<min(start + chunkSize, ids.count)].map(SQLiteValue.text)
+                    // A short last chunk repeats an id (harmless in IN) so every chunk shares one statement.
+                    values += Array(repeating: .text(lastID), count: chunkSize - values.count)
+                    let rows = try database.query(sql, values) { row in (try row.string(at: 0), try row.data(at: 1)) }
                     for (id, payload) in rows { payloads[id] = payload }
-                    start = end
                 }
                 return payloads
             }

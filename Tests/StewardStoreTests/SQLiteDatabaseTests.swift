@@ -95,6 +95,20 @@ struct SQLiteDatabaseTests {
         #expect(error?.description.contains("within a transaction") == true)
     }
 
+    @Test func connectionClosesWhenReleased() throws {
+        let directory = try TemporaryDirectory(prefix: "steward-sqlite")
+        let path = directory.url.appendingPathComponent("test.db").path
+        var database: SQLiteDatabase? = try SQLiteDatabase(path: path, mode: .readWriteCreate)
+        try database?.execute("CREATE TABLE t (x INTEGER)")
+        try database?.run("INSERT INTO t VALUES (?)", [.integer(1)])
+        #expect(try database?.query("SELECT x FROM t") { try $0.int(at: 0) } == [1])
+        #expect(FileManager.default.fileExists(atPath: path + "-wal"))
+        // The last connection to close checkpoints and removes the WAL: proof that cached statements
+        // did not keep this one alive.
+        database = nil
+        #expect(!FileManager.default.fileExists(atPath: path + "-wal"))
+    }
+
     @Test func readOnlyOpenOfMissingFileFails() throws {
         let directory = try TemporaryDirectory(prefix: "steward-sqlite")
         let path = directory.url.appendingPathComponent("absent.db").path

@@ -1,5 +1,6 @@
 import Foundation
 import StewardModel
+import StewardTestSupport
 import Testing
 @testable import StewardStore
 
@@ -61,6 +62,18 @@ struct SharedFileStoreTests {
         writer = nil
         let reader = try fixture.reopen(readOnly: true)
         #expect(try await reader.projects().count == 2)
+    }
+
+    @Test func storeClosesTheFileWhenReleased() async throws {
+        let directory = try TemporaryDirectory(prefix: "steward-store")
+        var store: SQLiteStateStore? = try SQLiteStateStore(stateDirectory: directory.url)
+        try await store?.save(project: Samples.fullProject(), events: [Samples.event("shop")])
+        _ = try await store?.projects()
+        let wal = directory.url.appendingPathComponent("steward.db-wal").path
+        #expect(FileManager.default.fileExists(atPath: wal))
+        store = nil
+        // Only the last connection's close removes the WAL.
+        #expect(!FileManager.default.fileExists(atPath: wal))
     }
 
     @Test func readOnlyStoreNeedsAnExistingDatabase() throws {

@@ -58,7 +58,7 @@ final class SQLiteDatabase {
     }
 
     deinit {
-        // Statements must be finalized before the connection closes; close_v2 tolerates stragglers anyway.
+        // Finalize every statement before closing; close_v2 would otherwise keep a zombie connection open.
         statements.removeAll()
         sqlite3_close_v2(handle)
     }
@@ -102,23 +102,23 @@ final class SQLiteDatabase {
 
     // MARK: Statements
 
-    /// Compiles one statement; the caller owns it. `run` and `query` cache theirs instead.
+    /// The prepared statement for `sql`, compiled on first use and kept for the connection's lifetime,
+    /// returned reset and without bindings.
+    ///
+    /// The connection owns every statement it prepares, so all are finalized before it closes; callers
+    /// use one only inside `run` and `query` and never keep it. SQL texts must therefore come from a
+    /// bounded set (no values spliced in), or the cache would grow without end.
     func prepare(_ sql: String) throws -> SQLiteStatement {
-        var statement: OpaquePointer?
-        try check(sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil), sql)
-        guard let statement else {
-            throw StoreError(.invalidArgument, "no SQL statement in \(sql.debugDescription)")
-        }
-        return SQLiteStatement(database: self, handle: statement)
-    }
-
-    /// The cached statement for `sql`, reset and without bindings.
-    func cachedStatement(_ sql: String) throws -> SQLiteStatement {
         if let statement = statements[sql] {
             statement.reset()
             return statement
         }
-        let statement = try prepare(sql)
+        var handle: OpaquePointer?
+        try check(sqlite3_prepare_v3(self.handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &handle, nil), sql)
+        guard let handle else {
+            throw StoreError(.invalidArgument, "no SQL statement in \(sql.debugDescription)")
+        }
+        let statement = SQLiteStatement(database: self, handle: handle)
         statements[sql] = statement
         return statement
     }
@@ -132,7 +132,7 @@ final class SQLiteDatabase {
     /// - Returns: the number of rows it inserted, updated or deleted.
     @discardableResult
     func run(_ sql: String, _ values: [SQLiteValue] = []) throws -> Int {
-        let statement = try cachedStatement(sql)
+        let statement = try prepare(sql)
         defer { statement.reset() }
         try statement.bind(values)
         while try statement.step() {}
@@ -144,7 +144,7 @@ final class SQLiteDatabase {
     /// The statement is reset before returning, which ends its implicit read transaction: a connection
     /// left holding a half-read statement would keep seeing an old snapshot and block WAL checkpoints.
     func query<Row>(_ sql: String, _ values: [SQLiteValue] = [], row: (SQLiteStatement) throws -> Row) throws -> [Row] {
-        let statement = try cachedStatement(sql)
+        let statement = try prepare(sql)
         defer { statement.reset() }
         try statement.bind(values)
         var rows: [Row] = []

@@ -3,9 +3,10 @@ import Foundation
 
 /// One prepared statement (`sqlite3_stmt*`): compiled in `SQLiteDatabase.prepare`, finalized in `deinit`.
 ///
-/// It keeps its database alive, so a statement is always finalized before its connection closes.
+/// Its database owns it (statement cache) and finalizes it before closing; the back reference is
+/// `unowned` because a strong one would make a cycle that never closes the connection.
 final class SQLiteStatement {
-    private let database: SQLiteDatabase
+    private unowned let database: SQLiteDatabase
     private let handle: OpaquePointer
 
     init(database: SQLiteDatabase, handle: OpaquePointer) {
