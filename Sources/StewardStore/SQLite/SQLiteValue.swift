@@ -12,7 +12,6 @@ enum SQLiteValue: Sendable, Hashable {
     init(_ value: Int64?) { self = value.map(SQLiteValue.integer) ?? .null }
     init(_ value: Int?) { self = value.map { .integer(Int64($0)) } ?? .null }
     init(_ value: Bool) { self = .integer(value ? 1 : 0) }
-    init(_ value: Data?) { self = value.map(SQLiteValue.blob) ?? .null }
 
     /// A date as stored in every date column: see `SQLiteDate`.
     init(_ value: Date?) { self = value.map { .real(SQLiteDate.encode($0)) } ?? .null }

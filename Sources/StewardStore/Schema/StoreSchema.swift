@@ -105,6 +105,7 @@ enum StoreSchema {
         ) STRICT;
 
         -- Parsed manifests by git blob id: content-addressed, so an entry never goes stale, only unused.
+        -- last_used is when the entry was last written; pruning by age can key on it later.
         CREATE TABLE manifest_cache (
             blob_id TEXT PRIMARY KEY NOT NULL,
             payload BLOB NOT NULL,
