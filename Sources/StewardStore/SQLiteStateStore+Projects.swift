@@ -1,0 +1,89 @@
+import Foundation
+import StewardModel
+
+/// Projects: one row each, upserted together with their events.
+extension SQLiteStateStore {
+    static let projectsTable = StoreTable(
+        name: "projects", key: "name",
+        columns: [
+            "name", "repo", "github_repo_id", "manifest_path", "phase", "resume_phase", "fail_count", "generation",
+            "observed_generation", "spec_hash", "spec", "conditions", "server", "port", "last_deploy_input_hash",
+            "last_deploy_commit", "last_deployed_at", "orphaned", "updated_at",
+        ]
+    )
+
+    /// Every project, by name.
+    public func projects() async throws -> [ProjectRecord] {
+        try withDatabase { database in
+            try database.query(Self.projectsTable.selectSQL + " ORDER BY name", row: project(from:))
+        }
+    }
+
+    /// The project called `name`, or nil.
+    public func project(named name: String) async throws -> ProjectRecord? {
+        try withDatabase { database in
+            try database.query(Self.projectsTable.selectSQL + " WHERE name = ?", [.text(name)], row: project(from:)).first
+        }
+    }
+
+    /// Inserts or replaces the project and appends `events`, in one transaction.
+    public func save(project: ProjectRecord, events: [EventRecord]) async throws {
+        try withDatabase { database in
+            try database.transaction {
+                try database.run(Self.projectsTable.upsertSQL, try values(of: project))
+                try insert(events, into: database)
+            }
+        }
+    }
+
+    /// Deletes the project (if present) and every port it holds, and appends `events`, in one transaction.
+    public func deleteProject(named name: String, events: [EventRecord]) async throws {
+        try withDatabase { database in
+            try database.transaction {
+                try database.run("DELETE FROM projects WHERE name = ?", [.text(name)])
+                try database.run("DELETE FROM allocations WHERE project = ?", [.text(name)])
+                try insert(events, into: database)
+            }
+        }
+    }
+
+    private func values(of project: ProjectRecord) throws -> [SQLiteValue] {
+        [
+            .text(project.name), SQLiteValue(project.repo), SQLiteValue(project.githubRepoID),
+            SQLiteValue(project.manifestPath), SQLiteValue(project.phase), SQLiteValue(project.resumePhase),
+            SQLiteValue(project.failCount), .integer(project.generation), .integer(project.observedGeneration),
+            SQLiteValue(project.specHash), SQLiteValue(try project.spec.map(json)), .text(try json(project.conditions)),
+            SQLiteValue(project.server), SQLiteValue(project.port), SQLiteValue(project.lastDeployInputHash),
+            SQLiteValue(project.lastDeployCommit), SQLiteValue(project.lastDeployedAt), SQLiteValue(project.orphaned),
+            SQLiteValue(project.updatedAt),
+        ]
+    }
+
+    private func project(from row: SQLiteStatement) throws -> ProjectRecord {
+        let name = try row.string(at: 0)
+        let described = "project \(name.debugDescription)"
+        return ProjectRecord(
+            name: name,
+            repo: try row.optionalString(at: 1),
+            githubRepoID: try row.optionalInt64(at: 2),
+            manifestPath: try row.optionalString(at: 3),
+            phase: try row.value(ProjectPhase.self, at: 4),
+            resumePhase: try row.optionalValue(ProjectPhase.self, at: 5),
+            failCount: try row.int(at: 6),
+            generation: try row.int64(at: 7),
+            observedGeneration: try row.int64(at: 8),
+            specHash: try row.optionalString(at: 9),
+            spec: try row.optionalString(at: 10).map {
+                try decodeJSON(ProjectSpec.self, from: $0, column: "spec", row: described)
+            },
+            conditions: try decodeJSON([Condition].self, from: row.string(at: 11), column: "conditions", row: described),
+            server: try row.optionalString(at: 12),
+            port: try row.optionalInt(at: 13),
+            lastDeployInputHash: try row.optionalString(at: 14),
+            lastDeployCommit: try row.optionalString(at: 15),
+            lastDeployedAt: try row.optionalDate(at: 16),
+            orphaned: try row.bool(at: 17),
+            updatedAt: try row.date(at: 18)
+        )
+    }
+}

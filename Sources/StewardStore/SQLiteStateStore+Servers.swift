@@ -1,0 +1,78 @@
+import Foundation
+import StewardModel
+
+/// Servers: one row each, upserted together with their events.
+extension SQLiteStateStore {
+    static let serversTable = StoreTable(
+        name: "servers", key: "name",
+        columns: [
+            "name", "manifest_path", "status", "fail_count", "generation", "observed_generation", "spec_hash", "spec",
+            "conditions", "orphaned", "updated_at",
+        ]
+    )
+
+    /// Every server, by name.
+    public func servers() async throws -> [ServerRecord] {
+        try withDatabase { database in
+            try database.query(Self.serversTable.selectSQL + " ORDER BY name", row: server(from:))
+        }
+    }
+
+    /// The server called `name`, or nil.
+    public func server(named name: String) async throws -> ServerRecord? {
+        try withDatabase { database in
+            try database.query(Self.serversTable.selectSQL + " WHERE name = ?", [.text(name)], row: server(from:)).first
+        }
+    }
+
+    /// Inserts or replaces the server and appends `events`, in one transaction.
+    public func save(server: ServerRecord, events: [EventRecord]) async throws {
+        try withDatabase { database in
+            try database.transaction {
+                try database.run(Self.serversTable.upsertSQL, try values(of: server))
+                try insert(events, into: database)
+            }
+        }
+    }
+
+    /// Deletes the server (if present) and appends `events`, in one transaction.
+    ///
+    /// Port allocations on it stay: they belong to their projects and go with `releasePorts(project:)`.
+    public func deleteServer(named name: String, events: [EventRecord]) async throws {
+        try withDatabase { database in
+            try database.transaction {
+                try database.run("DELETE FROM servers WHERE name = ?", [.text(name)])
+                try insert(events, into: database)
+            }
+        }
+    }
+
+    private func values(of server: ServerRecord) throws -> [SQLiteValue] {
+        [
+            .text(server.name), SQLiteValue(server.manifestPath), SQLiteValue(server.status),
+            SQLiteValue(server.failCount), .integer(server.generation), .integer(server.observedGeneration),
+            SQLiteValue(server.specHash), SQLiteValue(try server.spec.map(json)), .text(try json(server.conditions)),
+            SQLiteValue(server.orphaned), SQLiteValue(server.updatedAt),
+        ]
+    }
+
+    private func server(from row: SQLiteStatement) throws -> ServerRecord {
+        let name = try row.string(at: 0)
+        let described = "server \(name.debugDescription)"
+        return ServerRecord(
+            name: name,
+            manifestPath: try row.optionalString(at: 1),
+            status: try row.value(ServerStatus.self, at: 2),
+            failCount: try row.int(at: 3),
+            generation: try row.int64(at: 4),
+            observedGeneration: try row.int64(at: 5),
+            specHash: try row.optionalString(at: 6),
+            spec: try row.optionalString(at: 7).map {
+                try decodeJSON(ServerSpec.self, from: $0, column: "spec", row: described)
+            },
+            conditions: try decodeJSON([Condition].self, from: row.string(at: 8), column: "conditions", row: described),
+            orphaned: try row.bool(at: 9),
+            updatedAt: try row.date(at: 10)
+        )
+    }
+}

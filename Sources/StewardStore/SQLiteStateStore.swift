@@ -1,0 +1,108 @@
+import Foundation
+import StewardCore
+import StewardModel
+
+/// Steward's state in one SQLite file, `<stateDirectory>/steward.db` (DESIGN.md §7): WAL mode, schema
+/// migrations applied on open, every multi-row change in one transaction.
+///
+/// Dates are stored as REAL seconds since 2001-01-01 UTC so they round-trip exactly (see `SQLiteDate`).
+/// Several stores — in this process or others — may open the same file; SQLite's locks and a 5 s busy
+/// timeout order their writes.
+///
+/// `@unchecked Sendable`: the connection is not thread-safe, and every use of it happens inside
+/// `withDatabase`, under `lock`, so one thread at a time touches it. `NSLock` rather than `Mutex` because
+/// the package still declares macOS 14, where `Synchronization.Mutex` is unavailable.
+public final class SQLiteStateStore: StateStore, @unchecked Sendable {
+    /// The database file's name inside the state directory.
+    public static let fileName = "steward.db"
+
+    /// The database file.
+    public let databaseURL: URL
+    /// Whether the store was opened read-only; every write then fails with SQLite's `SQLITE_READONLY`.
+    public let isReadOnly: Bool
+
+    private let lock = NSLock()
+    private let database: SQLiteDatabase
+    private let encoder: JSONEncoder
+    private let decoder: JSONDecoder
+    let now: @Sendable () -> Date
+
+    /// Opens `<stateDirectory>/steward.db`, creating the directory (mode 0700) and the file when writable,
+    /// and migrates it to the current schema.
+    /// - Parameters:
+    ///   - stateDirectory: Steward's state directory.
+    ///   - readOnly: open for reading only (`steward get` beside a running controller); the file must exist
+    ///     and be fully migrated.
+    ///   - now: the clock for bookkeeping times the protocol does not pass in (the manifest cache's `last_used`).
+    /// - Throws: `StoreError` when the directory or file cannot be opened, or the schema is newer than this
+    ///   code (or, read-only, older).
+    public convenience init(
+        stateDirectory: URL, readOnly: Bool = false, now: @escaping @Sendable () -> Date = { Date() }
+    ) throws {
+        try self.init(stateDirectory: stateDirectory, readOnly: readOnly, now: now, migrations: StoreSchema.migrations)
+    }
+
+    /// The designated initializer, with the migration list injectable for tests of the migrator.
+    init(
+        stateDirectory: URL, readOnly: Bool, now: @escaping @Sendable () -> Date, migrations: [SchemaMigration]
+    ) throws {
+        if !readOnly { try Self.createDirectory(stateDirectory) }
+        databaseURL = stateDirectory.appendingPathComponent(Self.fileName, isDirectory: false)
+        isReadOnly = readOnly
+        self.now = now
+        database = try SQLiteDatabase(path: databaseURL.path, mode: readOnly ? .readOnly : .readWriteCreate)
+        let migrator = SchemaMigrator(migrations)
+        if readOnly {
+            try migrator.verify(database)
+        } else {
+            try migrator.migrate(database)
+        }
+        encoder = JSONEncoder()
+        // Sorted keys make the stored JSON canonical, so equal values are equal text.
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // The same reference-date Double as the date columns: exact round trips.
+        encoder.dateEncodingStrategy = .deferredToDate
+        decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .deferredToDate
+    }
+
+    private static func createDirectory(_ directory: URL) throws {
+        do {
+            // The state holds deploy history and, later, encrypted secrets: owner-only.
+            try FileManager.default.createDirectory(
+                at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]
+            )
+        } catch {
+            throw StoreError(
+                .stateDirectory,
+                "cannot create the state directory \(directory.path): \(error.localizedDescription); "
+                    + "check its parent's permissions or choose another state directory"
+            )
+        }
+    }
+
+    /// Runs `body` with exclusive use of the connection.
+    @discardableResult
+    func withDatabase<Result>(_ body: (SQLiteDatabase) throws -> Result) throws -> Result {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(database)
+    }
+
+    // MARK: JSON columns (callers hold the lock, which also guards the coders)
+
+    /// Canonical JSON text of a nested value.
+    func json<Value: Encodable>(_ value: Value) throws -> String {
+        String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    /// Decodes a JSON column.
+    /// - Throws: `StoreError.Kind.corruptData` naming the column and row.
+    func decodeJSON<Value: Decodable>(_ type: Value.Type, from text: String, column: String, row: String) throws -> Value {
+        do {
+            return try decoder.decode(type, from: Data(text.utf8))
+        } catch {
+            throw StoreError(.corruptData, "cannot decode \(column) of \(row) in \(databaseURL.path): \(error)")
+        }
+    }
+}

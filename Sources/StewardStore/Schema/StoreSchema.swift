@@ -1,0 +1,124 @@
+/// The state store's schema history (DESIGN.md §7). Append new steps; never edit an applied one.
+///
+/// Conventions every step follows, so later tables (deployments, secrets, incidents, graph_checkpoints,
+/// outbox) fit in: STRICT tables; objects keyed by `name TEXT` (projects, servers) or
+/// `id INTEGER PRIMARY KEY AUTOINCREMENT` (journals: events, runs, reconciles), which later tables reference;
+/// dates as REAL seconds since 2001-01-01 UTC (`SQLiteDate`); enums as their raw text; nested values as
+/// canonical JSON text (sorted keys); booleans as INTEGER 0/1. `commit` is an SQL keyword, so commit
+/// columns are `commit_id`.
+enum StoreSchema {
+    static let migrations: [SchemaMigration] = [
+        SchemaMigration(version: 1, summary: "projects, servers, events, runs, reconciles, manifest cache, allocations", sql: version1),
+    ]
+
+    private static let version1 = """
+        CREATE TABLE projects (
+            name TEXT PRIMARY KEY NOT NULL,
+            repo TEXT,
+            github_repo_id INTEGER,
+            manifest_path TEXT,
+            phase TEXT NOT NULL,
+            resume_phase TEXT,
+            fail_count INTEGER NOT NULL DEFAULT 0,
+            generation INTEGER NOT NULL DEFAULT 0,
+            observed_generation INTEGER NOT NULL DEFAULT 0,
+            spec_hash TEXT,
+            spec TEXT,
+            conditions TEXT NOT NULL DEFAULT '[]',
+            server TEXT,
+            port INTEGER,
+            last_deploy_input_hash TEXT,
+            last_deploy_commit TEXT,
+            last_deployed_at REAL,
+            orphaned INTEGER NOT NULL DEFAULT 0 CHECK (orphaned IN (0, 1)),
+            updated_at REAL NOT NULL
+        ) STRICT;
+        -- The forge's id confirms a 404 and survives renames.
+        CREATE INDEX projects_by_github_repo_id ON projects (github_repo_id) WHERE github_repo_id IS NOT NULL;
+
+        CREATE TABLE servers (
+            name TEXT PRIMARY KEY NOT NULL,
+            manifest_path TEXT,
+            status TEXT NOT NULL,
+            fail_count INTEGER NOT NULL DEFAULT 0,
+            generation INTEGER NOT NULL DEFAULT 0,
+            observed_generation INTEGER NOT NULL DEFAULT 0,
+            spec_hash TEXT,
+            spec TEXT,
+            conditions TEXT NOT NULL DEFAULT '[]',
+            orphaned INTEGER NOT NULL DEFAULT 0 CHECK (orphaned IN (0, 1)),
+            updated_at REAL NOT NULL
+        ) STRICT;
+
+        -- Events outlive their objects (a deletion is itself an event), so no foreign keys.
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            time REAL NOT NULL,
+            object_kind TEXT NOT NULL,
+            object_name TEXT NOT NULL,
+            type TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            message TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX events_by_object ON events (object_kind, object_name, time, id);
+        CREATE INDEX events_by_time ON events (time, id);
+
+        -- Runs are history: they stay when their project or server goes.
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind TEXT NOT NULL,
+            project TEXT,
+            server TEXT,
+            playbook TEXT NOT NULL,
+            input_hash TEXT NOT NULL,
+            commit_id TEXT,
+            status TEXT NOT NULL,
+            exit_code INTEGER,
+            failed_task TEXT,
+            failed_host TEXT,
+            started_at REAL NOT NULL,
+            finished_at REAL
+        ) STRICT;
+        CREATE INDEX runs_by_project ON runs (project, id);
+        CREATE INDEX runs_running ON runs (id) WHERE status = 'running';
+
+        CREATE TABLE run_tasks (
+            run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            host TEXT NOT NULL,
+            task TEXT NOT NULL,
+            status TEXT NOT NULL,
+            duration_ms INTEGER NOT NULL,
+            message TEXT,
+            PRIMARY KEY (run_id, seq)
+        ) STRICT, WITHOUT ROWID;
+
+        CREATE TABLE reconciles (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            commit_id TEXT,
+            ref TEXT NOT NULL,
+            started_at REAL NOT NULL,
+            finished_at REAL,
+            result TEXT NOT NULL,
+            actions INTEGER NOT NULL DEFAULT 0,
+            errors INTEGER NOT NULL DEFAULT 0
+        ) STRICT;
+
+        -- Parsed manifests by git blob id: content-addressed, so an entry never goes stale, only unused.
+        -- last_used is when the entry was last written; pruning by age can key on it later.
+        CREATE TABLE manifest_cache (
+            blob_id TEXT PRIMARY KEY NOT NULL,
+            payload BLOB NOT NULL,
+            last_used REAL NOT NULL
+        ) STRICT;
+
+        -- The database, not the allocator's loop, guarantees one project per port on a server.
+        CREATE TABLE allocations (
+            server TEXT NOT NULL,
+            port INTEGER NOT NULL CHECK (port BETWEEN 1 AND 65535),
+            project TEXT NOT NULL,
+            PRIMARY KEY (server, port)
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX allocations_by_project ON allocations (project, server);
+        """
+}

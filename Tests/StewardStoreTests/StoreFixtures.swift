@@ -1,0 +1,103 @@
+import Foundation
+import StewardModel
+import StewardTestSupport
+@testable import StewardStore
+
+/// A store in a fresh temporary state directory; keeps the directory alive as long as the fixture.
+struct StoreFixture {
+    let directory: TemporaryDirectory
+    let store: SQLiteStateStore
+
+    init() throws {
+        directory = try TemporaryDirectory(prefix: "steward-store")
+        store = try SQLiteStateStore(stateDirectory: directory.url)
+    }
+
+    var stateDirectory: URL { directory.url }
+    var databasePath: String { store.databaseURL.path }
+
+    /// Another store on the same file, as a second process would open it.
+    func reopen(readOnly: Bool = false) throws -> SQLiteStateStore {
+        try SQLiteStateStore(stateDirectory: directory.url, readOnly: readOnly)
+    }
+
+    /// A raw connection to the same file, for reaching past the store in tests.
+    func rawDatabase() throws -> SQLiteDatabase {
+        try SQLiteDatabase(path: databasePath, mode: .readWriteCreate)
+    }
+}
+
+/// Sample records with every field set, with dates that need all 52 bits of their Double.
+enum Samples {
+    static let time = Date(timeIntervalSinceReferenceDate: 786_000_000.123_456_789)
+
+    static func condition(_ type: String, at offset: TimeInterval = 0) -> Condition {
+        Condition(
+            type: type, status: .false, reason: "DeployFailed", message: "task \"start\" failed: exit 1",
+            lastTransitionTime: time + offset
+        )
+    }
+
+    static func projectSpec() -> ProjectSpec {
+        ProjectSpec(
+            repo: "acme/shop", brief: "A shop.\nSecond line with unicode: ✓ and \"quotes\"",
+            changes: [.init(id: "c1", description: "add cart"), .init(id: "c2", description: "add checkout")],
+            stage: .verified, ref: "v1.2.3", server: "alpha", resources: .init(memoryMB: 256, ports: 2),
+            deploy: .init(playbook: "custom/deploy.yml", strategy: .blueGreen, healthPath: "/healthz", command: "./run"),
+            env: "TOKEN=${secret:TOKEN}\n", suspend: true
+        )
+    }
+
+    static func serverSpec() -> ServerSpec {
+        ServerSpec(
+            address: "10.0.0.7", port: 2222, user: "ops", connection: .local, hostKey: "ssh-ed25519 AAAAC3Nza",
+            capacity: .init(memoryMB: 4096, ports: PortRange(lower: 9000, upper: 9100)),
+            labels: ["zone": "a", "tier": "web"]
+        )
+    }
+
+    /// A project with every optional field set.
+    static func fullProject(_ name: String = "shop") -> ProjectRecord {
+        ProjectRecord(
+            name: name, repo: "acme/\(name)", githubRepoID: 9_007_199_254_740_993, manifestPath: "projects/\(name).yaml",
+            phase: .waitingForResources, resumePhase: .deploying, failCount: 3, generation: 7, observedGeneration: 6,
+            specHash: "sha256:abc", spec: projectSpec(), conditions: [condition("Ready"), condition("Stalled", at: 1)],
+            server: "alpha", port: 8042, lastDeployInputHash: "hash-1", lastDeployCommit: "0123abcd",
+            lastDeployedAt: Date(), orphaned: true, updatedAt: Date()
+        )
+    }
+
+    /// A project with every optional field nil.
+    static func minimalProject(_ name: String = "bare") -> ProjectRecord {
+        ProjectRecord(name: name, phase: .discovered, updatedAt: time)
+    }
+
+    static func fullServer(_ name: String = "alpha") -> ServerRecord {
+        ServerRecord(
+            name: name, manifestPath: "servers/\(name).yaml", status: .ready, failCount: 2, generation: 4,
+            observedGeneration: 4, specHash: "sha256:def", spec: serverSpec(), conditions: [condition("Ready")],
+            orphaned: true, updatedAt: Date()
+        )
+    }
+
+    static func event(
+        _ name: String, kind: String = "Project", reason: String = "PhaseChanged", at seconds: TimeInterval = 0,
+        type: EventRecord.EventType = .normal
+    ) -> EventRecord {
+        EventRecord(
+            time: time + seconds, objectKind: kind, objectName: name, type: type, reason: reason,
+            message: "\(name) \(reason) at +\(seconds)"
+        )
+    }
+}
+
+extension Array where Element == EventRecord {
+    /// The events without their store-assigned ids, to compare with what was appended.
+    var withoutIDs: [EventRecord] {
+        map { event in
+            var event = event
+            event.id = nil
+            return event
+        }
+    }
+}
