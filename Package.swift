@@ -45,7 +45,7 @@ let package = Package(
         .executableTarget(name: "steward", dependencies: ["StewardCLI"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "steward-bench",
-            dependencies: ["StewardCLI", "StewardTestSupport"],
+            dependencies: ["StewardCore", "StewardGit", "StewardStore", "StewardTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -1,1 +1,174 @@
-print("bench")
+// Benchmarks for the foundation slice (run: `swift run -c release steward-bench [projects] [servers]`).
+//
+// 1. `steward plan` as a process on a config repo of N projects and M servers with nothing changed.
+// 2. One manifest changed and committed: fetch, parse, plan and store, timed separately (in process).
+// 3. Fetching an unchanged config repo: GitConfigSource.update() vs `git fetch`, same repo, same run.
+import Foundation
+import Logging
+import StewardCore
+import StewardGit
+import StewardModel
+import StewardStore
+import StewardTestSupport
+
+let arguments = CommandLine.arguments
+let projectCount = arguments.count > 1 ? Int(arguments[1]) ?? 10_000 : 10_000
+let serverCount = arguments.count > 2 ? Int(arguments[2]) ?? 100 : 100
+let repoCount = 100
+
+/// Milliseconds with one decimal.
+func ms(_ duration: Duration) -> String {
+    let value = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+    return String(format: "%.1f ms", value)
+}
+
+func median(_ values: [Duration]) -> Duration { values.sorted()[values.count / 2] }
+
+func time<T>(_ body: () async throws -> T) async rethrows -> (T, Duration) {
+    let start = ContinuousClock.now
+    let value = try await body()
+    return (value, ContinuousClock.now - start)
+}
+
+let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+let playbooks = root.appendingPathComponent("playbooks")
+let stewardBinary = root.appendingPathComponent(".build/release/steward")
+guard FileManager.default.fileExists(atPath: stewardBinary.path) else {
+    print("build the release binary first: swift build -c release --product steward")
+    exit(1)
+}
+
+let work = try TemporaryDirectory(prefix: "steward-bench")
+let state = work.url.appendingPathComponent("state")
+let config = try GitFixture()
+print("config repo: \(projectCount) projects, \(serverCount) servers, \(repoCount) app repos")
+
+// The config repo: one file per manifest.
+let (_, generate) = try await time {
+    try config.write("steward.yaml", "apiVersion: steward/v1\nkind: Settings\nforge: {provider: local, path: forge}\n")
+    for index in 0..<serverCount {
+        try config.write("manifests/servers/s-\(index).yaml", """
+            apiVersion: steward/v1
+            kind: Server
+            metadata: {name: s-\(index)}
+            spec: {address: 127.0.0.1, connection: local, capacity: {memoryMB: 65536, ports: "20000-29999"}}
+            """)
+    }
+    for index in 0..<projectCount {
+        try config.write("manifests/projects/p-\(index).yaml", """
+            apiVersion: steward/v1
+            kind: Project
+            metadata:
+              name: p-\(index)
+              labels: {team: t\(index % 10)}
+            spec:
+              repo: bench/r-\(index % repoCount)
+              server: s-\(index % serverCount)
+              resources: {memoryMB: 64, ports: 1}
+              deploy: {healthPath: /health}
+              env: |
+                LOG_LEVEL=info
+            """)
+    }
+    try config.commit("bench config")
+}
+print("generated and committed in \(ms(generate))")
+
+// The local forge: one app repo, copied.
+let seed = try GitFixture()
+try seed.write("Procfile", "web: python3 app.py\n")
+try seed.commit("app")
+let forge = state.appendingPathComponent("forge/bench")
+try FileManager.default.createDirectory(at: forge, withIntermediateDirectories: true)
+for index in 0..<repoCount {
+    try FileManager.default.copyItem(atPath: seed.bare, toPath: forge.appendingPathComponent("r-\(index).git").path)
+}
+
+let library = try PlaybookLibrary(directory: playbooks)
+let logger = Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
+func reconciler(runner: any PlaybookRunner) throws -> Reconciler {
+    Reconciler(
+        source: GitConfigSource(url: config.bare, ref: "main", cacheDirectory: state.appendingPathComponent("config-repo.git")),
+        store: try SQLiteStateStore(stateDirectory: state),
+        makeResolver: { settings in LocalForge(root: state.appendingPathComponent(settings.forge.path)) },
+        runner: runner, library: library, stateDirectory: state, logger: logger)
+}
+
+// Setup: a first pass "deploys" everything with a runner that succeeds at once, as a converged fleet.
+let (setup, setupTime) = try await time { try await reconciler(runner: FakePlaybookRunner()).reconcile() }
+print("setup pass (cold: clone, parse all, register and record \(setup.playbookRuns) deploys): \(ms(setupTime)) -> \(setup.outcome)")
+guard setup.outcome == .converged else { print(setup.failures.prefix(3), setup.pending.prefix(3)); exit(1) }
+
+// 1. `steward plan`, nothing changed, as a process.
+func planProcess() throws -> (Duration, String) {
+    let process = Process()
+    process.executableURL = stewardBinary
+    process.arguments = ["plan", "--config-repo", config.bare, "--state-dir", state.path]
+    var environment = ProcessInfo.processInfo.environment
+    environment["STEWARD_PLAYBOOKS"] = playbooks.path
+    process.environment = environment
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = FileHandle.nullDevice
+    let start = ContinuousClock.now
+    try process.run()
+    let output = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (ContinuousClock.now - start, String(decoding: output, as: UTF8.self))
+}
+var planTimes: [Duration] = []
+var planOutput = ""
+for _ in 0..<7 {
+    let (duration, output) = try planProcess()
+    planTimes.append(duration)
+    planOutput = output
+}
+print("steward plan, nothing changed: median \(ms(median(planTimes))), min \(ms(planTimes.min()!)) over 7 runs "
+    + "[\(planOutput.trimmingCharacters(in: .whitespacesAndNewlines))]")
+
+// In-process breakdown of the same no-change pass.
+let (noChange, _) = try await time { try await reconciler(runner: FakePlaybookRunner()).reconcile(ReconcileOptions(dryRun: true)) }
+let t = noChange.timings
+print("  in process: fetch \(ms(t.fetch)), list \(ms(t.load.list)), cache read+decode \(ms(t.load.cacheRead)), "
+    + "validate \(ms(t.load.validate)), observe \(ms(t.observe)), plan \(ms(t.plan)), total \(ms(t.total))")
+
+// 2. One manifest changed and committed.
+var incremental: [ReconcileTimings] = []
+for round in 0..<5 {
+    try config.write("manifests/projects/p-42.yaml", """
+        apiVersion: steward/v1
+        kind: Project
+        metadata: {name: p-42}
+        spec:
+          repo: bench/r-42
+          server: s-42
+          suspend: true
+          env: "ROUND=\(round)"
+        """)
+    try config.commit("change p-42 (\(round))")
+    let report = try await reconciler(runner: FakePlaybookRunner()).reconcile()
+    guard report.parsedFiles == 1 else { print("expected 1 parsed file, got \(report.parsedFiles)"); exit(1) }
+    incremental.append(report.timings)
+}
+func medianOf(_ pick: (ReconcileTimings) -> Duration) -> String { ms(median(incremental.map(pick))) }
+print("one manifest changed (median of 5): fetch \(medianOf(\.fetch)), parse \(medianOf(\.load.parse)) (1 file), "
+    + "cache write \(medianOf(\.load.cacheWrite)), plan \(medianOf(\.plan)), store \(medianOf(\.act)); "
+    + "fetch+parse+plan+store \(medianOf { $0.fetch + $0.load.parse + $0.load.cacheWrite + $0.plan + $0.act })")
+print("  fixed per-pass cost at this size: list \(medianOf(\.load.list)), cache read+decode \(medianOf(\.load.cacheRead)), "
+    + "validate \(medianOf(\.load.validate)), observe \(medianOf(\.observe)); whole pass \(medianOf(\.total))")
+
+// 3. Fetch of an unchanged repo: libgit2 vs git CLI.
+let source = GitConfigSource(url: config.bare, ref: "main", cacheDirectory: state.appendingPathComponent("config-repo.git"))
+_ = try await source.update()
+let cliClone = work.url.appendingPathComponent("cli-clone.git").path
+try run(["git", "clone", "-q", "--bare", config.bare, cliClone])
+var libgit2Times: [Duration] = []
+var cliTimes: [Duration] = []
+for _ in 0..<21 {
+    libgit2Times.append(try await time { try await source.update() }.1)
+    cliTimes.append(try await time { try run(["git", "-C", cliClone, "fetch", "-q", "origin"]) }.1)
+}
+let ratio = Double(median(libgit2Times).components.attoseconds + median(libgit2Times).components.seconds * 1_000_000_000_000_000_000)
+    / Double(median(cliTimes).components.attoseconds + median(cliTimes).components.seconds * 1_000_000_000_000_000_000)
+print("unchanged fetch (median of 21): steward \(ms(median(libgit2Times))), git fetch \(ms(median(cliTimes))), "
+    + String(format: "ratio %.3f", ratio))

@@ -10,6 +10,17 @@ public struct LoadedConfig: Sendable {
     /// How many files were parsed, and how many came from the cache.
     public var parsedFiles: Int
     public var cachedFiles: Int
+    /// Where the time went: listing the tree, reading the parse cache, parsing new blobs, cross-file validation.
+    public var timings: LoadTimings
+}
+
+/// Durations of the loader's steps, for `--verbose` logs and the benchmark.
+public struct LoadTimings: Sendable {
+    public var list: Duration = .zero
+    public var cacheRead: Duration = .zero
+    public var parse: Duration = .zero
+    public var cacheWrite: Duration = .zero
+    public var validate: Duration = .zero
 }
 
 /// Reads a revision's manifests through a `ConfigSource`, parsing only files whose blob id the store has not
@@ -33,7 +44,16 @@ public struct ConfigLoader: Sendable {
 
     /// Loads and validates `revision`.
     public func load(_ revision: ConfigRevision) async throws -> LoadedConfig {
+        let clock = ContinuousClock()
+        var timings = LoadTimings()
+        var mark = clock.now
+        func lap() -> Duration {
+            let now = clock.now
+            defer { mark = now }
+            return now - mark
+        }
         let entries = try await source.entries(at: revision)
+        timings.list = lap()
         var files: [String: ParsedFile] = [:]
         var unreadable: [Diagnostic] = []
         var toRead: [ConfigEntry] = []
@@ -52,23 +72,32 @@ public struct ConfigLoader: Sendable {
         var fresh: [String: Data] = [:]
         var hits = 0
         let parser = ManifestParser()
+        var misses: [ConfigEntry] = []
         for entry in toRead {
-            let key = Self.cacheKey(entry)
-            if let payload = cached[key], let parsed = try? ParsedFile(binary: payload) {
+            if let payload = cached[Self.cacheKey(entry)], let parsed = try? ParsedFile(binary: payload) {
                 files[entry.path] = parsed
                 hits += 1
-                continue
+            } else {
+                misses.append(entry)
             }
+        }
+        timings.cacheRead = lap()
+        for entry in misses {
+            let key = Self.cacheKey(entry)
             let data = try await source.contents(of: entry)
             let parsed = parser.parse(path: entry.path, data: data)
             files[entry.path] = parsed
             if store != nil { fresh[key] = parsed.binaryEncoded() }
         }
+        timings.parse = lap()
         if let store, !fresh.isEmpty {
             try await store.cacheManifests(fresh)
         }
+        timings.cacheWrite = lap()
         let desired = validator.validate(files: files, entries: entries, extraDiagnostics: unreadable)
+        timings.validate = lap()
         return LoadedConfig(
-            revision: revision, desired: desired, entries: entries, parsedFiles: toRead.count - hits, cachedFiles: hits)
+            revision: revision, desired: desired, entries: entries, parsedFiles: toRead.count - hits, cachedFiles: hits,
+            timings: timings)
     }
 }

@@ -34,11 +34,24 @@ public struct ReconcileReport: Sendable {
     public var playbookRuns: Int
     public var parsedFiles: Int
     public var cachedFiles: Int
+    /// Where the pass spent its time.
+    public var timings: ReconcileTimings
 
     public var outcome: Outcome {
         if diagnostics.hasErrors || !failures.isEmpty { return .failed }
         return pending.isEmpty ? .converged : .progressing
     }
+}
+
+/// Durations of a pass's steps (the loader's steps in `load`).
+public struct ReconcileTimings: Sendable {
+    public var fetch: Duration = .zero
+    public var load = LoadTimings()
+    public var observe: Duration = .zero
+    public var plan: Duration = .zero
+    /// Executing actions: store writes and playbook runs.
+    public var act: Duration = .zero
+    public var total: Duration = .zero
 }
 
 /// Level-triggered reconcile: read the config revision, observe, plan, act, record. Every side effect is
@@ -85,18 +98,25 @@ public struct Reconciler: Sendable {
             throw ConfigSourceError("no valid Project manifest named \(only) in \(revision.commit ?? revision.ref)")
         }
         let observed = try await observe(loaded, only: options.project)
+        let observedAt = ContinuousClock.now
         let actions = Planner().plan(desired: loaded.desired, observed: observed, only: options.project)
         let planned = ContinuousClock.now
+        var timings = ReconcileTimings(
+            fetch: fetched - started, load: loaded.timings, observe: observedAt - parsed, plan: planned - observedAt)
         logger.debug("planned", metadata: [
-            "fetch_ms": "\(ms(fetched - started))", "parse_ms": "\(ms(parsed - fetched))",
-            "plan_ms": "\(ms(planned - parsed))", "parsed_files": "\(loaded.parsedFiles)",
+            "fetch_ms": "\(ms(timings.fetch))", "list_ms": "\(ms(loaded.timings.list))",
+            "cache_read_ms": "\(ms(loaded.timings.cacheRead))", "parse_ms": "\(ms(loaded.timings.parse))",
+            "validate_ms": "\(ms(loaded.timings.validate))", "observe_ms": "\(ms(timings.observe))",
+            "plan_ms": "\(ms(timings.plan))", "parsed_files": "\(loaded.parsedFiles)",
             "cached_files": "\(loaded.cachedFiles)", "actions": "\(actions.count)",
         ])
         var report = ReconcileReport(
             revision: revision, diagnostics: loaded.desired.diagnostics, actions: actions, failures: [], pending: [],
-            playbookRuns: 0, parsedFiles: loaded.parsedFiles, cachedFiles: loaded.cachedFiles)
+            playbookRuns: 0, parsedFiles: loaded.parsedFiles, cachedFiles: loaded.cachedFiles, timings: timings)
         if options.dryRun {
             report.pending = actions.filter { if case .markActive = $0 { false } else { true } }.map { "\($0.key): \($0.summary)" }
+            timings.total = ContinuousClock.now - started
+            report.timings = timings
             return report
         }
 
@@ -123,6 +143,7 @@ public struct Reconciler: Sendable {
                 "duration_ms": "\(ms(ContinuousClock.now - actionStart))",
             ])
         }
+        timings.act = ContinuousClock.now - planned
         report.failures = executor.failures
         report.playbookRuns = executor.playbookRuns
         report.pending = try await pendingProjects(loaded.desired, only: options.project)
@@ -135,6 +156,8 @@ public struct Reconciler: Sendable {
         case .failed: .failed
         }
         try await store.finishReconcile(reconcile)
+        timings.total = ContinuousClock.now - started
+        report.timings = timings
         logger.info(
             report.playbookRuns == 0 && actions.isEmpty
                 ? "reconcile finished: nothing changed, 0 ansible-playbook runs"
