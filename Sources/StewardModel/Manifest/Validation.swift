@@ -9,6 +9,18 @@ public enum Validation {
         return bytes.allSatisfy { alnum($0) || $0 == 45 }
     }
 
+    /// Why `name` is not an RFC 1123 DNS label (completing "it …"), or nil when it is one.
+    public static func dnsLabelProblem(_ name: String) -> String? {
+        if name.isEmpty { return "is empty" }
+        if let bad = name.first(where: { !($0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-")) }) {
+            return bad.isUppercase ? "contains uppercase letter '\(bad)'" : "contains '\(bad)'"
+        }
+        if name.count > 63 { return "is \(name.count) characters long" }
+        if name.hasPrefix("-") { return "starts with '-'" }
+        if name.hasSuffix("-") { return "ends with '-'" }
+        return nil
+    }
+
     /// `OWNER/NAME` with GitHub's characters; neither part `.` or `..`.
     public static func isRepoName(_ repo: String) -> Bool {
         let parts = repo.split(separator: "/", omittingEmptySubsequences: false)
@@ -34,6 +46,32 @@ public enum Validation {
     public static func isUserName(_ user: String) -> Bool {
         guard (1...32).contains(user.count), let first = user.first, first.isLetter || first == "_" else { return false }
         return user.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == ".") }
+    }
+
+    /// SSH host key algorithms `hostKey` may name (OpenSSH's `ssh -Q HostKeyAlgorithms`, without certificates).
+    public static let hostKeyTypes = [
+        "ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "ssh-rsa", "ssh-dss",
+        "sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com",
+    ]
+
+    /// Why `key` is not a public host key line `TYPE BASE64 [COMMENT]` (a phrase such as "has no key data"), or nil.
+    public static func hostKeyProblem(_ key: String) -> String? {
+        let parts = key.split(whereSeparator: { $0 == " " || $0 == "\t" })
+        guard let type = parts.first.map(String.init) else { return "is empty" }
+        guard hostKeyTypes.contains(type) else {
+            if parts.count >= 3, hostKeyTypes.contains(String(parts[1])) {
+                return "starts with \"\(type)\", which looks like the host field of a known_hosts line; remove it"
+            }
+            return "has unknown key type \"\(type)\"" + (parts.count == 1 ? " and no key data" : "")
+        }
+        guard parts.count >= 2 else { return "has no key data after \"\(type)\"" }
+        let data = parts[1].utf8
+        let padding = data.reversed().prefix(while: { $0 == 61 }).count
+        let isBase64 = data.count % 4 == 0 && data.count >= 16 && padding <= 2
+            && data.dropLast(padding).allSatisfy { b in
+                (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || (b >= 48 && b <= 57) || b == 43 || b == 47
+            }
+        return isBase64 ? nil : "has key data that is not base64"
     }
 
     /// Why a playbook path (relative to `playbooks/`) is not acceptable, or nil when it is.
