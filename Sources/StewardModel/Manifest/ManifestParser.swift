@@ -39,7 +39,8 @@ public struct ManifestParser: Sendable {
         let isSettingsFile = Self.isSettingsFile(path)
         var settingsDocumentSeen = false
         for document in documents {
-            guard let root = document.root else { continue }
+            // An empty document (a trailing `---`) declares nothing.
+            guard let root = document.root, !root.isNull else { continue }
             let before = context.diagnostics.count
             if isSettingsFile {
                 guard !settingsDocumentSeen else {
@@ -228,7 +229,10 @@ public struct ManifestParser: Sendable {
             } else {
                 fieldLocations["spec.deploy.playbook"] = context.location(deploy.node)
             }
-            if let strategy = deploy.choice("strategy", ProjectSpec.Deploy.Strategy.self) { result.deploy.strategy = strategy }
+            if let strategy = deploy.choice("strategy", ProjectSpec.Deploy.Strategy.self) {
+                result.deploy.strategy = strategy
+                fieldLocations["spec.deploy.strategy"] = deploy.location(of: "strategy")
+            }
             if let health = deploy.string("healthPath") {
                 if health.hasPrefix("/"), !health.contains(where: \.isWhitespace) {
                     result.deploy.healthPath = health

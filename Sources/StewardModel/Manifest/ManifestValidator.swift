@@ -79,7 +79,7 @@ public struct ManifestValidator: Sendable {
                         "spec.deploy.playbook \"\(project.spec.deploy.playbook)\" \(problem)"))
                 }
                 if project.spec.deploy.strategy == .blueGreen {
-                    diagnostics.append(Diagnostic(.warning, at: project.location,
+                    diagnostics.append(Diagnostic(.warning, at: project.fieldLocations["spec.deploy.strategy"] ?? project.location,
                         "spec.deploy.strategy blueGreen is not supported by this version of Steward yet; the project will not be deployed"))
                 }
                 diagnostics += problems

@@ -43,7 +43,8 @@ public struct YAMLComposer {
         let text = YAMLSourceText(Array(data))
         var documents: [YAMLDocument] = []
         var problems: [YAMLProblem] = []
-        var start = 0
+        // libyaml skips a byte order mark only when it detects the encoding itself; here the encoding is set.
+        var start = text.bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
         var passes = 0
         while true {
             var state = ComposeState(limits: self, text: text, start: start)
@@ -52,14 +53,14 @@ public struct YAMLComposer {
             problems += state.problems
             passes += 1
             guard let failure = state.syntaxFailure else { break }
-            guard passes < maxSyntaxErrors else {
-                problems.append(YAMLProblem(line: failure.line, column: 1, message:
-                    "stopped after \(maxSyntaxErrors) YAML syntax errors; the rest of the file was not read"))
-                break
-            }
             // Lines only grow, so this ends: the next pass starts on a later line than this one did.
             let resumeLine = max(failure.line, failure.documentLine + 1)
             guard let next = text.documentStart(atOrAfter: resumeLine), next > start else { break }
+            guard passes < maxSyntaxErrors else {
+                problems.append(YAMLProblem(line: text.position(ofByte: next).line, column: 1, message:
+                    "stopped after \(maxSyntaxErrors) YAML syntax errors; this document and the rest of the file were not read"))
+                break
+            }
             start = next
         }
         return (documents, problems)
