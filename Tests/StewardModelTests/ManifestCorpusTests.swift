@@ -21,11 +21,23 @@ struct ManifestCorpusTests {
     }
 
     @Test(arguments: ValidatorCorpus.all)
-    func validatorReportsExactly(_ corpusCase: ValidatorCase) {
-        let desired = corpusCase.validate()
+    func validatorReportsExactly(_ corpusCase: ValidatorCase) throws {
+        let desired = try corpusCase.validate()
         #expect(desired.diagnostics.map(\.description) == corpusCase.expected)
         #expect(desired.projects.map(\.name) == corpusCase.projects)
         #expect(desired.servers.map(\.name) == corpusCase.servers)
         #expect(desired.brokenFiles == corpusCase.brokenFiles)
+    }
+
+    /// A file read from the parse cache must validate exactly like a freshly parsed one.
+    @Test(arguments: ValidatorCorpus.all)
+    func validatorResultDoesNotDependOnTheParseCache(_ corpusCase: ValidatorCase) throws {
+        #expect(try corpusCase.validate(throughCache: true) == corpusCase.validate())
+    }
+
+    @Test(arguments: ParserCorpus.all)
+    func parseResultSurvivesTheParseCache(_ corpusCase: ParserCase) throws {
+        let parsed = ManifestParser().parse(path: corpusCase.path, data: corpusCase.data)
+        #expect(try ParsedFile(binary: parsed.binaryEncoded()) == parsed)
     }
 }

@@ -10,7 +10,7 @@ public struct ManifestParser: Sendable {
     /// Largest file accepted, in bytes (1 MiB).
     public static let maxFileSize = 1 << 20
     /// Bumped when parsing changes, so cached results of older parsers are not reused.
-    public static let version = 1
+    public static let version = 2
 
     public init() {}
 
@@ -125,7 +125,9 @@ public struct ManifestParser: Sendable {
         let decoded = decodeServerSpec(&spec)
         spec.finish()
         guard let metadata, let decoded else { return nil }
-        return .server(ServerManifest(metadata: metadata, spec: decoded, location: location, fieldLocations: fieldLocations))
+        // Server field locations are not kept by the parse cache (ParsedFile+Binary), so none are recorded: the
+        // validator's messages must not depend on whether a file came from the cache.
+        return .server(ServerManifest(metadata: metadata, spec: decoded, location: location))
     }
 
     private func checkAPIVersion(_ document: inout MappingReader, required: Bool) -> Bool {
@@ -246,7 +248,13 @@ public struct ManifestParser: Sendable {
         } else {
             fieldLocations["spec.deploy.playbook"] = context.location(spec.node)
         }
-        result.env = spec.string("env")
+        if let env = spec.string("env") {
+            if let problem = Validation.secretReferenceProblem(env) {
+                context.diagnostics.append(.error(at: spec.location(of: "env")!, "spec.env: \(problem)"))
+            } else {
+                result.env = env
+            }
+        }
         if let suspend = spec.bool("suspend") { result.suspend = suspend }
         return context.diagnostics.count == errorsBefore ? result : nil
     }

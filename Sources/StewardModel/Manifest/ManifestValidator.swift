@@ -39,7 +39,7 @@ public struct ManifestValidator: Sendable {
         var serverDefinitions: [String: SourceLocation] = [:]
         for path in paths {
             for server in files[path]!.servers {
-                let location = server.fieldLocations["metadata.name"] ?? server.location
+                let location = server.location
                 if let first = serverDefinitions[server.name] {
                     diagnostics.append(.error(at: location, "duplicate Server \"\(server.name)\"; it is already defined at \(first), "
                         + "and names must be unique per kind"))

@@ -500,6 +500,29 @@ enum ParserCorpus {
                 + "already uses it, and each change needs its own id",
             "manifests/app.yaml:11:7: error: missing required field \"spec.changes[2].description\"",
         ]),
+        ParserCase("secret reference with a bad name", """
+            apiVersion: steward/v1
+            kind: Project
+            metadata: {name: weather-bot}
+            spec:
+              repo: acme/weather-bot
+              env: |
+                LOG_LEVEL=info
+                TELEGRAM_TOKEN=${secret:TELEGRAM TOKEN}
+            """, expect: [
+            "manifests/app.yaml:6:8: error: spec.env: secret reference \"${secret:TELEGRAM TOKEN}\" must name a secret: 1-128 "
+                + "letters, digits, '_', '-' or '.', starting with a letter or '_'",
+        ]),
+        ParserCase("unclosed secret reference", """
+            apiVersion: steward/v1
+            kind: Project
+            metadata: {name: weather-bot}
+            spec:
+              repo: acme/weather-bot
+              env: "TOKEN=${secret:TOKEN\\nLOG_LEVEL=info}"
+            """, expect: [
+            "manifests/app.yaml:6:8: error: spec.env: secret reference \"${secret:TOKEN\" is not closed with '}'",
+        ]),
         ParserCase("reversed port range", """
             apiVersion: steward/v1
             kind: Server

@@ -30,7 +30,8 @@ struct ValidatorCase: Sendable, CustomTestStringConvertible {
     var testDescription: String { name }
 
     /// Runs the loader's steps: skip unreadable manifests (with their diagnostic), parse the rest, validate.
-    func validate() -> DesiredState {
+    /// - Parameter throughCache: pass every parsed file through the parse cache's binary encoding first.
+    func validate(throughCache: Bool = false) throws -> DesiredState {
         var tree = entries
         for (path, text) in files {
             tree.append(ConfigEntry(path: path, blobID: SHA256Digest.hex(text), size: text.utf8.count))
@@ -41,7 +42,8 @@ struct ValidatorCase: Sendable, CustomTestStringConvertible {
             if let diagnostic = ManifestValidator.unreadableFileDiagnostic(entry) {
                 unreadable.append(diagnostic)
             } else if let text = files[entry.path] {
-                parsed[entry.path] = ManifestParser().parse(path: entry.path, data: Data(text.utf8))
+                let file = ManifestParser().parse(path: entry.path, data: Data(text.utf8))
+                parsed[entry.path] = throughCache ? try ParsedFile(binary: file.binaryEncoded()) : file
             }
         }
         return ManifestValidator(builtinPlaybooks: ["deploy_project.yml", "health_check.yml"])
@@ -149,8 +151,8 @@ enum ValidatorCorpus {
                     """,
             ],
             expect: [
-                "manifests/servers.yaml:9:9: error: duplicate Server \"vps-1\"; it is already defined at "
-                    + "manifests/servers.yaml:3:18, and names must be unique per kind",
+                "manifests/servers.yaml:6:1: error: duplicate Server \"vps-1\"; it is already defined at "
+                    + "manifests/servers.yaml:1:1, and names must be unique per kind",
             ], servers: ["vps-1"], brokenFiles: ["manifests/servers.yaml"]),
         ValidatorCase("a Project and a Server may share a name",
             files: [
