@@ -1,7 +1,7 @@
 import CYaml
 import Foundation
 
-/// One document of a YAML stream, or the reason it could not be read.
+/// One document of a YAML stream that libyaml could read to its end.
 public struct YAMLDocument {
     /// The root node; nil for an empty document.
     public var root: YAMLNode?
