@@ -27,7 +27,7 @@ struct ManifestParserSmokeTests {
         let yaml = "apiVersion: steward/v1\nkind: Project\nmetadata: {name: hello}\nspec:\n  repos: a/b\n"
         let parsed = ManifestParser().parse(path: "manifests/a.yaml", data: Data(yaml.utf8))
         #expect(parsed.diagnostics.map(\.description) == [
-            "manifests/a.yaml:4:1: error: missing required field \"spec.repo\"",
+            "manifests/a.yaml:4:1: error: missing required field \"spec.repo\"; expected OWNER/NAME of the project's repository",
             "manifests/a.yaml:5:3: error: unknown field \"spec.repos\" (did you mean \"repo\"?)",
         ])
     }

@@ -10,7 +10,7 @@ public struct ManifestParser: Sendable {
     /// Largest file accepted, in bytes (1 MiB).
     public static let maxFileSize = 1 << 20
     /// Bumped when parsing changes, so cached results of older parsers are not reused.
-    public static let version = 1
+    public static let version = 2
 
     public init() {}
 
@@ -23,8 +23,11 @@ public struct ManifestParser: Sendable {
                 "file is \(data.count) bytes; manifest files are limited to \(Self.maxFileSize) bytes (1 MiB)"))
             return ParsedFile(diagnostics: context.diagnostics)
         }
-        guard String(data: data, encoding: .utf8) != nil else {
-            context.diagnostics.append(.error(at: SourceLocation(file: path), "file is not valid UTF-8 text"))
+        let text = YAMLSourceText(Array(data))
+        if let problem = text.encodingProblem() {
+            let position = text.position(ofByte: problem.offset)
+            context.diagnostics.append(.error(
+                at: SourceLocation(file: path, line: position.line, column: position.column), problem.message))
             return ParsedFile(diagnostics: context.diagnostics)
         }
         let (documents, problems) = YAMLComposer().compose(data)
@@ -32,34 +35,36 @@ public struct ManifestParser: Sendable {
             context.diagnostics.append(.error(
                 at: SourceLocation(file: path, line: problem.line, column: problem.column), problem.message))
         }
-        // A document that had a composing problem (e.g. a duplicate key) is not used either.
-        let problemLines = problems.map(\.line)
         var result = ParsedFile()
         let isSettingsFile = Self.isSettingsFile(path)
-        for (index, document) in documents.enumerated() {
-            guard let root = document.root else { continue }
-            let end = index + 1 < documents.count ? documents[index + 1].line : Int.max
-            let hadProblem = problemLines.contains { $0 >= document.line && $0 < end }
+        var settingsDocumentSeen = false
+        for document in documents {
+            // An empty document (a trailing `---`) declares nothing.
+            guard let root = document.root, !root.isNull else { continue }
             let before = context.diagnostics.count
             if isSettingsFile {
+                guard !settingsDocumentSeen else {
+                    context.error(root, "steward.yaml must hold one Settings document; found another one here")
+                    continue
+                }
+                settingsDocumentSeen = true
                 let settings = decodeSettings(root, context: context)
-                if result.settings != nil {
-                    context.error(root, "steward.yaml must hold one Settings document")
-                } else if context.diagnostics.count == before, !hadProblem {
+                // A document with a composing problem (a duplicate key) is not used either.
+                if context.diagnostics.count == before, !document.hasProblems {
                     result.settings = settings
                 }
                 continue
             }
             switch decodeManifest(root, context: context) {
-            case .project(let project)? where context.diagnostics.count == before && !hadProblem:
+            case .project(let project)? where context.diagnostics.count == before && !document.hasProblems:
                 result.projects.append(project)
-            case .server(let server)? where context.diagnostics.count == before && !hadProblem:
+            case .server(let server)? where context.diagnostics.count == before && !document.hasProblems:
                 result.servers.append(server)
             default:
                 break
             }
         }
-        result.diagnostics = context.diagnostics
+        result.diagnostics = context.diagnostics.sortedForDisplay()
         return result
     }
 
@@ -81,10 +86,14 @@ public struct ManifestParser: Sendable {
     }
 
     private func decodeManifest(_ root: YAMLNode, context: DecodeContext) -> Decoded? {
+        guard case .mapping = root.content else {
+            context.error(root, "expected a manifest (a mapping with apiVersion, kind, metadata and spec), found \(root.kindDescription)")
+            return nil
+        }
         guard var document = MappingReader(root, path: "", context: context) else { return nil }
-        let apiVersionOK = checkAPIVersion(&document, required: true)
-        let kind = document.string("kind", required: true)
         let knownKinds = ["Project", "Server"]
+        let apiVersionOK = checkAPIVersion(&document, required: true)
+        let kind = document.string("kind", required: true, expected: "expected one of \(knownKinds.joined(separator: ", "))")
         guard let kind, apiVersionOK else {
             _ = document.value("metadata")
             _ = document.value("spec")
@@ -97,26 +106,33 @@ public struct ManifestParser: Sendable {
             context.diagnostics.append(.error(at: location, "unknown kind \"\(kind)\"\(hint); expected one of Project, Server"))
             return nil
         }
-        let metadata = decodeMetadata(&document, context: context)
-        let location = context.location(root)
         var fieldLocations: [String: SourceLocation] = [:]
+        let metadata = decodeMetadata(&document, context: context, fieldLocations: &fieldLocations)
+        let location = context.location(root)
         defer { document.finish() }
         if kind == "Project" {
-            guard var spec = document.mapping("spec", required: true) else { return nil }
+            guard var spec = document.mapping("spec", required: true, expected: "expected a mapping with at least repo") else {
+                return nil
+            }
             let decoded = decodeProjectSpec(&spec, fieldLocations: &fieldLocations)
             spec.finish()
             guard let metadata, let decoded else { return nil }
             return .project(ProjectManifest(metadata: metadata, spec: decoded, location: location, fieldLocations: fieldLocations))
         }
-        guard var spec = document.mapping("spec", required: true) else { return nil }
+        guard var spec = document.mapping("spec", required: true, expected: "expected a mapping with at least address") else {
+            return nil
+        }
         let decoded = decodeServerSpec(&spec)
         spec.finish()
         guard let metadata, let decoded else { return nil }
+        // Server field locations are not kept by the parse cache (ParsedFile+Binary), so none are recorded: the
+        // validator's messages must not depend on whether a file came from the cache.
         return .server(ServerManifest(metadata: metadata, spec: decoded, location: location))
     }
 
     private func checkAPIVersion(_ document: inout MappingReader, required: Bool) -> Bool {
-        guard let version = document.string("apiVersion", required: required) else { return !required }
+        let expected = "expected \"apiVersion: \(Self.apiVersion)\""
+        guard let version = document.string("apiVersion", required: required, expected: expected) else { return !required }
         guard version == Self.apiVersion else {
             document.context.diagnostics.append(.error(
                 at: document.location(of: "apiVersion")!,
@@ -126,16 +142,24 @@ public struct ManifestParser: Sendable {
         return true
     }
 
-    private func decodeMetadata(_ document: inout MappingReader, context: DecodeContext) -> Metadata? {
-        guard var metadata = document.mapping("metadata", required: true) else { return nil }
+    /// Decodes `metadata`, recording where `metadata.name`'s value is (for duplicate-name errors).
+    private func decodeMetadata(
+        _ document: inout MappingReader, context: DecodeContext, fieldLocations: inout [String: SourceLocation]
+    ) -> Metadata? {
+        guard var metadata = document.mapping("metadata", required: true, expected: "expected a mapping with name") else {
+            return nil
+        }
         defer { metadata.finish() }
-        guard let name = metadata.string("name", required: true) else { return nil }
+        // Read every field before giving up on the name, so none of them is reported as unknown.
+        let name = metadata.string("name", required: true, expected: "expected a DNS label such as \"weather-bot\"")
         let labels = metadata.stringMap("labels") ?? [:]
-        guard Validation.isDNSLabel(name) else {
+        guard let name else { return nil }
+        fieldLocations["metadata.name"] = metadata.location(of: "name")
+        if let problem = Validation.dnsLabelProblem(name) {
             context.diagnostics.append(.error(
                 at: metadata.location(of: "name")!,
-                "metadata.name \"\(name)\" is not a valid DNS label: use at most 63 lowercase letters, digits and '-', "
-                    + "starting and ending with a letter or digit"))
+                "metadata.name \"\(name)\" is not a valid DNS label (it \(problem)): expected at most 63 lowercase letters, "
+                    + "digits and '-', starting and ending with a letter or digit"))
             return nil
         }
         return Metadata(name: name, labels: labels)
@@ -149,25 +173,31 @@ public struct ManifestParser: Sendable {
         let context = spec.context
         let errorsBefore = context.diagnostics.count
         var result = ProjectSpec(repo: "")
-        if let repo = spec.string("repo", required: true) {
+        if let repo = spec.string("repo", required: true, expected: "expected OWNER/NAME of the project's repository") {
             if Validation.isRepoName(repo) {
                 result.repo = repo
             } else {
                 context.diagnostics.append(.error(
-                    at: spec.location(of: "repo")!, "spec.repo \"\(repo)\" must be OWNER/NAME (letters, digits, '.', '-', '_')"))
+                    at: spec.location(of: "repo")!,
+                    "spec.repo \"\(repo)\" must be OWNER/NAME (letters, digits, '.', '-', '_')" + repoHint(repo)))
             }
         }
         result.brief = spec.string("brief")
         if let items = spec.sequence("changes") {
-            var seen: Set<String> = []
+            var seen: [String: (index: Int, location: SourceLocation)] = [:]
             for (index, item) in items.enumerated() {
                 guard var change = MappingReader(item, path: "spec.changes[\(index)]", context: context) else { continue }
                 let id = change.string("id", required: true)
                 let description = change.string("description", required: true)
                 change.finish()
                 guard let id, let description else { continue }
-                if !seen.insert(id).inserted {
-                    context.diagnostics.append(.error(at: change.location(of: "id")!, "spec.changes: duplicate change id \"\(id)\""))
+                if let first = seen[id] {
+                    context.diagnostics.append(.error(
+                        at: change.location(of: "id")!,
+                        "spec.changes[\(index)].id: duplicate change id \"\(id)\"; spec.changes[\(first.index)] at line "
+                            + "\(first.location.line) already uses it, and each change needs its own id"))
+                } else {
+                    seen[id] = (index, change.location(of: "id")!)
                 }
                 result.changes.append(ProjectSpec.Change(id: id, description: description))
             }
@@ -201,7 +231,10 @@ public struct ManifestParser: Sendable {
             } else {
                 fieldLocations["spec.deploy.playbook"] = context.location(deploy.node)
             }
-            if let strategy = deploy.choice("strategy", ProjectSpec.Deploy.Strategy.self) { result.deploy.strategy = strategy }
+            if let strategy = deploy.choice("strategy", ProjectSpec.Deploy.Strategy.self) {
+                result.deploy.strategy = strategy
+                fieldLocations["spec.deploy.strategy"] = deploy.location(of: "strategy")
+            }
             if let health = deploy.string("healthPath") {
                 if health.hasPrefix("/"), !health.contains(where: \.isWhitespace) {
                     result.deploy.healthPath = health
@@ -215,7 +248,13 @@ public struct ManifestParser: Sendable {
         } else {
             fieldLocations["spec.deploy.playbook"] = context.location(spec.node)
         }
-        result.env = spec.string("env")
+        if let env = spec.string("env") {
+            if let problem = Validation.secretReferenceProblem(env) {
+                context.diagnostics.append(.error(at: spec.location(of: "env")!, "spec.env: \(problem)"))
+            } else {
+                result.env = env
+            }
+        }
         if let suspend = spec.bool("suspend") { result.suspend = suspend }
         return context.diagnostics.count == errorsBefore ? result : nil
     }
@@ -226,7 +265,7 @@ public struct ManifestParser: Sendable {
         let context = spec.context
         let errorsBefore = context.diagnostics.count
         var result = ServerSpec(address: "")
-        if let address = spec.string("address", required: true) {
+        if let address = spec.string("address", required: true, expected: "expected the server's host name or IP address") {
             if address.contains(where: { $0.isWhitespace || $0 == "/" }) {
                 context.diagnostics.append(.error(
                     at: spec.location(of: "address")!, "spec.address \"\(address)\" must be a host name or IP address"))
@@ -244,12 +283,13 @@ public struct ManifestParser: Sendable {
         }
         if let connection = spec.choice("connection", ServerSpec.Connection.self) { result.connection = connection }
         if let hostKey = spec.string("hostKey") {
-            let parts = hostKey.split(separator: " ")
-            if parts.count >= 2, parts[0].hasPrefix("ssh-") || parts[0].hasPrefix("ecdsa-") {
-                result.hostKey = hostKey
-            } else {
+            if let problem = Validation.hostKeyProblem(hostKey) {
+                let shown = hostKey.count > 40 ? String(hostKey.prefix(40)) + "…" : hostKey
                 context.diagnostics.append(.error(
-                    at: spec.location(of: "hostKey")!, "spec.hostKey must be \"TYPE BASE64\", e.g. \"ssh-ed25519 AAAA…\""))
+                    at: spec.location(of: "hostKey")!,
+                    "spec.hostKey \"\(shown)\" \(problem); expected \"TYPE BASE64\" as in a .pub file, e.g. \"ssh-ed25519 AAAAC3Nza…\""))
+            } else {
+                result.hostKey = hostKey
             }
         }
         if var capacity = spec.mapping("capacity") {
@@ -258,8 +298,9 @@ public struct ManifestParser: Sendable {
                 if let text = node.scalar, let range = PortRange(parsing: text) {
                     result.capacity.ports = range
                 } else {
+                    let reason = node.scalar.map { " (\(portRangeProblem($0)))" } ?? ""
                     context.error(node, "spec.capacity.ports: expected a port range \"LOW-HIGH\" with 1 <= LOW <= HIGH <= 65535, "
-                        + "found \(node.kindDescription)")
+                        + "found \(node.kindDescription)\(reason)")
                 }
             }
             capacity.finish()
@@ -268,10 +309,41 @@ public struct ManifestParser: Sendable {
         return context.diagnostics.count == errorsBefore ? result : nil
     }
 
+    /// Why `text` is not a port range, for the error message.
+    private func portRangeProblem(_ text: String) -> String {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard parts.count <= 2 else { return "more than one '-'" }
+        var numbers: [Int] = []
+        for part in parts {
+            guard !part.isEmpty else { return parts.count == 2 ? "a bound is missing" : "it is empty" }
+            guard part.allSatisfy(\.isASCIIDigit), let number = Int(part.prefix(9)) else { return "\"\(part)\" is not a number" }
+            guard (1...65535).contains(number) else { return "\(part) is not a port number" }
+            numbers.append(number)
+        }
+        return numbers.count == 2 ? "\(numbers[0]) is above \(numbers[1])" : "it is not a range"
+    }
+
+    /// ` (did you mean "OWNER/NAME"?)` for a repository written as a URL or an SSH remote.
+    private func repoHint(_ repo: String) -> String {
+        var path = repo
+        if let scheme = path.range(of: "://") { path = String(path[scheme.upperBound...]) }
+        if let colon = path.lastIndex(of: ":"), path.hasPrefix("git@") { path = String(path[path.index(after: colon)...]) }
+        if path.hasSuffix(".git") { path.removeLast(4) }
+        let parts = path.split(separator: "/")
+        guard parts.count >= 2 else { return "" }
+        let candidate = parts.suffix(2).joined(separator: "/")
+        return candidate != repo && Validation.isRepoName(candidate) ? " (did you mean \"\(candidate)\"?)" : ""
+    }
+
     // MARK: - Settings
 
     private func decodeSettings(_ root: YAMLNode, context: DecodeContext) -> Settings {
         var settings = Settings()
+        guard case .mapping = root.content else {
+            context.error(root, "expected controller settings (a mapping with kind: Settings and fields such as forge, ssh, "
+                + "intervals), found \(root.kindDescription)")
+            return settings
+        }
         guard var document = MappingReader(root, path: "", context: context) else { return settings }
         defer { document.finish() }
         _ = checkAPIVersion(&document, required: false)

@@ -39,30 +39,39 @@ public struct ManifestValidator: Sendable {
         var serverDefinitions: [String: SourceLocation] = [:]
         for path in paths {
             for server in files[path]!.servers {
+                let location = server.location
                 if let first = serverDefinitions[server.name] {
-                    diagnostics.append(.error(at: server.location, "duplicate Server \"\(server.name)\"; first defined at \(first)"))
+                    diagnostics.append(.error(at: location, "duplicate Server \"\(server.name)\"; it is already defined at \(first), "
+                        + "and names must be unique per kind"))
                     continue
                 }
-                serverDefinitions[server.name] = server.location
+                serverDefinitions[server.name] = location
                 desired.servers.append(server)
             }
         }
+        // A Server in a file with errors is left out; a Project naming it should say so rather than only "no Server".
+        let filesWithErrors = Set(diagnostics.filter { $0.severity == .error }.map(\.location.file)).sorted()
 
         let tree = Dictionary(entries.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
         let serverNames = Array(serverDefinitions.keys)
         var projectDefinitions: [String: SourceLocation] = [:]
         for path in paths {
             for project in files[path]!.projects {
+                let location = project.fieldLocations["metadata.name"] ?? project.location
                 if let first = projectDefinitions[project.name] {
-                    diagnostics.append(.error(at: project.location, "duplicate Project \"\(project.name)\"; first defined at \(first)"))
+                    diagnostics.append(.error(at: location, "duplicate Project \"\(project.name)\"; it is already defined at \(first), "
+                        + "and names must be unique per kind"))
                     continue
                 }
-                projectDefinitions[project.name] = project.location
+                projectDefinitions[project.name] = location
                 var problems: [Diagnostic] = []
                 if let server = project.spec.server, serverDefinitions[server] == nil {
+                    let hint = didYouMean(server, among: serverNames)
+                    let broken = filesWithErrors.isEmpty || !hint.isEmpty
+                        ? "" : "; Servers in files with errors (\(filesWithErrors.joined(separator: ", "))) are not counted"
                     problems.append(.error(
                         at: project.fieldLocations["spec.server"] ?? project.location,
-                        "spec.server \"\(server)\" names no Server manifest\(didYouMean(server, among: serverNames))"))
+                        "spec.server \"\(server)\" names no Server manifest\(hint)\(broken)"))
                 }
                 if let problem = playbookProblem(project.spec.deploy.playbook, tree: tree) {
                     problems.append(.error(
@@ -70,7 +79,7 @@ public struct ManifestValidator: Sendable {
                         "spec.deploy.playbook \"\(project.spec.deploy.playbook)\" \(problem)"))
                 }
                 if project.spec.deploy.strategy == .blueGreen {
-                    diagnostics.append(Diagnostic(.warning, at: project.location,
+                    diagnostics.append(Diagnostic(.warning, at: project.fieldLocations["spec.deploy.strategy"] ?? project.location,
                         "spec.deploy.strategy blueGreen is not supported by this version of Steward yet; the project will not be deployed"))
                 }
                 diagnostics += problems
@@ -119,7 +128,8 @@ public struct ManifestValidator: Sendable {
             return "resolves through symlink \(via ?? finalPath) to \(finalPath), outside playbooks/"
         }
         if let entry = tree[finalPath], entry.kind != .symlink { return nil }
-        if via == nil, builtinPlaybooks.contains(playbook) { return nil }
+        if let via { return "resolves through symlink \(via) to \(finalPath), which does not exist" }
+        if builtinPlaybooks.contains(playbook) { return nil }
         let available = builtinPlaybooks.sorted().joined(separator: ", ")
         return "is neither in the config repo's playbooks/ nor one of Steward's playbooks (\(available))"
     }

@@ -9,6 +9,18 @@ public enum Validation {
         return bytes.allSatisfy { alnum($0) || $0 == 45 }
     }
 
+    /// Why `name` is not an RFC 1123 DNS label (completing "it …"), or nil when it is one.
+    public static func dnsLabelProblem(_ name: String) -> String? {
+        if name.isEmpty { return "is empty" }
+        if let bad = name.first(where: { !($0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-")) }) {
+            return bad.isUppercase ? "contains uppercase letter '\(bad)'" : "contains '\(bad)'"
+        }
+        if name.count > 63 { return "is \(name.count) characters long" }
+        if name.hasPrefix("-") { return "starts with '-'" }
+        if name.hasSuffix("-") { return "ends with '-'" }
+        return nil
+    }
+
     /// `OWNER/NAME` with GitHub's characters; neither part `.` or `..`.
     public static func isRepoName(_ repo: String) -> Bool {
         let parts = repo.split(separator: "/", omittingEmptySubsequences: false)
@@ -21,10 +33,14 @@ public enum Validation {
         }
     }
 
-    /// A git ref name as `git check-ref-format` would take it (the common rules).
+    /// A git ref name as `git check-ref-format --allow-onelevel` would take it.
     public static func isRefName(_ ref: String) -> Bool {
-        guard !ref.isEmpty, !ref.hasPrefix("/"), !ref.hasSuffix("/"), !ref.hasSuffix("."), !ref.hasPrefix("-") else { return false }
-        guard !ref.contains(".."), !ref.contains("//"), !ref.contains("@{"), !ref.hasSuffix(".lock") else { return false }
+        guard !ref.isEmpty, ref != "@", !ref.hasPrefix("-"), !ref.hasSuffix("."), !ref.contains(".."), !ref.contains("@{") else {
+            return false
+        }
+        // Per component: not empty (no leading, trailing or double '/'), not starting with '.', not ending in ".lock".
+        let components = ref.split(separator: "/", omittingEmptySubsequences: false)
+        guard components.allSatisfy({ !$0.isEmpty && !$0.hasPrefix(".") && !$0.hasSuffix(".lock") }) else { return false }
         return ref.unicodeScalars.allSatisfy { s in
             s.value > 32 && s.value != 127 && !"~^:?*[\\ ".unicodeScalars.contains(s)
         }
@@ -36,22 +52,76 @@ public enum Validation {
         return user.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == ".") }
     }
 
+    /// SSH host key algorithms `hostKey` may name (OpenSSH's `ssh -Q HostKeyAlgorithms`, without certificates).
+    public static let hostKeyTypes = [
+        "ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "ssh-rsa", "ssh-dss",
+        "sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com",
+    ]
+
+    /// Why `key` is not a public host key line `TYPE BASE64 [COMMENT]` (a phrase such as "has no key data"), or nil.
+    public static func hostKeyProblem(_ key: String) -> String? {
+        let parts = key.split(whereSeparator: { $0 == " " || $0 == "\t" })
+        guard let type = parts.first.map(String.init) else { return "is empty" }
+        guard hostKeyTypes.contains(type) else {
+            if parts.count >= 3, hostKeyTypes.contains(String(parts[1])) {
+                return "starts with \"\(type)\", which looks like the host field of a known_hosts line; remove it"
+            }
+            return "has unknown key type \"\(type)\"" + (parts.count == 1 ? " and no key data" : "")
+        }
+        guard parts.count >= 2 else { return "has no key data after \"\(type)\"" }
+        let data = parts[1].utf8
+        let padding = data.reversed().prefix(while: { $0 == 61 }).count
+        let isBase64 = data.count % 4 == 0 && data.count >= 16 && padding <= 2
+            && data.dropLast(padding).allSatisfy { b in
+                (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || (b >= 48 && b <= 57) || b == 43 || b == 47
+            }
+        return isBase64 ? nil : "has key data that is not base64"
+    }
+
+    /// Whether `name` can name a secret: 1–128 letters, digits, '_', '-', '.', starting with a letter or '_'.
+    public static func isSecretName(_ name: String) -> Bool {
+        guard (1...128).contains(name.count), let first = name.first, first.isASCII, first.isLetter || first == "_" else {
+            return false
+        }
+        return name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == ".") }
+    }
+
+    /// Why the `${secret:NAME}` references of an env template are malformed, or nil when they are fine.
+    public static func secretReferenceProblem(_ env: String) -> String? {
+        var rest = env[...]
+        while let start = rest.range(of: "${secret:") {
+            let after = rest[start.upperBound...]
+            guard let end = after.firstIndex(of: "}"), !after[..<end].contains("\n") else {
+                let shown = String(rest[start.lowerBound...].prefix(while: { $0 != "\n" }).prefix(40))
+                return "secret reference \"\(shown)\" is not closed with '}'"
+            }
+            let name = String(after[..<end])
+            if !isSecretName(name) {
+                return "secret reference \"${secret:\(name)}\" must name a secret: 1-128 letters, digits, '_', '-' or '.', "
+                    + "starting with a letter or '_'"
+            }
+            rest = after[after.index(after: end)...]
+        }
+        return nil
+    }
+
     /// Why a playbook path (relative to `playbooks/`) is not acceptable, or nil when it is.
     /// Symlinks are checked later, against the repo tree.
     public static func playbookPathProblem(_ path: String) -> String? {
         if path.isEmpty { return "must not be empty" }
         if path.hasPrefix("/") || path.hasPrefix("~") { return "must be relative to playbooks/, not absolute" }
         if path.contains("\\") { return "must use '/' as separator" }
-        if path.split(separator: "/", omittingEmptySubsequences: false).contains("..") {
-            return "escapes playbooks/: '..' is not allowed"
-        }
+        let components = path.split(separator: "/", omittingEmptySubsequences: false)
+        if components.contains("..") { return "escapes playbooks/: '..' is not allowed" }
+        // The tree is looked up by exact path, so "./x.yml" or "a//x.yml" would never be found.
+        if components.contains(where: { $0.isEmpty || $0 == "." }) { return "must be a plain path: no '.' or empty components" }
         if !(path.hasSuffix(".yml") || path.hasSuffix(".yaml")) { return "must name a .yml or .yaml file" }
         return nil
     }
 
-    /// Seconds in `90`, `90s`, `5m`, `1h`, `1h30m`, `2d`; nil when malformed.
+    /// Seconds in `90`, `90s`, `5m`, `1h`, `1h30m`, `2d`; nil when malformed (signs, spaces, fractions, other units).
     public static func durationSeconds(_ text: String) -> Int? {
-        if let plain = Int(text) { return plain }
+        if !text.isEmpty, text.count <= 9, text.allSatisfy({ $0.isASCII && $0.isNumber }) { return Int(text) }
         var total = 0
         var number = ""
         for character in text {

@@ -46,10 +46,17 @@ struct MappingReader {
     func fieldPath(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
     /// The value node of `key`, marking the key known. Null values count as absent.
-    mutating func value(_ key: String, required: Bool = false) -> YAMLNode? {
+    /// - Parameter expected: for a required field, what to write, appended to the "missing" message.
+    mutating func value(_ key: String, required: Bool = false, expected: String? = nil) -> YAMLNode? {
         known.append(key)
-        guard let pair = pairs.first(where: { $0.key.scalar == key }), !pair.value.isNull else {
-            if required { context.error(owner, "missing required field \"\(fieldPath(key))\"") }
+        let hint = expected.map { "; \($0)" } ?? ""
+        guard let pair = pairs.first(where: { $0.key.scalar == key }) else {
+            if required { context.error(owner, "missing required field \"\(fieldPath(key))\"\(hint)") }
+            return nil
+        }
+        guard !pair.value.isNull else {
+            // The key is there with no value: point at the key, not at the mapping holding it.
+            if required { context.error(pair.key, "required field \"\(fieldPath(key))\" has no value\(hint)") }
             return nil
         }
         return pair.value
@@ -60,8 +67,8 @@ struct MappingReader {
         pairs.first(where: { $0.key.scalar == key }).map { context.location($0.value) }
     }
 
-    mutating func string(_ key: String, required: Bool = false) -> String? {
-        guard let value = value(key, required: required) else { return nil }
+    mutating func string(_ key: String, required: Bool = false, expected: String? = nil) -> String? {
+        guard let value = value(key, required: required, expected: expected) else { return nil }
         guard let text = value.scalar else {
             context.error(value, "\(fieldPath(key)): expected a string, found \(value.kindDescription)")
             return nil
@@ -76,7 +83,7 @@ struct MappingReader {
     mutating func int(_ key: String, in range: ClosedRange<Int>) -> Int? {
         guard let value = value(key) else { return nil }
         guard case .scalar(let text, .plain) = value.content, let number = Int(text) else {
-            context.error(value, "\(fieldPath(key)): expected an integer, found \(value.kindDescription)")
+            context.error(value, "\(fieldPath(key)): expected an integer, found \(value.kindDescription)" + quotedHint(value, Int(value.scalar ?? "") != nil))
             return nil
         }
         guard range.contains(number) else {
@@ -95,8 +102,15 @@ struct MappingReader {
             default: break
             }
         }
-        context.error(value, "\(fieldPath(key)): expected true or false, found \(value.kindDescription)")
+        let isQuotedBool = ["true", "false"].contains(value.scalar?.lowercased() ?? "")
+        context.error(value, "\(fieldPath(key)): expected true or false, found \(value.kindDescription)" + quotedHint(value, isQuotedBool))
         return nil
+    }
+
+    /// A hint for a quoted scalar that would be right without its quotes.
+    private func quotedHint(_ value: YAMLNode, _ rightUnquoted: Bool) -> String {
+        guard case .scalar(_, .quoted) = value.content, rightUnquoted else { return "" }
+        return " (remove the quotes)"
     }
 
     /// A string that must be one of `options` (raw values of an enum).
@@ -111,8 +125,8 @@ struct MappingReader {
         return nil
     }
 
-    mutating func mapping(_ key: String, required: Bool = false) -> MappingReader? {
-        guard let value = value(key, required: required) else { return nil }
+    mutating func mapping(_ key: String, required: Bool = false, expected: String? = nil) -> MappingReader? {
+        guard let value = value(key, required: required, expected: expected) else { return nil }
         let keyNode = pairs.first(where: { $0.key.scalar == key })?.key
         return MappingReader(value, path: fieldPath(key), context: context, owner: keyNode)
     }
@@ -146,7 +160,9 @@ struct MappingReader {
     func finish() {
         for pair in pairs {
             guard let key = pair.key.scalar, !known.contains(key) else { continue }
-            context.error(pair.key, "unknown field \"\(fieldPath(key))\"" + didYouMean(key, among: known))
+            let hint = didYouMean(key, among: known)
+            let expected = hint.isEmpty ? "; expected one of: " + Set(known).sorted().joined(separator: ", ") : hint
+            context.error(pair.key, "unknown field \"\(fieldPath(key))\"" + expected)
         }
     }
 }

@@ -1,13 +1,15 @@
 import CYaml
 import Foundation
 
-/// One document of a YAML stream, or the reason it could not be read.
+/// One document of a YAML stream that libyaml could read to its end.
 public struct YAMLDocument {
     /// The root node; nil for an empty document.
     public var root: YAMLNode?
     /// Position of the document start.
     public var line: Int
     public var column: Int
+    /// True when a problem was reported inside this document (a duplicate key): its content is not to be used.
+    public var hasProblems = false
 }
 
 /// A YAML problem with its 1-based position.
@@ -23,33 +25,49 @@ public struct YAMLProblem: Error, Sendable, Hashable {
 /// composing: an alias-bomb key then costs exponential time. This composer is iterative (no recursion, so no
 /// stack overflow on deep nesting), caps nesting depth and the expanded size of aliases, accepts only
 /// scalar mapping keys, and reports duplicate keys.
+///
+/// A syntax error ends libyaml's stream. Composing then resumes at the next `---` line after the broken
+/// document, so one broken document does not hide the others of the same file.
 public struct YAMLComposer {
     /// Deepest nesting of sequences and mappings accepted.
     public var maxDepth = 64
     /// Most nodes a document may expand to through aliases.
     public var maxExpandedNodes = 100_000
+    /// Syntax errors after which the rest of a file is not read (each one restarts libyaml).
+    public var maxSyntaxErrors = 100
 
     public init() {}
 
-    /// The documents read before the first fatal problem, the problems found (duplicate keys are not fatal).
+    /// The documents that could be read, and the problems found.
     public func compose(_ data: Data) -> (documents: [YAMLDocument], problems: [YAMLProblem]) {
-        var parser = yaml_parser_t()
-        guard yaml_parser_initialize(&parser) == 1 else {
-            return ([], [YAMLProblem(line: 1, column: 1, message: "cannot initialize the YAML parser")])
+        let text = YAMLSourceText(Array(data))
+        var documents: [YAMLDocument] = []
+        var problems: [YAMLProblem] = []
+        // libyaml skips a byte order mark only when it detects the encoding itself; here the encoding is set.
+        var start = text.bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        var passes = 0
+        while true {
+            var state = ComposeState(limits: self, text: text, start: start)
+            state.compose()
+            documents += state.documents
+            problems += state.problems
+            passes += 1
+            guard let failure = state.syntaxFailure else { break }
+            // Lines only grow, so this ends: the next pass starts on a later line than this one did.
+            let resumeLine = max(failure.line, failure.documentLine + 1)
+            guard let next = text.documentStart(atOrAfter: resumeLine), next > start else { break }
+            guard passes < maxSyntaxErrors else {
+                problems.append(YAMLProblem(line: text.position(ofByte: next).line, column: 1, message:
+                    "stopped after \(maxSyntaxErrors) YAML syntax errors; this document and the rest of the file were not read"))
+                break
+            }
+            start = next
         }
-        defer { yaml_parser_delete(&parser) }
-        return data.withUnsafeBytes { buffer in
-            let bytes = buffer.bindMemory(to: UInt8.self)
-            yaml_parser_set_input_string(&parser, bytes.baseAddress, bytes.count)
-            yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING)
-            var state = ComposeState(limits: self)
-            state.run(&parser)
-            return (state.documents, state.problems)
-        }
+        return (documents, problems)
     }
 }
 
-/// The mutable state of one compose pass.
+/// The mutable state of one pass of libyaml over the text from `start`.
 private struct ComposeState {
     /// A container being built.
     struct Frame {
@@ -57,35 +75,73 @@ private struct ComposeState {
         var items: [YAMLNode] = []
         var pairs: [(key: YAMLNode, value: YAMLNode)] = []
         var pendingKey: YAMLNode?
-        var keys: Set<String> = []
+        /// Each key's first position, for duplicate-key messages.
+        var keys: [String: (line: Int, column: Int)] = [:]
         let anchor: String?
         let isMapping: Bool
     }
 
     let limits: YAMLComposer
+    let text: YAMLSourceText
+    /// Byte offset where this pass starts (a line start).
+    let start: Int
+    /// Lines before `start`, added to libyaml's marks.
+    let lineOffset: Int
     var documents: [YAMLDocument] = []
     var problems: [YAMLProblem] = []
+    /// Set when libyaml stopped on a syntax error: where, and where the broken document started.
+    var syntaxFailure: (line: Int, documentLine: Int)?
     var anchors: [String: YAMLNode] = [:]
     var stack: [Frame] = []
     var root: YAMLNode?
-    var documentLine = 1
+    var documentLine: Int
     var documentColumn = 1
     var documentSize = 0
     var documentFailed = false
+    var documentHasProblems = false
+    var depthExceeded = false
 
-    init(limits: YAMLComposer) {
+    init(limits: YAMLComposer, text: YAMLSourceText, start: Int) {
         self.limits = limits
+        self.text = text
+        self.start = start
+        self.lineOffset = text.position(ofByte: start).line - 1
+        self.documentLine = lineOffset + 1
+    }
+
+    mutating func compose() {
+        var parser = yaml_parser_t()
+        guard yaml_parser_initialize(&parser) == 1 else {
+            problems.append(YAMLProblem(line: 1, column: 1, message: "cannot initialize the YAML parser"))
+            return
+        }
+        defer { yaml_parser_delete(&parser) }
+        // A local reference (shared storage, no copy) so `run` may mutate self while libyaml reads the bytes.
+        let bytes = text.bytes
+        bytes.withUnsafeBufferPointer { buffer in
+            let rest = UnsafeBufferPointer(rebasing: buffer[start...])
+            // Empty text has no documents (and libyaml asserts a non-null input).
+            guard let base = rest.baseAddress, !rest.isEmpty else { return }
+            yaml_parser_set_input_string(&parser, base, rest.count)
+            yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING)
+            run(&parser)
+        }
     }
 
     mutating func run(_ parser: inout yaml_parser_t) {
         var event = yaml_event_t()
         while true {
             guard yaml_parser_parse(&parser, &event) == 1 else {
-                problems.append(syntaxProblem(parser))
+                let problem = syntaxProblem(parser)
+                // libyaml's own depth limit trips after ours did: the document already has its error.
+                if !(depthExceeded && parser.error == YAML_PARSER_ERROR && isNestingLimit(parser)) {
+                    problems.append(problem)
+                }
+                syntaxFailure = (problem.line, documentLine)
                 return
             }
             defer { yaml_event_delete(&event) }
-            let line = Int(event.start_mark.line) + 1
+            let line = Int(event.start_mark.line) + 1 + lineOffset
             let column = Int(event.start_mark.column) + 1
             switch event.type {
             case YAML_STREAM_END_EVENT:
@@ -96,11 +152,14 @@ private struct ComposeState {
                 stack = []
                 documentSize = 0
                 documentFailed = false
+                documentHasProblems = false
+                depthExceeded = false
                 documentLine = line
                 documentColumn = column
             case YAML_DOCUMENT_END_EVENT:
                 if !documentFailed {
-                    documents.append(YAMLDocument(root: root, line: documentLine, column: documentColumn))
+                    documents.append(YAMLDocument(
+                        root: root, line: documentLine, column: documentColumn, hasProblems: documentHasProblems))
                 }
             case YAML_SCALAR_EVENT:
                 guard !documentFailed else { continue }
@@ -118,14 +177,15 @@ private struct ComposeState {
                 guard !documentFailed else { continue }
                 let name = cString(event.data.alias.anchor) ?? ""
                 guard let target = anchors[name] else {
-                    fail(line, column, "undefined alias \"*\(name)\"")
+                    fail(line, column, "alias \"*\(name)\" refers to no anchor; define \"&\(name)\" before using it")
                     continue
                 }
                 complete(target, aliasAt: (line, column))
             case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
                 guard !documentFailed else { continue }
                 guard stack.count < limits.maxDepth else {
-                    fail(line, column, "nesting deeper than \(limits.maxDepth) levels")
+                    depthExceeded = true
+                    fail(line, column, nestingMessage)
                     continue
                 }
                 let isMapping = event.type == YAML_MAPPING_START_EVENT
@@ -145,12 +205,16 @@ private struct ComposeState {
         }
     }
 
+    var nestingMessage: String {
+        "nesting deeper than \(limits.maxDepth) levels; Steward reads at most \(limits.maxDepth) levels of sequences and mappings"
+    }
+
     /// Attaches a finished node to its parent (or makes it the root), counting its expanded size.
-    mutating func complete(_ node: YAMLNode, aliasAt alias: (Int, Int)? = nil) {
+    mutating func complete(_ node: YAMLNode, aliasAt alias: (line: Int, column: Int)? = nil) {
         if let alias {
             documentSize = min(documentSize &+ node.expandedSize, Int.max / 4)
             if documentSize > limits.maxExpandedNodes {
-                fail(alias.0, alias.1, "aliases expand this document to more than \(limits.maxExpandedNodes) nodes; "
+                fail(alias.line, alias.column, "aliases expand this document to more than \(limits.maxExpandedNodes) nodes; "
                     + "refusing to expand it (is it an alias bomb?)")
                 return
             }
@@ -167,18 +231,25 @@ private struct ComposeState {
             return
         }
         guard let key = stack[index].pendingKey else {
-            guard let text = node.scalar else {
+            // An alias key is reported where the alias is, not where its anchor is.
+            if let alias {
+                fail(alias.line, alias.column, "mapping keys must be plain strings, found an alias (\(node.kindDescription))")
+                return
+            }
+            guard case .scalar(let text, let style) = node.content else {
                 fail(node.line, node.column, "mapping keys must be plain strings, found \(node.kindDescription)")
                 return
             }
-            if alias != nil {
-                fail(alias!.0, alias!.1, "mapping keys must be plain strings, not aliases")
+            if text == "<<", style == .plain {
+                fail(node.line, node.column, "merge keys (\"<<\") are not supported; write the fields out instead")
                 return
             }
-            if stack[index].keys.contains(text) {
-                problems.append(YAMLProblem(line: node.line, column: node.column, message: "duplicate key \"\(text)\""))
+            if let first = stack[index].keys[text] {
+                problem(node.line, node.column,
+                    "duplicate key \"\(text)\"; it is already set at line \(first.line), column \(first.column) of this mapping")
+            } else {
+                stack[index].keys[text] = (node.line, node.column)
             }
-            stack[index].keys.insert(text)
             stack[index].pendingKey = node
             return
         }
@@ -193,6 +264,13 @@ private struct ComposeState {
         if let anchor { anchors[anchor] = node }
     }
 
+    /// A problem that spoils the document but lets composing go on.
+    mutating func problem(_ line: Int, _ column: Int, _ message: String) {
+        problems.append(YAMLProblem(line: line, column: column, message: message))
+        documentHasProblems = true
+    }
+
+    /// A problem after which the document is skipped.
     mutating func fail(_ line: Int, _ column: Int, _ message: String) {
         problems.append(YAMLProblem(line: line, column: column, message: message))
         documentFailed = true
@@ -200,14 +278,61 @@ private struct ComposeState {
         root = nil
     }
 
+    func isNestingLimit(_ parser: yaml_parser_t) -> Bool {
+        parser.problem.map { String(cString: $0).hasPrefix("Maximum nesting level") } ?? false
+    }
+
+    /// libyaml's error, at the position of the offending token, with a hint where libyaml's wording is cryptic.
     func syntaxProblem(_ parser: yaml_parser_t) -> YAMLProblem {
         let problem = parser.problem.map { String(cString: $0) } ?? "unknown error"
-        var message = "invalid YAML: \(problem)"
-        if let context = parser.context.map({ String(cString: $0) }) {
-            message += " (\(context) at line \(parser.context_mark.line + 1), column \(parser.context_mark.column + 1))"
+        let context = parser.context.map { String(cString: $0) }
+        let problemLine = Int(parser.problem_mark.line) + 1 + lineOffset
+        let problemColumn = Int(parser.problem_mark.column) + 1
+        let contextLine = Int(parser.context_mark.line) + 1 + lineOffset
+        let contextColumn = Int(parser.context_mark.column) + 1
+        let contextText = context.map { " (\($0) at line \(contextLine), column \(contextColumn))" } ?? ""
+
+        if parser.error == YAML_READER_ERROR {
+            // Reader errors carry a byte offset instead of a mark.
+            let position = text.position(ofByte: start + parser.problem_offset)
+            return YAMLProblem(line: position.line, column: position.column, message: "invalid YAML: \(problem)")
         }
-        return YAMLProblem(
-            line: Int(parser.problem_mark.line) + 1, column: Int(parser.problem_mark.column) + 1, message: message)
+        if isNestingLimit(parser) {
+            return YAMLProblem(line: problemLine, column: problemColumn, message: nestingMessage)
+        }
+        let scalarStart = text.characterAt(line: contextLine, column: contextColumn)
+        if context == "while scanning a quoted scalar",
+            problem == "found unexpected end of stream" || problem == "found unexpected document indicator"
+        {
+            // The mistake is the opening quote, not where libyaml gave up looking for its end.
+            let found = problem == "found unexpected end of stream"
+                ? "the end of the file" : "a \"---\" line at line \(problemLine)"
+            return YAMLProblem(line: contextLine, column: contextColumn, message:
+                "invalid YAML: quoted string starting here is never closed: found \(found) before the closing \(scalarStart.map { "'\($0)'" } ?? "quote")")
+        }
+        if context == "while scanning a simple key", problem == "could not find expected ':'" {
+            return YAMLProblem(line: contextLine, column: contextColumn, message:
+                "invalid YAML: expected \"KEY: VALUE\" but this line has no ':' after its key; if it continues a "
+                    + "value above (a '|' block, a list), indent it further")
+        }
+        var message = "invalid YAML: \(problem)\(contextText)"
+        switch problem {
+        case "found character that cannot start any token":
+            if let character = text.characterAt(line: problemLine, column: problemColumn) {
+                message = character == "\t"
+                    ? "invalid YAML: found a tab character where indentation or a value is expected; indent YAML with spaces"
+                    : "invalid YAML: found character '\(character)' that cannot start any token; quote the value"
+            }
+        case "mapping values are not allowed in this context":
+            message += "; a value containing \": \" must be quoted, or this line is indented too far"
+        case "did not find expected key":
+            message += "; check the indentation of this line"
+        case "did not find expected ',' or ']'", "did not find expected ',' or '}'":
+            message += "; is the \(scalarStart.map { "'\($0)'" } ?? "bracket") at line \(contextLine), column \(contextColumn) closed?"
+        default:
+            break
+        }
+        return YAMLProblem(line: problemLine, column: problemColumn, message: message)
     }
 
     func string(_ pointer: UnsafeMutablePointer<yaml_char_t>?, length: Int) -> String {

@@ -53,6 +53,11 @@ public final class YAMLNode: @unchecked Sendable {
             if isNull { return "null" }
             let shown = text.count > 40 ? String(text.prefix(40)) + "…" : text
             if style == .plain, Int(text) != nil { return "integer \(text)" }
+            if style == .plain, text.first.map({ $0.isNumber || $0 == "-" || $0 == "+" || $0 == "." }) == true,
+                Double(text) != nil
+            {
+                return "number \(text)"
+            }
             if style == .plain, ["true", "false", "True", "False", "TRUE", "FALSE"].contains(text) {
                 return "boolean \(text)"
             }
