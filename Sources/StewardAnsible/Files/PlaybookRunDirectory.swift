@@ -1,0 +1,63 @@
+import Foundation
+import Glibc
+
+/// The private directory of one run (0700): inventory, extra vars (0600) and Ansible's temp dirs.
+/// Removed as a whole when the run ends, whatever the outcome.
+struct PlaybookRunDirectory: Sendable {
+    let url: URL
+
+    var inventoryFile: URL { url.appendingPathComponent("inventory.json") }
+    var extraVarsFile: URL { url.appendingPathComponent("extra-vars.yml") }
+    /// `ANSIBLE_LOCAL_TEMP`: the controller-side temp dir.
+    var localTemporaryDirectory: URL { url.appendingPathComponent("tmp/local") }
+    /// `ansible_remote_tmp` of hosts with the local connection (their "remote" is this machine).
+    var remoteTemporaryDirectory: URL { url.appendingPathComponent("tmp/remote") }
+
+    /// Creates a fresh directory under `parent` (made 0700 if it does not exist).
+    static func create(in parent: URL) throws(SystemCallError) -> Self {
+        try makeDirectory(parent.path, intermediate: true)
+        let url = parent.appendingPathComponent("run-\(UUID().uuidString.lowercased())", isDirectory: true)
+        try makeDirectory(url.path, intermediate: false)
+        let directory = Self(url: url)
+        try makeDirectory(url.appendingPathComponent("tmp").path, intermediate: false)
+        try makeDirectory(directory.localTemporaryDirectory.path, intermediate: false)
+        try makeDirectory(directory.remoteTemporaryDirectory.path, intermediate: false)
+        return directory
+    }
+
+    /// Writes a new file readable by the owner only; fails if it exists (no following a planted link).
+    func writePrivateFile(_ file: URL, _ data: Data) throws(SystemCallError) {
+        let fd = try SystemCall.check(
+            "open \(file.path)", open(file.path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        )
+        defer { close(fd) }
+        var offset = 0
+        while offset < data.count {
+            let written = data.withUnsafeBytes { bytes in
+                write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            }
+            if written == -1, errno == EINTR { continue }
+            let count: Int = try SystemCall.check("write \(file.path)", written)
+            offset += count
+        }
+    }
+
+    /// Deletes the directory and everything in it.
+    func remove() {
+        try? FileManager.default.removeItem(at: url)
+    }
+
+    private static func makeDirectory(_ path: String, intermediate: Bool) throws(SystemCallError) {
+        if intermediate {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue { return }
+            let parent = (path as NSString).deletingLastPathComponent
+            if !parent.isEmpty, parent != path { try makeDirectory(parent, intermediate: true) }
+            let result = mkdir(path, 0o700)
+            if result == -1, errno == EEXIST { return }
+            try SystemCall.check("mkdir \(path)", result)
+            return
+        }
+        try SystemCall.check("mkdir \(path)", mkdir(path, 0o700))
+    }
+}
