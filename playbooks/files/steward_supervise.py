@@ -241,6 +241,10 @@ def start(args):
         os._exit(0)
     os.chdir('/')
     os.umask(0o022)
+    # Signal state is inherited: a caller that blocks or ignores SIGTERM must not make the app unstoppable.
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
+    for number in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT, signal.SIGCHLD):
+        signal.signal(number, signal.SIG_DFL)
     # Nothing inherited may keep the caller's pipes open (Ansible waits for them to close).
     os.closerange(3, write_fd)
     os.closerange(write_fd + 1, os.sysconf('SC_OPEN_MAX'))
