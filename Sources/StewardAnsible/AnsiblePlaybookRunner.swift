@@ -6,9 +6,10 @@ import StewardModel
 ///
 /// Each run gets a private directory under `workDirectory` holding the generated inventory, the
 /// extra vars (0600, passed as `-e @file`) and Ansible's temp dirs; it is removed when the run ends,
-/// however it ends. The process leads its own process group: a timeout or a cancelled task sends
-/// SIGTERM to the whole group, then SIGKILL after `terminationGracePeriod`, and when the run ends
-/// nothing of the group is left. (Apps a playbook starts detach into their own session and stay.)
+/// however it ends, and the next run removes those of a controller that was killed mid-run.
+/// The process leads its own process group: a timeout or a cancelled task sends SIGTERM to the
+/// whole group, then SIGKILL after `terminationGracePeriod`, and when the run ends nothing of the
+/// group is left. (Apps a playbook starts detach into their own session and stay.)
 /// Task events are parsed from Steward's `steward_jsonl` callback as lines arrive.
 public struct AnsiblePlaybookRunner: PlaybookRunner {
     /// Steward's own playbooks; `callback_plugins/steward_jsonl.py` is loaded from here.
@@ -57,6 +58,7 @@ public struct AnsiblePlaybookRunner: PlaybookRunner {
         let redactor = SecretRedactor(secrets: request.secrets)
         let executable = try locateAnsiblePlaybook()
         try checkInputs(request)
+        PlaybookRunDirectory.removeAbandoned(in: workDirectory)
         let directory: PlaybookRunDirectory
         do {
             directory = try PlaybookRunDirectory.create(in: workDirectory)

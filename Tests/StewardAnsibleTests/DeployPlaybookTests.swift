@@ -126,6 +126,15 @@ struct DeployPlaybookTests {
         #expect(deployment.supervisorPid() == supervisor, "the app was not restarted")
         #expect(await AnsibleTestSupport.httpGet(port: deployment.port, path: "/health")?.status == 200)
 
+        // An instance that died behind Steward's back is brought back by the next run with the same inputs.
+        try run(["python3", deployment.projectDirectory.appendingPathComponent("steward_supervise.py").path, "stop", "--pid-file", deployment.pidFile])
+        #expect(await AnsibleTestSupport.httpGet(port: deployment.port, path: "/health") == nil)
+        let repaired = try await deployment.deploy(commit: first, env: env, secrets: [secret])
+        #expect(repaired.status == .succeeded)
+        #expect(repaired.tasks.filter(\.changed).map(\.task).contains("Start the app under the supervisor"))
+        #expect(await AnsibleTestSupport.httpGet(port: deployment.port, path: "/health")?.status == 200)
+        let restarted = deployment.supervisorPid()
+
         let appFile = URL(fileURLWithPath: deployment.repository.workTree).appendingPathComponent("app.py")
         let source = try String(contentsOf: appFile, encoding: .utf8)
         try deployment.repository.write("app.py", source.replacingOccurrences(of: #"VERSION = "1""#, with: #"VERSION = "2""#))
@@ -134,7 +143,7 @@ struct DeployPlaybookTests {
         #expect(switched.status == .succeeded, "\(switched.failedTask ?? "") \(switched.tasks.last?.message ?? "")")
         #expect(try deployment.marker()["commit"] == .string(second))
         #expect(await AnsibleTestSupport.httpGet(port: deployment.port, path: "/")?.body.contains(#""version": "2""#) == true)
-        #expect(deployment.supervisorPid() != supervisor)
+        #expect(deployment.supervisorPid() != restarted)
         let releases = try FileManager.default.contentsOfDirectory(atPath: deployment.projectDirectory.appendingPathComponent("releases").path)
         #expect(releases == [second], "older releases are pruned to steward_keep_releases")
 
@@ -186,7 +195,7 @@ struct DeployPlaybookTests {
         let commit = try deployment.repository.commit()
         let result = try await deployment.deploy(commit: commit)
         #expect(result.status == .failed)
-        #expect(result.failedTask == "Check the Procfile's web line")
+        #expect(result.failedTask == "Inspect the deployed instance")
         #expect(result.tasks.last?.message?.contains("has no 'web:' line") == true)
     }
 }

@@ -1,6 +1,8 @@
 import Foundation
+import Glibc
 import StewardCore
 import StewardModel
+import StewardTestSupport
 import Testing
 
 @testable import StewardAnsible
@@ -159,5 +161,36 @@ struct PlaybookOutcomeTests {
         #expect(killed.status == .failed)
         #expect(killed.exitCode == nil)
         #expect(killed.stderrTail == "last words\nansible-playbook was killed by signal 9")
+    }
+}
+
+struct PlaybookRunDirectoryTests {
+    @Test func createsPrivateDirectoriesAndRemovesThemWhole() throws {
+        let parent = try TemporaryDirectory(prefix: "steward-runs")
+        let runs = parent.url.appendingPathComponent("state/runs")
+        let directory = try PlaybookRunDirectory.create(in: runs)
+        #expect(directory.url.lastPathComponent.hasPrefix("run-\(getpid())-"))
+        try directory.writePrivateFile(directory.extraVarsFile, Data("{}".utf8))
+        #expect(Self.mode(runs.path) == 0o700)
+        #expect(Self.mode(directory.url.path) == 0o700)
+        #expect(Self.mode(directory.extraVarsFile.path) == 0o600)
+        #expect(throws: SystemCallError.self) { try directory.writePrivateFile(directory.extraVarsFile, Data()) }
+        directory.remove()
+        #expect(!FileManager.default.fileExists(atPath: directory.url.path))
+    }
+
+    @Test func removesOnlyDirectoriesOfDeadProcesses() throws {
+        let parent = try TemporaryDirectory(prefix: "steward-runs")
+        // Above Linux's largest pid_max (2^22), so no process has it.
+        for name in ["run-99999999-abandoned", "run-\(getpid())-mine", "notes", "run-x-odd"] {
+            try FileManager.default.createDirectory(at: parent.url.appendingPathComponent(name), withIntermediateDirectories: true)
+        }
+        #expect(PlaybookRunDirectory.removeAbandoned(in: parent.url) == ["run-99999999-abandoned"])
+        let left = try FileManager.default.contentsOfDirectory(atPath: parent.path).sorted()
+        #expect(left == ["notes", "run-\(getpid())-mine", "run-x-odd"])
+    }
+
+    private static func mode(_ path: String) -> Int? {
+        (try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue
     }
 }

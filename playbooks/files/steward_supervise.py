@@ -5,15 +5,17 @@
                                 (--procfile FILE | -- COMMAND)
     steward_supervise.py stop   --pid-file P [--timeout S]
     steward_supervise.py status --pid-file P
-    steward_supervise.py procfile-command --procfile FILE
+    steward_supervise.py inspect --pid-file P [--marker FILE] [--procfile FILE] [--health-url URL]
 
 `start` detaches a supervisor (double fork + setsid, so it outlives ansible-playbook and its process
 group), writes the pid file, and returns once the supervisor runs. The supervisor runs COMMAND with
 /bin/sh -c in the work dir, with PORT and the variables of the .env file in its environment, appends
 its output to the log file, and restarts it with exponential backoff (1 s up to 30 s) when it exits.
 `stop` sends SIGTERM to the supervisor's process group (supervisor and app), waits, then SIGKILLs it.
-`status` exits 0 when the supervisor runs, 3 when it does not. `procfile-command` prints the command of
-the Procfile's `web:` line (the default when a project sets none), or fails naming the file.
+`status` exits 0 when the supervisor runs, 3 when it does not. `inspect` prints, as one JSON object, what
+a deploy decides on: whether the supervisor runs, whether the health URL answers 200 now, the deploy
+marker, and the command of the Procfile's `web:` line (it fails, naming the file, when --procfile is
+given and has no such line).
 
 Python 3 standard library only.
 """
@@ -25,6 +27,8 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 
 NOT_RUNNING = 3
 MAX_BACKOFF = 30.0
@@ -278,6 +282,36 @@ def stop(args):
     return 0
 
 
+def answers_200(url):
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+def inspect(args):
+    marker = {}
+    if args.marker:
+        try:
+            with open(args.marker, encoding='utf-8') as handle:
+                loaded = json.load(handle)
+            marker = loaded if isinstance(loaded, dict) else {}
+        except (OSError, ValueError):
+            marker = {}
+    command = None
+    if args.procfile:
+        command = procfile_command(args.procfile)
+        if command is None:
+            print("no command to run: %s has no 'web:' line" % args.procfile, file=sys.stderr)
+            return 1
+    pid = running_supervisor(args.pid_file)
+    healthy = pid is not None and bool(args.health_url) and answers_200(args.health_url)
+    print(json.dumps({'running': pid is not None, 'pid': pid, 'healthy': healthy, 'marker': marker,
+                      'procfile_command': command}))
+    return 0
+
+
 def status(args):
     pid = running_supervisor(args.pid_file)
     print(json.dumps({'running': pid is not None, 'pid': pid}))
@@ -300,16 +334,14 @@ def main(argv):
     start_parser.add_argument('--procfile')
     status_parser = commands.add_parser('status')
     status_parser.add_argument('--pid-file', required=True)
-    procfile_parser = commands.add_parser('procfile-command')
-    procfile_parser.add_argument('--procfile', required=True)
+    inspect_parser = commands.add_parser('inspect')
+    inspect_parser.add_argument('--pid-file', required=True)
+    inspect_parser.add_argument('--marker')
+    inspect_parser.add_argument('--procfile')
+    inspect_parser.add_argument('--health-url')
     args = parser.parse_args(argv)
-    if args.action == 'procfile-command':
-        command = procfile_command(args.procfile)
-        if command is None:
-            print("no command to run: %s has no 'web:' line" % args.procfile, file=sys.stderr)
-            return 1
-        print(command)
-        return 0
+    if args.action == 'inspect':
+        return inspect(args)
     if args.action == 'start':
         command = args.command[1:] if args.command[:1] == ['--'] else args.command
         if args.procfile and not command:

@@ -13,10 +13,11 @@ struct PlaybookRunDirectory: Sendable {
     /// `ansible_remote_tmp` of hosts with the local connection (their "remote" is this machine).
     var remoteTemporaryDirectory: URL { url.appendingPathComponent("tmp/remote") }
 
-    /// Creates a fresh directory under `parent` (made 0700 if it does not exist).
+    /// Creates a fresh directory under `parent` (made 0700 if it does not exist), named after this process.
     static func create(in parent: URL) throws(SystemCallError) -> Self {
         try makeDirectory(parent.path, intermediate: true)
-        let url = parent.appendingPathComponent("run-\(UUID().uuidString.lowercased())", isDirectory: true)
+        let name = "run-\(getpid())-\(UUID().uuidString.lowercased())"
+        let url = parent.appendingPathComponent(name, isDirectory: true)
         try makeDirectory(url.path, intermediate: false)
         let directory = Self(url: url)
         try makeDirectory(url.appendingPathComponent("tmp").path, intermediate: false)
@@ -40,6 +41,24 @@ struct PlaybookRunDirectory: Sendable {
             let count: Int = try SystemCall.check("write \(file.path)", written)
             offset += count
         }
+    }
+
+    /// Deletes the run directories under `parent` left by processes that no longer exist: a controller
+    /// killed during a run cannot clean up, and its extra vars hold secrets.
+    /// - Returns: the names of the directories removed.
+    @discardableResult
+    static func removeAbandoned(in parent: URL) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: parent.path)) ?? []
+        var removed: [String] = []
+        for name in names {
+            let parts = name.split(separator: "-", maxSplits: 2)
+            guard parts.count == 3, parts[0] == "run", let owner = pid_t(parts[1]), owner > 0 else { continue }
+            guard kill(owner, 0) == -1, errno == ESRCH else { continue }
+            if (try? FileManager.default.removeItem(at: parent.appendingPathComponent(name))) != nil {
+                removed.append(name)
+            }
+        }
+        return removed
     }
 
     /// Deletes the directory and everything in it.
