@@ -103,7 +103,7 @@ public struct AnsiblePlaybookRunner: PlaybookRunner {
         _ request: PlaybookRequest, in directory: PlaybookRunDirectory, executable: String
     ) throws -> PlaybookInvocation {
         let inventory = AnsibleInventory(
-            hosts: request.hosts, localTemporaryDirectory: directory.remoteTemporaryDirectory.path
+            hosts: request.hosts, moduleTemporaryDirectory: directory.remoteTemporaryDirectory.path
         )
         do {
             try directory.writePrivateFile(directory.inventoryFile, try inventory.rendered())

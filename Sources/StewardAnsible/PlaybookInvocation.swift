@@ -2,18 +2,18 @@ import Foundation
 
 /// Exactly how one run starts `ansible-playbook`: an argv array (no shell) and an environment.
 /// Neither holds extra vars: those are only in the 0600 file named by `-e @file`.
-public struct PlaybookInvocation: Sendable, Hashable {
+struct PlaybookInvocation: Sendable, Hashable {
     /// Absolute path of `ansible-playbook`.
-    public var executable: String
+    var executable: String
     /// Full argv: `[ansible-playbook, -i, inventory, -e, @extra-vars, playbook]`.
-    public var arguments: [String]
-    public var environment: [String: String]
+    var arguments: [String]
+    var environment: [String: String]
     /// The run's private directory, also the process's working directory.
-    public var runDirectory: URL
-    public var inventoryFile: URL
-    public var extraVarsFile: URL
+    var runDirectory: URL
+    var inventoryFile: URL
+    var extraVarsFile: URL
 
-    public init(
+    init(
         executable: String, arguments: [String], environment: [String: String], runDirectory: URL,
         inventoryFile: URL, extraVarsFile: URL
     ) {

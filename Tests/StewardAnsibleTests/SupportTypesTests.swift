@@ -92,7 +92,7 @@ struct AnsibleInventoryTests {
                 InventoryHost(name: "here", address: "127.0.0.1", user: "me", connection: .local,
                               vars: ["ansible_python_interpreter": .string("/usr/bin/python3"), "ansible_host": .string("ignored")]),
             ],
-            localTemporaryDirectory: "/run/x/tmp/remote"
+            moduleTemporaryDirectory: "/run/x/tmp/remote"
         )
         let document = try JSONDecoder().decode(JSONValue.self, from: try inventory.rendered())
         let hosts: JSONValue = .object([
@@ -192,5 +192,39 @@ struct PlaybookRunDirectoryTests {
 
     private static func mode(_ path: String) -> Int? {
         (try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue
+    }
+}
+
+struct PlaybookInvocationTests {
+    @Test func argvHasNoVarsAndTheEnvironmentPinsSteward() throws {
+        let parent = try TemporaryDirectory(prefix: "steward-runs")
+        let directory = try PlaybookRunDirectory.create(in: parent.url)
+        let runner = AnsiblePlaybookRunner(
+            playbooksDirectory: URL(fileURLWithPath: "/opt/steward/playbooks"), workDirectory: parent.url,
+            environment: [
+                "PATH": "/usr/bin", "ANSIBLE_HOST_KEY_CHECKING": "False", "ANSIBLE_FORCE_COLOR": "1",
+                "ANSIBLE_CALLBACK_PLUGINS": "/site/callbacks",
+            ]
+        )
+        let request = PlaybookRequest(
+            playbook: "/p/deploy.yml", hosts: [], extraVars: ["token": .string("hunter2")], secrets: ["hunter2"]
+        )
+        let invocation = runner.invocation(for: request, in: directory, executable: "/usr/bin/ansible-playbook")
+        #expect(invocation.arguments == [
+            "/usr/bin/ansible-playbook", "-i", directory.inventoryFile.path, "-e", "@" + directory.extraVarsFile.path,
+            "/p/deploy.yml",
+        ])
+        let environment = invocation.environment
+        #expect(environment["ANSIBLE_STDOUT_CALLBACK"] == "steward_jsonl")
+        #expect(environment["ANSIBLE_CALLBACK_PLUGINS"] == "/opt/steward/playbooks/callback_plugins:/site/callbacks")
+        #expect(environment["ANSIBLE_HOST_KEY_CHECKING"] == "True")
+        #expect(environment["ANSIBLE_NOCOLOR"] == "1")
+        #expect(environment["ANSIBLE_FORCE_COLOR"] == nil)
+        #expect(environment["ANSIBLE_RETRY_FILES_ENABLED"] == "0")
+        #expect(environment["ANSIBLE_LOCAL_TEMP"] == directory.localTemporaryDirectory.path)
+        #expect(environment["PYTHONUNBUFFERED"] == "1")
+        #expect(environment["PATH"] == "/usr/bin")
+        #expect(!(invocation.arguments + environment.values).contains { $0.contains("hunter2") })
+        directory.remove()
     }
 }

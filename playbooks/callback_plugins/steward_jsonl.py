@@ -52,9 +52,11 @@ class CallbackModule(CallbackBase):
 
     # Result helpers
 
-    def _duration_ms(self, result):
+    def _duration_ms(self, result, final=False):
         task_id = result._task._uuid
-        started = self._host_started.get((task_id, result._host.get_name()))
+        key = (task_id, result._host.get_name())
+        # Loop items report before the task's final result, which ends the host's run of the task.
+        started = self._host_started.pop(key, None) if final else self._host_started.get(key)
         if started is None:
             started = self._task_started.get(task_id)
         if started is None:
@@ -112,7 +114,7 @@ class CallbackModule(CallbackBase):
         fields = {
             'host': result._host.get_name(),
             'task': self._task_name(result),
-            'duration_ms': self._duration_ms(result),
+            'duration_ms': self._duration_ms(result, final=True),
         }
         fields.update(extra)
         self._emit(event, **fields)

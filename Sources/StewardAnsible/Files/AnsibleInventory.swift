@@ -6,8 +6,9 @@ import StewardModel
 /// `yaml` inventory plugin, which is the only one the runner enables).
 struct AnsibleInventory: Sendable {
     var hosts: [InventoryHost]
-    /// Module temp dir for hosts on this machine (`ansible_remote_tmp`), kept inside the run dir.
-    var localTemporaryDirectory: String
+    /// `ansible_remote_tmp` of hosts with the local connection: their "remote" is this machine, so
+    /// module files stay inside the run dir.
+    var moduleTemporaryDirectory: String
 
     /// The host vars Ansible sees for `host`. Connection fields come from the typed properties; `vars`
     /// adds to them and may override the defaults given to local hosts.
@@ -16,7 +17,7 @@ struct AnsibleInventory: Sendable {
         if host.connection == .local {
             // The controller's own Python: no interpreter discovery (slower, and warns on stderr).
             variables["ansible_python_interpreter"] = .string("{{ ansible_playbook_python }}")
-            variables["ansible_remote_tmp"] = .string(localTemporaryDirectory)
+            variables["ansible_remote_tmp"] = .string(moduleTemporaryDirectory)
         }
         variables.merge(host.vars) { _, custom in custom }
         variables["ansible_host"] = .string(host.address)
