@@ -1,0 +1,215 @@
+import Foundation
+import Glibc
+
+/// What to spawn: no shell, an explicit environment and working directory.
+struct ProcessLaunch: Sendable, Hashable {
+    /// Absolute path of the program.
+    var executable: String
+    /// Full argv, `argv[0]` included.
+    var arguments: [String]
+    var environment: [String: String]
+    var workingDirectory: String
+}
+
+/// A child process that leads its own process group, so that stopping it stops everything it started
+/// (Ansible forks workers, modules run as their children). One blocking call to ``supervise`` reads its
+/// output, enforces the timeout, and ends with the group gone and the leader reaped.
+///
+/// Spawned with `posix_spawn`: `POSIX_SPAWN_SETPGROUP` (pgid = pid), default signal dispositions and an
+/// empty signal mask (the Swift runtime ignores SIGPIPE, which children must not inherit), stdin on
+/// `/dev/null`, and every other descriptor closed.
+final class ProcessGroupChild: @unchecked Sendable {
+    /// How the leader ended.
+    enum Termination: Sendable, Hashable {
+        case exited(Int32)
+        case signaled(Int32)
+    }
+
+    /// Why the runner stopped the group before it finished on its own.
+    enum StopReason: Sendable, Hashable {
+        case timeout
+        case cancellation
+    }
+
+    /// What ``supervise`` observed.
+    struct Ending: Sendable, Hashable {
+        var termination: Termination
+        var stopReason: StopReason?
+    }
+
+    let pid: pid_t
+    /// Read ends of the child's stdout and stderr; -1 once closed. Touched only by `supervise`.
+    private var outputs: [Int32]
+    /// A self-pipe: `cancel()` writes a byte to wake `supervise` out of `poll`.
+    private let wakeRead: Int32
+    private let wakeWrite: Int32
+    private let lock = NSLock()
+    private var cancelRequested = false
+
+    /// How long output is still read after the leader exits, for stragglers that hold the pipes.
+    private static let drainPeriod = Duration.seconds(1)
+
+    /// Spawns `launch` in a new process group.
+    /// - Throws: `SystemCallError` when the pipes cannot be made or the program cannot be spawned,
+    ///   `GNUExtensions.Missing` on a C library older than glibc 2.34.
+    init(launching launch: ProcessLaunch) throws {
+        let gnu = try GNUExtensions.functions.get()
+        var wake: [Int32] = [-1, -1]
+        try SystemCall.check("pipe2", gnu.pipe2(&wake, O_CLOEXEC))
+        var stdoutPipe: [Int32] = [-1, -1]
+        var stderrPipe: [Int32] = [-1, -1]
+        do {
+            try SystemCall.check("pipe2", gnu.pipe2(&stdoutPipe, O_CLOEXEC))
+            try SystemCall.check("pipe2", gnu.pipe2(&stderrPipe, O_CLOEXEC))
+            pid = try Self.spawn(launch, stdout: stdoutPipe[1], stderr: stderrPipe[1], gnu: gnu)
+        } catch {
+            for fd in wake + stdoutPipe + stderrPipe where fd >= 0 { close(fd) }
+            throw error
+        }
+        close(stdoutPipe[1])
+        close(stderrPipe[1])
+        outputs = [stdoutPipe[0], stderrPipe[0]]
+        wakeRead = wake[0]
+        wakeWrite = wake[1]
+    }
+
+    deinit {
+        for fd in outputs where fd >= 0 { close(fd) }
+        close(wakeRead)
+        close(wakeWrite)
+    }
+
+    /// Asks `supervise` to stop the group (SIGTERM, then SIGKILL after the grace period). Thread-safe.
+    func cancel() {
+        lock.withLock { cancelRequested = true }
+        var byte: UInt8 = 1
+        _ = write(wakeWrite, &byte, 1)
+    }
+
+    /// Reads output until the leader exits, stopping the group at `timeout` or on `cancel()`, then kills
+    /// whatever is left of the group and reaps the leader. Blocks: call it on a thread of its own.
+    /// - Parameters:
+    ///   - timeout: from now until SIGTERM goes to the group.
+    ///   - grace: from SIGTERM until SIGKILL.
+    ///   - onStdout: each chunk read from stdout, in order.
+    ///   - onStderr: each chunk read from stderr, in order.
+    func supervise(
+        timeout: Duration, grace: Duration, onStdout: ([UInt8]) -> Void, onStderr: ([UInt8]) -> Void
+    ) -> Ending {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: timeout)
+        var stopReason: StopReason?
+        var killAt: ContinuousClock.Instant?
+        var exitedAt: ContinuousClock.Instant?
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+
+        while true {
+            let now = clock.now
+            if stopReason == nil {
+                if lock.withLock({ cancelRequested }) {
+                    stopReason = .cancellation
+                } else if now >= deadline {
+                    stopReason = .timeout
+                }
+                if stopReason != nil {
+                    killpg(pid, SIGTERM)
+                    killAt = now.advanced(by: grace)
+                }
+            }
+            if let due = killAt, now >= due {
+                killpg(pid, SIGKILL)
+                killAt = nil
+            }
+            if exitedAt == nil, leaderHasExited() { exitedAt = now }
+            if let exitedAt {
+                if outputs.allSatisfy({ $0 < 0 }) || now >= exitedAt.advanced(by: Self.drainPeriod) { break }
+            }
+
+            // Without a pidfd there is no descriptor for "the child exited", so poll wakes up now and then
+            // to look; normally the pipes close first and the look succeeds at once.
+            var wait: Duration = outputs.contains { $0 >= 0 } ? .milliseconds(250) : .milliseconds(10)
+            if stopReason == nil { wait = min(wait, deadline - now) }
+            if let due = killAt { wait = min(wait, due - now) }
+            var fds = [pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
+                + outputs.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+            let ready = poll(&fds, nfds_t(fds.count), Self.milliseconds(wait))
+            guard ready > 0 else { continue }
+            if fds[0].revents != 0 { _ = read(wakeRead, &buffer, buffer.count) }
+            for index in outputs.indices where outputs[index] >= 0 && fds[index + 1].revents != 0 {
+                let count = read(outputs[index], &buffer, buffer.count)
+                if count > 0 {
+                    let chunk = Array(buffer[..<count])
+                    if index == 0 { onStdout(chunk) } else { onStderr(chunk) }
+                } else if count == 0 || (errno != EINTR && errno != EAGAIN) {
+                    close(outputs[index])
+                    outputs[index] = -1
+                }
+            }
+        }
+
+        // The unreaped leader still holds the group id, so this cannot hit an unrelated group.
+        killpg(pid, SIGKILL)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1, errno == EINTR {}
+        let signal = status & 0x7F
+        let termination: Termination = signal == 0 ? .exited((status >> 8) & 0xFF) : .signaled(signal)
+        return Ending(termination: termination, stopReason: stopReason)
+    }
+
+    /// True once the leader has exited; it stays a zombie (WNOWAIT) so its pid and group id stay reserved.
+    private func leaderHasExited() -> Bool {
+        var info = siginfo_t()
+        let result = waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT)
+        return result == 0 && info._sifields._sigchld.si_pid == pid
+    }
+
+    private static func milliseconds(_ duration: Duration) -> Int32 {
+        let (seconds, attoseconds) = duration.components
+        let total = seconds * 1000 + attoseconds / 1_000_000_000_000_000
+        return Int32(clamping: max(0, total))
+    }
+
+    private static func spawn(
+        _ launch: ProcessLaunch, stdout: Int32, stderr: Int32, gnu: GNUExtensions.Functions
+    ) throws(SystemCallError) -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        try SystemCall.checkCode("posix_spawn_file_actions_init", posix_spawn_file_actions_init(&actions))
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        try SystemCall.checkCode(
+            "posix_spawn_file_actions_addopen",
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        )
+        try SystemCall.checkCode("posix_spawn_file_actions_adddup2", posix_spawn_file_actions_adddup2(&actions, stdout, 1))
+        try SystemCall.checkCode("posix_spawn_file_actions_adddup2", posix_spawn_file_actions_adddup2(&actions, stderr, 2))
+        // Descriptors other threads open without O_CLOEXEC must not leak into the run.
+        try SystemCall.checkCode(
+            "posix_spawn_file_actions_addclosefrom_np", gnu.addCloseFrom(&actions, 3)
+        )
+        try SystemCall.checkCode(
+            "posix_spawn_file_actions_addchdir_np",
+            gnu.addChdir(&actions, launch.workingDirectory)
+        )
+
+        var attributes = posix_spawnattr_t()
+        try SystemCall.checkCode("posix_spawnattr_init", posix_spawnattr_init(&attributes))
+        defer { posix_spawnattr_destroy(&attributes) }
+        let flags = POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK
+        try SystemCall.checkCode("posix_spawnattr_setflags", posix_spawnattr_setflags(&attributes, Int16(flags)))
+        try SystemCall.checkCode("posix_spawnattr_setpgroup", posix_spawnattr_setpgroup(&attributes, 0))
+        var defaults = sigset_t()
+        sigfillset(&defaults)
+        try SystemCall.checkCode("posix_spawnattr_setsigdefault", posix_spawnattr_setsigdefault(&attributes, &defaults))
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        try SystemCall.checkCode("posix_spawnattr_setsigmask", posix_spawnattr_setsigmask(&attributes, &mask))
+
+        let argv = launch.arguments.map { strdup($0) } + [nil]
+        let envp = launch.environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            for pointer in argv + envp { free(pointer) }
+        }
+        var pid: pid_t = 0
+        try SystemCall.checkCode("posix_spawn \(launch.executable)", posix_spawn(&pid, launch.executable, &actions, &attributes, argv, envp))
+        return pid
+    }
+}

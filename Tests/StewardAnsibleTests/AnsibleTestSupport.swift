@@ -1,0 +1,127 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Glibc
+import StewardAnsible
+import StewardCore
+import StewardModel
+import StewardTestSupport
+import Testing
+
+/// Shared helpers of the tests that run the real `ansible-playbook`.
+enum AnsibleTestSupport {
+    /// The repository root (this file is Tests/StewardAnsibleTests/AnsibleTestSupport.swift).
+    static let repositoryRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// Steward's own playbooks directory.
+    static let playbooksDirectory = repositoryRoot.appendingPathComponent("playbooks")
+
+    /// The quickstart app that the deploy tests put into a git repository.
+    static let quickstartApp = repositoryRoot.appendingPathComponent("examples/quickstart/app")
+
+    /// A runner on Steward's playbooks with its run dirs under `work`.
+    static func runner(work: TemporaryDirectory, grace: Duration = .seconds(2)) -> AnsiblePlaybookRunner {
+        AnsiblePlaybookRunner(
+            playbooksDirectory: playbooksDirectory, workDirectory: work.url.appendingPathComponent("runs"),
+            terminationGracePeriod: grace
+        )
+    }
+
+    /// Fails the calling test, saying what to install, when `ansible-playbook` is missing. Never skips.
+    static func requireAnsible() throws {
+        do {
+            _ = try AnsiblePlaybookRunner(playbooksDirectory: playbooksDirectory, workDirectory: URL(fileURLWithPath: "/"))
+                .locateAnsiblePlaybook()
+        } catch {
+            Issue.record("these tests run the real ansible-playbook: \(error)")
+            throw error
+        }
+    }
+
+    /// This machine, over Ansible's local connection.
+    static func localHost(_ name: String = "local1", vars: [String: JSONValue] = [:]) -> InventoryHost {
+        InventoryHost(
+            name: name, address: "127.0.0.1", port: 22, user: ProcessInfo.processInfo.userName,
+            connection: .local, vars: vars
+        )
+    }
+
+    /// A TCP port on 127.0.0.1 that nothing listens on right now.
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        try #require(fd >= 0, "socket() failed")
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        try #require(bound == 0, "bind() failed")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// GET http://127.0.0.1:`port``path`. - Returns: status and body, or nil when nothing answers.
+    static func httpGet(port: Int, path: String) async -> (status: Int, body: String)? {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        request.timeoutInterval = 3
+        let session = URLSession(configuration: .ephemeral)
+        defer { session.finishTasksAndInvalidate() }
+        guard let (data, response) = try? await session.data(for: request),
+              let http = response as? HTTPURLResponse
+        else { return nil }
+        return (http.statusCode, String(decoding: data, as: UTF8.self))
+    }
+
+    /// Processes whose command line contains `fragment`: pid, process group and argv.
+    static func processes(withArgument fragment: String) -> [(pid: Int32, pgid: Int32, arguments: [String])] {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+        var found: [(pid: Int32, pgid: Int32, arguments: [String])] = []
+        for entry in entries {
+            guard let pid = Int32(entry), pid != getpid(),
+                  let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline"), !data.isEmpty
+            else { continue }
+            let arguments = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            guard arguments.contains(where: { $0.contains(fragment) }), let stat = processStat(pid) else { continue }
+            found.append((pid, stat.pgid, arguments))
+        }
+        return found
+    }
+
+    /// Pids in process group `pgid` that are alive (zombies do not count: nothing may reap them here).
+    static func liveMembers(ofGroup pgid: Int32) -> [Int32] {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+        return entries.compactMap(Int32.init).filter { pid in
+            guard let stat = processStat(pid) else { return false }
+            return stat.pgid == pgid && stat.state != "Z"
+        }
+    }
+
+    private static func processStat(_ pid: Int32) -> (state: String, pgid: Int32)? {
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/stat") else { return nil }
+        let text = String(decoding: data, as: UTF8.self)
+        guard let close = text.lastIndex(of: ")") else { return nil }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        guard fields.count > 2, let pgid = Int32(fields[2]) else { return nil }
+        return (String(fields[0]), pgid)
+    }
+}
+
+/// Collects what a callback receives on the runner's thread.
+final class Recorder<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var storage: [Value] = []
+
+    func append(_ value: Value) {
+        lock.withLock { storage.append(value) }
+    }
+
+    var values: [Value] { lock.withLock { storage } }
+}

@@ -1,0 +1,201 @@
+import Foundation
+import StewardAnsible
+import StewardCore
+import StewardModel
+import StewardTestSupport
+import Testing
+
+/// `playbooks/deploy_project.yml` and `remove_project.yml` end to end: a real git repository of the
+/// quickstart app, the real ansible-playbook on this machine, the app answering over HTTP.
+@Suite(.serialized, .timeLimit(.minutes(5)))
+struct DeployPlaybookTests {
+    /// One project deployed into a private apps dir; stops whatever it started when it goes away.
+    final class Deployment: @unchecked Sendable {
+        let work: TemporaryDirectory
+        let repository: GitFixture
+        let runner: AnsiblePlaybookRunner
+        let appsDirectory: URL
+        let project: String
+        let port: Int
+
+        init(project: String = "quickstart") throws {
+            work = try TemporaryDirectory(prefix: "steward-deploy")
+            repository = try GitFixture()
+            runner = AnsibleTestSupport.runner(work: work)
+            appsDirectory = work.url.appendingPathComponent("apps")
+            self.project = project
+            port = try AnsibleTestSupport.freePort()
+            for name in try FileManager.default.contentsOfDirectory(atPath: AnsibleTestSupport.quickstartApp.path) {
+                let text = try String(contentsOf: AnsibleTestSupport.quickstartApp.appendingPathComponent(name), encoding: .utf8)
+                try repository.write(name, text)
+            }
+        }
+
+        var projectDirectory: URL { appsDirectory.appendingPathComponent(project) }
+        var pidFile: String { projectDirectory.appendingPathComponent("supervisor.pid").path }
+
+        func deploy(
+            commit: String, env: String = "", command: String = "", strategy: String = "recreate",
+            extra: [String: JSONValue] = [:], secrets: [String] = []
+        ) async throws -> PlaybookResult {
+            var vars: [String: JSONValue] = [
+                "project_name": .string(project),
+                "repo_info": .object(["clone_url": .string(repository.fileURL), "commit": .string(commit)]),
+                "server_info": .object(["name": .string("local1"), "address": .string("127.0.0.1"), "port": .int(22)]),
+                "app_port": .int(port),
+                "health_path": .string("/health"),
+                "app_command": .string(command),
+                "env_content": .string(env),
+                "deploy_strategy": .string(strategy),
+                "input_hash": .string("hash-\(commit.prefix(8))"),
+                "steward_apps_dir": .string(appsDirectory.path),
+            ]
+            vars.merge(extra) { _, new in new }
+            return try await runner.run(
+                PlaybookRequest(
+                    playbook: runner.bundledPlaybook("deploy_project.yml"), hosts: [AnsibleTestSupport.localHost()],
+                    extraVars: vars, timeout: .seconds(180), secrets: secrets
+                )
+            ) { _ in }
+        }
+
+        func remove() async throws -> PlaybookResult {
+            try await runner.run(
+                PlaybookRequest(
+                    playbook: runner.bundledPlaybook("remove_project.yml"), hosts: [AnsibleTestSupport.localHost()],
+                    extraVars: ["project_name": .string(project), "steward_apps_dir": .string(appsDirectory.path)]
+                )
+            ) { _ in }
+        }
+
+        func marker() throws -> [String: JSONValue] {
+            let data = try Data(contentsOf: projectDirectory.appendingPathComponent("deployed.json"))
+            guard case .object(let marker) = try JSONDecoder().decode(JSONValue.self, from: data) else { return [:] }
+            return marker
+        }
+
+        func supervisorPid() -> Int? {
+            guard let data = FileManager.default.contents(atPath: pidFile),
+                  case .object(let info) = try? JSONDecoder().decode(JSONValue.self, from: data),
+                  case .int(let pid) = info["pid"]
+            else { return nil }
+            return pid
+        }
+
+        deinit {
+            // Runs even when an expectation failed: never leave an app process behind.
+            let supervisor = AnsibleTestSupport.playbooksDirectory.appendingPathComponent("files/steward_supervise.py").path
+            _ = try? run(["python3", supervisor, "stop", "--pid-file", pidFile, "--timeout", "3"])
+        }
+    }
+
+    @Test func deploysRedeploysSwitchesCommitsAndRemoves() async throws {
+        try AnsibleTestSupport.requireAnsible()
+        let deployment = try Deployment()
+        let first = try deployment.repository.commit("quickstart app v1")
+        let secret = "tok-\(UUID().uuidString.prefix(8))"
+        let env = "GREETING=hello {{ 7 * 6 }}\nAPI_TOKEN=\(secret)\n"
+        let clock = ContinuousClock()
+
+        var started = clock.now
+        let initial = try await deployment.deploy(commit: first, env: env, secrets: [secret])
+        let initialTime = clock.now - started
+        #expect(initial.status == .succeeded, "\(initial.failedTask ?? "") \(initial.tasks.last?.message ?? "") \(initial.stderrTail)")
+        let health = await AnsibleTestSupport.httpGet(port: deployment.port, path: "/health")
+        #expect(health?.status == 200)
+        #expect(health?.body.contains(#""status": "ok""#) == true)
+        let greeting = await AnsibleTestSupport.httpGet(port: deployment.port, path: "/")
+        // The .env text reaches the app verbatim: `{{ }}` is not evaluated as a template.
+        #expect(greeting?.body.contains("hello {{ 7 * 6 }} from the quickstart app") == true)
+        #expect(greeting?.body.contains(#""version": "1""#) == true)
+        #expect(try deployment.marker()["commit"] == .string(first))
+        #expect(try deployment.marker()["input_hash"] == .string("hash-\(first.prefix(8))"))
+        #expect(try deployment.marker()["port"] == .int(deployment.port))
+        let envFile = deployment.projectDirectory.appendingPathComponent(".env").path
+        let envMode = try FileManager.default.attributesOfItem(atPath: envFile)[.posixPermissions] as? NSNumber
+        #expect(envMode?.intValue == 0o600)
+        #expect(!initial.tasks.contains { ($0.message ?? "").contains(secret) })
+        let supervisor = deployment.supervisorPid()
+        #expect(supervisor != nil)
+
+        started = clock.now
+        let again = try await deployment.deploy(commit: first, env: env, secrets: [secret])
+        let againTime = clock.now - started
+        #expect(again.status == .succeeded)
+        #expect(again.tasks.filter(\.changed).map(\.task) == [], "a re-run with the same inputs changes nothing")
+        #expect(deployment.supervisorPid() == supervisor, "the app was not restarted")
+        #expect(await AnsibleTestSupport.httpGet(port: deployment.port, path: "/health")?.status == 200)
+
+        // An instance that died behind Steward's back is brought back by the next run with the same inputs.
+        try run(["python3", deployment.projectDirectory.appendingPathComponent("steward_supervise.py").path, "stop", "--pid-file", deployment.pidFile])
+        #expect(await AnsibleTestSupport.httpGet(port: deployment.port, path: "/health") == nil)
+        let repaired = try await deployment.deploy(commit: first, env: env, secrets: [secret])
+        #expect(repaired.status == .succeeded)
+        #expect(repaired.tasks.filter(\.changed).map(\.task).contains("Start the app under the supervisor"))
+        #expect(await AnsibleTestSupport.httpGet(port: deployment.port, path: "/health")?.status == 200)
+        let restarted = deployment.supervisorPid()
+
+        let appFile = URL(fileURLWithPath: deployment.repository.workTree).appendingPathComponent("app.py")
+        let source = try String(contentsOf: appFile, encoding: .utf8)
+        try deployment.repository.write("app.py", source.replacingOccurrences(of: #"VERSION = "1""#, with: #"VERSION = "2""#))
+        let second = try deployment.repository.commit("quickstart app v2")
+        let switched = try await deployment.deploy(commit: second, env: env, extra: ["steward_keep_releases": .int(1)], secrets: [secret])
+        #expect(switched.status == .succeeded, "\(switched.failedTask ?? "") \(switched.tasks.last?.message ?? "")")
+        #expect(try deployment.marker()["commit"] == .string(second))
+        #expect(await AnsibleTestSupport.httpGet(port: deployment.port, path: "/")?.body.contains(#""version": "2""#) == true)
+        #expect(deployment.supervisorPid() != restarted)
+        let releases = try FileManager.default.contentsOfDirectory(atPath: deployment.projectDirectory.appendingPathComponent("releases").path)
+        #expect(releases == [second], "older releases are pruned to steward_keep_releases")
+
+        let removed = try await deployment.remove()
+        #expect(removed.status == .succeeded)
+        #expect(await AnsibleTestSupport.httpGet(port: deployment.port, path: "/health") == nil)
+        #expect(!FileManager.default.fileExists(atPath: deployment.projectDirectory.path))
+        let removedAgain = try await deployment.remove()
+        #expect(removedAgain.status == .succeeded)
+        #expect(removedAgain.tasks.filter(\.changed).isEmpty)
+
+        print("deploy_project.yml first run: \(initialTime), idempotent re-run: \(againTime)")
+    }
+
+    @Test func unhealthyAppFailsNamingTheURLAndTheLog() async throws {
+        try AnsibleTestSupport.requireAnsible()
+        let deployment = try Deployment(project: "never-healthy")
+        let commit = try deployment.repository.commit()
+        let result = try await deployment.deploy(
+            commit: commit, command: "echo 'not listening today'; sleep 600",
+            extra: ["steward_health_retries": .int(2), "steward_health_delay": .int(1)]
+        )
+        #expect(result.status == .failed)
+        #expect(result.failedTask == "Fail when the app is not healthy")
+        let message = result.tasks.last?.message ?? ""
+        #expect(message.contains("did not answer 200 at http://127.0.0.1:\(deployment.port)/health"), "\(message)")
+        #expect(message.contains("not listening today"), "\(message)")
+        #expect(!FileManager.default.fileExists(atPath: deployment.projectDirectory.appendingPathComponent("deployed.json").path))
+        // The tolerated failure of the health probe itself does not count as the run's failure.
+        #expect(result.tasks.contains { $0.task.hasPrefix("Wait for http") && $0.status == .failed })
+    }
+
+    @Test func blueGreenIsRefusedBeforeAnythingHappens() async throws {
+        try AnsibleTestSupport.requireAnsible()
+        let deployment = try Deployment(project: "blue-green")
+        let commit = try deployment.repository.commit()
+        let result = try await deployment.deploy(commit: commit, strategy: "blueGreen")
+        #expect(result.status == .failed)
+        #expect(result.failedTask == "Refuse a strategy this playbook does not build")
+        #expect(result.tasks.last?.message == "strategy blueGreen is not supported yet by deploy_project.yml")
+        #expect(result.tasks.count == 1)
+        #expect(!FileManager.default.fileExists(atPath: deployment.appsDirectory.path))
+    }
+
+    @Test func missingProcfileLineFailsClearly() async throws {
+        try AnsibleTestSupport.requireAnsible()
+        let deployment = try Deployment(project: "no-web")
+        try deployment.repository.write("Procfile", "worker: python3 app.py\n")
+        let commit = try deployment.repository.commit()
+        let result = try await deployment.deploy(commit: commit)
+        #expect(result.status == .failed)
+        #expect(result.failedTask == "Inspect the deployed instance")
+        #expect(result.tasks.last?.message?.contains("has no 'web:' line") == true)
+    }
+}
