@@ -42,6 +42,12 @@ struct Wiring {
                 + "set STEWARD_PLAYBOOKS to the playbooks/ directory of the Steward checkout")
     }
 
+    /// The environment Ansible runs with: Steward's own credentials are not passed on.
+    static func playbookEnvironment() -> [String: String] {
+        let withheld: Set<String> = ["STEWARD_GIT_TOKEN", "GITHUB_TOKEN", "STEWARD_MASTER_KEY"]
+        return ProcessInfo.processInfo.environment.filter { !withheld.contains($0.key) }
+    }
+
     func openStore(readOnly: Bool = false) throws -> SQLiteStateStore {
         if readOnly, !FileManager.default.fileExists(atPath: options.stateDirectory.appendingPathComponent("steward.db").path) {
             throw ValidationError("no Steward state in \(options.stateDirectory.path): run `steward reconcile --once` first")
@@ -61,7 +67,8 @@ struct Wiring {
             source: source, store: store, makeResolver: Self.makeResolver(stateDirectory: options.stateDirectory),
             runner: AnsiblePlaybookRunner(
                 playbooksDirectory: library.directory,
-                workDirectory: options.stateDirectory.appendingPathComponent("runs", isDirectory: true)),
+                workDirectory: options.stateDirectory.appendingPathComponent("runs", isDirectory: true),
+                environment: Self.playbookEnvironment()),
             library: library, stateDirectory: options.stateDirectory, logger: logger)
     }
 }
