@@ -91,7 +91,9 @@ public final class GitConfigSource: ConfigSource, @unchecked Sendable {
         let token = remoteURL.sendsToken ? getenv(tokenEnvironmentVariable).map { String(cString: $0) } : nil
         do {
             let origin = try openedRemote(creating: true)
-            let credentials = remoteURL.sendsToken ? GitTokenCredentials(token: token, variable: tokenEnvironmentVariable) : nil
+            let credentials = remoteURL.sendsToken
+                ? GitTokenCredentials(token: token, variable: tokenEnvironmentVariable)
+                : nil
             try origin.fetchIfChanged(credentials: credentials)
             let commit = try origin.repository.resolveCommit(ref, branchNamespace: Self.branchNamespace)
             guard let commit else { throw GitError.unknownReference(ref, repository: remoteURL.normalized) }
@@ -128,7 +130,12 @@ public final class GitConfigSource: ConfigSource, @unchecked Sendable {
             }
             try FileManager.default.createDirectory(at: cacheDirectory, withIntermediateDirectories: true)
             let repository = try GitRepository.createBare(at: cacheDirectory)
-            remote = try GitRemote.create("origin", url: remoteURL.normalized, fetchRefspecs: Self.fetchRefspecs, in: repository)
+            remote = try GitRemote.create(
+                "origin",
+                url: remoteURL.normalized,
+                fetchRefspecs: Self.fetchRefspecs,
+                in: repository
+            )
         } else {
             let repository: GitRepository
             do {
@@ -141,8 +148,9 @@ public final class GitConfigSource: ConfigSource, @unchecked Sendable {
                         + "remove it or choose another cache directory"
                 )
             }
-            guard let existing = try GitRemote.lookup("origin", in: repository), existing.url == remoteURL.normalized else {
-                let other = try GitRemote.lookup("origin", in: repository)?.url ?? "no origin remote"
+            let existing = try GitRemote.lookup("origin", in: repository)
+            guard let existing, existing.url == remoteURL.normalized else {
+                let other = existing.map { GitRemoteURL.redacted($0.url) } ?? "no origin remote"
                 throw GitError(
                     code: .remoteMismatch,
                     operation: "open the config repo cache \(directory)",
@@ -161,7 +169,8 @@ public final class GitConfigSource: ConfigSource, @unchecked Sendable {
             throw GitError(
                 code: .invalidObjectID,
                 operation: "list the files of revision '\(revision.ref)'",
-                message: "the revision has no commit id (\(revision.commit ?? "none")); pass a revision returned by update()"
+                message: "the revision has no commit id (\(revision.commit ?? "none")); "
+                    + "pass a revision returned by update()"
             )
         }
         return commit

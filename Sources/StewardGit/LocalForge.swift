@@ -47,10 +47,12 @@ public struct LocalForge: RepoResolver {
         return ResolvedRepo(cloneURL: cloneURL, commit: commit.hex)
     }
 
+    private static let allowedCharacters = Set(
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-".unicodeScalars
+    )
+
     private static func isSafeComponent(_ part: Substring) -> Bool {
         guard (1...100).contains(part.utf8.count), !part.contains(".."), part != "." else { return false }
-        return part.unicodeScalars.allSatisfy { scalar in
-            scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "._-".unicodeScalars.contains(scalar))
-        }
+        return part.unicodeScalars.allSatisfy(allowedCharacters.contains)
     }
 }

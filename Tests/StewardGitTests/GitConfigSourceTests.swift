@@ -135,6 +135,49 @@ struct GitConfigSourceTests {
         #expect(error.description.contains("separate cache directory"))
     }
 
+    @Test func cacheWithoutAnOriginIsRejected() async throws {
+        let fixture = try GitFixture()
+        try fixture.commit()
+        try run(["git", "init", "-q", "--bare", fixture.cache.path])
+
+        let error = try await #require(throws: GitError.self) { try await fixture.source().update() }
+
+        #expect(error.code == .remoteMismatch)
+        #expect(error.description.contains("no origin remote"))
+    }
+
+    @Test func cacheOfACredentialBearingURLIsReportedWithoutTheCredentials() async throws {
+        let fixture = try GitFixture()
+        try run(["git", "init", "-q", "--bare", fixture.cache.path])
+        try run(["git", "-C", fixture.cache.path, "remote", "add", "origin", "https://me:s3cret-token@example.com/c.git"])
+
+        let error = try await #require(throws: GitError.self) { try await fixture.source().update() }
+
+        #expect(error.code == .remoteMismatch)
+        #expect(error.description.contains("https://example.com/c.git"))
+        #expect(!error.description.contains("s3cret-token"))
+    }
+
+    @Test func concurrentUpdatesAndReadsAreSerialized() async throws {
+        let fixture = try GitFixture()
+        try fixture.write("a.yaml", "a\n")
+        let commit = try fixture.commit()
+        let source = fixture.source()
+
+        let results = try await withThrowingTaskGroup(of: String?.self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    let revision = try await source.update()
+                    _ = try await source.entries(at: revision)
+                    return revision.commit
+                }
+            }
+            return try await group.reduce(into: [String?]()) { $0.append($1) }
+        }
+
+        #expect(results == Array(repeating: commit, count: 8))
+    }
+
     @Test func cacheDirectoryWithOtherContentsIsRejected() async throws {
         let fixture = try GitFixture()
         try fixture.commit()

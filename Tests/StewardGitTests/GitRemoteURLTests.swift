@@ -59,5 +59,10 @@ struct GitRemoteURLTests {
         #expect(error.description.contains("https://example.com/a.git?x=1"))
         #expect(!error.description.contains("me:pa"))
     }
-}
 
+    @Test func redactedDropsOnlyTheUserInformation() {
+        #expect(GitRemoteURL.redacted("https://u:p@host:8443/a@b.git") == "https://host:8443/a@b.git")
+        #expect(GitRemoteURL.redacted("https://host/a.git") == "https://host/a.git")
+        #expect(GitRemoteURL.redacted("/srv/a@b.git") == "/srv/a@b.git")
+    }
+}

@@ -44,6 +44,7 @@ public struct GitError: Error, CustomStringConvertible, Sendable {
         /// An object id (or a revision without one) cannot be used.
         public static let invalidObjectID = Code(.invalidObjectID)
 
+        /// The code's name, e.g. `unknownReference`.
         public var description: String { value.rawValue }
     }
 
@@ -63,6 +64,7 @@ public struct GitError: Error, CustomStringConvertible, Sendable {
         self.libraryCode = libraryCode
     }
 
+    /// `operation: message`, e.g. `resolve ref 'main' in /srv/config.git: no branch, tag or commit …`.
     public var description: String { "\(operation): \(message)" }
 
     /// The same error with every occurrence of `secret` replaced, so a token can never reach a log.

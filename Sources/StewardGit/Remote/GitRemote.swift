@@ -27,7 +27,12 @@ final class GitRemote {
     }
 
     /// Adds a remote to the repository's config, with `fetchRefspecs` as its fetch lines.
-    static func create(_ name: String, url: String, fetchRefspecs: [String], in repository: GitRepository) throws -> GitRemote {
+    static func create(
+        _ name: String,
+        url: String,
+        fetchRefspecs: [String],
+        in repository: GitRepository
+    ) throws -> GitRemote {
         var handle: OpaquePointer?
         try gitCheck(
             git_remote_create_with_fetchspec(&handle, repository.handle, name, url, fetchRefspecs.first),
@@ -35,13 +40,15 @@ final class GitRemote {
         )
         git_remote_free(handle)
         for refspec in fetchRefspecs.dropFirst() {
-            try gitCheck(git_remote_add_fetch(repository.handle, name, refspec), "add refspec \(refspec) to remote \(name)")
+            try gitCheck(
+                git_remote_add_fetch(repository.handle, name, refspec),
+                "add refspec \(refspec) to remote \(name)"
+            )
         }
-        // A remote object does not see refspecs added to the config after it was loaded.
-        guard let remote = try lookup(name, in: repository) else {
-            throw GitError(code: .library, operation: "add remote \(name)", message: "the remote vanished right after it was added")
-        }
-        return remote
+        // A remote object does not see refspecs added to the config after it was loaded: load it again.
+        var loaded: OpaquePointer?
+        try gitCheck(git_remote_lookup(&loaded, repository.handle, name), "load remote \(name) of \(repository.path)")
+        return GitRemote(handle: loaded!, repository: repository)
     }
 
     /// The URL the remote fetches from.
@@ -74,12 +81,18 @@ final class GitRemote {
                 // Like the git CLI: http.proxy from git config, else the *_proxy environment variables.
                 proxy.type = GIT_PROXY_AUTO
 
-                try gitCheck(git_remote_connect(handle, GIT_DIRECTION_FETCH, &callbacks, &proxy, nil), "connect to \(url)")
+                try gitCheck(
+                    git_remote_connect(handle, GIT_DIRECTION_FETCH, &callbacks, &proxy, nil),
+                    "connect to \(url)"
+                )
                 defer { git_remote_disconnect(handle) }
                 if try localRefsMatchAdvertised() { return false }
 
                 var options = git_fetch_options()
-                try gitCheck(git_fetch_options_init(&options, UInt32(GIT_FETCH_OPTIONS_VERSION)), "prepare fetch options")
+                try gitCheck(
+                    git_fetch_options_init(&options, UInt32(GIT_FETCH_OPTIONS_VERSION)),
+                    "prepare fetch options"
+                )
                 options.callbacks = callbacks
                 options.proxy_opts = proxy
                 options.prune = GIT_FETCH_PRUNE
@@ -91,7 +104,12 @@ final class GitRemote {
                 return true
             }
         } catch let error as GitError where error.libraryCode == GIT_EAUTH.rawValue {
-            throw GitError(code: .authentication, operation: error.operation, message: error.message, libraryCode: error.libraryCode)
+            throw GitError(
+                code: .authentication,
+                operation: error.operation,
+                message: error.message,
+                libraryCode: error.libraryCode
+            )
         }
     }
 
@@ -111,7 +129,10 @@ final class GitRemote {
             for refspec in refspecs where git_refspec_src_matches(refspec, head.name) == 1 {
                 var destination = git_buf()
                 defer { git_buf_dispose(&destination) }
-                try gitCheck(git_refspec_transform(&destination, refspec, head.name), "map remote ref through a refspec")
+                try gitCheck(
+                    git_refspec_transform(&destination, refspec, head.name),
+                    "map remote ref through a refspec"
+                )
                 advertised[String(cString: destination.ptr)] = GitObjectID(head.oid)
             }
         }
@@ -123,7 +144,11 @@ final class GitRemote {
             try gitCheck(git_reference_iterator_glob_new(&iterator, repository.handle, glob), "list local refs \(glob)")
             defer { git_reference_iterator_free(iterator) }
             var reference: OpaquePointer?
-            while try gitCheck(git_reference_next(&reference, iterator), "list local refs \(glob)", absent: [GIT_ITEROVER]) {
+            while try gitCheck(
+                git_reference_next(&reference, iterator),
+                "list local refs \(glob)",
+                absent: [GIT_ITEROVER]
+            ) {
                 defer { git_reference_free(reference) }
                 if let target = git_reference_target(reference) {
                     local[String(cString: git_reference_name(reference))] = GitObjectID(target.pointee)

@@ -33,14 +33,19 @@ struct GitRemoteURL: Sendable, Equatable {
     init(parsing string: String, currentDirectory: String, tokenVariable: String) throws(GitError) {
         let operation = "read the config repo URL"
         guard !string.isEmpty else {
-            throw GitError(code: .unsupportedURL, operation: operation, message: "the URL is empty; give a path or an https:// URL")
+            throw GitError(
+                code: .unsupportedURL,
+                operation: operation,
+                message: "the URL is empty; give a path or an https:// URL"
+            )
         }
         guard let schemeEnd = string.range(of: "://") else {
             if Self.looksLikeSCP(string) {
                 throw GitError(
                     code: .unsupportedURL,
                     operation: operation,
-                    message: "ssh URLs (host:path) are not supported; use the https:// URL and put a token in $\(tokenVariable)"
+                    message: "ssh URLs (host:path) are not supported; "
+                        + "use the https:// URL and put a token in $\(tokenVariable)"
                 )
             }
             let absolute = string.hasPrefix("/") ? string : currentDirectory + "/" + string
@@ -67,18 +72,25 @@ struct GitRemoteURL: Sendable, Equatable {
                     + "or https:// with a token in $\(tokenVariable)"
             )
         }
-        if let at = authority.lastIndex(of: "@") {
-            // Only the part after the credentials may appear in the message.
-            let redacted = "\(scheme)://\(rest[rest.index(after: at)...])"
+        if authority.contains("@") {
             throw GitError(
                 code: .credentialsInURL,
                 operation: operation,
-                message: "the URL \(redacted) has credentials in it; remove them from the URL "
+                message: "the URL \(Self.redacted(string)) has credentials in it; remove them from the URL "
                     + "and put the token in the environment variable \(tokenVariable) instead"
             )
         }
         normalized = string
         host = transport == .local ? nil : Self.hostName(of: String(authority))
+    }
+
+    /// `string` without the user information of a `scheme://user:password@host/…` URL, for messages.
+    static func redacted(_ string: String) -> String {
+        guard let schemeEnd = string.range(of: "://") else { return string }
+        let rest = string[schemeEnd.upperBound...]
+        let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        guard let at = authority.lastIndex(of: "@") else { return string }
+        return String(string[..<schemeEnd.upperBound] + rest[rest.index(after: at)...])
     }
 
     /// `user@host:path` or `host:path`: git's scp-like ssh syntax (a `:` before any `/`).

@@ -22,12 +22,16 @@ final class GitTokenCredentials {
 
     /// Returns codes to libgit2 instead of throwing: this runs inside a C callback. Failures record their
     /// message with `git_error_set_str`, which the fetch's own check then reports.
-    private func answer(_ out: UnsafeMutablePointer<UnsafeMutablePointer<git_credential>?>, _ allowedTypes: UInt32) -> Int32 {
+    private func answer(
+        _ out: UnsafeMutablePointer<UnsafeMutablePointer<git_credential>?>,
+        _ allowedTypes: UInt32
+    ) -> Int32 {
         attempts += 1
         let message: String
         if let token, !token.isEmpty {
             if attempts > 1 {
-                message = "the server rejected the token from $\(variable); check that it is valid and can read the repository"
+                message = "the server rejected the token from $\(variable); "
+                    + "check that it is valid and can read the repository"
             } else if allowedTypes & GIT_CREDENTIAL_USERPASS_PLAINTEXT.rawValue == 0 {
                 message = "the server asked for a kind of credentials other than a token"
             } else {

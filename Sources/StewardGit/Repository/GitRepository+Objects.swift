@@ -92,7 +92,8 @@ extension GitRepository {
                     symlinkTarget: String(decoding: target, as: UTF8.self)
                 ))
             } else {
-                entries.append(ConfigEntry(path: path, blobID: id.hex, size: try objectSize(oid, odb: odb, path: path), kind: kind))
+                let size = try objectSize(oid, odb: odb, path: path)
+                entries.append(ConfigEntry(path: path, blobID: id.hex, size: size, kind: kind))
             }
         }
     }

@@ -14,7 +14,10 @@ extension GitRepository {
         guard found else { return nil }
         defer { git_reference_free(reference) }
         var commit: OpaquePointer?
-        try gitCheck(git_reference_peel(&commit, reference, GIT_OBJECT_COMMIT), "peel ref \(name) to a commit in \(path)")
+        try gitCheck(
+            git_reference_peel(&commit, reference, GIT_OBJECT_COMMIT),
+            "peel ref \(name) to a commit in \(path)"
+        )
         defer { git_object_free(commit) }
         return GitObjectID(git_object_id(commit).pointee)
     }
