@@ -1,0 +1,6 @@
+extension UInt8 {
+    /// ASCII 0-9, a-f, A-F.
+    var isHexDigit: Bool {
+        (0x30...0x39).contains(self) || (0x41...0x46).contains(self) || (0x61...0x66).contains(self)
+    }
+}
