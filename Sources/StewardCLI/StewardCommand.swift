@@ -13,4 +13,19 @@ public struct StewardCommand: AsyncParsableCommand {
         ])
 
     public init() {}
+
+    /// Parses the arguments and runs the chosen subcommand asynchronously, exiting with its code.
+    /// (Top-level code in `main.swift` would otherwise pick argument-parser's synchronous `main()`.)
+    public static func execute(_ arguments: [String]? = nil) async {
+        do {
+            var command = try parseAsRoot(arguments)
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -150,7 +150,8 @@ for round in 0..<5 {
     guard report.parsedFiles == 1 else { print("expected 1 parsed file, got \(report.parsedFiles)"); exit(1) }
     incremental.append(report.timings)
 }
-func medianOf(_ pick: (ReconcileTimings) -> Duration) -> String { ms(median(incremental.map(pick))) }
+let rounds = incremental
+func medianOf(_ pick: (ReconcileTimings) -> Duration) -> String { ms(median(rounds.map(pick))) }
 print("one manifest changed (median of 5): fetch \(medianOf(\.fetch)), parse \(medianOf(\.load.parse)) (1 file), "
     + "cache write \(medianOf(\.load.cacheWrite)), plan \(medianOf(\.plan)), store \(medianOf(\.act)); "
     + "fetch+parse+plan+store \(medianOf { $0.fetch + $0.load.parse + $0.load.cacheWrite + $0.plan + $0.act })")

@@ -1,3 +1,4 @@
 import StewardCLI
 
-await StewardCommand.main()
+/// The executable is only the entry point; everything else lives in StewardCLI so it is testable.
+await StewardCommand.execute()

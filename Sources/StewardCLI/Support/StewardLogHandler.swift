@@ -25,12 +25,11 @@ public struct StewardLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    public func log(
-        level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String,
-        file: String, function: String, line: UInt
-    ) {
+    public func log(event: LogEvent) {
+        let level = event.level
+        let message = event.message
         var all = metadata
-        for (key, value) in explicit ?? [:] { all[key] = value }
+        for (key, value) in event.metadata ?? [:] { all[key] = value }
         let time = Self.timestamp()
         let text: String
         switch format {

@@ -250,7 +250,6 @@ struct ActionExecutor {
         if server.spec.connection == .local {
             // Apps of the local server live in the state dir, never in the user's home.
             vars["steward_apps_dir"] = .string(reconciler.stateDirectory.appendingPathComponent("apps").path)
-            vars["ansible_python_interpreter"] = .string("auto_silent")
         }
         return InventoryHost(
             name: server.name, address: server.spec.address, port: server.spec.port, user: server.spec.user,
