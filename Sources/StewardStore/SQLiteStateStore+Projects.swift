@@ -12,10 +12,11 @@ extension SQLiteStateStore {
         ]
     )
 
-    /// Every project, by name.
-    public func projects() async throws -> [ProjectRecord] {
-        try withDatabase { database in
-            try database.query(Self.projectsTable.selectSQL + " ORDER BY name", row: project(from:))
+    /// Every project, by name; without spec and conditions when `withDetails` is false (planning needs neither).
+    public func projects(withDetails: Bool) async throws -> [ProjectRecord] {
+        let sql = withDetails ? Self.projectsTable.selectSQL : Self.projectsTable.selectSQL(skipping: ["spec", "conditions"])
+        return try withDatabase { database in
+            try database.query(sql + " ORDER BY name", row: project(from:))
         }
     }
 
@@ -76,7 +77,9 @@ extension SQLiteStateStore {
             spec: try row.optionalString(at: 10).map {
                 try decodeJSON(ProjectSpec.self, from: $0, column: "spec", row: described)
             },
-            conditions: try decodeJSON([Condition].self, from: row.string(at: 11), column: "conditions", row: described),
+            conditions: try row.optionalString(at: 11).map {
+                try decodeJSON([Condition].self, from: $0, column: "conditions", row: described)
+            } ?? [],
             server: try row.optionalString(at: 12),
             port: try row.optionalInt(at: 13),
             lastDeployInputHash: try row.optionalString(at: 14),

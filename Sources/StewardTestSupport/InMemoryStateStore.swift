@@ -14,7 +14,16 @@ public actor InMemoryStateStore: StateStore {
 
     public init() {}
 
-    public func projects() -> [ProjectRecord] { projectRecords.values.sorted { $0.name < $1.name } }
+    public func projects(withDetails: Bool) -> [ProjectRecord] {
+        projectRecords.values.sorted { $0.name < $1.name }.map { record in
+            var record = record
+            if !withDetails {
+                record.spec = nil
+                record.conditions = []
+            }
+            return record
+        }
+    }
     public func project(named name: String) -> ProjectRecord? { projectRecords[name] }
     public func save(project: ProjectRecord, events: [EventRecord]) {
         projectRecords[project.name] = project

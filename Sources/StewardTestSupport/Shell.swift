@@ -5,6 +5,13 @@ public struct ShellError: Error, CustomStringConvertible {
     public var command: [String]
     public var status: Int32
     public var output: String
+
+    public init(command: [String], status: Int32, output: String) {
+        self.command = command
+        self.status = status
+        self.output = output
+    }
+
     public var description: String { "\(command.joined(separator: " ")) exited \(status): \(output)" }
 }
 

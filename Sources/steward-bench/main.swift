@@ -173,3 +173,10 @@ let ratio = Double(median(libgit2Times).components.attoseconds + median(libgit2T
     / Double(median(cliTimes).components.attoseconds + median(cliTimes).components.seconds * 1_000_000_000_000_000_000)
 print("unchanged fetch (median of 21): steward \(ms(median(libgit2Times))), git fetch \(ms(median(cliTimes))), "
     + String(format: "ratio %.3f", ratio))
+
+// Globals are not deinitialized at exit: remove the generated repos explicitly, unless asked to keep them.
+if ProcessInfo.processInfo.environment["STEWARD_BENCH_KEEP"] != nil {
+    print("kept: config \(config.bare), state \(state.path)")
+} else {
+    for directory in [work.url, config.root.url, seed.root.url] { try? FileManager.default.removeItem(at: directory) }
+}

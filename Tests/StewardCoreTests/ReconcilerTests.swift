@@ -143,7 +143,7 @@ struct ReconcilerTests {
         let harness = try ReconcilerHarness()
         let dry = try await harness.reconcile(ReconcileOptions(dryRun: true))
         #expect(dry.actions.map(\.name).contains("deploy"))
-        #expect(await harness.store.projects().isEmpty)
+        #expect(try await harness.store.projects().isEmpty)
         _ = try await harness.reconcile()
         // Simulate a crash between the run's end and the project's save: forget the deploy on the record.
         var record = try #require(await harness.store.project(named: "hello"))

@@ -62,6 +62,18 @@ struct ProjectAndServerStoreTests {
         #expect(all.last == project)
     }
 
+    @Test func planningReadSkipsSpecAndConditionsAndKeepsEverythingElse() async throws {
+        let fixture = try StoreFixture()
+        let project = Samples.fullProject()
+        try await fixture.store.save(project: project, events: [])
+        var expected = project
+        expected.spec = nil
+        expected.conditions = []
+        #expect(project.spec != nil && !project.conditions.isEmpty)
+        #expect(try await fixture.store.projects(withDetails: false) == [expected])
+        #expect(try await fixture.store.projects(withDetails: true) == [project])
+    }
+
     @Test func saveAppendsEventsInTheSameCall() async throws {
         let fixture = try StoreFixture()
         let events = [Samples.event("shop", reason: "Registered"), Samples.event("shop", at: 1)]

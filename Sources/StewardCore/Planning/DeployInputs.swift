@@ -17,10 +17,23 @@ public struct DeployInputs: Sendable, Hashable, Codable {
     /// SHA-256 over every input, one field per line. Computed for every deployed project on every plan, so it
     /// avoids JSON encoding (10,000 projects: ~15 ms instead of ~0.4 s).
     public var hash: String {
-        let fields = [
-            "steward-deploy-inputs-v1", playbook.playbook, playbook.origin.rawValue, playbook.treeHash, cloneURL, commit,
-            server, serverSpecHash, String(port), projectSpecHash,
-        ]
-        return SHA256Digest.hex(fields.joined(separator: "\n"))
+        Self.hash(
+            playbook: playbook, cloneURL: cloneURL, commit: commit, server: server, serverSpecHash: serverSpecHash,
+            port: port, projectSpecHash: projectSpecHash)
+    }
+
+    /// The same hash without building the value (the planner's hot path).
+    public static func hash(
+        playbook: PlaybookSource, cloneURL: String, commit: String, server: String, serverSpecHash: String, port: Int,
+        projectSpecHash: String
+    ) -> String {
+        var text = "steward-deploy-inputs-v1\n"
+        text.reserveCapacity(512)
+        for field in [playbook.playbook, playbook.origin.rawValue, playbook.treeHash, cloneURL, commit, server, serverSpecHash,
+                      String(port), projectSpecHash] {
+            text += field
+            text += "\n"
+        }
+        return SHA256Digest.hex(text)
     }
 }

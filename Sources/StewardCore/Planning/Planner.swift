@@ -4,12 +4,13 @@ import StewardModel
 public struct Planner: Sendable {
     public init() {}
 
-    /// The actions that close the gap, servers first, then projects, each in name order.
+    /// The actions that close the gap: servers first, then projects, each in manifest order (path, then
+    /// position in the file), then removals in name order.
     /// - Parameter only: when set, project actions are limited to that project (servers are always planned).
     public func plan(desired: DesiredState, observed: ObservedState, only: String? = nil) -> [Action] {
         var actions: [Action] = []
         let desiredServers = Dictionary(desired.servers.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        for server in desired.servers.sorted(by: { $0.name < $1.name }) {
+        for server in desired.servers {
             actions += planServer(server, record: observed.servers[server.name])
         }
         for name in observed.servers.keys.sorted() where desiredServers[name] == nil {
@@ -22,7 +23,7 @@ public struct Planner: Sendable {
         }
 
         let desiredProjects = Set(desired.projects.map(\.name))
-        for project in desired.projects.sorted(by: { $0.name < $1.name }) where only == nil || only == project.name {
+        for project in desired.projects where only == nil || only == project.name {
             actions += planProject(project, desiredServers: desiredServers, observed: observed)
         }
         for name in observed.projects.keys.sorted() where !desiredProjects.contains(name) && (only == nil || only == name) {
@@ -79,10 +80,9 @@ public struct Planner: Sendable {
         let available = observed.secrets[name] ?? []
         let missing = spec.secretReferences.filter { !available.contains($0) }
         if !missing.isEmpty {
-            if record?.phase != .setupRequired || record?.conditions[Condition.ready]?.message != setupMessage(missing) {
-                actions.append(.setupRequired(project: name, missingSecrets: missing))
-            }
-            return actions
+            // Repeated every pass while secrets are missing: the project is not converged. Executing it again
+            // changes nothing and records no new event.
+            return actions + [.setupRequired(project: name, missingSecrets: missing)]
         }
 
         let phase = record?.phase ?? .draft
@@ -90,8 +90,11 @@ public struct Planner: Sendable {
         switch observed.repos[name] {
         case .found(let resolved)?:
             repo = resolved
-            if [.draft, .estimated, .provisioning, .discovered, .missing].contains(phase) || record == nil {
+            switch phase {
+            case .draft, .estimated, .provisioning, .discovered, .missing:
                 actions.append(.adoptRepo(project: name, repo: resolved))
+            default:
+                if record == nil { actions.append(.adoptRepo(project: name, repo: resolved)) }
             }
         case .missing?:
             if phase != .provisioning { actions.append(.awaitRepo(project: name, repo: spec.repo)) }
@@ -112,16 +115,17 @@ public struct Planner: Sendable {
                 project: name, reason: "StrategyUnsupported",
                 message: "spec.deploy.strategy \(spec.deploy.strategy.rawValue) is not supported yet; use recreate")]
         }
+        // Waiting is planned again every pass (the project is not converged); executing it again records nothing new.
         guard let serverName = spec.server else {
-            return actions + waitIfNeeded(name, record, "spec.server is not set and automatic placement (Zavhoz) is not available yet")
+            return actions + [.waitForResources(project: name, reason: "spec.server is not set and automatic placement (Zavhoz) is not available yet")]
         }
         guard let server = desiredServers[serverName] else {
-            return actions + waitIfNeeded(name, record, "server \(serverName) has no valid manifest")
+            return actions + [.waitForResources(project: name, reason: "server \(serverName) has no valid manifest")]
         }
         let serverReady = observed.servers[serverName]?.status == .ready || server.spec.connection == .local
         guard serverReady else {
             let status = observed.servers[serverName]?.status.rawValue ?? "unregistered"
-            return actions + waitIfNeeded(name, record, "server \(serverName) is \(status), not ready")
+            return actions + [.waitForResources(project: name, reason: "server \(serverName) is \(status), not ready")]
         }
         guard let playbook = observed.playbooks[spec.deploy.playbook] else {
             return actions + [.stall(
@@ -129,22 +133,18 @@ public struct Planner: Sendable {
         }
 
         let samePort = record?.server == serverName ? record?.port : nil
-        let plan = DeployPlan(
-            project: name, server: server, repo: repo, port: samePort, spec: spec, specHash: project.specHash,
-            playbook: playbook, reason: "")
-        if let port = samePort, let record, record.lastDeployInputHash == plan.inputs(port: port).hash {
-            if record.phase != .active { actions.append(.markActive(project: name, inputHash: record.lastDeployInputHash!)) }
+        if let port = samePort, let record, let last = record.lastDeployInputHash,
+            last == DeployInputs.hash(
+                playbook: playbook, cloneURL: repo.cloneURL, commit: repo.commit, server: serverName,
+                serverSpecHash: server.specHash, port: port, projectSpecHash: project.specHash)
+        {
+            if record.phase != .active { actions.append(.markActive(project: name, inputHash: last)) }
             return actions
         }
-        var deploy = plan
-        deploy.reason = deployReason(record: record, repo: repo, serverName: serverName)
-        actions.append(.deploy(deploy))
+        actions.append(.deploy(DeployPlan(
+            project: name, server: server, repo: repo, port: samePort, spec: spec, specHash: project.specHash,
+            playbook: playbook, reason: deployReason(record: record, repo: repo, serverName: serverName))))
         return actions
-    }
-
-    private func waitIfNeeded(_ name: String, _ record: ProjectRecord?, _ reason: String) -> [Action] {
-        if record?.phase == .waitingForResources, record?.conditions[Condition.ready]?.message == reason { return [] }
-        return [.waitForResources(project: name, reason: reason)]
     }
 
     /// The Ready condition message a setup_required project carries.

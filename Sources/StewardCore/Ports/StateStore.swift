@@ -7,7 +7,10 @@ import StewardModel
 public protocol StateStore: Sendable {
     // MARK: Projects and servers
 
-    func projects() async throws -> [ProjectRecord]
+    /// Every project by name. Without details (`spec == nil`, `conditions == []`) when `withDetails` is false:
+    /// the planner compares hashes and phases only, and decoding 10,000 specs and condition lists would
+    /// dominate a no-change plan.
+    func projects(withDetails: Bool) async throws -> [ProjectRecord]
     func project(named name: String) async throws -> ProjectRecord?
     /// Inserts or replaces the project and appends the events, in one transaction.
     func save(project: ProjectRecord, events: [EventRecord]) async throws
@@ -56,4 +59,9 @@ public protocol StateStore: Sendable {
     func allocatePort(project: String, server: String, range: ClosedRange<Int>) async throws -> Int
     /// Frees every port the project holds.
     func releasePorts(project: String) async throws
+}
+
+extension StateStore {
+    /// Every project by name, with specs and conditions.
+    public func projects() async throws -> [ProjectRecord] { try await projects(withDetails: true) }
 }

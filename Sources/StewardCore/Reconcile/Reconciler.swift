@@ -172,7 +172,7 @@ public struct Reconciler: Sendable {
     /// Gathers the observed state: store records, the forge's repos, playbook sources.
     func observe(_ loaded: LoadedConfig, only: String?) async throws -> ObservedState {
         var observed = ObservedState()
-        for record in try await store.projects() { observed.projects[record.name] = record }
+        for record in try await store.projects(withDetails: false) { observed.projects[record.name] = record }
         for record in try await store.servers() { observed.servers[record.name] = record }
         let resolver = Result { try makeResolver(loaded.desired.settings) }
         // Many projects may deploy one repo: ask the forge once per repo and ref in a pass.
@@ -211,16 +211,17 @@ public struct Reconciler: Sendable {
     }
 
     private func pendingProjects(_ desired: DesiredState, only: String?) async throws -> [String] {
+        let records = Dictionary(
+            try await store.projects(withDetails: false).map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var pending: [String] = []
         for project in desired.projects where (only == nil || only == project.name) && !project.spec.suspend {
-            guard let record = try await store.project(named: project.name) else {
+            guard let phase = records[project.name]?.phase else {
                 pending.append("Project/\(project.name): not registered")
                 continue
             }
-            if record.phase != .active {
-                let why = record.conditions[Condition.stalled]?.message ?? record.conditions[Condition.ready]?.message ?? ""
-                pending.append("Project/\(project.name): \(record.phase.rawValue)\(why.isEmpty ? "" : ": \(why)")")
-            }
+            guard phase != .active, let record = try await store.project(named: project.name) else { continue }
+            let why = record.conditions[Condition.stalled]?.message ?? record.conditions[Condition.ready]?.message ?? ""
+            pending.append("Project/\(project.name): \(phase.rawValue)\(why.isEmpty ? "" : ": \(why)")")
         }
         return pending
     }

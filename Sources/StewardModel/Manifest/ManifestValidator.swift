@@ -55,6 +55,8 @@ public struct ManifestValidator: Sendable {
         let tree = Dictionary(entries.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
         let serverNames = Array(serverDefinitions.keys)
         var projectDefinitions: [String: SourceLocation] = [:]
+        // Most projects share a playbook: resolve each distinct path once.
+        var playbookProblems: [String: String?] = [:]
         for path in paths {
             for project in files[path]!.projects {
                 let location = project.fieldLocations["metadata.name"] ?? project.location
@@ -73,7 +75,9 @@ public struct ManifestValidator: Sendable {
                         at: project.fieldLocations["spec.server"] ?? project.location,
                         "spec.server \"\(server)\" names no Server manifest\(hint)\(broken)"))
                 }
-                if let problem = playbookProblem(project.spec.deploy.playbook, tree: tree) {
+                let playbook = project.spec.deploy.playbook
+                if playbookProblems[playbook] == nil { playbookProblems[playbook] = playbookProblem(playbook, tree: tree) }
+                if let problem = playbookProblems[playbook]! {
                     problems.append(.error(
                         at: project.fieldLocations["spec.deploy.playbook"] ?? project.location,
                         "spec.deploy.playbook \"\(project.spec.deploy.playbook)\" \(problem)"))

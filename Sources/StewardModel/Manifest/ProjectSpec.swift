@@ -90,7 +90,8 @@ public struct ProjectSpec: Sendable, Hashable, Codable {
 
     /// Names referenced as `${secret:NAME}` in `env`, in order of first use.
     public var secretReferences: [String] {
-        guard let env else { return [] }
+        // Planning asks this of every project on every pass: most templates have no `$` at all.
+        guard let env, env.utf8.contains(UInt8(ascii: "$")) else { return [] }
         var names: [String] = []
         var rest = env[...]
         while let start = rest.range(of: "${secret:") {

@@ -9,6 +9,11 @@ struct StoreTable: Sendable {
     /// `SELECT <columns> FROM <table>`, to which callers append WHERE / ORDER BY.
     var selectSQL: String { "SELECT \(columns.joined(separator: ", ")) FROM \(name)" }
 
+    /// `selectSQL` with some columns read as NULL (same positions, nothing decoded).
+    func selectSQL(skipping skipped: Set<String>) -> String {
+        "SELECT \(columns.map { skipped.contains($0) ? "NULL" : $0 }.joined(separator: ", ")) FROM \(name)"
+    }
+
     /// Inserts a row, or updates every non-key column of the existing one.
     ///
     /// Not `INSERT OR REPLACE`: that deletes the old row first, which would fire `ON DELETE` actions of

@@ -1,0 +1,58 @@
+import Foundation
+import StewardTestSupport
+
+/// The quickstart on a private state dir and port: a config repo (work tree + bare remote) made from
+/// `examples/quickstart/config`, and the example app published on the local forge.
+final class QuickstartFixture: @unchecked Sendable {
+    let config: GitFixture
+    let state: TemporaryDirectory
+    let app: GitFixture
+    let port: Int
+
+    init() throws {
+        config = try GitFixture()
+        state = try TemporaryDirectory(prefix: "steward-state")
+        app = try GitFixture()
+        port = try freePort()
+        let examples = StewardBinary.repoRoot.appendingPathComponent("examples/quickstart")
+        try copyTree(examples.appendingPathComponent("config"), into: config.workTree)
+        let local = try String(contentsOfFile: config.workTree + "/manifests/local.yaml", encoding: .utf8)
+        try config.write("manifests/local.yaml", local.replacingOccurrences(of: "18080-18089", with: "\(port)-\(port)"))
+        try config.commit("quickstart")
+        try copyTree(examples.appendingPathComponent("app"), into: app.workTree)
+        try app.commit("hello app")
+        // The local forge is a directory of bare repos under the state dir: quickstart/hello.git.
+        let forge = state.url.appendingPathComponent("forge/quickstart")
+        try FileManager.default.createDirectory(at: forge, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: forge.appendingPathComponent("hello.git").path, withDestinationPath: app.bare)
+    }
+
+    var stateArguments: [String] { ["--state-dir", state.path] }
+    var configArguments: [String] { ["--config-repo", config.bare, "--state-dir", state.path] }
+
+    func reconcile(_ extra: [String] = []) throws -> StewardBinary.Result {
+        try StewardBinary.run(["reconcile", "--once"] + configArguments + extra)
+    }
+
+    /// Stops every app this fixture's state dir started (supervisor pid files), whatever the test did.
+    func stopApps() {
+        let apps = state.url.appendingPathComponent("apps")
+        for project in (try? FileManager.default.contentsOfDirectory(atPath: apps.path)) ?? [] {
+            let pidFile = apps.appendingPathComponent(project).appendingPathComponent("supervisor.pid").path
+            if let text = try? String(contentsOfFile: pidFile, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                kill(-pid, SIGKILL)
+                kill(pid, SIGKILL)
+            }
+        }
+    }
+
+    deinit { stopApps() }
+}
+
+func copyTree(_ source: URL, into destination: String) throws {
+    for item in try FileManager.default.contentsOfDirectory(atPath: source.path) where item != "__pycache__" {
+        let target = URL(fileURLWithPath: destination).appendingPathComponent(item)
+        try? FileManager.default.removeItem(at: target)
+        try FileManager.default.copyItem(at: source.appendingPathComponent(item), to: target)
+    }
+}

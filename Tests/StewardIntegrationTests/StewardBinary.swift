@@ -1,0 +1,84 @@
+import Foundation
+import StewardTestSupport
+import Testing
+
+/// Runs the built `steward` executable as a real process, as a user or CI would.
+struct StewardBinary {
+    /// Output and exit status of one invocation.
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    /// The `steward` binary next to the test bundle (`swift test` builds it), else in `.build/debug`.
+    static func path() throws -> String {
+        let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for candidate in [bundleDirectory.appendingPathComponent("steward"),
+                          bundleDirectory.deletingLastPathComponent().appendingPathComponent("steward"),
+                          repoRoot.appendingPathComponent(".build/debug/steward")]
+        where FileManager.default.isExecutableFile(atPath: candidate.path) {
+            return candidate.path
+        }
+        throw ShellError(command: ["steward"], status: -1, output: "the steward executable was not built: run `swift build` first")
+    }
+
+    /// Fails the test, saying what to install, when ansible-playbook is missing (never a silent skip).
+    static func requireAnsible() throws {
+        do {
+            try run(["ansible-playbook", "--version"])
+        } catch {
+            Issue.record("ansible-playbook is required by the integration tests: apt-get install ansible-core")
+            throw error
+        }
+    }
+
+    @discardableResult
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try path())
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env["STEWARD_PLAYBOOKS"] = repoRoot.appendingPathComponent("playbooks").path
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Read both pipes concurrently so a full stderr buffer never blocks the child.
+        nonisolated(unsafe) var errData = Data()
+        let reader = Thread { errData = err.fileHandleForReading.readDataToEndOfFile() }
+        reader.start()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        while !reader.isFinished { usleep(1000) }
+        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                      stderr: String(decoding: errData, as: UTF8.self))
+    }
+}
+
+/// A free TCP port on 127.0.0.1 (bound and released), so parallel tests never share app ports.
+func freePort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+    }
+    guard bound else { throw ShellError(command: ["bind"], status: errno, output: "cannot find a free port") }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// `GET` through curl: the body, or nil when nothing answers.
+func httpGet(_ url: String) -> String? {
+    try? run(["curl", "-fsS", "--max-time", "5", url])
+}
