@@ -3,7 +3,7 @@ import StewardModel
 
 /// Reconcile passes: which config commit each used and how it ended.
 extension SQLiteStateStore {
-    private static let reconcileColumns = "id, commit_id, ref, started_at, finished_at, result, actions, errors"
+    private static let reconcileColumns = "id, commit_id, ref, started_at, finished_at, result, actions, errors, world_digest"
 
     /// Records a reconcile pass about to start: stored as `running` without finish time, whatever
     /// `reconcile` holds there.
@@ -30,10 +30,12 @@ extension SQLiteStateStore {
         }
         let changed = try withDatabase { database in
             try database.run(
-                "UPDATE reconciles SET commit_id = ?, finished_at = ?, result = ?, actions = ?, errors = ? WHERE id = ?",
+                "UPDATE reconciles SET commit_id = ?, finished_at = ?, result = ?, actions = ?, errors = ?, world_digest = ? "
+                    + "WHERE id = ?",
                 [
                     SQLiteValue(reconcile.commit), SQLiteValue(reconcile.finishedAt), SQLiteValue(reconcile.result),
-                    SQLiteValue(reconcile.actions), SQLiteValue(reconcile.errors), .integer(id),
+                    SQLiteValue(reconcile.actions), SQLiteValue(reconcile.errors), SQLiteValue(reconcile.worldDigest),
+                    .integer(id),
                 ]
             )
         }
@@ -54,7 +56,8 @@ extension SQLiteStateStore {
                     finishedAt: try row.optionalDate(at: 4),
                     result: try row.value(ReconcileRecord.Result.self, at: 5),
                     actions: try row.int(at: 6),
-                    errors: try row.int(at: 7)
+                    errors: try row.int(at: 7),
+                    worldDigest: try row.optionalString(at: 8)
                 )
             }.first
         }

@@ -168,3 +168,28 @@ struct PlannerTests {
         #expect(throws: IllegalTransition.self) { try ProjectPhase.active.path(to: .provisioning) }
     }
 }
+
+struct PlannerShortcutTests {
+    @Test func anUnchangedWorldSkipsActiveProjectsWithUnchangedManifestsOnly() {
+        let server = Fixtures.server()
+        let steady = Fixtures.project("steady")
+        let edited = Fixtures.project("edited")
+        var staleRecord = Fixtures.deployedRecord(edited, server: server)
+        staleRecord.specHash = "an older spec"
+        staleRecord.lastDeployInputHash = "inputs of the older spec"
+        // The steady record's deploy hash is stale on purpose: only the shortcut can call it converged.
+        var steadyRecord = Fixtures.deployedRecord(steady, server: server)
+        steadyRecord.lastDeployInputHash = "stale"
+        let observed = ObservedState(
+            projects: ["steady": steadyRecord, "edited": staleRecord],
+            servers: ["local": Fixtures.serverRecord(server)],
+            repos: ["steady": Fixtures.resolved(), "edited": Fixtures.resolved()],
+            playbooks: ["deploy_project.yml": Fixtures.playbook])
+        let desired = DesiredState(projects: [steady, edited], servers: [server])
+        let shortcut = Planner().plan(desired: desired, observed: observed, worldUnchanged: true)
+        #expect(shortcut.map(\.key) == ["Project/edited", "Project/edited"])
+        #expect(shortcut.map(\.name) == ["update", "deploy"])
+        let full = Planner().plan(desired: desired, observed: observed, worldUnchanged: false)
+        #expect(full.contains { $0.key == "Project/steady" && $0.name == "deploy" })
+    }
+}

@@ -167,3 +167,32 @@ struct ReconcilerTests {
         #expect(report.pending.contains { $0.contains("missing secrets: TOKEN") })
     }
 }
+
+struct ReconcilerShortcutTests {
+    @Test func aCompletePassVouchesForTheNextOnlyWhileTheWorldIsTheSame() async throws {
+        let harness = try ReconcilerHarness()
+        try harness.config.write("manifests/other.yaml", ReconcilerHarness.project("other"))
+        _ = try await harness.reconcile()
+        // The local server turned ready during the first pass: the second sees a different world.
+        let second = try await harness.reconcile()
+        #expect(second.actions == [])
+        #expect(await harness.store.lastReconcile()?.worldDigest != nil)
+
+        // A new app commit changes the world: the project using that repo redeploys.
+        harness.commits["acme/other"] = "c10"
+        let third = try await harness.reconcile()
+        #expect(third.actions.map(\.key) == ["Project/other"])
+        #expect(third.playbookRuns == 1)
+
+        // A changed manifest is planned even when the world is unchanged.
+        _ = try await harness.reconcile()
+        try harness.config.write("manifests/hello.yaml", ReconcilerHarness.project("hello", extra: "  deploy: {healthPath: /ready}"))
+        let fifth = try await harness.reconcile()
+        #expect(fifth.actions.map(\.name) == ["update", "deploy"])
+        #expect(fifth.actions.allSatisfy { $0.key == "Project/hello" })
+
+        // A pass limited to one project records no digest, so the next pass plans everything.
+        _ = try await harness.reconcile(ReconcileOptions(project: "hello"))
+        #expect(await harness.store.lastReconcile()?.worldDigest == nil)
+    }
+}

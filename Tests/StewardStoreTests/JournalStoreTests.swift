@@ -160,6 +160,7 @@ struct JournalStoreTests {
         first.result = .progressing
         first.actions = 3
         first.errors = 1
+        first.worldDigest = "d1gest"
         try await store.finishReconcile(first)
         #expect(try await fixture.reopen().lastReconcile() == first)
 

@@ -7,7 +7,12 @@ public struct Planner: Sendable {
     /// The actions that close the gap: servers first, then projects, each in manifest order (path, then
     /// position in the file), then removals in name order.
     /// - Parameter only: when set, project actions are limited to that project (servers are always planned).
-    public func plan(desired: DesiredState, observed: ObservedState, only: String? = nil) -> [Action] {
+    /// - Parameter worldUnchanged: the previous complete pass observed the same repos, servers, playbooks and
+    ///   settings (same world digest). Then an active project whose manifest and record are unchanged is
+    ///   skipped without recomputing its deploy hash: that pass already found it converged or deployed it.
+    public func plan(
+        desired: DesiredState, observed: ObservedState, only: String? = nil, worldUnchanged: Bool = false
+    ) -> [Action] {
         var actions: [Action] = []
         let desiredServers = Dictionary(desired.servers.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         for server in desired.servers {
@@ -24,6 +29,11 @@ public struct Planner: Sendable {
 
         let desiredProjects = Set(desired.projects.map(\.name))
         for project in desired.projects where only == nil || only == project.name {
+            if worldUnchanged, let record = observed.projects[project.name], record.phase == .active, !record.orphaned,
+                record.specHash == project.specHash, record.manifestPath == project.location.file
+            {
+                continue
+            }
             actions += planProject(project, desiredServers: desiredServers, observed: observed)
         }
         for name in observed.projects.keys.sorted() where !desiredProjects.contains(name) && (only == nil || only == name) {

@@ -97,9 +97,13 @@ public struct Reconciler: Sendable {
         if let only = options.project, !loaded.desired.projects.contains(where: { $0.name == only }) {
             throw ConfigSourceError("no valid Project manifest named \(only) in \(revision.commit ?? revision.ref)")
         }
-        let observed = try await observe(loaded, only: options.project)
+        let (observed, repoAnswers) = try await observe(loaded, only: options.project)
+        let digest = worldDigest(loaded, observed, repoAnswers)
+        let previous = try await store.lastReconcile()
+        let worldUnchanged = options.project == nil && previous?.finishedAt != nil && previous?.worldDigest == digest
         let observedAt = ContinuousClock.now
-        let actions = Planner().plan(desired: loaded.desired, observed: observed, only: options.project)
+        let actions = Planner().plan(
+            desired: loaded.desired, observed: observed, only: options.project, worldUnchanged: worldUnchanged)
         let planned = ContinuousClock.now
         var timings = ReconcileTimings(
             fetch: fetched - started, load: loaded.timings, observe: observedAt - parsed, plan: planned - observedAt)
@@ -109,6 +113,7 @@ public struct Reconciler: Sendable {
             "validate_ms": "\(ms(loaded.timings.validate))", "observe_ms": "\(ms(timings.observe))",
             "plan_ms": "\(ms(timings.plan))", "parsed_files": "\(loaded.parsedFiles)",
             "cached_files": "\(loaded.cachedFiles)", "actions": "\(actions.count)",
+            "world_unchanged": "\(worldUnchanged)",
         ])
         var report = ReconcileReport(
             revision: revision, diagnostics: loaded.desired.diagnostics, actions: actions, failures: [], pending: [],
@@ -149,6 +154,8 @@ public struct Reconciler: Sendable {
         report.pending = try await pendingProjects(loaded.desired, only: options.project)
 
         reconcile.finishedAt = now()
+        // Only a pass over every project may vouch for the next pass's shortcut.
+        reconcile.worldDigest = options.project == nil ? digest : nil
         reconcile.errors = report.failures.count + report.diagnostics.filter { $0.severity == .error }.count
         reconcile.result = switch report.outcome {
         case .converged: .converged
@@ -169,8 +176,32 @@ public struct Reconciler: Sendable {
         return report
     }
 
-    /// Gathers the observed state: store records, the forge's repos, playbook sources.
-    func observe(_ loaded: LoadedConfig, only: String?) async throws -> ObservedState {
+    /// Digest of everything planning reads besides manifests and project records: settings, servers and their
+    /// status, the forge's answers, playbook sources, available secret names, Steward's own playbooks.
+    func worldDigest(_ loaded: LoadedConfig, _ observed: ObservedState, _ repoAnswers: [String: RepoObservation]) -> String {
+        var lines = ["world-v1", CanonicalJSON.hash(loaded.desired.settings), library.treeHash]
+        for server in loaded.desired.servers.sorted(by: { $0.name < $1.name }) {
+            lines.append("server \(server.name) \(server.specHash) \(observed.servers[server.name]?.status.rawValue ?? "-")")
+        }
+        for key in repoAnswers.keys.sorted() {
+            switch repoAnswers[key]! {
+            case .found(let repo): lines.append("repo \(key) \(repo.commit) \(repo.cloneURL)")
+            case .missing: lines.append("repo \(key) missing")
+            case .unavailable: lines.append("repo \(key) unavailable")
+            }
+        }
+        for name in observed.playbooks.keys.sorted() {
+            let source = observed.playbooks[name]!
+            lines.append("playbook \(name) \(source.origin.rawValue) \(source.treeHash)")
+        }
+        for project in observed.secrets.keys.sorted() {
+            lines.append("secrets \(project) \(observed.secrets[project]!.sorted().joined(separator: ","))")
+        }
+        return SHA256Digest.hex(lines.joined(separator: "\n"))
+    }
+
+    /// Gathers the observed state: store records, the forge's repos (one answer per repo and ref), playbook sources.
+    func observe(_ loaded: LoadedConfig, only: String?) async throws -> (ObservedState, [String: RepoObservation]) {
         var observed = ObservedState()
         for record in try await store.projects(withDetails: false) { observed.projects[record.name] = record }
         for record in try await store.servers() { observed.servers[record.name] = record }
@@ -200,7 +231,7 @@ public struct Reconciler: Sendable {
                 observed.playbooks[playbook] = library.source(for: playbook, entries: loaded.entries)
             }
         }
-        return observed
+        return (observed, answers)
     }
 
     private func currentPhase(_ key: String) async throws -> String {

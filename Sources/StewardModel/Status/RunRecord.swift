@@ -100,11 +100,15 @@ public struct ReconcileRecord: Sendable, Hashable, Codable {
     public var result: Result
     public var actions: Int
     public var errors: Int
+    /// Digest of what a complete pass (all projects, not a dry run) observed outside the manifests and
+    /// records: repo commits, servers, playbooks, settings. Nil for partial or unfinished passes.
+    public var worldDigest: String?
 
     public init(
         id: Int64? = nil, commit: String?, ref: String, startedAt: Date, finishedAt: Date? = nil,
-        result: Result = .running, actions: Int = 0, errors: Int = 0
+        result: Result = .running, actions: Int = 0, errors: Int = 0, worldDigest: String? = nil
     ) {
+        self.worldDigest = worldDigest
         self.id = id
         self.commit = commit
         self.ref = ref

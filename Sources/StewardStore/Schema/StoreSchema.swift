@@ -9,7 +9,15 @@
 enum StoreSchema {
     static let migrations: [SchemaMigration] = [
         SchemaMigration(version: 1, summary: "projects, servers, events, runs, reconciles, manifest cache, allocations", sql: version1),
+        SchemaMigration(version: 2, summary: "reconciles.world_digest: what a complete pass observed outside manifests", sql: version2),
     ]
+
+    /// A complete pass records a digest of the repos, servers, playbooks and settings it planned against;
+    /// the next pass plans only projects whose manifest or record changed when that digest is the same.
+    private static let version2 = """
+        ALTER TABLE reconciles ADD COLUMN world_digest TEXT;
+        """
+
 
     private static let version1 = """
         CREATE TABLE projects (
