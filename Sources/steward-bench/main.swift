@@ -98,6 +98,9 @@ func reconciler(runner: any PlaybookRunner) throws -> Reconciler {
 let (setup, setupTime) = try await time { try await reconciler(runner: FakePlaybookRunner()).reconcile() }
 print("setup pass (cold: clone, parse all, register and record \(setup.playbookRuns) deploys): \(ms(setupTime)) -> \(setup.outcome)")
 guard setup.outcome == .converged else { print(setup.failures.prefix(3), setup.pending.prefix(3)); exit(1) }
+// A second pass, as a steady controller would have run: it records the world it planned against.
+let (steady, steadyTime) = try await time { try await reconciler(runner: FakePlaybookRunner()).reconcile() }
+print("steady pass (servers became ready in the first): \(ms(steadyTime)), \(steady.actions.count) actions -> \(steady.outcome)")
 
 // 1. `steward plan`, nothing changed, as a process.
 func planProcess() throws -> (Duration, String) {
