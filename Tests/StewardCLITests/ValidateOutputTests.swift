@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+@testable import StewardCLI
+import StewardModel
+import Testing
+
+struct ValidateOutputTests {
+    let findings = [
+        Diagnostic.error(at: SourceLocation(file: "manifests/a,b.yaml", line: 3, column: 7), "bad: 100% wrong\nsecond line"),
+        Diagnostic(.warning, at: SourceLocation(file: "manifests/b.yaml", line: 1, column: 1), "careful"),
+    ]
+
+    @Test func textIsTheCompilerFormatWithASummary() {
+        #expect(ValidateCommand.render(findings, format: .text, files: 2) == """
+            manifests/a,b.yaml:3:7: error: bad: 100% wrong
+            second line
+            manifests/b.yaml:1:1: warning: careful
+            1 error, 1 warning in 2 files
+
+            """)
+    }
+
+    @Test func githubAnnotationsEscapeDataAndProperties() {
+        #expect(ValidateCommand.render(findings, format: .github, files: 2) == """
+            ::error file=manifests/a%2Cb.yaml,line=3,col=7::bad: 100%25 wrong%0Asecond line
+            ::warning file=manifests/b.yaml,line=1,col=1::careful
+
+            """)
+    }
+
+    @Test func jsonCarriesTheSameFindings() throws {
+        let text = ValidateCommand.render(findings, format: .json, files: 2)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        #expect(object["errors"] as? Int == 1)
+        #expect(object["warnings"] as? Int == 1)
+        let first = try #require((object["diagnostics"] as? [[String: Any]])?.first)
+        #expect(first["file"] as? String == "manifests/a,b.yaml")
+        #expect(first["line"] as? Int == 3)
+        #expect(first["column"] as? Int == 7)
+        #expect(first["severity"] as? String == "error")
+    }
+
+    @Test func commandLineMistakesAreUsageErrors() {
+        #expect(throws: (any Error).self) { try StewardCommand.parseAsRoot(["reconcile"]) }
+        #expect(throws: (any Error).self) { try StewardCommand.parseAsRoot(["get", "projects", "--log-format", "xml"]) }
+        #expect(throws: (any Error).self) { try StewardCommand.parseAsRoot(["get", "widgets"]) }
+        #expect((try? StewardCommand.parseAsRoot(["reconcile", "--once", "--dry-run", "--project", "hello"])) != nil)
+    }
+
+    @Test func tablesAlignColumns() {
+        var table = TextTable(header: ["NAME", "PHASE"])
+        table.rows = [["hello", "active"], ["a-much-longer-name", "draft"]]
+        #expect(table.render() == "NAME                 PHASE\nhello                active\na-much-longer-name   draft")
+    }
+
+    @Test func logLinesAreStructured() {
+        #expect(StewardLogHandler.quoteIfNeeded("plain") == "plain")
+        #expect(StewardLogHandler.quoteIfNeeded("two words") == "\"two words\"")
+        #expect(StewardLogHandler.quoteIfNeeded("say \"hi\"\n") == "\"say \\\"hi\\\"\\n\"")
+    }
+
+    @Test func ansibleDoesNotInheritStewardsCredentials() {
+        setenv("STEWARD_GIT_TOKEN", "t0ken", 1)
+        defer { unsetenv("STEWARD_GIT_TOKEN") }
+        #expect(Wiring.playbookEnvironment()["STEWARD_GIT_TOKEN"] == nil)
+        #expect(Wiring.playbookEnvironment()["PATH"] != nil)
+    }
+}
