@@ -89,6 +89,13 @@ public final class GitConfigSource: ConfigSource, @unchecked Sendable {
     private func updateNow() throws -> ConfigRevision {
         let remoteURL = try remoteURL.get()
         let token = remoteURL.sendsToken ? getenv(tokenEnvironmentVariable).map { String(cString: $0) } : nil
+        if remoteURL.transport == .local {
+            let path = remoteURL.normalized.hasPrefix("file://") ? String(remoteURL.normalized.dropFirst(7)) : remoteURL.normalized
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw GitError(code: .notARepository, operation: "read the config repo",
+                    message: "\(path) does not exist; pass --config-repo a git repository (path, file:// or https:// URL)")
+            }
+        }
         do {
             let origin = try openedRemote(creating: true)
             let credentials = remoteURL.sendsToken

@@ -24,7 +24,7 @@ struct DescribeCommand: AsyncParsableCommand {
     func run() async throws {
         let store = try Wiring(global).openStore(readOnly: true)
         guard let project = try await store.project(named: name) else {
-            throw ValidationError("no project named \(name) in \(global.stateDirectory.path)")
+            throw CommandFailure("no project named \(name) in \(global.stateDirectory.path)")
         }
         let formatter = ISO8601DateFormatter()
         var lines = [

@@ -46,6 +46,8 @@ struct ReconcileCommand: AsyncParsableCommand {
             return try await reconciler.reconcile(ReconcileOptions(dryRun: dryRun, project: project))
         } catch let error as ValidationError {
             throw error
+        } catch let error as CommandFailure {
+            throw error
         } catch {
             wiring.logger.error("\(error)")
             throw ExitCode(1)

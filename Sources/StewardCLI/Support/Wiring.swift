@@ -37,7 +37,7 @@ struct Wiring {
         where FileManager.default.fileExists(atPath: candidate.appendingPathComponent("deploy_project.yml").path) {
             return try PlaybookLibrary(directory: candidate)
         }
-        throw ValidationError(
+        throw CommandFailure(
             "Steward's playbooks directory was not found (looked in \(candidates.map(\.standardizedFileURL.path).joined(separator: ", "))); "
                 + "set STEWARD_PLAYBOOKS to the playbooks/ directory of the Steward checkout")
     }
@@ -50,7 +50,7 @@ struct Wiring {
 
     func openStore(readOnly: Bool = false) throws -> SQLiteStateStore {
         if readOnly, !FileManager.default.fileExists(atPath: options.stateDirectory.appendingPathComponent("steward.db").path) {
-            throw ValidationError("no Steward state in \(options.stateDirectory.path): run `steward reconcile --once` first")
+            throw CommandFailure("no Steward state in \(options.stateDirectory.path): run `steward reconcile --once` first")
         }
         return try SQLiteStateStore(stateDirectory: options.stateDirectory, readOnly: readOnly)
     }

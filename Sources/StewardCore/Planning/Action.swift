@@ -1,3 +1,4 @@
+import Logging
 import StewardModel
 
 /// A deploy the planner decided on.
@@ -74,6 +75,12 @@ public enum Action: Sendable, Hashable {
             "Project/\(name)"
         case .deploy(let plan): "Project/\(plan.project)"
         }
+    }
+
+    /// `project=NAME` or `server=NAME`, and `action=`: the structured fields of the action's log line.
+    public var logMetadata: Logger.Metadata {
+        let parts = key.split(separator: "/", maxSplits: 1).map(String.init)
+        return [parts[0].lowercased(): "\(parts[1])", "action": "\(name)"]
     }
 
     /// Short machine name for logs (`action=deploy`).

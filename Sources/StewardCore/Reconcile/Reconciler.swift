@@ -140,13 +140,13 @@ public struct Reconciler: Sendable {
                 try await executor.execute(action)
             } catch {
                 executor.failures.append("\(action.key): \(action.name) failed: \(error)")
-                logger.error("\(error)", metadata: ["object": "\(action.key)", "action": "\(action.name)"])
+                logger.error("\(error)", metadata: action.logMetadata)
             }
             let phase = (try? await currentPhase(action.key)) ?? "-"
-            logger.info("\(action.summary)", metadata: [
-                "object": "\(action.key)", "action": "\(action.name)", "phase": "\(phase)",
-                "duration_ms": "\(ms(ContinuousClock.now - actionStart))",
-            ])
+            var metadata = action.logMetadata
+            metadata["phase"] = "\(phase)"
+            metadata["duration_ms"] = "\(ms(ContinuousClock.now - actionStart))"
+            logger.info("\(action.summary)", metadata: metadata)
         }
         timings.act = ContinuousClock.now - planned
         report.failures = executor.failures
