@@ -195,26 +195,9 @@ struct ActionExecutor {
         let request = PlaybookRequest(
             playbook: playbook.path, hosts: [host(for: plan.server)], extraVars: extraVars(plan, port: port, hash: hash),
             timeout: .seconds(loaded.desired.settings.playbookTimeout))
-        var run = RunRecord(
+        let result = try await recordedRun(RunRecord(
             kind: "deploy", project: plan.project, server: plan.server.name, playbook: plan.playbook.playbook,
-            inputHash: hash, commit: plan.repo.commit, startedAt: now())
-        run.id = try await store.beginRun(run)
-        playbookRuns += 1
-        let logger = self.logger
-        let project = plan.project
-        let result = try await reconciler.runner.run(request) { task in
-            logger.info("\(task.task)", metadata: [
-                "project": "\(project)", "host": "\(task.host)", "status": "\(task.status.rawValue)",
-                "duration_ms": "\(task.durationMs)", "action": "ansible_task",
-            ])
-        }
-        for task in result.tasks { try await store.appendTask(runID: run.id!, task) }
-        run.status = result.status
-        run.exitCode = result.exitCode
-        run.failedTask = result.failedTask
-        run.failedHost = result.failedHost
-        run.finishedAt = now()
-        try await store.finishRun(run)
+            inputHash: hash, commit: plan.repo.commit, startedAt: now()), request)
 
         guard result.status == .succeeded else {
             let failedMessage = result.tasks.last(where: { $0.status == .failed || $0.status == .unreachable })?.message
@@ -272,6 +255,30 @@ struct ActionExecutor {
         ]
     }
 
+    /// Runs a playbook recorded before (`running`) and after (status, tasks, failed task), streaming each task
+    /// as a log line.
+    private mutating func recordedRun(_ record: RunRecord, _ request: PlaybookRequest) async throws -> PlaybookResult {
+        var run = record
+        run.id = try await store.beginRun(run)
+        playbookRuns += 1
+        let logger = self.logger
+        let project = run.project ?? "-"
+        let result = try await reconciler.runner.run(request) { task in
+            logger.info("\(task.task)", metadata: [
+                "project": "\(project)", "host": "\(task.host)", "status": "\(task.status.rawValue)",
+                "duration_ms": "\(task.durationMs)", "action": "ansible_task",
+            ])
+        }
+        for task in result.tasks { try await store.appendTask(runID: run.id!, task) }
+        run.status = result.status
+        run.exitCode = result.exitCode
+        run.failedTask = result.failedTask
+        run.failedHost = result.failedHost
+        run.finishedAt = now()
+        try await store.finishRun(run)
+        return result
+    }
+
     // MARK: - Prune
 
     private mutating func prune(_ name: String) async throws {
@@ -284,17 +291,9 @@ struct ActionExecutor {
                 playbook: reconciler.library.directory.appendingPathComponent("remove_project.yml").path,
                 hosts: [host(for: server)], extraVars: ["project_name": .string(name)],
                 timeout: .seconds(loaded.desired.settings.playbookTimeout))
-            var run = RunRecord(kind: "remove", project: name, server: serverName, playbook: "remove_project.yml",
-                inputHash: "", startedAt: now())
-            run.id = try await store.beginRun(run)
-            playbookRuns += 1
-            let result = try await reconciler.runner.run(request) { _ in }
-            run.status = result.status
-            run.exitCode = result.exitCode
-            run.failedTask = result.failedTask
-            run.failedHost = result.failedHost
-            run.finishedAt = now()
-            try await store.finishRun(run)
+            let result = try await recordedRun(RunRecord(
+                kind: "remove", project: name, server: serverName, playbook: "remove_project.yml", inputHash: "",
+                startedAt: now()), request)
             guard result.status == .succeeded else {
                 failures.append("Project/\(name): removing the app failed: \(result.failedTask ?? result.stderrTail)")
                 return
