@@ -22,6 +22,8 @@ let package = Package(
         // C libraries, through pkg-config.
         .systemLibrary(name: "CLibGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        // libcurl's setopt/getinfo are variadic: typed C wrappers make them callable from Swift.
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
 
         // Model <- Core <- adapters <- CLI.
         .target(name: "StewardModel", dependencies: ["Yams"], swiftSettings: swiftSettings),
@@ -32,11 +34,12 @@ let package = Package(
         ),
         .target(name: "StewardGit", dependencies: ["CLibGit2", "StewardCore"], swiftSettings: swiftSettings),
         .target(name: "StewardStore", dependencies: ["CSQLite", "StewardCore"], swiftSettings: swiftSettings),
+        .target(name: "StewardGitHub", dependencies: ["CCurl", "StewardCore"], swiftSettings: swiftSettings),
         .target(name: "StewardAnsible", dependencies: ["StewardCore"], swiftSettings: swiftSettings),
         .target(
             name: "StewardCLI",
             dependencies: [
-                "StewardModel", "StewardCore", "StewardGit", "StewardStore", "StewardAnsible",
+                "StewardModel", "StewardCore", "StewardGit", "StewardStore", "StewardAnsible", "StewardGitHub",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -63,6 +66,11 @@ let package = Package(
         .testTarget(
             name: "StewardGitTests",
             dependencies: ["StewardGit", "StewardTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "StewardGitHubTests",
+            dependencies: ["StewardGitHub", "StewardTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
