@@ -8,7 +8,7 @@ extension SQLiteStateStore {
         columns: [
             "name", "repo", "github_repo_id", "manifest_path", "phase", "resume_phase", "fail_count", "generation",
             "observed_generation", "spec_hash", "spec", "conditions", "server", "port", "last_deploy_input_hash",
-            "last_deploy_commit", "last_deployed_at", "orphaned", "updated_at",
+            "last_deploy_commit", "last_deployed_at", "orphaned", "updated_at", "archived",
         ]
     )
 
@@ -56,7 +56,7 @@ extension SQLiteStateStore {
             SQLiteValue(project.specHash), SQLiteValue(try project.spec.map(json)), .text(try json(project.conditions)),
             SQLiteValue(project.server), SQLiteValue(project.port), SQLiteValue(project.lastDeployInputHash),
             SQLiteValue(project.lastDeployCommit), SQLiteValue(project.lastDeployedAt), SQLiteValue(project.orphaned),
-            SQLiteValue(project.updatedAt),
+            SQLiteValue(project.updatedAt), SQLiteValue(project.archived),
         ]
     }
 
@@ -86,6 +86,7 @@ extension SQLiteStateStore {
             lastDeployCommit: try row.optionalString(at: 15),
             lastDeployedAt: try row.optionalDate(at: 16),
             orphaned: try row.bool(at: 17),
+            archived: try row.bool(at: 19),
             updatedAt: try row.date(at: 18)
         )
     }

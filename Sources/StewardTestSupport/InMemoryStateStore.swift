@@ -11,6 +11,9 @@ public actor InMemoryStateStore: StateStore {
     public private(set) var reconciles: [ReconcileRecord] = []
     public private(set) var cache: [String: Data] = [:]
     private var allocations: [String: [Int: String]] = [:]
+    private var pages: [String: [ForgePage]] = [:]
+    private var syncStates: [String: ForgeSyncState] = [:]
+    public private(set) var incidentLog: [IncidentRecord] = []
 
     public init() {}
 
@@ -150,5 +153,101 @@ public actor FakePlaybookRunner: PlaybookRunner {
         return PlaybookResult(
             status: status, exitCode: status == .succeeded ? 0 : 2, tasks: [task],
             failedTask: status == .succeeded ? nil : "deploy", failedHost: status == .succeeded ? nil : task.host)
+    }
+}
+
+extension InMemoryStateStore: ForgeSyncStore {
+    public func forgePages(owner: String) -> [ForgePage] { pages[owner] ?? [] }
+    public func saveForgePages(owner: String, _ pages: [ForgePage]) { self.pages[owner] = pages }
+    public func forgeSyncState(owner: String) -> ForgeSyncState? { syncStates[owner] }
+    public func save(forgeSyncState: ForgeSyncState, events: [EventRecord]) {
+        syncStates[forgeSyncState.owner] = forgeSyncState
+        append(events: events)
+    }
+
+    public func openIncident(_ incident: IncidentRecord, events: [EventRecord]) -> IncidentRecord {
+        if let open = incidentLog.first(where: {
+            $0.status.isOpen && $0.kind == incident.kind && $0.objectKind == incident.objectKind && $0.objectName == incident.objectName
+        }) {
+            return open
+        }
+        var stored = incident
+        stored.id = Int64(incidentLog.count + 1)
+        incidentLog.append(stored)
+        append(events: events)
+        return stored
+    }
+
+    public func updateOpenIncident(
+        kind: IncidentRecord.Kind, objectKind: String, objectName: String, status: IncidentRecord.Status,
+        message: String, at time: Date, events: [EventRecord]
+    ) -> IncidentRecord? {
+        guard let index = incidentLog.firstIndex(where: {
+            $0.status.isOpen && $0.kind == kind && $0.objectKind == objectKind && $0.objectName == objectName
+        }) else { return nil }
+        incidentLog[index].status = status
+        incidentLog[index].message = message
+        incidentLog[index].updatedAt = time
+        if !status.isOpen { incidentLog[index].resolvedAt = time }
+        append(events: events)
+        return incidentLog[index]
+    }
+
+    public func incidents(openOnly: Bool) -> [IncidentRecord] {
+        incidentLog.filter { !openOnly || $0.status.isOpen }.reversed()
+    }
+}
+
+/// A `Forge` in memory with scriptable failures, for unit tests of the forge sync.
+public actor FakeForge: Forge {
+    public var repositories: [ForgeRepository] = []
+    /// Thrown by the next listings, one per call, while non-empty.
+    public var listingFailures: [String] = []
+    /// Thrown by lookups of these ids (transient), until cleared.
+    public var lookupFailures: [Int64: String] = [:]
+    public private(set) var listings = 0
+    public private(set) var lookups: [Int64] = []
+    public let pageSize: Int
+
+    public init(pageSize: Int = 100) {
+        self.pageSize = pageSize
+    }
+
+    public func set(_ repositories: [ForgeRepository]) { self.repositories = repositories }
+    public func failListings(_ messages: [String]) { listingFailures = messages }
+    public func failLookup(_ id: Int64, _ message: String?) { lookupFailures[id] = message }
+
+    public func listRepositories(owner: String, cached: [ForgePage]) throws -> [ForgePage] {
+        listings += 1
+        if !listingFailures.isEmpty { throw ConfigSourceError(listingFailures.removeFirst()) }
+        let owned = repositories.filter { $0.owner == owner }.sorted { $0.name < $1.name }
+        var pages: [ForgePage] = []
+        var start = 0
+        repeat {
+            let slice = Array(owned[start..<min(start + pageSize, owned.count)])
+            let number = pages.count + 1
+            let etag = "\"\(CanonicalJSON.hash(slice).prefix(16))\""
+            let hasNext = start + pageSize < owned.count
+            let old = cached.first { $0.number == number }
+            pages.append(ForgePage(
+                number: number, etag: etag, hasNext: hasNext, repositories: slice, notModified: old?.etag == etag))
+            start += pageSize
+        } while start < owned.count
+        return pages
+    }
+
+    public func repository(id: Int64) throws -> ForgeLookup {
+        lookups.append(id)
+        if let failure = lookupFailures[id] { throw ConfigSourceError(failure) }
+        return repositories.first { $0.id == id }.map { .found($0) } ?? .notFound
+    }
+
+    public func createRepository(owner: String, name: String, isPrivate: Bool, description: String?) -> ForgeRepository {
+        if let existing = repositories.first(where: { $0.owner == owner && $0.name == name }) { return existing }
+        let repo = ForgeRepository(
+            id: (repositories.map(\.id).max() ?? 1000) + 1, owner: owner, name: name, isPrivate: isPrivate,
+            cloneURL: "file:///forge/\(owner)/\(name).git", description: description)
+        repositories.append(repo)
+        return repo
     }
 }

@@ -65,3 +65,26 @@ extension StateStore {
     /// Every project by name, with specs and conditions.
     public func projects() async throws -> [ProjectRecord] { try await projects(withDetails: true) }
 }
+
+/// What the forge sync needs from the store: cached listing pages, its failure counter, incidents.
+public protocol ForgeSyncStore: Sendable {
+    /// The pages of `owner`'s last listing, by page number.
+    func forgePages(owner: String) async throws -> [ForgePage]
+    /// Replaces every cached page of `owner`.
+    func saveForgePages(owner: String, _ pages: [ForgePage]) async throws
+    func forgeSyncState(owner: String) async throws -> ForgeSyncState?
+    /// Saves the state and appends the events, in one transaction.
+    func save(forgeSyncState: ForgeSyncState, events: [EventRecord]) async throws
+
+    /// Opens an incident unless one of the same kind is already open for the object (then returns that one),
+    /// appending the events in the same transaction.
+    func openIncident(_ incident: IncidentRecord, events: [EventRecord]) async throws -> IncidentRecord
+    /// Moves the open incident of this kind and object to `status` (resolved or failed set `resolvedAt`).
+    /// - Returns: the updated incident, or nil when none was open.
+    func updateOpenIncident(
+        kind: IncidentRecord.Kind, objectKind: String, objectName: String, status: IncidentRecord.Status,
+        message: String, at time: Date, events: [EventRecord]
+    ) async throws -> IncidentRecord?
+    /// Incidents, newest first; only open ones when `openOnly`.
+    func incidents(openOnly: Bool) async throws -> [IncidentRecord]
+}

@@ -32,6 +32,8 @@ public struct ProjectRecord: Sendable, Hashable, Codable {
     public var lastDeployedAt: Date?
     /// The manifest was removed from the config repo; the project is kept unless `prune: true`.
     public var orphaned: Bool
+    /// The forge reports the repo archived (flagged, never deleted).
+    public var archived: Bool
     public var updatedAt: Date
 
     public init(
@@ -40,8 +42,9 @@ public struct ProjectRecord: Sendable, Hashable, Codable {
         observedGeneration: Int64 = 0, specHash: String? = nil, spec: ProjectSpec? = nil,
         conditions: [Condition] = [], server: String? = nil, port: Int? = nil,
         lastDeployInputHash: String? = nil, lastDeployCommit: String? = nil, lastDeployedAt: Date? = nil,
-        orphaned: Bool = false, updatedAt: Date
+        orphaned: Bool = false, archived: Bool = false, updatedAt: Date
     ) {
+        self.archived = archived
         self.name = name
         self.repo = repo
         self.githubRepoID = githubRepoID

@@ -10,7 +10,47 @@ enum StoreSchema {
     static let migrations: [SchemaMigration] = [
         SchemaMigration(version: 1, summary: "projects, servers, events, runs, reconciles, manifest cache, allocations", sql: version1),
         SchemaMigration(version: 2, summary: "reconciles.world_digest: what a complete pass observed outside manifests", sql: version2),
+        SchemaMigration(version: 3, summary: "forge sync: project repo flags, listing pages with ETags, sync state, incidents", sql: version3),
     ]
+
+    /// The forge sync: the archived flag per project, listing pages kept with their ETags (a 304
+    /// reuses them), the per-owner failure counter (survives restarts), and incidents (one open per kind and object).
+    private static let version3 = """
+        ALTER TABLE projects ADD COLUMN archived INTEGER NOT NULL DEFAULT 0;
+
+        CREATE TABLE forge_pages (
+            owner TEXT NOT NULL,
+            page INTEGER NOT NULL,
+            etag TEXT,
+            has_next INTEGER NOT NULL,
+            repositories TEXT NOT NULL,
+            PRIMARY KEY (owner, page)
+        ) STRICT, WITHOUT ROWID;
+
+        CREATE TABLE forge_sync (
+            owner TEXT PRIMARY KEY NOT NULL,
+            consecutive_failures INTEGER NOT NULL DEFAULT 0,
+            last_attempt_at REAL,
+            last_success_at REAL,
+            last_error TEXT
+        ) STRICT;
+
+        CREATE TABLE incidents (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind TEXT NOT NULL,
+            severity TEXT NOT NULL,
+            status TEXT NOT NULL,
+            object_kind TEXT NOT NULL,
+            object_name TEXT NOT NULL,
+            message TEXT NOT NULL,
+            opened_at REAL NOT NULL,
+            updated_at REAL NOT NULL,
+            resolved_at REAL
+        ) STRICT;
+        CREATE UNIQUE INDEX incidents_open_per_object ON incidents (kind, object_kind, object_name)
+            WHERE status IN ('detected', 'recovering');
+        """
+
 
     /// A complete pass records a digest of the repos, servers, playbooks and settings it planned against;
     /// the next pass plans only projects whose manifest or record changed when that digest is the same.
