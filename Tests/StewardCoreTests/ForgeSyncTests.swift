@@ -124,3 +124,20 @@ struct ForgeSyncTests {
         #expect(ForgeSync.projectName(for: Self.repo(5, "---"), taken: []) == "repo")
     }
 }
+
+struct ForgeSyncAdoptionTests {
+    @Test func aManifestUnderAnotherNameTakesTheDiscoveredRepoOver() async throws {
+        let store = InMemoryStateStore()
+        let forge = FakeForge()
+        await forge.set([ForgeSyncTests.repo(4, "weather-bot")])
+        let sync = ForgeSync(forge: forge, store: store, now: { Fixtures.now },
+                             logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+        _ = try await sync.sync(owner: "acme")
+        #expect(try #require(await store.project(named: "weather-bot")).phase == .discovered)
+        await store.save(project: ProjectRecord(name: "wb", repo: "acme/weather-bot", manifestPath: "manifests/wb.yaml",
+                                                phase: .initialized, updatedAt: Fixtures.now), events: [])
+        _ = try await sync.sync(owner: "acme")
+        #expect(await store.project(named: "weather-bot") == nil)
+        #expect(try #require(await store.project(named: "wb")).githubRepoID == 4)
+    }
+}

@@ -49,6 +49,10 @@ code=$?
 set -e
 echo "==> exit code $code (0 converged, 2 waiting, 1 errors)"
 "$steward" get projects --state-dir "$state"
+if [ "$code" -ne 0 ]; then
+  echo "==> not converged; see the log above and: $steward describe project hello --state-dir $state"
+  exit "$code"
+fi
 
 port=$("$steward" get projects -o json --state-dir "$state" | python3 -c 'import json,sys; print(next(p["port"] for p in json.load(sys.stdin) if p["name"]=="hello"))')
 echo "==> GET http://127.0.0.1:$port/health"

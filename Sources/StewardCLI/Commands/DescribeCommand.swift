@@ -30,7 +30,8 @@ struct DescribeCommand: AsyncParsableCommand {
         var lines = [
             "Name:          \(project.name)",
             "Phase:         \(project.phase.rawValue)" + (project.resumePhase.map { " (resumes at \($0.rawValue))" } ?? ""),
-            "Repo:          \(project.repo ?? "-")",
+            "Repo:          \(project.repo ?? "-")" + (project.githubRepoID.map { " (id \($0))" } ?? "")
+                + (project.archived ? " (archived)" : "") + (project.failCount > 0 ? " (\(project.failCount) failed checks)" : ""),
             "Manifest:      \(project.manifestPath ?? "-")" + (project.orphaned ? " (removed from the config repo)" : ""),
             "Generation:    \(project.generation) (observed \(project.observedGeneration))",
             "Server:        \(project.server ?? "-")" + (project.port.map { ":\($0)" } ?? ""),
@@ -43,6 +44,14 @@ struct DescribeCommand: AsyncParsableCommand {
                 + (spec.suspend ? ", suspended" : ""))
             let secrets = spec.secretReferences
             if !secrets.isEmpty { lines.append("Secrets:       \(secrets.joined(separator: ", "))") }
+        }
+        let open = try await store.incidents(openOnly: true).filter { $0.objectKind == "Project" && $0.objectName == name }
+        if !open.isEmpty {
+            lines.append("Incidents:")
+            for incident in open {
+                lines.append("  #\(incident.id ?? 0) \(incident.severity.rawValue) \(incident.kind.rawValue) \(incident.status.rawValue) "
+                    + "since \(formatter.string(from: incident.openedAt)): \(incident.message)")
+            }
         }
         lines.append("Conditions:")
         for condition in project.conditions {

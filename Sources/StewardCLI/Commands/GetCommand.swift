@@ -6,12 +6,13 @@ import StewardModel
 /// `steward get projects|servers [-o json]`.
 struct GetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "get", abstract: "List projects or servers from Steward's state (read-only).")
+        commandName: "get", abstract: "List projects, servers or incidents from Steward's state (read-only).")
 
     /// What to list.
     enum Resource: String, ExpressibleByArgument, CaseIterable {
         case projects
         case servers
+        case incidents
     }
 
     /// Output style.
@@ -20,7 +21,7 @@ struct GetCommand: AsyncParsableCommand {
         case json
     }
 
-    @Argument(help: "projects or servers")
+    @Argument(help: "projects, servers or incidents")
     var resource: Resource
 
     @Option(name: .shortAndLong, help: "table or json")
@@ -34,14 +35,23 @@ struct GetCommand: AsyncParsableCommand {
         case .projects:
             let projects = try await store.projects()
             if output == .json { return printJSON(projects) }
-            var table = TextTable(header: ["NAME", "PHASE", "REPO", "SERVER", "PORT", "COMMIT", "GEN", "READY"])
+            var lastSync: [String: String] = [:]
+            for owner in Set(projects.compactMap { $0.repo?.split(separator: "/").first.map(String.init) }) {
+                lastSync[owner] = try await store.forgeSyncState(owner: owner)?.lastSuccessAt.map(ISO8601DateFormatter().string) ?? "-"
+            }
+            var table = TextTable(header: [
+                "NAME", "PHASE", "REPO", "REPO-ID", "SERVER", "PORT", "COMMIT", "GEN", "FAILS", "SYNCED", "READY",
+            ])
             for project in projects {
                 let ready = project.conditions[Condition.ready]
+                let flags = (project.orphaned ? " (orphaned)" : "") + (project.archived ? " (archived)" : "")
+                let owner = project.repo?.split(separator: "/").first.map(String.init) ?? ""
                 table.rows.append([
-                    project.name, project.phase.rawValue + (project.orphaned ? " (orphaned)" : ""), project.repo ?? "-",
+                    project.name, project.phase.rawValue + flags, project.repo ?? "-",
+                    project.githubRepoID.map(String.init) ?? "-",
                     project.server ?? "-", project.port.map(String.init) ?? "-",
                     project.lastDeployCommit.map { String($0.prefix(7)) } ?? "-",
-                    "\(project.observedGeneration)/\(project.generation)",
+                    "\(project.observedGeneration)/\(project.generation)", "\(project.failCount)", lastSync[owner] ?? "-",
                     ready.map { "\($0.status.rawValue): \($0.message)" } ?? "-",
                 ])
             }
@@ -55,6 +65,18 @@ struct GetCommand: AsyncParsableCommand {
                     server.name, server.status.rawValue + (server.orphaned ? " (orphaned)" : ""),
                     server.spec.map { "\($0.address):\($0.port)" } ?? "-", server.spec?.connection.rawValue ?? "-",
                     server.spec?.capacity.ports.description ?? "-", "\(server.failCount)",
+                ])
+            }
+            print(table.render())
+        case .incidents:
+            let incidents = try await store.incidents(openOnly: false)
+            if output == .json { return printJSON(incidents) }
+            let formatter = ISO8601DateFormatter()
+            var table = TextTable(header: ["ID", "KIND", "SEVERITY", "STATUS", "OBJECT", "OPENED", "MESSAGE"])
+            for incident in incidents {
+                table.rows.append([
+                    "\(incident.id ?? 0)", incident.kind.rawValue, incident.severity.rawValue, incident.status.rawValue,
+                    "\(incident.objectKind)/\(incident.objectName)", formatter.string(from: incident.openedAt), incident.message,
                 ])
             }
             print(table.render())

@@ -64,7 +64,8 @@ struct Wiring {
 
     func reconciler(store: SQLiteStateStore, source: GitConfigSource, library: PlaybookLibrary) -> Reconciler {
         Reconciler(
-            source: source, store: store, makeResolver: Self.makeResolver(stateDirectory: options.stateDirectory),
+            source: source, store: store, makeForge: Self.makeForge(stateDirectory: options.stateDirectory, logger: logger),
+            makeResolver: Self.makeResolver(stateDirectory: options.stateDirectory),
             runner: AnsiblePlaybookRunner(
                 playbooksDirectory: library.directory,
                 workDirectory: options.stateDirectory.appendingPathComponent("runs", isDirectory: true),
@@ -85,6 +86,25 @@ extension Wiring {
             switch settings.forge.provider {
             case .local:
                 return LocalForge(root: URL(fileURLWithPath: settings.forge.path, relativeTo: stateDirectory).standardizedFileURL)
+            case .github:
+                throw ForgeUnavailable(description: "forge provider github is not available in this version of Steward yet; "
+                    + "use provider: local")
+            }
+        }
+    }
+}
+
+extension Wiring {
+    /// The forge to sync and the owners to list: the local forge (every owner directory unless `forge.owner`
+    /// names one), or GitHub (`forge.owner` required).
+    static func makeForge(stateDirectory: URL, logger: Logger) -> @Sendable (Settings) throws -> (forge: any Forge, owners: [String])? {
+        { settings in
+            switch settings.forge.provider {
+            case .local:
+                let forge = LocalForge(root: URL(fileURLWithPath: settings.forge.path, relativeTo: stateDirectory).standardizedFileURL)
+                if let owner = settings.forge.owner { return (forge, [owner]) }
+                let owners = (try? FileManager.default.contentsOfDirectory(atPath: forge.root.path)) ?? []
+                return (forge, owners.filter { !$0.hasPrefix(".") }.sorted())
             case .github:
                 throw ForgeUnavailable(description: "forge provider github is not available in this version of Steward yet; "
                     + "use provider: local")

@@ -58,7 +58,9 @@ public struct ReconcileTimings: Sendable {
 /// recorded before and after, so a crash at any point resumes without repeating finished work.
 public struct Reconciler: Sendable {
     public var source: any ConfigSource
-    public var store: any StateStore
+    public var store: any StateStore & ForgeSyncStore
+    /// The forge to sync (and the owners to list) for the revision's settings; nil skips the sync.
+    public var makeForge: @Sendable (Settings) throws -> (forge: any Forge, owners: [String])?
     /// Builds the forge client from the settings of the revision being reconciled.
     public var makeResolver: @Sendable (Settings) throws -> any RepoResolver
     public var runner: any PlaybookRunner
@@ -69,13 +71,15 @@ public struct Reconciler: Sendable {
     public var logger: Logger
 
     public init(
-        source: any ConfigSource, store: any StateStore,
+        source: any ConfigSource, store: any StateStore & ForgeSyncStore,
+        makeForge: @escaping @Sendable (Settings) throws -> (forge: any Forge, owners: [String])? = { _ in nil },
         makeResolver: @escaping @Sendable (Settings) throws -> any RepoResolver, runner: any PlaybookRunner,
         library: PlaybookLibrary, stateDirectory: URL, now: @escaping @Sendable () -> Date = Date.init, logger: Logger
     ) {
         self.source = source
         self.store = store
         self.makeResolver = makeResolver
+        self.makeForge = makeForge
         self.runner = runner
         self.library = library
         self.stateDirectory = stateDirectory
@@ -97,6 +101,7 @@ public struct Reconciler: Sendable {
         if let only = options.project, !loaded.desired.projects.contains(where: { $0.name == only }) {
             throw ConfigSourceError("no valid Project manifest named \(only) in \(revision.commit ?? revision.ref)")
         }
+        if !options.dryRun { try await syncForge(loaded.desired.settings) }
         let (observed, repoAnswers) = try await observe(loaded, only: options.project)
         let digest = worldDigest(loaded, observed, repoAnswers)
         let previous = try await store.lastReconcile()
@@ -174,6 +179,23 @@ public struct Reconciler: Sendable {
                 "playbook_runs": "\(report.playbookRuns)", "duration_ms": "\(ms(ContinuousClock.now - started))",
             ])
         return report
+    }
+
+    /// github_sync as part of a pass: lists the forge so new, renamed and missing repos are known before
+    /// planning. A forge that cannot be reached is logged and counted (transient), never fatal.
+    func syncForge(_ settings: Settings) async throws {
+        let target: (forge: any Forge, owners: [String])?
+        do {
+            target = try makeForge(settings)
+        } catch {
+            logger.warning("forge sync skipped: \(error)", metadata: ["action": "github_sync"])
+            return
+        }
+        guard let target else { return }
+        let sync = ForgeSync(
+            forge: target.forge, store: store, alertThreshold: settings.thresholds.syncFailuresBeforeAlert, now: now,
+            logger: logger)
+        for owner in target.owners { _ = try await sync.sync(owner: owner) }
     }
 
     /// Digest of everything planning reads besides manifests and project records: settings, servers and their

@@ -89,7 +89,15 @@ public struct ForgeSync: Sendable {
         var takenNames = Set(records.map(\.name))
         var seen: Set<Int64> = []
         for repo in listed where seen.insert(repo.id).inserted && repo.owner.lowercased() == owner.lowercased() {
-            if let index = byID[repo.id] ?? byRepo[repo.fullName.lowercased()] {
+            if let managed = byRepo[repo.fullName.lowercased()], let discovered = byID[repo.id],
+                records[discovered].phase == .discovered, discovered != managed
+            {
+                // A manifest adopted the repo under another name: the managed project takes the id over.
+                try await store.deleteProject(named: records[discovered].name, events: [event(
+                    "Project", records[discovered].name, "AdoptedElsewhere",
+                    "repo \(repo.fullName) is managed as project \(records[managed].name)")])
+                try await update(&records[managed], with: repo, report: &report)
+            } else if let index = byID[repo.id] ?? byRepo[repo.fullName.lowercased()] {
                 try await update(&records[index], with: repo, report: &report)
             } else {
                 let name = Self.projectName(for: repo, taken: takenNames)
