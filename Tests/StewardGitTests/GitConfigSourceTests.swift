@@ -214,7 +214,7 @@ struct GitConfigSourceTests {
 
         let error = try await #require(throws: GitError.self) { try await fixture.source(url: missing).update() }
 
-        #expect(error.code == .library)
+        #expect(error.code == .notARepository)
         #expect(error.description.contains(missing))
     }
 }
