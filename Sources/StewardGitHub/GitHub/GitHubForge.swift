@@ -1,0 +1,146 @@
+import Foundation
+import StewardCore
+
+/// The GitHub REST forge over libcurl: lists an organization's (or user's) repositories page by page with
+/// conditional requests, looks repositories up by id, creates them idempotently.
+public struct GitHubForge: Forge {
+    public let client: HTTPClient
+    /// `https://api.github.com`, a GitHub Enterprise `https://HOST/api/v3`, or a test server.
+    public let apiURL: URL
+    public let credentials: any GitHubCredentials
+    /// 100 is GitHub's maximum page size.
+    public var pageSize: Int
+
+    public init(client: HTTPClient, apiURL: URL, credentials: any GitHubCredentials, pageSize: Int = 100) {
+        self.client = client
+        self.apiURL = apiURL
+        self.credentials = credentials
+        self.pageSize = pageSize
+    }
+
+    public func listRepositories(owner: String, cached: [ForgePage]) async throws -> [ForgePage] {
+        let previous = Dictionary(cached.map { ($0.number, $0) }, uniquingKeysWith: { first, _ in first })
+        var collection = "orgs"
+        var pages: [ForgePage] = []
+        var number = 1
+        while true {
+            let url = try endpoint("/\(collection)/\(owner)/repos", query: [
+                "per_page": "\(pageSize)", "page": "\(number)", "sort": "full_name", "direction": "asc",
+            ])
+            let old = previous[number]
+            let response = try await send(.get, url, ifNoneMatch: old?.etag)
+            let request = "GET \(url.absoluteString)"
+            switch response.status {
+            case 304 where old != nil:
+                pages.append(ForgePage(number: number, etag: old!.etag, hasNext: old!.hasNext,
+                                       repositories: old!.repositories, notModified: true))
+            case 200:
+                let objects = try GitHubResponseDecoder(request: request)
+                    .decode([GitHubRepositoryObject].self, from: response.body, status: 200)
+                pages.append(ForgePage(
+                    number: number, etag: response[header: "etag"], hasNext: Self.hasNextPage(response[header: "link"]),
+                    repositories: objects.map(\.forgeRepository)))
+            case 404 where number == 1 && collection == "orgs":
+                // Not an organization: the owner may be a user.
+                collection = "users"
+                continue
+            default:
+                throw GitHubError(request: request, status: response.status, problem: Self.message(response.body))
+            }
+            guard pages.last!.hasNext, number < 1000 else { return pages }
+            number += 1
+        }
+    }
+
+    public func repository(id: Int64) async throws -> ForgeLookup {
+        let url = try endpoint("/repositories/\(id)")
+        let response = try await send(.get, url)
+        switch response.status {
+        case 200:
+            return .found(try GitHubResponseDecoder(request: "GET \(url.absoluteString)")
+                .decode(GitHubRepositoryObject.self, from: response.body, status: 200).forgeRepository)
+        case 404:
+            return .notFound
+        default:
+            throw GitHubError(request: "GET \(url.absoluteString)", status: response.status, problem: Self.message(response.body))
+        }
+    }
+
+    public func createRepository(owner: String, name: String, isPrivate: Bool, description: String?) async throws -> ForgeRepository {
+        // Never twice: look first, create only when absent, and treat "already exists" as found.
+        if let existing = try await repository(owner: owner, name: name) { return existing }
+        let url = try endpoint("/orgs/\(owner)/repos")
+        var body: [String: Any] = ["name": name, "private": isPrivate]
+        if let description { body["description"] = description }
+        let response = try await send(.post, url, body: try JSONSerialization.data(withJSONObject: body))
+        let request = "POST \(url.absoluteString)"
+        switch response.status {
+        case 201:
+            return try GitHubResponseDecoder(request: request)
+                .decode(GitHubRepositoryObject.self, from: response.body, status: 201).forgeRepository
+        case 422 where Self.message(response.body).contains("already exists"):
+            if let existing = try await repository(owner: owner, name: name) { return existing }
+            throw GitHubError(request: request, status: 422, problem: "GitHub says \(owner)/\(name) exists but cannot show it")
+        default:
+            throw GitHubError(request: request, status: response.status, problem: Self.message(response.body))
+        }
+    }
+
+    /// `GET /repos/{owner}/{name}`: nil on 404.
+    public func repository(owner: String, name: String) async throws -> ForgeRepository? {
+        let url = try endpoint("/repos/\(owner)/\(name)")
+        let response = try await send(.get, url)
+        switch response.status {
+        case 200:
+            return try GitHubResponseDecoder(request: "GET \(url.absoluteString)")
+                .decode(GitHubRepositoryObject.self, from: response.body, status: 200).forgeRepository
+        case 404:
+            return nil
+        default:
+            throw GitHubError(request: "GET \(url.absoluteString)", status: response.status, problem: Self.message(response.body))
+        }
+    }
+
+    // MARK: - Requests
+
+    private func endpoint(_ path: String, query: [String: String] = [:]) throws -> URL {
+        var components = URLComponents(url: apiURL, resolvingAgainstBaseURL: false)
+        components?.path = (components?.path ?? "").trimmingCharacters(in: CharacterSet(charactersIn: "/")).isEmpty
+            ? path : "/" + (components!.path).trimmingCharacters(in: CharacterSet(charactersIn: "/")) + path
+        if !query.isEmpty { components?.queryItems = query.keys.sorted().map { URLQueryItem(name: $0, value: query[$0]) } }
+        guard let url = components?.url else {
+            throw GitHubError(request: "\(apiURL.absoluteString)\(path)", problem: "not a valid URL")
+        }
+        return url
+    }
+
+    private func send(_ method: HTTPMethod, _ url: URL, ifNoneMatch: String? = nil, body: Data? = nil) async throws -> HTTPResponse {
+        var headers: HTTPHeaders = [
+            "Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28",
+        ]
+        headers.add(name: "Authorization", value: try await credentials.authorization())
+        if let ifNoneMatch { headers.add(name: "If-None-Match", value: ifNoneMatch) }
+        if body != nil { headers.add(name: "Content-Type", value: "application/json") }
+        return try await client.send(HTTPRequest(method: method, url: url, headers: headers, body: body))
+    }
+
+    /// Whether a `Link` header has `rel="next"`.
+    static func hasNextPage(_ link: String?) -> Bool {
+        guard let link else { return false }
+        return link.split(separator: ",").contains { $0.contains("rel=\"next\"") }
+    }
+
+    /// GitHub's `message` from an error body, else the start of the body.
+    static func message(_ body: Data) -> String {
+        if let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any], let message = object["message"] as? String {
+            var text = message
+            if let errors = object["errors"] as? [[String: Any]] {
+                let details = errors.compactMap { $0["message"] as? String }
+                if !details.isEmpty { text += ": " + details.joined(separator: "; ") }
+            }
+            return text
+        }
+        let start = String(decoding: body.prefix(80), as: UTF8.self).replacingOccurrences(of: "\n", with: " ")
+        return body.isEmpty ? "empty body" : "unexpected body \"\(start)\""
+    }
+}
