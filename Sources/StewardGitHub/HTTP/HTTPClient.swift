@@ -18,7 +18,6 @@ public final class HTTPClient: Sendable {
     public let configuration: Configuration
     private let policy: RetryPolicy
     private let pool: EasyHandlePool
-    private let queue = DispatchQueue(label: "steward.http.transfers", qos: .utility, attributes: .concurrent)
 
     /// Idle handles (and so open connections) kept for reuse.
     static let idleHandleCapacity = 8
@@ -90,12 +89,16 @@ public final class HTTPClient: Sendable {
         }
     }
 
-    /// Runs one attempt on the transfer queue; cancelling the task sets the flag the progress callback polls.
+    /// Runs one attempt on a thread of its own; cancelling the task sets the flag the progress callback polls.
+    ///
+    /// Each transfer gets a new serial queue: serial queues run on libdispatch's overcommitting pool, which
+    /// adds a thread when the others block, whereas a concurrent queue runs at most one block per CPU, so
+    /// on a 2-core machine two slow transfers would hold up every other one.
     private func transfer(_ prepared: PreparedRequest) async -> Result<RawResponse, CurlFailure> {
         let cancellation = CancellationFlag()
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                queue.async { [pool] in
+                DispatchQueue(label: "steward.http.transfer", qos: .utility).async { [pool] in
                     continuation.resume(returning: pool.perform(prepared, cancellation: cancellation))
                 }
             }
