@@ -22,7 +22,7 @@ public enum FakeGitHubFault: Sendable, Equatable {
     case delay(TimeInterval)
     /// Read the request, then close the connection without a byte (curl: "Empty reply from server").
     case closeConnection
-    /// 200 with the first half of the real JSON body (a correct `Content-Length` for what is sent).
+    /// The real status with the first half of the real JSON body (and a `Content-Length` that fits it).
     case malformedJSON
     /// Announce the full `Content-Length`, send half of the body, close the connection.
     case truncatedBody

@@ -31,7 +31,10 @@ public final class FakeGitHubServer: @unchecked Sendable {
         port = listener.port
         baseURL = URL(string: "http://127.0.0.1:\(listener.port)")!
         let api = baseURL.absoluteString
-        state.withWorld { $0.shapes = FakeGitHubShapes(api: api, web: configuration.webBaseURL) }
+        state.withWorld { world in
+            world.shapes = FakeGitHubShapes(api: api, web: configuration.webBaseURL)
+            world.renderCache.removeAll()
+        }
         self.state = state
         listener.start()
     }
@@ -58,10 +61,7 @@ public final class FakeGitHubServer: @unchecked Sendable {
     public var configuration: Configuration {
         get { state.withWorld { $0.configuration } }
         set {
-            state.withWorld { world in
-                world.configuration = newValue
-                world.shapes = FakeGitHubShapes(api: world.shapes.api, web: newValue.webBaseURL)
-            }
+            state.withWorld { $0.reconfigure(newValue) }
         }
     }
 

@@ -3,7 +3,7 @@ import Foundation
 extension FakeGitHubWorld {
     /// `/app/…` and `/{orgs,users}/{name}/installation`: authenticated by the App's JWT; they do not cost
     /// the `core` quota (GitHub counts App requests apart).
-    mutating func appRoute(_ request: FakeHTTPRequest, _ path: RoutePath, now: Date) -> FakeGitHubAnswer {
+    mutating func appRoute(_ request: FakeHTTPRequest, _ path: FakeGitHubRoutePath, now: Date) -> FakeGitHubAnswer {
         let tokenDocs = "https://docs.github.com/rest/apps/apps#create-an-installation-access-token-for-an-app"
         if let problem = jwtProblem(request, now: now) {
             return .error(401, problem, counts: false)
@@ -76,14 +76,5 @@ extension FakeGitHubWorld {
             return "'Expiration time' claim ('exp') is too far in the future"
         }
         return nil
-    }
-}
-
-extension FakeGitHubAnswer {
-    /// The same answer, free of quota.
-    var notCounted: FakeGitHubAnswer {
-        var copy = self
-        copy.counts = false
-        return copy
     }
 }

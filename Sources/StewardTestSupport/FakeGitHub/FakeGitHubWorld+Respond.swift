@@ -1,44 +1,5 @@
 import Foundation
 
-/// Who a request acts as, after authentication.
-enum FakeGitHubViewer: Equatable {
-    case anonymous
-    /// The configured personal access token: sees everything.
-    case token
-    /// An installation token the fake issued: sees its account's private repositories too.
-    case installation(Int64)
-    /// A GitHub App JWT (only on `/app/…` and `…/installation` routes).
-    case app
-}
-
-/// An endpoint's answer before ETag, conditional-request, rate-limit and fault handling.
-struct FakeGitHubAnswer {
-    var status: Int
-    var json: FakeJSON?
-    var headers: [(String, String)] = []
-    /// Kept apart from `headers` because a 304 drops it (unless configured otherwise).
-    var link: String?
-    /// Lists get weak ETags (`W/"…"`), as GitHub sends them.
-    var isList = false
-    /// Whether it costs a request of the primary rate limit (a 304 to an authenticated request will not).
-    var counts = true
-    var viewer: FakeGitHubViewer = .anonymous
-
-    init(_ status: Int, _ json: FakeJSON?, counts: Bool = true) {
-        self.status = status
-        self.json = json
-        self.counts = counts
-    }
-
-    static func error(_ status: Int, _ message: String, documentation: String = "https://docs.github.com/rest", counts: Bool = true) -> FakeGitHubAnswer {
-        FakeGitHubAnswer(status, FakeGitHubShapes.error(message, documentation: documentation, status: status), counts: counts)
-    }
-
-    static func notFound(documentation: String = "https://docs.github.com/rest") -> FakeGitHubAnswer {
-        .error(404, "Not Found", documentation: documentation)
-    }
-}
-
 extension FakeGitHubWorld {
     /// Answers one request: faults first, then routing, then ETag/304, quota and headers; logs it.
     mutating func respond(to request: FakeHTTPRequest, now: Date) -> FakeHTTPReply {
@@ -69,8 +30,9 @@ extension FakeGitHubWorld {
             break
         }
 
-        var answer = route(request, now: now)
         let damaging = fault?.damagesRealAnswer == true
+        // Damage needs objects to edit; otherwise cached repository bytes make big pages cheap.
+        var answer = route(request, now: now, structured: damaging)
         if let json = answer.json, let fault {
             answer.json = Self.damage(json, with: fault)
         }
@@ -203,7 +165,7 @@ extension FakeGitHubWorld {
                     case let .bool(flag): return (key, .string(String(flag)))
                     case .string: return (key, .int(12345))
                     case .null: return (key, .int(0))
-                    case .array, .object: return (key, .string("unexpected"))
+                    case .array, .object, .serialized: return (key, .string("unexpected"))
                     }
                 })
             case let .missingFields(fields):

@@ -2,7 +2,9 @@ import Foundation
 
 extension FakeGitHubWorld {
     /// Secondary limit, authentication, primary limit, then the endpoint.
-    mutating func route(_ request: FakeHTTPRequest, now: Date) -> FakeGitHubAnswer {
+    /// - Parameter structured: build repositories as objects (for faults that edit them) rather than
+    ///   from the byte cache.
+    mutating func route(_ request: FakeHTTPRequest, now: Date, structured: Bool) -> FakeGitHubAnswer {
         if secondaryLimit.requests > 0 {
             secondaryLimit.requests -= 1
             var answer = FakeGitHubAnswer.error(
@@ -16,7 +18,7 @@ extension FakeGitHubWorld {
             return answer
         }
 
-        let path = RoutePath(request)
+        let path = FakeGitHubRoutePath(request)
         if path.isAppRoute { return appRoute(request, path, now: now) }
 
         let viewer: FakeGitHubViewer
@@ -33,12 +35,14 @@ extension FakeGitHubWorld {
             answer.viewer = viewer
             return answer
         }
-        var answer = endpoint(request, path, viewer: viewer, now: now)
+        var answer = endpoint(request, path, viewer: viewer, now: now, structured: structured)
         answer.viewer = viewer
         return answer
     }
 
-    private mutating func endpoint(_ request: FakeHTTPRequest, _ path: RoutePath, viewer: FakeGitHubViewer, now: Date) -> FakeGitHubAnswer {
+    private mutating func endpoint(
+        _ request: FakeHTTPRequest, _ path: FakeGitHubRoutePath, viewer: FakeGitHubViewer, now: Date, structured: Bool
+    ) -> FakeGitHubAnswer {
         if path.match("GET", "rate_limit") != nil {
             // GitHub: querying the rate limit does not cost any of it.
             return FakeGitHubAnswer(200, shapes.rateLimit(quota), counts: false)
@@ -47,7 +51,7 @@ extension FakeGitHubWorld {
             guard let org = account(named: captured[0]), org.kind == .organization else {
                 return .notFound(documentation: "https://docs.github.com/rest/repos/repos#list-organization-repositories")
             }
-            return list(request, owner: org, viewer: viewer)
+            return list(request, owner: org, viewer: viewer, structured: structured)
         }
         if let captured = path.match("POST", "orgs", "*", "repos") {
             return createRepository(request, org: captured[0], viewer: viewer, now: now)
@@ -60,7 +64,7 @@ extension FakeGitHubWorld {
             guard let user = account(named: captured[0]) else {
                 return .notFound(documentation: "https://docs.github.com/rest/repos/repos#list-repositories-for-a-user")
             }
-            return list(request, owner: user, viewer: viewer)
+            return list(request, owner: user, viewer: viewer, structured: structured)
         }
         if let captured = path.match("GET", "users", "*") {
             guard let user = account(named: captured[0]) else { return .notFound() }
@@ -69,21 +73,21 @@ extension FakeGitHubWorld {
         // Where GitHub's `link` headers point for org and user listings.
         if let captured = path.match("GET", "organizations", "*", "repos") {
             guard let id = Int64(captured[0]), let org = account(id: id), org.kind == .organization else { return .notFound() }
-            return list(request, owner: org, viewer: viewer)
+            return list(request, owner: org, viewer: viewer, structured: structured)
         }
         if let captured = path.match("GET", "user", "*", "repos") {
             guard let id = Int64(captured[0]), let user = account(id: id) else { return .notFound() }
-            return list(request, owner: user, viewer: viewer)
+            return list(request, owner: user, viewer: viewer, structured: structured)
         }
         if let captured = path.match("GET", "repositories", "*") {
             guard let id = Int64(captured[0]), let repo = repositories[id], isVisible(repo, to: viewer) else {
                 return .notFound(documentation: "https://docs.github.com/rest/repos/repos#get-a-repository")
             }
-            return repositoryAnswer(repo, viewer: viewer)
+            return repositoryAnswer(repo, viewer: viewer, structured: structured)
         }
         if let captured = path.match("GET", "repos", "*", "*") {
             if let repo = repository(owner: captured[0], name: captured[1]), isVisible(repo, to: viewer) {
-                return repositoryAnswer(repo, viewer: viewer)
+                return repositoryAnswer(repo, viewer: viewer, structured: structured)
             }
             if let id = formerNames["\(captured[0])/\(captured[1])".lowercased()], let repo = repositories[id],
                isVisible(repo, to: viewer)
@@ -148,9 +152,22 @@ extension FakeGitHubWorld {
 
     // MARK: - Repositories
 
-    private func repositoryAnswer(_ repo: FakeGitHubRepository, viewer: FakeGitHubViewer) -> FakeGitHubAnswer {
+    private mutating func repositoryAnswer(_ repo: FakeGitHubRepository, viewer: FakeGitHubViewer, structured: Bool) -> FakeGitHubAnswer {
         guard let owner = account(named: repo.owner) else { return .notFound() }
-        return FakeGitHubAnswer(200, shapes.repository(repo, owner: owner, full: true, withPermissions: viewer != .anonymous))
+        return FakeGitHubAnswer(200, render(repo, owner: owner, full: true, withPermissions: viewer != .anonymous, structured: structured))
+    }
+
+    /// A repository's JSON, from the byte cache when `structured` is false and the repository has not
+    /// changed since it was rendered.
+    private mutating func render(
+        _ repo: FakeGitHubRepository, owner: FakeGitHubAccount, full: Bool, withPermissions: Bool, structured: Bool
+    ) -> FakeJSON {
+        if structured { return shapes.repository(repo, owner: owner, full: full, withPermissions: withPermissions) }
+        let key = FakeGitHubRenderKey(id: repo.id, full: full, withPermissions: withPermissions)
+        if let cached = renderCache[key], cached.repository == repo { return .serialized(cached.bytes) }
+        let bytes = shapes.repository(repo, owner: owner, full: full, withPermissions: withPermissions).serialized()
+        renderCache[key] = (repo, bytes)
+        return .serialized(bytes)
     }
 
     private func accountAnswer(_ account: FakeGitHubAccount, viewer: FakeGitHubViewer) -> FakeGitHubAnswer {
@@ -162,7 +179,7 @@ extension FakeGitHubWorld {
     /// `GET /orgs/{org}/repos` and `GET /users/{username}/repos`: `type` (org default `all`, user default
     /// `owner`), `sort` (default `full_name`), `direction` (asc for `full_name`, else desc), `per_page`
     /// (default 30, max 100) and `page`, with GitHub's `link` header.
-    private func list(_ request: FakeHTTPRequest, owner: FakeGitHubAccount, viewer: FakeGitHubViewer) -> FakeGitHubAnswer {
+    private mutating func list(_ request: FakeHTTPRequest, owner: FakeGitHubAccount, viewer: FakeGitHubViewer, structured: Bool) -> FakeGitHubAnswer {
         let isOrgListing = request.path.hasPrefix("/orgs/") || request.path.hasPrefix("/organizations/")
         let type = request.query("type") ?? (isOrgListing ? "all" : "owner")
         // GitHub documents `created` as the organization default; the fake lists by `full_name` unless
@@ -174,7 +191,7 @@ extension FakeGitHubWorld {
         let perPage = min(100, max(1, Int(request.query("per_page") ?? "") ?? 30))
         let page = max(1, Int(request.query("page") ?? "") ?? 1)
 
-        var repos = repositories.values.filter { repo in
+        let repos = repositories.values.filter { repo in
             guard repo.owner == owner.login, isVisible(repo, to: viewer) else { return false }
             switch type {
             case "public": return !repo.isPrivate
@@ -184,23 +201,25 @@ extension FakeGitHubWorld {
             default: return true
             }
         }
-        repos.sort { a, b in
-            let ordered: Bool
+        // Sort light keys (computed once per repository), then pick the repositories by id.
+        let keys: [(name: String, date: Date, id: Int64)] = repos.map { repo in
             switch sortKey {
-            case "full_name":
-                let left = a.fullName.lowercased(), right = b.fullName.lowercased()
-                ordered = left == right ? a.id < b.id : left < right
-            case "updated": ordered = a.updatedAt == b.updatedAt ? a.id < b.id : a.updatedAt < b.updatedAt
-            case "pushed": ordered = a.pushedAt == b.pushedAt ? a.id < b.id : a.pushedAt < b.pushedAt
-            default: ordered = a.createdAt == b.createdAt ? a.id < b.id : a.createdAt < b.createdAt
+            case "full_name": return (repo.fullName.lowercased(), repo.createdAt, repo.id)
+            case "updated": return ("", repo.updatedAt, repo.id)
+            case "pushed": return ("", repo.pushedAt, repo.id)
+            default: return ("", repo.createdAt, repo.id)
             }
-            return ascending ? ordered : !ordered
         }
+        let sortedIDs = keys.sorted { a, b in
+            let ordered = a.name != b.name ? a.name < b.name : a.date != b.date ? a.date < b.date : a.id < b.id
+            return ascending ? ordered : !ordered
+        }.map(\.id)
 
-        let lastPage = max(1, (repos.count + perPage - 1) / perPage)
+        let lastPage = max(1, (sortedIDs.count + perPage - 1) / perPage)
         let start = (page - 1) * perPage
-        let slice = start < repos.count ? Array(repos[start..<min(repos.count, start + perPage)]) : []
-        let items = slice.map { shapes.repository($0, owner: owner, full: false, withPermissions: viewer != .anonymous) }
+        let slice = start < sortedIDs.count
+            ? sortedIDs[start..<min(sortedIDs.count, start + perPage)].compactMap { repositories[$0] } : []
+        let items = slice.map { render($0, owner: owner, full: false, withPermissions: viewer != .anonymous, structured: structured) }
         var answer = FakeGitHubAnswer(200, .array(items))
         answer.isList = true
         answer.link = linkHeader(request, owner: owner, page: page, lastPage: lastPage)
@@ -269,36 +288,5 @@ extension FakeGitHubWorld {
         var answer = FakeGitHubAnswer(201, shapes.repository(repo, owner: org, full: true, withPermissions: true))
         answer.headers.append(("location", "\(shapes.api)/repos/\(repo.fullName)"))
         return answer
-    }
-}
-
-/// A request's method and path segments, matched against patterns such as `GET orgs/*/repos`.
-struct RoutePath {
-    let method: String
-    let segments: [String]
-
-    init(_ request: FakeHTTPRequest) {
-        method = request.method == "HEAD" ? "GET" : request.method
-        segments = request.path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
-    }
-
-    /// The segments standing for `*`, or nil if method or shape differ.
-    func match(_ method: String, _ pattern: String...) -> [String]? {
-        guard method == self.method, pattern.count == segments.count else { return nil }
-        var captured: [String] = []
-        for (expected, actual) in zip(pattern, segments) {
-            if expected == "*" {
-                captured.append(actual)
-            } else if expected != actual {
-                return nil
-            }
-        }
-        return captured
-    }
-
-    /// Routes that authenticate as the GitHub App (a JWT), not with a token.
-    var isAppRoute: Bool {
-        segments.first == "app"
-            || (segments.count == 3 && ["orgs", "users"].contains(segments[0]) && segments[2] == "installation")
     }
 }

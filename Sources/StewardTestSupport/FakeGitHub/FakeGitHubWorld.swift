@@ -20,6 +20,9 @@ struct FakeGitHubWorld {
     /// Issued installation tokens and when each stops working.
     var installationTokens: [String: (installationID: Int64, expiresAt: Date)] = [:]
 
+    /// Serialized repositories, valid while the stored copy equals the current state and `shapes` is unchanged.
+    var renderCache: [FakeGitHubRenderKey: (repository: FakeGitHubRepository, bytes: [UInt8])] = [:]
+
     var quota: FakeGitHubRateLimit
     var secondaryLimit: (requests: Int, retryAfter: Int, status: Int) = (0, 0, 403)
     var faultRules: [FakeGitHubFaultRule] = []
@@ -34,6 +37,13 @@ struct FakeGitHubWorld {
             limit: configuration.rateLimit, remaining: configuration.rateLimit,
             reset: Self.wholeSecond(now.addingTimeInterval(configuration.rateLimitWindow))
         )
+    }
+
+    /// Applies a new configuration; URLs in answers may change, so rendered repositories are dropped.
+    mutating func reconfigure(_ newValue: FakeGitHubServer.Configuration) {
+        configuration = newValue
+        shapes = FakeGitHubShapes(api: shapes.api, web: newValue.webBaseURL)
+        renderCache.removeAll()
     }
 
     // MARK: - Accounts
@@ -85,6 +95,9 @@ struct FakeGitHubWorld {
     @discardableResult
     mutating func removeRepository(id: Int64) -> FakeGitHubRepository? {
         guard let repo = repositories.removeValue(forKey: id) else { return nil }
+        for full in [false, true] {
+            for withPermissions in [false, true] { renderCache[FakeGitHubRenderKey(id: id, full: full, withPermissions: withPermissions)] = nil }
+        }
         repositoryIDsByName[repo.fullName.lowercased()] = nil
         formerNames = formerNames.filter { $0.value != id }
         return repo
@@ -151,4 +164,11 @@ struct FakeGitHubWorld {
         if faultRules[index].remaining <= 0 { faultRules.remove(at: index) }
         return fault
     }
+}
+
+/// One rendering of a repository: list items and single answers differ, and so do anonymous ones.
+struct FakeGitHubRenderKey: Hashable {
+    var id: Int64
+    var full: Bool
+    var withPermissions: Bool
 }

@@ -9,6 +9,8 @@ enum FakeJSON: Sendable, Equatable {
     case string(String)
     case array([FakeJSON])
     case object([(String, FakeJSON)])
+    /// A value already written as JSON (a cached repository), copied verbatim.
+    case serialized([UInt8])
 
     /// `null` for nil, else the string.
     static func text(_ value: String?) -> FakeJSON {
@@ -24,6 +26,7 @@ enum FakeJSON: Sendable, Equatable {
         case let (.array(a), .array(b)): return a == b
         case let (.object(a), .object(b)):
             return a.count == b.count && zip(a, b).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+        case let (.serialized(a), .serialized(b)): return a == b
         default: return false
         }
     }
@@ -48,6 +51,7 @@ enum FakeJSON: Sendable, Equatable {
         case let .bool(value): out.append(contentsOf: value ? Self.trueBytes : Self.falseBytes)
         case let .int(value): out.append(contentsOf: String(value).utf8)
         case let .string(value): Self.writeString(value, into: &out)
+        case let .serialized(bytes): out.append(contentsOf: bytes)
         case let .array(values):
             out.append(UInt8(ascii: "["))
             for (index, value) in values.enumerated() {
@@ -73,22 +77,35 @@ enum FakeJSON: Sendable, Equatable {
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
     private static func writeString(_ value: String, into out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        for byte in value.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out.append(UInt8(ascii: "\\")); out.append(byte)
-            case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\")); out.append(byte)
-            case 0x0A: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "n"))
-            case 0x0D: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "r"))
-            case 0x09: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "t"))
-            case 0..<0x20:
-                out.append(contentsOf: Array("\\u00".utf8))
-                out.append(hexDigits[Int(byte >> 4)])
-                out.append(hexDigits[Int(byte & 0x0F)])
-            default: out.append(byte)
+        let quote: UInt8 = 0x22, backslash: UInt8 = 0x5C
+        out.append(quote)
+        var text = value
+        // Most strings (URLs, names) need no escaping: scan the contiguous UTF-8 and copy it in one go.
+        text.withUTF8 { bytes in
+            var clean = true
+            for byte in bytes where byte < 0x20 || byte == quote || byte == backslash {
+                clean = false
+                break
+            }
+            if clean {
+                out.append(contentsOf: bytes)
+                return
+            }
+            for byte in bytes {
+                switch byte {
+                case quote, backslash: out.append(backslash); out.append(byte)
+                case 0x0A: out.append(backslash); out.append(UInt8(ascii: "n"))
+                case 0x0D: out.append(backslash); out.append(UInt8(ascii: "r"))
+                case 0x09: out.append(backslash); out.append(UInt8(ascii: "t"))
+                case 0..<0x20:
+                    out.append(contentsOf: Array("\\u00".utf8))
+                    out.append(hexDigits[Int(byte >> 4)])
+                    out.append(hexDigits[Int(byte & 0x0F)])
+                default: out.append(byte)
+                }
             }
         }
-        out.append(UInt8(ascii: "\""))
+        out.append(quote)
     }
 }
 

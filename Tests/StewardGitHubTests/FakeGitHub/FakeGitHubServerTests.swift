@@ -86,6 +86,15 @@ import Testing
         #expect((user.array?.first?["owner"] as? [String: Any])?["type"] as? String == "User")
 
         #expect(try Curl.get(server.url("/orgs/octocat/repos"), token: token).status == 404)
+        // A user's pages link to GitHub's id-based user path, which serves them too.
+        let octocat = try #require(server.account("octocat"))
+        try server.addRepository(owner: "octocat", name: "Spoon-Knife")
+        let firstPage = try Curl.get(server.url("/users/octocat/repos?per_page=1"), token: token)
+        let next = try #require(firstPage.links["next"])
+        #expect(next == "\(server.baseURL.absoluteString)/user/\(octocat.id)/repos?per_page=1&page=2")
+        let secondPage = try Curl.get(try #require(URL(string: next)), token: token)
+        #expect(secondPage.array?.compactMap { $0["name"] as? String } == ["Spoon-Knife"])
+
         let org = try Curl.get(server.url("/orgs/acme"), token: token)
         #expect(org.object?["type"] as? String == "Organization")
         #expect(org.object?["public_repos"] as? Int == 1)
