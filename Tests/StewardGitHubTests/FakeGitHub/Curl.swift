@@ -1,0 +1,90 @@
+import Foundation
+
+/// One `curl` run against the fake: an HTTP client the fake did not write, used through its CLI.
+struct CurlResult {
+    /// curl's exit code: 0, or e.g. 7 (could not connect), 18 (partial body), 28 (timeout), 52 (empty reply).
+    var exitCode: Int32
+    /// The final status (0 if none arrived).
+    var status: Int
+    /// The final answer's headers, names as sent.
+    var headers: [(String, String)]
+    var body: Data
+    var stderr: String
+
+    /// A header of the final answer, by case-insensitive name.
+    func header(_ name: String) -> String? {
+        headers.first { $0.0.lowercased() == name.lowercased() }?.1
+    }
+
+    var text: String { String(decoding: body, as: UTF8.self) }
+
+    /// The body as a JSON object; nil if it is not one.
+    var object: [String: Any]? { (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] }
+
+    /// The body as a JSON array of objects; nil if it is not one.
+    var array: [[String: Any]]? { (try? JSONSerialization.jsonObject(with: body)) as? [[String: Any]] }
+
+    /// The `link` header as relation → URL.
+    var links: [String: String] {
+        guard let link = header("link") else { return [:] }
+        var result: [String: String] = [:]
+        for part in link.components(separatedBy: ", ") {
+            let pieces = part.components(separatedBy: "; ")
+            guard pieces.count == 2, pieces[0].hasPrefix("<"), pieces[0].hasSuffix(">"),
+                  pieces[1].hasPrefix("rel=\""), pieces[1].hasSuffix("\"")
+            else { continue }
+            result[String(pieces[1].dropFirst(5).dropLast())] = String(pieces[0].dropFirst().dropLast())
+        }
+        return result
+    }
+}
+
+enum Curl {
+    /// Runs `curl -s -S -i <arguments>` and parses the last answer (skipping `100 Continue` and, with
+    /// `-L`, redirects). Never throws for HTTP or transfer errors: they are in the result.
+    static func run(_ arguments: [String], maxTime: Double = 10) throws -> CurlResult {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        process.arguments = ["-s", "-S", "-i", "--max-time", String(maxTime)] + arguments
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        var result = CurlResult(exitCode: process.terminationStatus, status: 0, headers: [], body: Data(), stderr: errorText)
+        var rest = data[...]
+        let separator = Data("\r\n\r\n".utf8)
+        while rest.starts(with: Data("HTTP/".utf8)), let end = rest.range(of: separator) {
+            let head = String(decoding: rest[rest.startIndex..<end.lowerBound], as: UTF8.self)
+            var lines = head.components(separatedBy: "\r\n")
+            let statusLine = lines.removeFirst().split(separator: " ")
+            result.status = statusLine.count > 1 ? Int(statusLine[1]) ?? 0 : 0
+            result.headers = lines.compactMap { line in
+                guard let colon = line.firstIndex(of: ":") else { return nil }
+                return (String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+            }
+            rest = rest[end.upperBound...]
+        }
+        result.body = Data(rest)
+        return result
+    }
+
+    /// A GET with `Authorization: Bearer <token>` (unless nil) and any extra headers.
+    static func get(_ url: URL, token: String?, headers: [String] = [], extra: [String] = [], maxTime: Double = 10) throws -> CurlResult {
+        var arguments = extra
+        if let token { arguments += ["-H", "Authorization: Bearer \(token)"] }
+        for header in headers { arguments += ["-H", header] }
+        return try run(arguments + [url.absoluteString], maxTime: maxTime)
+    }
+
+    /// A POST of `json` with `Authorization: Bearer <token>` (unless nil).
+    static func post(_ url: URL, json: String, token: String?, headers: [String] = []) throws -> CurlResult {
+        var arguments = ["-X", "POST", "-H", "Content-Type: application/json", "--data-binary", json]
+        if let token { arguments += ["-H", "Authorization: Bearer \(token)"] }
+        for header in headers { arguments += ["-H", header] }
+        return try run(arguments + [url.absoluteString])
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+import StewardTestSupport
+import Testing
+
+extension FakeGitHubServerTests {
+    @Test func requestLogRecordsEachRequestWithoutTheCredential() throws {
+        try server.seed(org: "acme", count: 3)
+        let first = try Curl.get(server.url("/orgs/acme/repos?per_page=100&type=all"), token: token)
+        let etag = try #require(first.header("etag"))
+        _ = try Curl.get(server.url("/orgs/acme/repos?per_page=100&type=all"), token: nil, headers: ["Authorization: token \(token)", "If-None-Match: \(etag)"])
+        _ = try Curl.get(server.url("/repositories/1001"), token: nil)
+
+        let log = server.requests
+        #expect(log.count == 3)
+        #expect(log.map(\.method) == ["GET", "GET", "GET"])
+        #expect(log.map(\.path) == ["/orgs/acme/repos", "/orgs/acme/repos", "/repositories/1001"])
+        #expect(log[0].queryItems == [URLQueryItem(name: "per_page", value: "100"), URLQueryItem(name: "type", value: "all")])
+        #expect(log[0].query("per_page") == "100")
+        #expect(log[0].pathAndQuery == "/orgs/acme/repos?per_page=100&type=all")
+        #expect(log.map(\.hadAuthorization) == [true, true, false])
+        #expect(log.map(\.authorizationScheme) == ["Bearer", "token", nil])
+        #expect(log.map(\.ifNoneMatch) == [nil, etag, nil])
+        #expect(log.map(\.status) == [200, 304, 401])
+        #expect(log.map(\.etag) == [etag, etag, nil])
+        #expect(log.map(\.countedAgainstRateLimit) == [true, false, false])
+        #expect(log.map(\.rateLimitRemaining) == [4999, 4999, 4999])
+        #expect(log.allSatisfy { abs($0.date.timeIntervalSinceNow) < 60 })
+        #expect(!String(describing: log).contains(token))
+
+        #expect(server.requests(matching: { $0.status == 304 }).count == 1)
+        #expect(server.notModifiedCount == 1)
+        #expect(server.countedRequestCount == 1)
+        server.resetLog()
+        #expect(server.requests.isEmpty)
+        #expect(server.rateLimit.remaining == 4999)
+    }
+
+    @Test func keepAliveReusesOneConnection() throws {
+        try server.seed(org: "acme", count: 2)
+        // One curl process, three URLs: curl reuses the connection when the server keeps it open.
+        let result = try Curl.run([
+            "-o", "/dev/null", "-o", "/dev/null", "-o", "/dev/null", "-w", "%{http_code} %{num_connects}\\n",
+            "-H", "Authorization: Bearer \(token)",
+            server.url("/repositories/1000").absoluteString,
+            server.url("/repositories/1001").absoluteString,
+            server.url("/orgs/acme/repos").absoluteString,
+        ])
+        #expect(result.exitCode == 0)
+        #expect(result.text.split(separator: "\n") == ["200 1", "200 0", "200 0"])
+        let connections = Set(server.requests.map(\.connectionID))
+        #expect(connections.count == 1)
+    }
+
+    @Test func seedsAThousandRepositoriesQuicklyAndListsThemInTenPages() throws {
+        let started = ContinuousClock.now
+        let seeded = try server.seed(org: "acme", count: 1_000)
+        #expect(ContinuousClock.now - started < .milliseconds(200))
+        #expect(seeded.count == 1_000)
+        #expect(seeded.first?.id == 1000 && seeded.last?.id == 1999)
+
+        // First sync: follow `link` rel="next" from the first page.
+        var next: URL? = server.url("/orgs/acme/repos?per_page=100")
+        var pages: [(url: URL, etag: String)] = []
+        var ids: [Int64] = []
+        while let url = next {
+            let page = try Curl.get(url, token: token)
+            #expect(page.status == 200)
+            ids += page.array?.compactMap { $0["id"] as? Int64 } ?? []
+            pages.append((url, page.header("etag") ?? ""))
+            next = page.links["next"].flatMap(URL.init(string:))
+        }
+        #expect(pages.count == 10)
+        #expect(Set(ids).count == 1_000)
+
+        // Second sync with nothing changed: ten conditional requests, all 304, no quota spent.
+        server.resetLog()
+        for page in pages {
+            #expect(try Curl.get(page.url, token: token, headers: ["If-None-Match: \(page.etag)"]).status == 304)
+        }
+        #expect(server.requests.count == 10)
+        #expect(server.notModifiedCount == 10)
+        #expect(server.countedRequestCount == 0)
+        #expect(server.rateLimit.remaining == 5000 - 10)
+    }
+
+    @Test func stopClosesTheListenerAndOpenConnections() throws {
+        let doomed = try FakeGitHubServer()
+        try doomed.addRepository(owner: "acme", name: "app")
+        let url = doomed.url("/repos/acme/app")
+        #expect(try Curl.get(url, token: doomed.configuration.token).status == 200)
+
+        // A slow answer in flight is cut short by stop().
+        doomed.inject(.delay(30))
+        let client = Thread { _ = try? Curl.get(url, token: doomed.configuration.token) }
+        client.start()
+        var waited = 0
+        while doomed.requests.count < 2, waited < 200 {
+            Thread.sleep(forTimeInterval: 0.01)
+            waited += 1
+        }
+        #expect(doomed.openConnectionCount == 1)
+        let stopping = ContinuousClock.now
+        doomed.stop()
+        #expect(ContinuousClock.now - stopping < .seconds(2))
+        #expect(doomed.openConnectionCount == 0)
+        #expect(try Curl.get(url, token: doomed.configuration.token).exitCode == 7)
+        doomed.stop()
+    }
+
+    @Test func releasingTheServerStopsIt() throws {
+        var url: URL?
+        do {
+            let shortLived = try FakeGitHubServer()
+            url = shortLived.url("/rate_limit")
+            #expect(try Curl.get(shortLived.url("/rate_limit"), token: shortLived.configuration.token).status == 200)
+        }
+        #expect(try Curl.get(try #require(url), token: nil).exitCode == 7)
+    }
+
+    @Test func servesManyKeepAliveRequestsPerSecond() throws {
+        try server.seed(org: "acme", count: 1_000)
+        let count = 1_000
+        let started = ContinuousClock.now
+        // curl's URL globbing: 1,000 GETs of full repositories over one kept-alive connection.
+        let result = try Curl.run([
+            "-o", "/dev/null", "-w", "%{http_code}\\n", "-H", "Authorization: Bearer \(token)",
+            server.baseURL.absoluteString + "/repositories/[1000-\(999 + count)]",
+        ], maxTime: 60)
+        let elapsed = ContinuousClock.now - started
+        #expect(result.exitCode == 0)
+        #expect(result.text.split(separator: "\n").filter { $0 == "200" }.count == count)
+        #expect(Set(server.requests.map(\.connectionID)).count == 1)
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let perSecond = Double(count) / seconds
+        print("fake GitHub: \(count) keep-alive GETs /repositories/{id} in \(String(format: "%.3f", seconds)) s = \(Int(perSecond)) requests/s")
+        #expect(perSecond > 200)
+    }
+}
