@@ -70,7 +70,7 @@ let package = Package(
         ),
         .testTarget(
             name: "StewardGitHubTests",
-            dependencies: ["StewardGitHub", "StewardTestSupport"],
+            dependencies: ["StewardGitHub", "StewardStore", "StewardTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -104,12 +104,12 @@ public struct GitHubForge: Forge {
     // MARK: - Requests
 
     private func endpoint(_ path: String, query: [String: String] = [:]) throws -> URL {
-        var components = URLComponents(url: apiURL, resolvingAgainstBaseURL: false)
-        components?.path = (components?.path ?? "").trimmingCharacters(in: CharacterSet(charactersIn: "/")).isEmpty
-            ? path : "/" + (components!.path).trimmingCharacters(in: CharacterSet(charactersIn: "/")) + path
+        // The API URL may carry a path prefix (GitHub Enterprise: /api/v3).
+        let base = apiURL.absoluteString.hasSuffix("/") ? String(apiURL.absoluteString.dropLast()) : apiURL.absoluteString
+        var components = URLComponents(string: base + path)
         if !query.isEmpty { components?.queryItems = query.keys.sorted().map { URLQueryItem(name: $0, value: query[$0]) } }
         guard let url = components?.url else {
-            throw GitHubError(request: "\(apiURL.absoluteString)\(path)", problem: "not a valid URL")
+            throw GitHubError(request: "\(base)\(path)", problem: "not a valid URL")
         }
         return url
     }
