@@ -4,6 +4,7 @@ import Logging
 import StewardAnsible
 import StewardCore
 import StewardGit
+import StewardGitHub
 import StewardModel
 import StewardStore
 
@@ -74,8 +75,7 @@ struct Wiring {
     }
 }
 
-/// The forge client for a revision's settings: the local forge (bare repos under the state dir) now;
-/// GitHub arrives with the GitHub observer.
+/// The configured forge cannot be used (settings incomplete, or a capability this version lacks).
 struct ForgeUnavailable: Error, CustomStringConvertible {
     var description: String
 }
@@ -87,8 +87,9 @@ extension Wiring {
             case .local:
                 return LocalForge(root: URL(fileURLWithPath: settings.forge.path, relativeTo: stateDirectory).standardizedFileURL)
             case .github:
-                throw ForgeUnavailable(description: "forge provider github is not available in this version of Steward yet; "
-                    + "use provider: local")
+                // Deploying from GitHub (clone with a token on the server) arrives with the servers work.
+                throw ForgeUnavailable(description: "resolving refs of GitHub repos for deploys is not available in this "
+                    + "version of Steward yet; the forge sync works with provider github, deploys need provider local")
             }
         }
     }
@@ -106,9 +107,42 @@ extension Wiring {
                 let owners = (try? FileManager.default.contentsOfDirectory(atPath: forge.root.path)) ?? []
                 return (forge, owners.filter { !$0.hasPrefix(".") }.sorted())
             case .github:
-                throw ForgeUnavailable(description: "forge provider github is not available in this version of Steward yet; "
-                    + "use provider: local")
+                return (try githubForge(settings, logger: logger), [try githubOwner(settings)])
             }
         }
+    }
+
+    /// `forge.owner`, required for GitHub.
+    static func githubOwner(_ settings: Settings) throws -> String {
+        guard let owner = settings.forge.owner, !owner.isEmpty else {
+            throw ForgeUnavailable(description: "forge.provider is github but forge.owner is not set in steward.yaml")
+        }
+        return owner
+    }
+
+    /// The GitHub REST forge: API URL from `$STEWARD_GITHUB_API_URL` or `forge.apiURL`, token from the
+    /// environment variable `forge.auth.tokenEnv`. Every request is a log line (method, path, status, 304 or
+    /// not, remaining quota), never a header value.
+    static func githubForge(_ settings: Settings, logger: Logger) throws -> GitHubForge {
+        let environment = ProcessInfo.processInfo.environment
+        let api = environment["STEWARD_GITHUB_API_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? settings.forge.apiURL
+        guard let apiURL = URL(string: api), apiURL.scheme == "https" || apiURL.scheme == "http" else {
+            throw ForgeUnavailable(description: "forge.apiURL \(api) is not an http(s) URL")
+        }
+        if settings.forge.auth.appID != nil, settings.forge.auth.tokenEnv == nil {
+            throw ForgeUnavailable(description: "GitHub App authentication (forge.auth.appID) is not available in this "
+                + "version of Steward yet; use forge.auth.tokenEnv with a token")
+        }
+        let client = try HTTPClient(configuration: HTTPClient.Configuration(onEvent: { event in
+            logger.info("http", metadata: [
+                "method": "\(event.method)", "path": "\(event.path)", "status": "\(event.status.map(String.init) ?? "-")",
+                "from_cache": "\(event.notModified)", "remaining": "\(event.rateLimitRemaining.map(String.init) ?? "-")",
+                "attempt": "\(event.attempt)", "duration_ms": "\(event.duration.components.seconds * 1000 + event.duration.components.attoseconds / 1_000_000_000_000_000)",
+                "action": "http_request",
+            ])
+        }))
+        return GitHubForge(
+            client: client, apiURL: apiURL,
+            credentials: GitHubTokenCredentials(source: .environment(settings.forge.auth.tokenEnv ?? "GITHUB_TOKEN")))
     }
 }

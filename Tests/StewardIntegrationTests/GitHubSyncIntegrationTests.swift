@@ -1,0 +1,44 @@
+import Foundation
+import StewardTestSupport
+import Testing
+
+/// `steward sync github --once` through the binary against the fake GitHub on loopback.
+struct GitHubSyncIntegrationTests {
+    @Test func syncsAnOrganizationLogsEveryRequestAndNeverTheToken() throws {
+        let server = try FakeGitHubServer()
+        _ = server.addOrganization("acme")
+        _ = try server.seed(org: "acme", count: 150)
+        let config = try GitFixture()
+        try config.write("steward.yaml", """
+            apiVersion: steward/v1
+            kind: Settings
+            forge: {provider: github, owner: acme, apiURL: https://api.github.invalid, auth: {tokenEnv: ACME_TOKEN}}
+            """)
+        try config.commit("github settings")
+        let state = try TemporaryDirectory(prefix: "steward-state")
+        let token = server.configuration.token
+        let environment = ["STEWARD_GITHUB_API_URL": server.baseURL.absoluteString, "ACME_TOKEN": token]
+        let arguments = ["sync", "github", "--once", "--config-repo", config.bare, "--state-dir", state.path, "--log-format", "json"]
+
+        let first = try StewardBinary.run(arguments, environment: environment)
+        #expect(first.status == 0, "\(first.stdout)\n\(first.stderr)")
+        #expect(first.stdout.contains("acme: 150 repos in 2 pages (0 unchanged); discovered 150"))
+        let requestLines = first.stderr.split(separator: "\n").filter { $0.contains("\"action\":\"http_request\"") }
+        #expect(requestLines.count == 2)
+        #expect(requestLines.allSatisfy { $0.contains("\"status\":\"200\"") && $0.contains("\"remaining\"") })
+        #expect(!first.stderr.contains(token) && !first.stdout.contains(token))
+
+        let second = try StewardBinary.run(arguments, environment: environment)
+        #expect(second.stdout.contains("acme: 150 repos in 2 pages (2 unchanged); discovered 0"))
+        #expect(second.stderr.contains("\"from_cache\":\"true\""))
+        #expect(server.notModifiedCount == 2)
+
+        let listed = try StewardBinary.run(["get", "projects", "--state-dir", state.path])
+        #expect(listed.stdout.split(separator: "\n").count == 151)
+        #expect(listed.stdout.contains("discovered"))
+
+        let noToken = try StewardBinary.run(arguments, environment: ["STEWARD_GITHUB_API_URL": server.baseURL.absoluteString])
+        #expect(noToken.status == 2)
+        #expect(noToken.stdout.contains("ACME_TOKEN is not set"))
+    }
+}
