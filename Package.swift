@@ -48,7 +48,10 @@ let package = Package(
         .executableTarget(name: "steward", dependencies: ["StewardCLI"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "steward-bench",
-            dependencies: ["StewardCore", "StewardGit", "StewardStore", "StewardTestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "StewardCore", "StewardGit", "StewardGitHub", "StewardStore", "StewardTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(

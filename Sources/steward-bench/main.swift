@@ -12,6 +12,10 @@ import StewardStore
 import StewardTestSupport
 
 let arguments = CommandLine.arguments
+if arguments.count > 1, arguments[1] == "github" {
+    try await GitHubSyncBenchmark(repositories: arguments.count > 2 ? Int(arguments[2]) ?? 1000 : 1000).run()
+    exit(0)
+}
 let projectCount = arguments.count > 1 ? Int(arguments[1]) ?? 10_000 : 10_000
 let serverCount = arguments.count > 2 ? Int(arguments[2]) ?? 100 : 100
 let repoCount = 100
