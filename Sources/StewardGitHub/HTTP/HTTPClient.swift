@@ -58,33 +58,29 @@ public final class HTTPClient: Sendable {
             let started = ContinuousClock.now
             let outcome = await transfer(prepared)
             let duration = started.duration(to: .now)
-            let decision: RetryPolicy.Decision
-            switch outcome {
-            case .success(let raw):
-                decision = policy.decide(method: request.method, response: raw, attempt: attempt, now: configuration.now())
-                report(prepared, attempt: attempt, duration: duration, response: raw, failure: nil, decision: decision)
-                switch decision {
-                case .deliver:
-                    return HTTPResponse(
-                        status: raw.status, headers: raw.headers, body: raw.body,
-                        url: URL(string: raw.effectiveURL) ?? request.url, attempts: attempt
-                    )
-                case .retry(let delay):
-                    try await pause(delay, prepared, attempt: attempt)
-                case .fail(let kind):
-                    throw prepared.error(kind, attempts: attempt, detail: Self.serverMessage(raw))
+            let decision =
+                switch outcome {
+                case .success(let raw):
+                    policy.decide(method: request.method, response: raw, attempt: attempt, now: configuration.now())
+                case .failure(let failure):
+                    policy.decide(method: request.method, failure: failure, attempt: attempt)
                 }
-            case .failure(let failure):
-                decision = policy.decide(method: request.method, failure: failure, attempt: attempt)
-                report(prepared, attempt: attempt, duration: duration, response: nil, failure: failure, decision: decision)
-                switch decision {
-                case .deliver:
-                    preconditionFailure("RetryPolicy never delivers a failed transfer")
-                case .retry(let delay):
-                    try await pause(delay, prepared, attempt: attempt)
-                case .fail(let kind):
-                    throw prepared.error(kind, attempts: attempt, failure: failure)
-                }
+            report(prepared, attempt: attempt, duration: duration, outcome: outcome, decision: decision)
+            switch (decision, outcome) {
+            case (.deliver, .success(let raw)):
+                return HTTPResponse(
+                    status: raw.status, headers: raw.headers, body: raw.body,
+                    url: URL(string: raw.effectiveURL) ?? request.url, attempts: attempt
+                )
+            case (.retry(let delay), _):
+                try await pause(delay, prepared, attempt: attempt)
+            case (.fail(let kind), .success(let raw)):
+                throw prepared.error(kind, attempts: attempt, detail: Self.serverMessage(raw))
+            case (.fail(let kind), .failure(let failure)):
+                throw prepared.error(kind, attempts: attempt, failure: failure)
+            case (.deliver, .failure(let failure)):
+                // A failed transfer has no response to deliver.
+                throw prepared.error(failure.kind, attempts: attempt, failure: failure)
             }
         }
     }
@@ -117,10 +113,13 @@ public final class HTTPClient: Sendable {
     }
 
     private func report(
-        _ prepared: PreparedRequest, attempt: Int, duration: Duration, response: RawResponse?, failure: CurlFailure?,
+        _ prepared: PreparedRequest, attempt: Int, duration: Duration, outcome: Result<RawResponse, CurlFailure>,
         decision: RetryPolicy.Decision
     ) {
         guard let onEvent = configuration.onEvent else { return }
+        let response = try? outcome.get()
+        var failure: CurlFailure?
+        if case .failure(let error) = outcome { failure = error }
         var retryDelay: Duration?
         if case .retry(let delay) = decision { retryDelay = delay }
         onEvent(

@@ -8,12 +8,19 @@ public struct HTTPMethod: RawRepresentable, Hashable, Sendable, CustomStringConv
         self.rawValue = rawValue
     }
 
+    /// GET: read a resource.
     public static let get = HTTPMethod(rawValue: "GET")
+    /// HEAD: a GET without the body.
     public static let head = HTTPMethod(rawValue: "HEAD")
+    /// POST: create or act; not idempotent.
     public static let post = HTTPMethod(rawValue: "POST")
+    /// PUT: replace a resource.
     public static let put = HTTPMethod(rawValue: "PUT")
+    /// PATCH: change part of a resource; not idempotent.
     public static let patch = HTTPMethod(rawValue: "PATCH")
+    /// DELETE: remove a resource.
     public static let delete = HTTPMethod(rawValue: "DELETE")
+    /// OPTIONS: ask what the resource supports.
     public static let options = HTTPMethod(rawValue: "OPTIONS")
 
     /// Whether repeating the request has the same effect as sending it once (RFC 9110 §9.2.2). Only these are
@@ -25,6 +32,7 @@ public struct HTTPMethod: RawRepresentable, Hashable, Sendable, CustomStringConv
         }
     }
 
+    /// The method token.
     public var description: String { rawValue }
 
     /// Whether the method is a valid RFC 9110 token (non-empty, visible ASCII, no separators).

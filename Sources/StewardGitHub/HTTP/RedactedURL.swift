@@ -33,7 +33,7 @@ struct RedactedURL: Sendable {
         host = (components.host ?? "").lowercased()
         pathAndQuery = path + query
         var origin = (components.scheme ?? "").lowercased() + "://"
-        origin += components.percentEncodedHost ?? ""
+        origin += (components.percentEncodedHost ?? "").lowercased()
         if let port = components.port { origin += ":\(port)" }
         string = origin + pathAndQuery
     }

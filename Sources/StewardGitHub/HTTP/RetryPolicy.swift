@@ -66,7 +66,8 @@ struct RetryPolicy: Sendable {
     private func rateLimitDecision(status: Int, response: RawResponse, attempt: Int, now: Date) -> Decision? {
         let headers = response.headers
         let exhausted = headers["x-ratelimit-remaining"]?.trimmingCharacters(in: .whitespaces) == "0"
-        if exhausted, let reset = headers["x-ratelimit-reset"].flatMap({ Double($0.trimmingCharacters(in: .whitespaces)) }) {
+        let reset = headers["x-ratelimit-reset"].flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+        if exhausted, let reset {
             let until = Date(timeIntervalSince1970: reset)
             let wait = Duration.seconds(max(0, until.timeIntervalSince(now)))
             guard wait <= maxRateLimitWait, attempt < maxAttempts else { return .fail(.rateLimited(until: until)) }

@@ -34,6 +34,21 @@ extension HTTPClientLiveTests {
             #expect(events[1].rateLimitRemaining == 4998)
         }
 
+        @Test func authorizationIsNotForwardedToAnotherHostOnRedirect() async throws {
+            let target = try ScriptedHTTPServer(routes: ["/landing": [.init(body: "elsewhere")]])
+            let origin = try ScriptedHTTPServer(routes: [
+                "/start": [.init(status: 302, headers: [("Location", "http://localhost:\(target.port)/landing")])]
+            ])
+            let fixture = try ClientFixture()
+
+            let response = try await fixture.get(origin.url("/start"), headers: ["Authorization": "Bearer \(Self.token)"])
+
+            #expect(String(decoding: response.body, as: UTF8.self) == "elsewhere")
+            #expect(try origin.requests().first?.header("authorization") == "Bearer \(Self.token)")
+            let landed = try #require(try target.requests().first)
+            #expect(landed.header("authorization") == nil)
+        }
+
         @Test func requestDescriptionsHideHeaderValuesAndURLSecrets() {
             let request = HTTPRequest(
                 method: .post,

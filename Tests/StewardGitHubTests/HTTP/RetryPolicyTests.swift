@@ -7,9 +7,10 @@ import Testing
 struct RetryPolicyTests {
     static let now = Date(timeIntervalSince1970: 1_700_000_000)
 
-    static func policy(maxAttempts: Int = 4, jitter: @escaping @Sendable (ClosedRange<Double>) -> Double = { $0.upperBound })
-        -> RetryPolicy
-    {
+    /// The default limits, with the jitter pinned to the top of its range unless given.
+    static func policy(
+        maxAttempts: Int = 4, jitter: @escaping @Sendable (ClosedRange<Double>) -> Double = { $0.upperBound }
+    ) -> RetryPolicy {
         RetryPolicy(
             maxAttempts: maxAttempts, baseDelay: .milliseconds(500), maxDelay: .seconds(30),
             maxRateLimitWait: .seconds(60), jitter: jitter
@@ -19,6 +20,13 @@ struct RetryPolicyTests {
     static func response(_ status: Int, _ headers: HTTPHeaders = [:], body: String = "") -> RawResponse {
         RawResponse(status: status, headers: headers, body: Data(body.utf8), effectiveURL: "https://api.github.com/",
                     newConnections: 0)
+    }
+
+    /// The default policy's decision for a response.
+    static func decide(
+        _ status: Int, _ headers: HTTPHeaders = [:], body: String = "", method: HTTPMethod = .get, attempt: Int = 1
+    ) -> RetryPolicy.Decision {
+        policy().decide(method: method, response: response(status, headers, body: body), attempt: attempt, now: now)
     }
 
     @Test func backoffCeilingDoublesAndIsCapped() {
@@ -37,64 +45,63 @@ struct RetryPolicyTests {
     }
 
     @Test func serverErrorsAreRetriedForIdempotentMethodsOnly() {
-        let policy = Self.policy()
         for status in [500, 502, 503, 504] {
-            #expect(policy.decide(method: .get, response: Self.response(status), attempt: 1, now: Self.now) == .retry(after: .milliseconds(500)))
-            #expect(policy.decide(method: .delete, response: Self.response(status), attempt: 2, now: Self.now) == .retry(after: .seconds(1)))
-            #expect(policy.decide(method: .post, response: Self.response(status), attempt: 1, now: Self.now) == .deliver)
-            #expect(policy.decide(method: .patch, response: Self.response(status), attempt: 1, now: Self.now) == .deliver)
-            #expect(policy.decide(method: .get, response: Self.response(status), attempt: 4, now: Self.now) == .fail(.retriesExhausted(lastStatus: status)))
+            #expect(Self.decide(status) == .retry(after: .milliseconds(500)))
+            #expect(Self.decide(status, method: .delete, attempt: 2) == .retry(after: .seconds(1)))
+            #expect(Self.decide(status, method: .post) == .deliver)
+            #expect(Self.decide(status, method: .patch) == .deliver)
+            #expect(Self.decide(status, attempt: 4) == .fail(.retriesExhausted(lastStatus: status)))
         }
         for status in [200, 201, 204, 301, 304, 400, 401, 404, 409, 422, 501, 505] {
-            #expect(policy.decide(method: .get, response: Self.response(status), attempt: 1, now: Self.now) == .deliver)
+            #expect(Self.decide(status) == .deliver)
         }
     }
 
     @Test func transportFailuresAreRetriedByKindAndMethod() {
         let policy = Self.policy()
-        func failure(_ code: CURLcode) -> CurlFailure { CurlFailure(code: code, operation: "curl_easy_perform", detail: "") }
+        func decide(_ code: CURLcode, _ method: HTTPMethod = .get, attempt: Int = 1) -> RetryPolicy.Decision {
+            policy.decide(method: method, failure: CurlFailure(code: code, operation: "curl_easy_perform", detail: ""),
+                          attempt: attempt)
+        }
 
-        #expect(policy.decide(method: .get, failure: failure(CURLE_OPERATION_TIMEDOUT), attempt: 1) == .retry(after: .milliseconds(500)))
-        #expect(policy.decide(method: .post, failure: failure(CURLE_OPERATION_TIMEDOUT), attempt: 1) == .fail(.timeout))
-        #expect(policy.decide(method: .post, failure: failure(CURLE_COULDNT_CONNECT), attempt: 1) == .retry(after: .milliseconds(500)))
-        #expect(policy.decide(method: .patch, failure: failure(CURLE_COULDNT_RESOLVE_HOST), attempt: 1) == .retry(after: .milliseconds(500)))
-        #expect(policy.decide(method: .post, failure: failure(CURLE_RECV_ERROR), attempt: 1) == .fail(.connection))
-        #expect(policy.decide(method: .get, failure: failure(CURLE_RECV_ERROR), attempt: 1) == .retry(after: .milliseconds(500)))
-        #expect(policy.decide(method: .get, failure: failure(CURLE_PEER_FAILED_VERIFICATION), attempt: 1) == .fail(.tls))
-        #expect(policy.decide(method: .get, failure: failure(CURLE_ABORTED_BY_CALLBACK), attempt: 1) == .fail(.cancelled))
-        #expect(policy.decide(method: .get, failure: failure(CURLE_TOO_MANY_REDIRECTS), attempt: 1) == .fail(.tooManyRedirects))
-        #expect(policy.decide(method: .get, failure: failure(CURLE_URL_MALFORMAT), attempt: 1) == .fail(.invalidURL))
-        #expect(policy.decide(method: .get, failure: failure(CURLE_OPERATION_TIMEDOUT), attempt: 4) == .fail(.retriesExhausted(lastStatus: nil)))
-        #expect(Self.policy(maxAttempts: 1).decide(method: .get, failure: failure(CURLE_OPERATION_TIMEDOUT), attempt: 1) == .fail(.timeout))
+        #expect(decide(CURLE_OPERATION_TIMEDOUT) == .retry(after: .milliseconds(500)))
+        #expect(decide(CURLE_OPERATION_TIMEDOUT, .post) == .fail(.timeout))
+        #expect(decide(CURLE_COULDNT_CONNECT, .post) == .retry(after: .milliseconds(500)))
+        #expect(decide(CURLE_COULDNT_RESOLVE_HOST, .patch) == .retry(after: .milliseconds(500)))
+        #expect(decide(CURLE_RECV_ERROR, .post) == .fail(.connection))
+        #expect(decide(CURLE_RECV_ERROR) == .retry(after: .milliseconds(500)))
+        #expect(decide(CURLE_PEER_FAILED_VERIFICATION) == .fail(.tls))
+        #expect(decide(CURLE_ABORTED_BY_CALLBACK) == .fail(.cancelled))
+        #expect(decide(CURLE_TOO_MANY_REDIRECTS) == .fail(.tooManyRedirects))
+        #expect(decide(CURLE_URL_MALFORMAT) == .fail(.invalidURL))
+        #expect(decide(CURLE_OPERATION_TIMEDOUT, attempt: 4) == .fail(.retriesExhausted(lastStatus: nil)))
+        let single = Self.policy(maxAttempts: 1)
+        let timeout = CurlFailure(code: CURLE_OPERATION_TIMEDOUT, operation: "curl_easy_perform", detail: "")
+        #expect(single.decide(method: .get, failure: timeout, attempt: 1) == .fail(.timeout))
     }
 
     @Test func primaryRateLimitWaitsUntilResetOrFails() {
-        let policy = Self.policy()
         let soon: HTTPHeaders = ["X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1700000045"]
         let late: HTTPHeaders = ["X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1700000061"]
         let past: HTTPHeaders = ["X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1699999990"]
 
-        #expect(policy.decide(method: .get, response: Self.response(403, soon), attempt: 1, now: Self.now) == .retry(after: .seconds(45)))
-        #expect(policy.decide(method: .post, response: Self.response(429, soon), attempt: 1, now: Self.now) == .retry(after: .seconds(45)))
-        #expect(policy.decide(method: .get, response: Self.response(403, late), attempt: 1, now: Self.now)
-            == .fail(.rateLimited(until: Date(timeIntervalSince1970: 1_700_000_061))))
-        #expect(policy.decide(method: .get, response: Self.response(403, past), attempt: 1, now: Self.now) == .retry(after: .zero))
-        #expect(policy.decide(method: .get, response: Self.response(403, soon), attempt: 4, now: Self.now)
-            == .fail(.rateLimited(until: Date(timeIntervalSince1970: 1_700_000_045))))
+        #expect(Self.decide(403, soon) == .retry(after: .seconds(45)))
+        #expect(Self.decide(429, soon, method: .post) == .retry(after: .seconds(45)))
+        #expect(Self.decide(403, late) == .fail(.rateLimited(until: Date(timeIntervalSince1970: 1_700_000_061))))
+        #expect(Self.decide(403, past) == .retry(after: .zero))
+        #expect(Self.decide(403, soon, attempt: 4) == .fail(.rateLimited(until: Date(timeIntervalSince1970: 1_700_000_045))))
     }
 
     @Test func secondaryRateLimits() {
-        let policy = Self.policy()
         let message = "{\"message\":\"You have exceeded a Secondary Rate Limit\"}"
 
-        #expect(policy.decide(method: .get, response: Self.response(429), attempt: 1, now: Self.now) == .retry(after: .seconds(30)))
-        #expect(policy.decide(method: .get, response: Self.response(403, body: message), attempt: 1, now: Self.now) == .retry(after: .seconds(30)))
-        #expect(policy.decide(method: .get, response: Self.response(403, ["Retry-After": "9"]), attempt: 1, now: Self.now) == .retry(after: .seconds(9)))
-        #expect(policy.decide(method: .get, response: Self.response(403, ["X-RateLimit-Remaining": "0"]), attempt: 1, now: Self.now) == .retry(after: .seconds(30)))
-        #expect(policy.decide(method: .get, response: Self.response(403, ["X-RateLimit-Remaining": "12"]), attempt: 1, now: Self.now) == .deliver)
-        #expect(policy.decide(method: .get, response: Self.response(403, body: "{\"message\":\"Resource not accessible\"}"), attempt: 1, now: Self.now) == .deliver)
-        #expect(policy.decide(method: .get, response: Self.response(429, ["Retry-After": "61"]), attempt: 1, now: Self.now)
-            == .fail(.rateLimited(until: Self.now.addingTimeInterval(61))))
+        #expect(Self.decide(429) == .retry(after: .seconds(30)))
+        #expect(Self.decide(403, body: message) == .retry(after: .seconds(30)))
+        #expect(Self.decide(403, ["Retry-After": "9"]) == .retry(after: .seconds(9)))
+        #expect(Self.decide(403, ["X-RateLimit-Remaining": "0"]) == .retry(after: .seconds(30)))
+        #expect(Self.decide(403, ["X-RateLimit-Remaining": "12"]) == .deliver)
+        #expect(Self.decide(403, body: "{\"message\":\"Resource not accessible\"}") == .deliver)
+        #expect(Self.decide(429, ["Retry-After": "61"]) == .fail(.rateLimited(until: Self.now.addingTimeInterval(61))))
     }
 
     @Test func retryAfterParsesSecondsAndHTTPDates() {

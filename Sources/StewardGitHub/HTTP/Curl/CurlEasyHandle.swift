@@ -73,12 +73,18 @@ final class CurlEasyHandle {
     /// bytes, so `body` need not outlive the call); an empty body sends `Content-Length: 0`.
     func setBody(_ body: Data) throws(CurlFailure) {
         try set(CURLOPT_POSTFIELDSIZE_LARGE, offset: Int64(body.count))
-        let code = body.withUnsafeBytes { bytes in
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1) { empty in
-                let start = bytes.baseAddress ?? UnsafeRawPointer(empty.baseAddress!)
-                return steward_curl_easy_setopt_pointer(raw, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: start))
+        let code =
+            if body.isEmpty {
+                // libcurl reads no byte of a zero-length body, but needs a non-NULL pointer to send one at all.
+                "".withCString { empty in
+                    steward_curl_easy_setopt_pointer(raw, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: empty))
+                }
+            } else {
+                body.withUnsafeBytes { bytes in
+                    let start = UnsafeMutableRawPointer(mutating: bytes.baseAddress)
+                    return steward_curl_easy_setopt_pointer(raw, CURLOPT_COPYPOSTFIELDS, start)
+                }
             }
-        }
         try check(code, CURLOPT_COPYPOSTFIELDS)
     }
 
@@ -113,7 +119,8 @@ final class CurlEasyHandle {
     /// Reads a string transfer info; `nil` when libcurl has none.
     func info(string info: CURLINFO) throws(CurlFailure) -> String? {
         var value: UnsafeMutablePointer<CChar>?
-        try CurlFailure.check(steward_curl_easy_getinfo_string(raw, info, &value), "curl_easy_getinfo(\(info.rawValue))")
+        let code = steward_curl_easy_getinfo_string(raw, info, &value)
+        try CurlFailure.check(code, "curl_easy_getinfo(\(info.rawValue))")
         return value.map { String(cString: $0) }
     }
 

@@ -29,7 +29,8 @@ final class TransferContext {
     static let receiveBody: steward_curl_data_callback = { buffer, size, count, opaque in
         let length = size * count
         guard let buffer, let opaque, length > 0 else { return length }
-        TransferContext.from(opaque).body.append(UnsafeRawPointer(buffer).assumingMemoryBound(to: UInt8.self), count: length)
+        let bytes = UnsafeRawPointer(buffer).assumingMemoryBound(to: UInt8.self)
+        TransferContext.from(opaque).body.append(bytes, count: length)
         return length
     }
 
