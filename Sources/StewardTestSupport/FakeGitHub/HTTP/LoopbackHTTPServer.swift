@@ -125,6 +125,11 @@ final class LoopbackHTTPServer: @unchecked Sendable {
             let client = accept(listenFD, nil, nil)
             if client < 0 {
                 if errno == EINTR || errno == ECONNABORTED { continue }
+                if (errno == EMFILE || errno == ENFILE), !isStopping {
+                    // Out of descriptors: wait for connections to close rather than stop listening.
+                    pause(0.01)
+                    continue
+                }
                 break
             }
             condition.lock()
