@@ -12,6 +12,7 @@ final class ReconcilerHarness: @unchecked Sendable {
     let playbooks: TemporaryDirectory
     let store = InMemoryStateStore()
     let runner = FakePlaybookRunner()
+    let forge = FakeForge()
     var commits: [String: String] = ["acme/hello": "c1", "acme/other": "c9"]
 
     init() throws {
@@ -42,8 +43,9 @@ final class ReconcilerHarness: @unchecked Sendable {
 
     func reconcile(_ options: ReconcileOptions = ReconcileOptions()) async throws -> ReconcileReport {
         let commits = self.commits
+        let forge = self.forge
         let reconciler = Reconciler(
-            source: DirectoryConfigSource(root: config.url), store: store,
+            source: DirectoryConfigSource(root: config.url), store: store, makeForge: { _ in (forge, ["acme"]) },
             makeResolver: { _ in FakeResolver(commits: commits) }, runner: runner,
             library: try PlaybookLibrary(directory: playbooks.url), stateDirectory: state.url,
             logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
@@ -194,5 +196,26 @@ struct ReconcilerShortcutTests {
         // A pass limited to one project records no digest, so the next pass plans everything.
         _ = try await harness.reconcile(ReconcileOptions(project: "hello"))
         #expect(await harness.store.lastReconcile()?.worldDigest == nil)
+    }
+}
+
+struct ReconcilerForgeSyncTests {
+    @Test func aPassSyncsTheForgeWhenDueAndNotInDryRuns() async throws {
+        let harness = try ReconcilerHarness()
+        await harness.forge.set([ForgeRepository(id: 11, owner: "acme", name: "hello", cloneURL: "file:///forge/acme/hello.git"),
+                                 ForgeRepository(id: 12, owner: "acme", name: "extra", cloneURL: "file:///forge/acme/extra.git")])
+        _ = try await harness.reconcile(ReconcileOptions(dryRun: true))
+        #expect(await harness.forge.listings == 0)
+        _ = try await harness.reconcile()
+        #expect(await harness.forge.listings == 1)
+        #expect(try #require(await harness.store.project(named: "hello")).githubRepoID == 11)
+        #expect(try #require(await harness.store.project(named: "extra")).phase == .discovered)
+        // Not due again within intervals.githubSync (default 5 minutes).
+        _ = try await harness.reconcile()
+        #expect(await harness.forge.listings == 1)
+        try harness.config.write("steward.yaml", "intervals: {githubSync: 1s}\n")
+        try await Task.sleep(for: .milliseconds(1100))
+        _ = try await harness.reconcile()
+        #expect(await harness.forge.listings == 2)
     }
 }

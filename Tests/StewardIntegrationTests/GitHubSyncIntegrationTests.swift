@@ -42,3 +42,38 @@ struct GitHubSyncIntegrationTests {
         #expect(noToken.stdout.contains("ACME_TOKEN is not set"))
     }
 }
+
+struct GitHubReconcileIntegrationTests {
+    @Test func aManifestRepoMissingOnGitHubIsProvisioningPendingNotAnError() throws {
+        let server = try FakeGitHubServer()
+        _ = server.addOrganization("acme")
+        try server.addRepository(owner: "acme", name: "exists")
+        let tokenFile = try TemporaryDirectory(prefix: "steward-token")
+        let token = try tokenFile.write("token", server.configuration.token + "\n")
+        let config = try GitFixture()
+        try config.write("steward.yaml", """
+            apiVersion: steward/v1
+            kind: Settings
+            forge: {provider: github, owner: acme, auth: {tokenFile: \(token.path)}}
+            """)
+        for name in ["exists", "later"] {
+            try config.write("manifests/\(name).yaml", """
+                apiVersion: steward/v1
+                kind: Project
+                metadata: {name: \(name)}
+                spec: {repo: acme/\(name)}
+                """)
+        }
+        try config.commit("two projects")
+        let state = try TemporaryDirectory(prefix: "steward-state")
+        let result = try StewardBinary.run(
+            ["reconcile", "--once", "--config-repo", config.bare, "--state-dir", state.path],
+            environment: ["STEWARD_GITHUB_API_URL": server.baseURL.absoluteString])
+        #expect(result.status == 2, "\(result.stdout)\n\(result.stderr)")
+        #expect(result.stdout.contains("pending: Project/later: provisioning"))
+        #expect(result.stderr.contains("deploying repositories that live on GitHub is not available"))
+        let listed = try StewardBinary.run(["get", "projects", "-o", "json", "--state-dir", state.path])
+        #expect(listed.stdout.contains("\"githubRepoID\" : \(server.repository(owner: "acme", name: "exists")!.id)"))
+        #expect(!result.stderr.contains(server.configuration.token))
+    }
+}

@@ -87,9 +87,8 @@ extension Wiring {
             case .local:
                 return LocalForge(root: URL(fileURLWithPath: settings.forge.path, relativeTo: stateDirectory).standardizedFileURL)
             case .github:
-                // Deploying from GitHub (clone with a token on the server) arrives with the servers work.
-                throw ForgeUnavailable(description: "resolving refs of GitHub repos for deploys is not available in this "
-                    + "version of Steward yet; the forge sync works with provider github, deploys need provider local")
+                // A missing repo is provisioning work; deploying one that exists arrives with the servers work.
+                return try githubForge(settings, logger: Logger(label: "steward") { _ in SwiftLogNoOpLogHandler() })
             }
         }
     }
@@ -141,8 +140,9 @@ extension Wiring {
                 "action": "http_request",
             ])
         }))
-        return GitHubForge(
-            client: client, apiURL: apiURL,
-            credentials: GitHubTokenCredentials(source: .environment(settings.forge.auth.tokenEnv ?? "GITHUB_TOKEN")))
+        let source: GitHubTokenCredentials.Source = settings.forge.auth.tokenFile.map {
+            .file(NSString(string: $0).expandingTildeInPath)
+        } ?? .environment(settings.forge.auth.tokenEnv ?? "GITHUB_TOKEN")
+        return GitHubForge(client: client, apiURL: apiURL, credentials: GitHubTokenCredentials(source: source))
     }
 }

@@ -195,7 +195,18 @@ public struct Reconciler: Sendable {
         let sync = ForgeSync(
             forge: target.forge, store: store, alertThreshold: settings.thresholds.syncFailuresBeforeAlert, now: now,
             logger: logger)
-        for owner in target.owners { _ = try await sync.sync(owner: owner) }
+        for owner in target.owners {
+            // The heartbeat's period (intervals.githubSync) holds for one-shot passes too; `steward sync` forces it.
+            if let last = try await store.forgeSyncState(owner: owner)?.lastAttemptAt,
+                now().timeIntervalSince(last) < Double(settings.intervals.githubSync)
+            {
+                logger.debug("forge sync not due", metadata: [
+                    "owner": "\(owner)", "last_attempt": "\(last)", "interval_s": "\(settings.intervals.githubSync)",
+                ])
+                continue
+            }
+            _ = try await sync.sync(owner: owner)
+        }
     }
 
     /// Digest of everything planning reads besides manifests and project records: settings, servers and their

@@ -365,8 +365,14 @@ public struct ManifestParser: Sendable {
             }
             if var auth = forge.mapping("auth") {
                 settings.forge.auth.tokenEnv = auth.string("tokenEnv") ?? settings.forge.auth.tokenEnv
+                settings.forge.auth.tokenFile = auth.string("tokenFile")
                 settings.forge.auth.appID = auth.int("appID", in: 1...Int.max)
                 settings.forge.auth.privateKeyFile = auth.string("privateKeyFile")
+                settings.forge.auth.installationID = auth.int("installationID", in: 1...Int.max)
+                if (settings.forge.auth.appID == nil) != (settings.forge.auth.privateKeyFile == nil) {
+                    context.diagnostics.append(.error(at: context.location(auth.node),
+                        "forge.auth: appID and privateKeyFile go together (GitHub App authentication); give both or neither"))
+                }
                 auth.finish()
             }
             forge.finish()

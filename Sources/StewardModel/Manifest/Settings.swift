@@ -10,11 +10,22 @@ public struct Settings: Sendable, Hashable, Codable {
 
         /// How Steward authenticates to GitHub.
         public struct Auth: Sendable, Hashable, Codable {
+            /// The environment variable holding a token (default `GITHUB_TOKEN`).
             public var tokenEnv: String?
+            /// A file holding a token; used instead of `tokenEnv` when set.
+            public var tokenFile: String?
+            /// GitHub App authentication: the app id, its private key (PEM) and, optionally, the installation id
+            /// (else looked up for `forge.owner`).
             public var appID: Int?
             public var privateKeyFile: String?
+            public var installationID: Int?
 
-            public init(tokenEnv: String? = "GITHUB_TOKEN", appID: Int? = nil, privateKeyFile: String? = nil) {
+            public init(
+                tokenEnv: String? = "GITHUB_TOKEN", tokenFile: String? = nil, appID: Int? = nil,
+                privateKeyFile: String? = nil, installationID: Int? = nil
+            ) {
+                self.tokenFile = tokenFile
+                self.installationID = installationID
                 self.tokenEnv = tokenEnv
                 self.appID = appID
                 self.privateKeyFile = privateKeyFile
