@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // C libraries, through pkg-config.
@@ -34,7 +35,15 @@ let package = Package(
         ),
         .target(name: "StewardGit", dependencies: ["CLibGit2", "StewardCore"], swiftSettings: swiftSettings),
         .target(name: "StewardStore", dependencies: ["CSQLite", "StewardCore"], swiftSettings: swiftSettings),
-        .target(name: "StewardGitHub", dependencies: ["CCurl", "StewardCore"], swiftSettings: swiftSettings),
+        .target(
+            name: "StewardGitHub",
+            dependencies: [
+                "CCurl", "StewardCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(name: "StewardAnsible", dependencies: ["StewardCore"], swiftSettings: swiftSettings),
         .target(
             name: "StewardCLI",

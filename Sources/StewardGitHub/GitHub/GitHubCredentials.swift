@@ -5,6 +5,15 @@ import Foundation
 public protocol GitHubCredentials: Sendable {
     /// The value of the `Authorization` header.
     func authorization() async throws -> String
+
+    /// GitHub answered 401 to a request sent with `authorization`: forget it if it is cached.
+    /// - Returns: whether `authorization()` may now give a value that works (a new installation token), so the
+    ///   request is worth one more try. The default, for credentials that cannot renew themselves, is false.
+    func authorizationRejected(_ authorization: String) async -> Bool
+}
+
+extension GitHubCredentials {
+    public func authorizationRejected(_ authorization: String) async -> Bool { false }
 }
 
 /// A personal access token or installation token from an environment variable, or from a file.

@@ -115,13 +115,21 @@ public struct GitHubForge: Forge {
     }
 
     private func send(_ method: HTTPMethod, _ url: URL, ifNoneMatch: String? = nil, body: Data? = nil) async throws -> HTTPResponse {
-        var headers: HTTPHeaders = [
-            "Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28",
-        ]
-        headers.add(name: "Authorization", value: try await credentials.authorization())
-        if let ifNoneMatch { headers.add(name: "If-None-Match", value: ifNoneMatch) }
-        if body != nil { headers.add(name: "Content-Type", value: "application/json") }
-        return try await client.send(HTTPRequest(method: method, url: url, headers: headers, body: body))
+        func request(_ authorization: String) -> HTTPRequest {
+            var headers: HTTPHeaders = [
+                "Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28",
+            ]
+            headers.add(name: "Authorization", value: authorization)
+            if let ifNoneMatch { headers.add(name: "If-None-Match", value: ifNoneMatch) }
+            if body != nil { headers.add(name: "Content-Type", value: "application/json") }
+            return HTTPRequest(method: method, url: url, headers: headers, body: body)
+        }
+        let authorization = try await credentials.authorization()
+        let response = try await client.send(request(authorization))
+        // An installation token can stop working before its expiry (revoked, the App's permissions changed):
+        // one more try with a new one. A 401 means GitHub did nothing, so even a POST is safe to repeat.
+        guard response.status == 401, await credentials.authorizationRejected(authorization) else { return response }
+        return try await client.send(request(try await credentials.authorization()))
     }
 
     /// Whether a `Link` header has `rel="next"`.
