@@ -82,7 +82,10 @@ let package = Package(
         ),
         .testTarget(
             name: "StewardGitHubTests",
-            dependencies: ["StewardGitHub", "StewardStore", "StewardTestSupport"],
+            dependencies: [
+                "StewardGitHub", "StewardStore", "StewardTestSupport",
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -3,7 +3,7 @@
 # Swift itself (6.x) must already be on PATH: https://www.swift.org/install/linux/
 set -euo pipefail
 
-packages=(git pkg-config libgit2-dev libcurl4-openssl-dev libyaml-dev libsqlite3-dev ansible-core python3 curl
+packages=(git pkg-config libgit2-dev libcurl4-openssl-dev libyaml-dev libsqlite3-dev ansible-core python3 curl openssl
   openssh-client openssh-server)
 missing=()
 for package in "${packages[@]}"; do

@@ -77,3 +77,31 @@ struct GitHubReconcileIntegrationTests {
         #expect(!result.stderr.contains(server.configuration.token))
     }
 }
+
+struct GitHubAppIntegrationTests {
+    @Test func syncsAsAGitHubAppWithAnInstallationToken() throws {
+        let server = try FakeGitHubServer()
+        _ = server.addOrganization("acme")
+        _ = try server.seed(org: "acme", count: 3)
+        let keys = try TemporaryDirectory(prefix: "steward-app")
+        let key = keys.url.appendingPathComponent("app.pem").path
+        try run(["openssl", "genrsa", "-out", key, "2048"])
+        let config = try GitFixture()
+        try config.write("steward.yaml", """
+            apiVersion: steward/v1
+            kind: Settings
+            forge: {provider: github, owner: acme, auth: {appID: \(server.configuration.appID), privateKeyFile: \(key)}}
+            """)
+        try config.commit("app auth")
+        let state = try TemporaryDirectory(prefix: "steward-state")
+        let result = try StewardBinary.run(
+            ["sync", "github", "--once", "--config-repo", config.bare, "--state-dir", state.path],
+            environment: ["STEWARD_GITHUB_API_URL": server.baseURL.absoluteString])
+        #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
+        #expect(result.stdout.contains("acme: 3 repos in 1 pages"))
+        #expect(server.requests(matching: { $0.path.hasSuffix("/access_tokens") }).count == 1)
+        let pem = try String(contentsOfFile: key, encoding: .utf8)
+        let body = pem.split(separator: "\n").dropFirst().first.map(String.init) ?? "unlikely"
+        #expect(!result.stderr.contains(body) && !result.stdout.contains(body))
+    }
+}

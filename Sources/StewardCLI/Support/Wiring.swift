@@ -128,10 +128,6 @@ extension Wiring {
         guard let apiURL = URL(string: api), apiURL.scheme == "https" || apiURL.scheme == "http" else {
             throw ForgeUnavailable(description: "forge.apiURL \(api) is not an http(s) URL")
         }
-        if settings.forge.auth.appID != nil, settings.forge.auth.tokenEnv == nil {
-            throw ForgeUnavailable(description: "GitHub App authentication (forge.auth.appID) is not available in this "
-                + "version of Steward yet; use forge.auth.tokenEnv with a token")
-        }
         let client = try HTTPClient(configuration: HTTPClient.Configuration(onEvent: { event in
             logger.info("http", metadata: [
                 "method": "\(event.method)", "path": "\(event.path)", "status": "\(event.status.map(String.init) ?? "-")",
@@ -140,9 +136,18 @@ extension Wiring {
                 "action": "http_request",
             ])
         }))
-        let source: GitHubTokenCredentials.Source = settings.forge.auth.tokenFile.map {
+        let auth = settings.forge.auth
+        if let appID = auth.appID, let keyFile = auth.privateKeyFile {
+            // A GitHub App: RS256 JWT from the private key, exchanged for an installation token (cached).
+            let credentials = try GitHubAppCredentials(
+                appID: appID, privateKey: .file(NSString(string: keyFile).expandingTildeInPath),
+                installationID: auth.installationID.map(Int64.init), owner: try githubOwner(settings), apiURL: apiURL,
+                client: client)
+            return GitHubForge(client: client, apiURL: apiURL, credentials: credentials)
+        }
+        let source: GitHubTokenCredentials.Source = auth.tokenFile.map {
             .file(NSString(string: $0).expandingTildeInPath)
-        } ?? .environment(settings.forge.auth.tokenEnv ?? "GITHUB_TOKEN")
+        } ?? .environment(auth.tokenEnv ?? "GITHUB_TOKEN")
         return GitHubForge(client: client, apiURL: apiURL, credentials: GitHubTokenCredentials(source: source))
     }
 }
