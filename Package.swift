@@ -46,9 +46,15 @@ let package = Package(
         ),
         .target(name: "StewardAnsible", dependencies: ["StewardCore"], swiftSettings: swiftSettings),
         .target(
+            name: "StewardSecrets",
+            dependencies: ["StewardCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "StewardCLI",
             dependencies: [
                 "StewardModel", "StewardCore", "StewardGit", "StewardStore", "StewardAnsible", "StewardGitHub",
+                "StewardSecrets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -86,6 +92,11 @@ let package = Package(
                 "StewardGitHub", "StewardStore", "StewardTestSupport",
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "StewardSecretsTests",
+            dependencies: ["StewardSecrets", "StewardStore", "StewardTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

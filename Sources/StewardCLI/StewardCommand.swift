@@ -10,7 +10,7 @@ public struct StewardCommand: AsyncParsableCommand {
             """,
         subcommands: [
             ValidateCommand.self, PlanCommand.self, ReconcileCommand.self, SyncCommand.self, GetCommand.self,
-            DescribeCommand.self,
+            DescribeCommand.self, SecretCommand.self,
         ])
 
     public init() {}

@@ -14,6 +14,7 @@ public actor InMemoryStateStore: StateStore {
     private var pages: [String: [ForgePage]] = [:]
     private var syncStates: [String: ForgeSyncState] = [:]
     public private(set) var incidentLog: [IncidentRecord] = []
+    private var secretRecords: [String: SecretRecord] = [:]
 
     public init() {}
 
@@ -249,5 +250,31 @@ public actor FakeForge: Forge {
             cloneURL: "file:///forge/\(owner)/\(name).git", description: description)
         repositories.append(repo)
         return repo
+    }
+}
+
+extension InMemoryStateStore: SecretStore {
+    public func setSecret(project: String, name: String, sealed: Data, at time: Date) -> Int {
+        let version = (secretRecords["\(project)/\(name)"]?.version ?? 0) + 1
+        secretRecords["\(project)/\(name)"] = SecretRecord(project: project, name: name, version: version, sealed: sealed, updatedAt: time)
+        return version
+    }
+    public func secret(project: String, name: String) -> SecretRecord? { secretRecords["\(project)/\(name)"] }
+    public func secrets(project: String?) -> [SecretRecord] {
+        secretRecords.values.filter { project == nil || $0.project == project }.sorted { ($0.project, $0.name) < ($1.project, $1.name) }
+    }
+    public func deleteSecret(project: String, name: String) -> Bool {
+        secretRecords.removeValue(forKey: "\(project)/\(name)") != nil
+    }
+}
+
+/// A `SecretCipher` for unit tests: reversible, context-bound, not encryption.
+public struct FakeSecretCipher: SecretCipher {
+    public init() {}
+    public func seal(_ plaintext: Data, context: String) throws -> Data { Data(context.utf8) + Data([0]) + Data(plaintext.reversed()) }
+    public func open(_ sealed: Data, context: String) throws -> Data {
+        let prefix = Data(context.utf8) + Data([0])
+        guard sealed.starts(with: prefix) else { throw ConfigSourceError("sealed for another secret") }
+        return Data(sealed.dropFirst(prefix.count).reversed())
     }
 }

@@ -41,11 +41,12 @@ final class ReconcilerHarness: @unchecked Sendable {
         """
     }
 
-    func reconcile(_ options: ReconcileOptions = ReconcileOptions()) async throws -> ReconcileReport {
+    func reconcile(_ options: ReconcileOptions = ReconcileOptions(), cipher: any SecretCipher = FakeSecretCipher()) async throws -> ReconcileReport {
         let commits = self.commits
         let forge = self.forge
         let reconciler = Reconciler(
-            source: DirectoryConfigSource(root: config.url), store: store, makeForge: { _ in (forge, ["acme"]) },
+            source: DirectoryConfigSource(root: config.url), store: store, makeCipher: { cipher },
+            makeForge: { _ in (forge, ["acme"]) },
             makeResolver: { _ in FakeResolver(commits: commits) }, runner: runner,
             library: try PlaybookLibrary(directory: playbooks.url), stateDirectory: state.url,
             logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
@@ -217,5 +218,33 @@ struct ReconcilerForgeSyncTests {
         try await Task.sleep(for: .milliseconds(1100))
         _ = try await harness.reconcile()
         #expect(await harness.forge.listings == 2)
+    }
+}
+
+struct ReconcilerSecretTests {
+    @Test func secretsAreRenderedOnlyIntoTheDeployVarsAndRedeployOnANewVersion() async throws {
+        let harness = try ReconcilerHarness()
+        try harness.config.write("manifests/hello.yaml", ReconcilerHarness.project("hello", extra: "  env: \"TOKEN=${secret:TOKEN}\""))
+        let waiting = try await harness.reconcile()
+        #expect(try #require(await harness.store.project(named: "hello")).phase == .setupRequired)
+        #expect(waiting.outcome == .progressing)
+
+        let value = "tok-3f9a-very-secret"
+        let cipher = FakeSecretCipher()
+        _ = await harness.store.setSecret(project: "hello", name: "TOKEN", sealed: try cipher.seal(Data(value.utf8), context: "hello/TOKEN"), at: Date())
+        let deployed = try await harness.reconcile(cipher: cipher)
+        #expect(deployed.outcome == .converged, "\(deployed.failures)")
+        let request = try #require(await harness.runner.requests.last)
+        #expect(request.extraVars["env_content"] == .string("TOKEN=\(value)"))
+        #expect(request.secrets == [value])
+        let events = await harness.store.events(objectKind: nil, objectName: nil, limit: 1000)
+        #expect(!events.contains { $0.message.contains(value) })
+        #expect(!(await harness.store.runRecords).contains { run in run.tasks.contains { $0.message?.contains(value) == true } })
+
+        #expect(try await harness.reconcile(cipher: cipher).playbookRuns == 0)
+        _ = await harness.store.setSecret(project: "hello", name: "TOKEN", sealed: try cipher.seal(Data("rotated".utf8), context: "hello/TOKEN"), at: Date())
+        let rotated = try await harness.reconcile(cipher: cipher)
+        #expect(rotated.playbookRuns == 1)
+        #expect(await harness.runner.requests.last?.extraVars["env_content"] == .string("TOKEN=rotated"))
     }
 }

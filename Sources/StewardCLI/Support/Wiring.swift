@@ -6,6 +6,7 @@ import StewardCore
 import StewardGit
 import StewardGitHub
 import StewardModel
+import StewardSecrets
 import StewardStore
 
 /// The composition root: builds the adapters a command needs from the global options.
@@ -65,7 +66,11 @@ struct Wiring {
 
     func reconciler(store: SQLiteStateStore, source: GitConfigSource, library: PlaybookLibrary) -> Reconciler {
         Reconciler(
-            source: source, store: store, makeForge: Self.makeForge(stateDirectory: options.stateDirectory, logger: logger),
+            source: source, store: store,
+            makeCipher: { [stateDirectory = options.stateDirectory] in
+                AESGCMSecretCipher(key: try MasterKey.load(stateDirectory: stateDirectory, create: false))
+            },
+            makeForge: Self.makeForge(stateDirectory: options.stateDirectory, logger: logger),
             makeResolver: Self.makeResolver(stateDirectory: options.stateDirectory),
             runner: AnsiblePlaybookRunner(
                 playbooksDirectory: library.directory,

@@ -11,14 +11,17 @@ public struct DeployPlan: Sendable, Hashable {
     public var spec: ProjectSpec
     /// The manifest's precomputed spec hash.
     public var specHash: String
+    /// `NAME=version` of the referenced secrets (see `DeployInputs.secretVersions`).
+    public var secretVersions: String
     public var playbook: PlaybookSource
     /// Why it runs: `first deploy`, `commit abc1234 -> def5678`, `inputs changed`, `retry after failure`.
     public var reason: String
 
     public init(
         project: String, server: ServerManifest, repo: ResolvedRepo, port: Int?, spec: ProjectSpec, specHash: String,
-        playbook: PlaybookSource, reason: String
+        secretVersions: String = "", playbook: PlaybookSource, reason: String
     ) {
+        self.secretVersions = secretVersions
         self.specHash = specHash
         self.project = project
         self.server = server
@@ -33,7 +36,7 @@ public struct DeployPlan: Sendable, Hashable {
     public func inputs(port: Int) -> DeployInputs {
         DeployInputs(
             playbook: playbook, cloneURL: repo.cloneURL, commit: repo.commit, server: server.name,
-            serverSpecHash: server.specHash, port: port, projectSpecHash: specHash)
+            serverSpecHash: server.specHash, port: port, projectSpecHash: specHash, secretVersions: secretVersions)
     }
 }
 

@@ -36,14 +36,14 @@ public struct ObservedState: Sendable {
     public var servers: [String: ServerRecord]
     /// By project name.
     public var repos: [String: RepoObservation]
-    /// Secret names available per project (values never reach the planner).
-    public var secrets: [String: Set<String>]
+    /// Secret versions available per project, by name (values never reach the planner).
+    public var secrets: [String: [String: Int]]
     /// By `spec.deploy.playbook`.
     public var playbooks: [String: PlaybookSource]
 
     public init(
         projects: [String: ProjectRecord] = [:], servers: [String: ServerRecord] = [:],
-        repos: [String: RepoObservation] = [:], secrets: [String: Set<String>] = [:],
+        repos: [String: RepoObservation] = [:], secrets: [String: [String: Int]] = [:],
         playbooks: [String: PlaybookSource] = [:]
     ) {
         self.projects = projects

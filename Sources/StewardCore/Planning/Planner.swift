@@ -87,8 +87,9 @@ public struct Planner: Sendable {
         }
         if spec.suspend { return actions }
 
-        let available = observed.secrets[name] ?? []
-        let missing = spec.secretReferences.filter { !available.contains($0) }
+        let available = observed.secrets[name] ?? [:]
+        let references = spec.secretReferences
+        let missing = references.filter { available[$0] == nil }
         if !missing.isEmpty {
             // Repeated every pass while secrets are missing: the project is not converged. Executing it again
             // changes nothing and records no new event.
@@ -146,14 +147,16 @@ public struct Planner: Sendable {
         if let port = samePort, let record, let last = record.lastDeployInputHash,
             last == DeployInputs.hash(
                 playbook: playbook, cloneURL: repo.cloneURL, commit: repo.commit, server: serverName,
-                serverSpecHash: server.specHash, port: port, projectSpecHash: project.specHash)
+                serverSpecHash: server.specHash, port: port, projectSpecHash: project.specHash,
+                secretVersions: DeployInputs.secretVersions(references, available))
         {
             if record.phase != .active { actions.append(.markActive(project: name, inputHash: last)) }
             return actions
         }
         actions.append(.deploy(DeployPlan(
             project: name, server: server, repo: repo, port: samePort, spec: spec, specHash: project.specHash,
-            playbook: playbook, reason: deployReason(record: record, repo: repo, serverName: serverName))))
+            secretVersions: DeployInputs.secretVersions(references, available), playbook: playbook,
+            reason: deployReason(record: record, repo: repo, serverName: serverName))))
         return actions
     }
 

@@ -14,7 +14,7 @@ struct ActionExecutor {
         self.loaded = loaded
     }
 
-    private var store: any StateStore { reconciler.store }
+    private var store: any StateStore & SecretStore { reconciler.store }
     private var logger: Logger { reconciler.logger }
     private func now() -> Date { reconciler.now() }
 
@@ -192,9 +192,23 @@ struct ActionExecutor {
         let playbook = try await reconciler.library.path(
             of: plan.playbook, entries: loaded.entries, config: reconciler.source,
             cache: reconciler.stateDirectory.appendingPathComponent("playbooks", isDirectory: true))
+        let secrets: [String: String]
+        do {
+            secrets = try await secretValues(plan)
+        } catch {
+            let why = "\(error)"
+            failures.append("Project/\(plan.project): \(why)")
+            try await transition(plan.project, to: .error, why, type: .warning) { record in
+                record.conditions.set(Condition.ready, .false, reason: "SecretsUnreadable", message: why, at: self.now())
+            }
+            return
+        }
+        var vars = extraVars(plan, port: port, hash: hash)
+        vars["env_content"] = .string((plan.spec.env ?? "").renderingSecrets(secrets))
+        // Values go only into the 0600 extra-vars file; every log line and stored message is redacted.
         let request = PlaybookRequest(
-            playbook: playbook.path, hosts: [host(for: plan.server)], extraVars: extraVars(plan, port: port, hash: hash),
-            timeout: .seconds(loaded.desired.settings.playbookTimeout))
+            playbook: playbook.path, hosts: [host(for: plan.server)], extraVars: vars,
+            timeout: .seconds(loaded.desired.settings.playbookTimeout), secrets: Array(secrets.values))
         let result = try await recordedRun(RunRecord(
             kind: "deploy", project: plan.project, server: plan.server.name, playbook: plan.playbook.playbook,
             inputHash: hash, commit: plan.repo.commit, startedAt: now()), request)
@@ -226,6 +240,22 @@ struct ActionExecutor {
             record.conditions.set(Condition.reconciling, .false, reason: "Deployed", message: message, at: self.now())
         }
         try await store.append(events: [event("Project", plan.project, "DeploySucceeded", message)])
+    }
+
+    /// The decrypted values of the secrets the project's env references.
+    private func secretValues(_ plan: DeployPlan) async throws -> [String: String] {
+        let names = plan.spec.secretReferences
+        guard !names.isEmpty else { return [:] }
+        let cipher = try reconciler.makeCipher()
+        var values: [String: String] = [:]
+        for name in names {
+            guard let record = try await store.secret(project: plan.project, name: name) else {
+                throw ConfigSourceError("secret \(name) of project \(plan.project) was removed during the pass")
+            }
+            let plain = try cipher.open(record.sealed, context: "\(plan.project)/\(name)")
+            values[name] = String(decoding: plain, as: UTF8.self)
+        }
+        return values
     }
 
     private func host(for server: ServerManifest) -> InventoryHost {

@@ -58,7 +58,9 @@ public struct ReconcileTimings: Sendable {
 /// recorded before and after, so a crash at any point resumes without repeating finished work.
 public struct Reconciler: Sendable {
     public var source: any ConfigSource
-    public var store: any StateStore & ForgeSyncStore
+    public var store: any StateStore & ForgeSyncStore & SecretStore
+    /// Opens sealed secrets; asked for only when a deploy needs one (the master key stays unread otherwise).
+    public var makeCipher: @Sendable () throws -> any SecretCipher
     /// The forge to sync (and the owners to list) for the revision's settings; nil skips the sync.
     public var makeForge: @Sendable (Settings) throws -> (forge: any Forge, owners: [String])?
     /// Builds the forge client from the settings of the revision being reconciled.
@@ -71,7 +73,8 @@ public struct Reconciler: Sendable {
     public var logger: Logger
 
     public init(
-        source: any ConfigSource, store: any StateStore & ForgeSyncStore,
+        source: any ConfigSource, store: any StateStore & ForgeSyncStore & SecretStore,
+        makeCipher: @escaping @Sendable () throws -> any SecretCipher = { throw ConfigSourceError("no secret cipher configured") },
         makeForge: @escaping @Sendable (Settings) throws -> (forge: any Forge, owners: [String])? = { _ in nil },
         makeResolver: @escaping @Sendable (Settings) throws -> any RepoResolver, runner: any PlaybookRunner,
         library: PlaybookLibrary, stateDirectory: URL, now: @escaping @Sendable () -> Date = Date.init, logger: Logger
@@ -80,6 +83,7 @@ public struct Reconciler: Sendable {
         self.store = store
         self.makeResolver = makeResolver
         self.makeForge = makeForge
+        self.makeCipher = makeCipher
         self.runner = runner
         self.library = library
         self.stateDirectory = stateDirectory
@@ -228,7 +232,8 @@ public struct Reconciler: Sendable {
             lines.append("playbook \(name) \(source.origin.rawValue) \(source.treeHash)")
         }
         for project in observed.secrets.keys.sorted() {
-            lines.append("secrets \(project) \(observed.secrets[project]!.sorted().joined(separator: ","))")
+            let versions = observed.secrets[project]!
+            lines.append("secrets \(project) \(versions.keys.sorted().map { "\($0)=\(versions[$0]!)" }.joined(separator: ","))")
         }
         return SHA256Digest.hex(lines.joined(separator: "\n"))
     }
@@ -238,6 +243,7 @@ public struct Reconciler: Sendable {
         var observed = ObservedState()
         for record in try await store.projects(withDetails: false) { observed.projects[record.name] = record }
         for record in try await store.servers() { observed.servers[record.name] = record }
+        for secret in try await store.secrets(project: nil) { observed.secrets[secret.project, default: [:]][secret.name] = secret.version }
         let resolver = Result { try makeResolver(loaded.desired.settings) }
         // Many projects may deploy one repo: ask the forge once per repo and ref in a pass.
         var answers: [String: RepoObservation] = [:]

@@ -11,7 +11,21 @@ enum StoreSchema {
         SchemaMigration(version: 1, summary: "projects, servers, events, runs, reconciles, manifest cache, allocations", sql: version1),
         SchemaMigration(version: 2, summary: "reconciles.world_digest: what a complete pass observed outside manifests", sql: version2),
         SchemaMigration(version: 3, summary: "forge sync: project repo flags, listing pages with ETags, sync state, incidents", sql: version3),
+        SchemaMigration(version: 4, summary: "secrets: AES-GCM sealed values with versions", sql: version4),
     ]
+
+    /// Project secrets, sealed (AES-GCM, the project and name authenticated) before they reach the store.
+    private static let version4 = """
+        CREATE TABLE secrets (
+            project TEXT NOT NULL,
+            name TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            sealed BLOB NOT NULL,
+            updated_at REAL NOT NULL,
+            PRIMARY KEY (project, name)
+        ) STRICT, WITHOUT ROWID;
+        """
+
 
     /// The forge sync: the archived flag per project, listing pages kept with their ETags (a 304
     /// reuses them), the per-owner failure counter (survives restarts), and incidents (one open per kind and object).
