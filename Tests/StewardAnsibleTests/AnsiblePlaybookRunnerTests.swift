@@ -238,7 +238,7 @@ struct AnsiblePlaybookRunnerTests {
         #expect(result.tasks.map(\.task) == ["quick"])
         #expect(elapsed < .seconds(8), "took \(elapsed)")
         let group = try #require(groups.values.first)
-        #expect(AnsibleTestSupport.liveMembers(ofGroup: group).isEmpty)
+        #expect(AnsibleTestSupport.survivors(ofGroup: group).isEmpty)
         #expect(try FileManager.default.contentsOfDirectory(atPath: work.url.appendingPathComponent("runs").path).isEmpty)
     }
 
@@ -274,7 +274,7 @@ struct AnsiblePlaybookRunnerTests {
         #expect(result.status == .interrupted)
         #expect(clock.now - started < .seconds(10))
         let group = try #require(groups.values.first)
-        #expect(AnsibleTestSupport.liveMembers(ofGroup: group).isEmpty)
+        #expect(AnsibleTestSupport.survivors(ofGroup: group).isEmpty)
     }
 
     @Test func missingAnsibleSaysWhatToInstall() async throws {

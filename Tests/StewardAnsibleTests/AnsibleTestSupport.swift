@@ -96,6 +96,18 @@ enum AnsibleTestSupport {
     }
 
     /// Pids in process group `pgid` that are alive (zombies do not count: nothing may reap them here).
+    /// The group's live members once they had up to `patience` to finish dying: SIGKILL is delivered at once,
+    /// but a loaded machine may take a moment to schedule the killed processes' exit.
+    static func survivors(ofGroup pgid: Int32, patience: Duration = .seconds(3)) -> [Int32] {
+        let deadline = ContinuousClock.now + patience
+        var live = liveMembers(ofGroup: pgid)
+        while !live.isEmpty, ContinuousClock.now < deadline {
+            usleep(20_000)
+            live = liveMembers(ofGroup: pgid)
+        }
+        return live
+    }
+
     static func liveMembers(ofGroup pgid: Int32) -> [Int32] {
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
         return entries.compactMap(Int32.init).filter { pid in

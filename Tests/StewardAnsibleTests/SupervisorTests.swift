@@ -42,7 +42,7 @@ struct SupervisorTests {
 
         let stopped = try run(["python3", Self.script, "stop", "--pid-file", pidFile])
         #expect(stopped.contains(#""killed": false"#), "SIGTERM was enough: \(stopped)")
-        #expect(AnsibleTestSupport.liveMembers(ofGroup: app.pgid).isEmpty)
+        #expect(AnsibleTestSupport.survivors(ofGroup: app.pgid).isEmpty)
         #expect(await AnsibleTestSupport.httpGet(port: port, path: "/health") == nil)
         #expect(throws: ShellError.self) { try run(["python3", Self.script, "status", "--pid-file", pidFile]) }
     }
