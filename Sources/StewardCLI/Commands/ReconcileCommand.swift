@@ -39,6 +39,9 @@ struct ReconcileCommand: AsyncParsableCommand {
     static func pass(global: GlobalOptions, dryRun: Bool, project: String?) async throws -> ReconcileReport {
         let wiring = Wiring(global)
         let library = try Wiring.locatePlaybooks()
+        // A dry run writes only caches; a real pass holds the state dir's lock for its whole length.
+        let lock = dryRun ? nil : try StateLock(stateDirectory: global.stateDirectory, logger: wiring.logger)
+        defer { withExtendedLifetime(lock) {} }
         let store = try wiring.openStore()
         let source = try wiring.configSource()
         let reconciler = wiring.reconciler(store: store, source: source, library: library)

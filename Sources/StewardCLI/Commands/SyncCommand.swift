@@ -33,6 +33,8 @@ struct SyncCommand: AsyncParsableCommand {
 
     func run() async throws {
         let wiring = Wiring(global)
+        let lock = try StateLock(stateDirectory: global.stateDirectory, logger: wiring.logger)
+        defer { withExtendedLifetime(lock) {} }
         let store = try wiring.openStore()
         let source = try wiring.configSource()
         let revision = try await source.update()
