@@ -11,11 +11,13 @@ struct GitHubAppCredentialsTests {
     static let key = try! _RSA.Signing.PrivateKey(keySize: .bits2048)
 
     /// A clock the test moves: real time plus an offset, since the fake checks the JWT against real time.
+    /// A clock that moves only when told: cache margins must not depend on how loaded the machine is.
     final class TestClock: @unchecked Sendable {
         private let lock = NSLock()
+        private let base = Date()
         private var offset: TimeInterval = 0
         func advance(_ seconds: TimeInterval) { lock.withLock { offset += seconds } }
-        var now: Date { lock.withLock { Date().addingTimeInterval(offset) } }
+        var now: Date { lock.withLock { base.addingTimeInterval(offset) } }
     }
 
     static func client() throws -> HTTPClient {
@@ -177,7 +179,8 @@ struct GitHubAppCredentialsTests {
 
         // Inside the last 5 minutes it asks for a new token. The fake checks the JWT against its own clock,
         // which did not move, so it refuses one issued an hour ahead: the attempt is what this test sees.
-        clock.advance(10)
+        // (120 s in: well inside the last 5 minutes whatever the machine's load.)
+        clock.advance(120)
         let refused = await #expect(throws: GitHubError.self) { try await credentials.authorization() }
         #expect(refused?.description.contains("'Issued at' claim") == true)
         #expect(Self.tokenRequests(harness.server).map(\.status) == [201, 401])
