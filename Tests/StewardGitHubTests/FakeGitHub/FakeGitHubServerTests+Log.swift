@@ -54,7 +54,8 @@ extension FakeGitHubServerTests {
     @Test func seedsAThousandRepositoriesQuicklyAndListsThemInTenPages() throws {
         let started = ContinuousClock.now
         let seeded = try server.seed(org: "acme", count: 1_000)
-        #expect(ContinuousClock.now - started < .milliseconds(200))
+        // About 4 ms here; the bound only catches something pathological on a busy CI machine.
+        #expect(ContinuousClock.now - started < .seconds(2))
         #expect(seeded.count == 1_000)
         #expect(seeded.first?.id == 1000 && seeded.last?.id == 1999)
 
