@@ -248,3 +248,16 @@ struct ReconcilerSecretTests {
         #expect(await harness.runner.requests.last?.extraVars["env_content"] == .string("TOKEN=rotated"))
     }
 }
+
+struct ReconcilerShortcutSafetyTests {
+    @Test func aPassWithAFailedActionDoesNotVouchForTheNext() async throws {
+        let harness = try ReconcilerHarness()
+        await harness.runner.setStatus(.failed)
+        let failed = try await harness.reconcile()
+        #expect(failed.outcome == .failed)
+        #expect(await harness.store.lastReconcile()?.worldDigest == nil)
+        await harness.runner.setStatus(.succeeded)
+        _ = try await harness.reconcile()
+        #expect(await harness.store.lastReconcile()?.worldDigest != nil)
+    }
+}

@@ -163,8 +163,9 @@ public struct Reconciler: Sendable {
         report.pending = try await pendingProjects(loaded.desired, only: options.project)
 
         reconcile.finishedAt = now()
-        // Only a pass over every project may vouch for the next pass's shortcut.
-        reconcile.worldDigest = options.project == nil ? digest : nil
+        // Only a pass over every project whose every action went through may vouch for the next pass's
+        // shortcut: an action that threw may have left an active project with a new spec and an old deploy.
+        reconcile.worldDigest = options.project == nil && report.failures.isEmpty ? digest : nil
         reconcile.errors = report.failures.count + report.diagnostics.filter { $0.severity == .error }.count
         reconcile.result = switch report.outcome {
         case .converged: .converged
