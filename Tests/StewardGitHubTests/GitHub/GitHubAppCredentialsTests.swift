@@ -150,16 +150,19 @@ struct GitHubAppCredentialsTests {
     }
 
     @Test func aTokenIsReplacedBeforeItsExpiry() async throws {
-        // Tokens of 200 s are used for half their life (less than twice the 5-minute margin).
-        let harness = try GitHubHarness(configuration: .init(installationTokenLifetime: 200))
+        // Tokens of 100 s are used for half their life (less than twice the 5-minute margin). The fake's expiry
+        // follows its real clock, so the halfway point is 50 s plus half of however long the first fetch took on a
+        // loaded machine: 20 s is always before it, 95 s after it unless that fetch took 90 s. (The fake accepts a
+        // JWT issued at most 60 s ahead of its clock, which bounds how far this clock may run ahead.)
+        let harness = try GitHubHarness(configuration: .init(installationTokenLifetime: 100))
         let clock = TestClock()
         let credentials = try Self.credentials(harness.server, now: { clock.now })
         let first = try await credentials.authorization()
-        clock.advance(90)
+        clock.advance(20)
         #expect(try await credentials.authorization() == first)
         #expect(Self.tokenRequests(harness.server).count == 1)
 
-        clock.advance(15)
+        clock.advance(75)
         let second = try await credentials.authorization()
         #expect(second != first)
         #expect(Self.tokenRequests(harness.server).count == 2)
