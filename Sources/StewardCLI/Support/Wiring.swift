@@ -90,7 +90,7 @@ extension Wiring {
         { settings in
             switch settings.forge.provider {
             case .local:
-                return LocalForge(root: URL(fileURLWithPath: settings.forge.path, relativeTo: stateDirectory).standardizedFileURL)
+                return localForge(settings, stateDirectory: stateDirectory)
             case .github:
                 // A missing repo is provisioning work; deploying one that exists arrives with the servers work.
                 return try githubForge(settings, logger: Logger(label: "steward") { _ in SwiftLogNoOpLogHandler() })
@@ -106,7 +106,7 @@ extension Wiring {
         { settings in
             switch settings.forge.provider {
             case .local:
-                let forge = LocalForge(root: URL(fileURLWithPath: settings.forge.path, relativeTo: stateDirectory).standardizedFileURL)
+                let forge = localForge(settings, stateDirectory: stateDirectory)
                 if let owner = settings.forge.owner { return (forge, [owner]) }
                 let owners = (try? FileManager.default.contentsOfDirectory(atPath: forge.root.path)) ?? []
                 return (forge, owners.filter { !$0.hasPrefix(".") }.sorted())
@@ -114,6 +114,11 @@ extension Wiring {
                 return (try githubForge(settings, logger: logger), [try githubOwner(settings)])
             }
         }
+    }
+
+    /// The local forge at `forge.path`, relative to the state dir.
+    static func localForge(_ settings: Settings, stateDirectory: URL) -> LocalForge {
+        LocalForge(root: URL(fileURLWithPath: settings.forge.path, relativeTo: stateDirectory).standardizedFileURL)
     }
 
     /// `forge.owner`, required for GitHub.
