@@ -106,14 +106,6 @@ public enum Action: Sendable, Hashable {
         }
     }
 
-    /// Whether the action leaves its object still short of the desired state (exit code 2).
-    public var isWaiting: Bool {
-        switch self {
-        case .awaitRepo, .setupRequired, .waitForResources: true
-        default: false
-        }
-    }
-
     /// One human line for `steward plan`.
     public var summary: String {
         switch self {

@@ -61,7 +61,7 @@ struct ActionExecutor {
             let existing = try await store.project(named: project.name)
             var record = existing ?? ProjectRecord(name: project.name, phase: .draft, updatedAt: now())
             apply(project, to: &record)
-            record.generation = max(record.generation, 0) + 1
+            record.generation += 1
             var events = [event("Project", project.name, "Registered",
                 "registered from \(project.location.file) for repo \(project.spec.repo)")]
             if record.phase == .discovered {
