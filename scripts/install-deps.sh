@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(git pkg-config libgit2-dev libcurl4-openssl-dev libyaml-dev libsqlite3-dev ansible-core python3 curl openssl
-  openssh-client openssh-server iproute2)
+  openssh-client openssh-server iproute2 nginx-light)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -14,6 +14,16 @@ if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  # Packages with daemons (sshd, nginx) must not start them on this machine: Steward starts its own
+  # instances (test hosts, the deploy user's proxy). policy-rc.d exit 101 = "not allowed", as in containers.
+  policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    policy=/usr/sbin/policy-rc.d
+    printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
+    $sudo chmod 0755 "$policy"
+  fi
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+    || { [ -z "$policy" ] || $sudo rm -f "$policy"; exit 1; }
+  [ -z "$policy" ] || $sudo rm -f "$policy"
 fi
 command -v swift >/dev/null || { echo "swift is not on PATH: install Swift 6 from https://www.swift.org/install/linux/" >&2; exit 1; }

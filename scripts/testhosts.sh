@@ -2,8 +2,11 @@
 # Test hosts for Steward: real sshd servers, each in its own network namespace with its own root
 # filesystem (an overlay over / with a private upper dir), reachable from this machine over a veth.
 #
-#   scripts/testhosts.sh up DIR [COUNT]   create steward-th1..COUNT (default 3); writes DIR/hosts.json,
-#                                         DIR/known_hosts and the deploy key DIR/deploy_key{,.pub}
+#   scripts/testhosts.sh up DIR [COUNT [FIRST]]
+#                                         create COUNT hosts (default 3) numbered from FIRST (default 1):
+#                                         steward-thFIRST..; writes DIR/hosts.json, DIR/known_hosts and the
+#                                         deploy key DIR/deploy_key{,.pub}. Sets of hosts that run at the same
+#                                         time (parallel tests) need ranges that do not overlap.
 #   scripts/testhosts.sh down DIR         tear them down (idempotent, safe after a partial `up`)
 #
 # Host N: namespace steward-thN, veth sthNh (here, 10.231.N.1/30) <-> eth0 (inside, 10.231.N.2/30),
@@ -17,7 +20,7 @@ SSHD=/usr/sbin/sshd
 
 die() { echo "testhosts: $*" >&2; exit 1; }
 
-usage() { echo "usage: $0 up DIR [COUNT] | down DIR" >&2; exit 2; }
+usage() { echo "usage: $0 up DIR [COUNT [FIRST]] | down DIR" >&2; exit 2; }
 
 require() {
   local missing=()
@@ -178,17 +181,20 @@ EOF
 }
 
 up() {
-  local dir="$1" count="$2" n
+  local dir="$1" count="$2" first="$3" n
   [[ "$count" =~ ^[1-9][0-9]*$ ]] && [ "$count" -le 250 ] || die "COUNT must be 1..250, got '$count'"
+  [[ "$first" =~ ^[1-9][0-9]*$ ]] && [ $((first + count - 1)) -le 250 ] \
+    || die "FIRST must be 1.. and FIRST+COUNT-1 at most 250, got FIRST '$first' COUNT '$count'"
+  local last=$((first + count - 1))
   mkdir -p "$dir"
   dir=$(cd "$dir" && pwd -P)
   [ -f "$dir/deploy_key" ] || ssh-keygen -q -t ed25519 -N '' -C steward-testhosts-deploy -f "$dir/deploy_key"
   # Leftovers of the same names (a crashed run, here or in another DIR) go first.
   for n in $(host_numbers_in "$dir"); do teardown_host "$n" "$dir/${PREFIX}${n}/merged"; done
-  for n in $(seq "$count"); do up_host "$dir" "$n"; done
+  for n in $(seq "$first" "$last"); do up_host "$dir" "$n"; done
 
   local json="[" known="" sep="" key
-  for n in $(seq "$count"); do
+  for n in $(seq "$first" "$last"); do
     local address="10.231.${n}.2"
     wait_port "$address" || die "${PREFIX}${n}: nothing accepts TCP on $address:22 after 10 s; sshd log: $(cat "$dir/${PREFIX}${n}/merged/var/log/steward-sshd.log" 2>/dev/null)"
     key=$(cut -d' ' -f1,2 "$dir/${PREFIX}${n}/merged/etc/ssh/steward_host_ed25519_key.pub")
@@ -206,9 +212,9 @@ command="$1"
 dir="$2"
 case "$command" in
   up)
-    [ $# -le 3 ] || usage
+    [ $# -le 4 ] || usage
     require
-    up "$dir" "${3:-3}"
+    up "$dir" "${3:-3}" "${4:-1}"
     ;;
   down)
     [ $# -eq 2 ] || usage
