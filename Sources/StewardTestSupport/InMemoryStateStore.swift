@@ -103,15 +103,34 @@ public actor InMemoryStateStore: StateStore {
     }
     public func cacheManifests(_ payloads: [String: Data]) { cache.merge(payloads) { _, new in new } }
 
-    public func allocatePort(project: String, server: String, range: ClosedRange<Int>) throws -> Int {
-        var ports = allocations[server] ?? [:]
-        if let existing = ports.first(where: { $0.value == project })?.key { return existing }
-        guard let free = range.first(where: { ports[$0] == nil }) else {
-            throw ConfigSourceError("no free port in \(range) on \(server)")
+    public func allocatePorts(project: String, server: String, range: ClosedRange<Int>, count: Int, preferred: [Int]) throws -> [Int] {
+        var taken = allocations[server] ?? [:]
+        let held = taken.filter { $0.value == project }.keys.sorted()
+        var ports = preferred.filter(held.contains)
+        ports += held.filter { !ports.contains($0) }
+        if ports.count >= count {
+            for port in ports[count...] { taken[port] = nil }
+            allocations[server] = taken
+            return Array(ports[..<count])
         }
-        ports[free] = project
-        allocations[server] = ports
-        return free
+        var candidates = preferred.filter { range.contains($0) && taken[$0] == nil }
+        while ports.count < count {
+            let port = candidates.isEmpty ? range.first(where: { taken[$0] == nil }) : candidates.removeFirst()
+            guard let port else { throw ConfigSourceError("no free port in \(range) on \(server)") }
+            taken[port] = project
+            ports.append(port)
+        }
+        allocations[server] = taken
+        return ports
+    }
+    public func portAllocations() -> [String: PortAllocation] {
+        var result: [String: PortAllocation] = [:]
+        for server in allocations.keys.sorted() {
+            for (port, project) in allocations[server]!.sorted(by: { $0.key < $1.key }) where result[project]?.server ?? server == server {
+                result[project, default: PortAllocation(server: server, ports: [])].ports.append(port)
+            }
+        }
+        return result
     }
     public func releasePorts(project: String) {
         for server in allocations.keys { allocations[server] = allocations[server]?.filter { $0.value != project } }

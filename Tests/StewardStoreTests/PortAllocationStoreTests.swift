@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import StewardCore
 @testable import StewardStore
 
 struct PortAllocationStoreTests {
@@ -76,5 +77,32 @@ struct PortAllocationStoreTests {
         await #expect(throws: StoreError.self) {
             try await stores[1].allocatePort(project: "late", server: "alpha", range: 8000...8039)
         }
+    }
+
+    @Test func severalPortsKeepTheirOrderGrowAndShrink() async throws {
+        let fixture = try StoreFixture()
+        let store = fixture.store
+        _ = try await store.allocatePort(project: "blog", server: "alpha", range: 8000...8099)  // 8000
+        #expect(try await store.allocatePort(project: "shop", server: "alpha", range: 8000...8099) == 8001)
+        // Recreate -> blue/green: the public port stays first, two slots join it (the lowest free ones).
+        #expect(try await store.allocatePorts(project: "shop", server: "alpha", range: 8000...8099, count: 3, preferred: [8001])
+            == [8001, 8002, 8003])
+        // Asked again with the public port preferred: the same ports, in the same order.
+        #expect(try await store.allocatePorts(project: "shop", server: "alpha", range: 8000...8099, count: 3, preferred: [8001])
+            == [8001, 8002, 8003])
+        #expect(try await store.portAllocations()["shop"] == PortAllocation(server: "alpha", ports: [8001, 8002, 8003]))
+        // Back to one port: the slots are freed, the public port is kept.
+        #expect(try await store.allocatePorts(project: "shop", server: "alpha", range: 8000...8099, count: 1, preferred: [8001])
+            == [8001])
+        #expect(try await store.allocatePort(project: "wiki", server: "alpha", range: 8000...8099) == 8002)
+        // A fresh state dir adopting what a server reports: free preferred ports are taken first.
+        #expect(try await store.allocatePorts(project: "api", server: "alpha", range: 8000...8099, count: 3, preferred: [8050, 8002, 8051])
+            == [8050, 8051, 8003])
+        await #expect(throws: StoreError.self) {
+            try await store.allocatePorts(project: "big", server: "alpha", range: 8000...8005, count: 3, preferred: [])
+        }
+        // Nothing was recorded for the project whose allocation failed.
+        #expect(try await store.portAllocations()["big"] == nil)
+        #expect(try await store.portAllocations()["api"] == PortAllocation(server: "alpha", ports: [8003, 8050, 8051]))
     }
 }

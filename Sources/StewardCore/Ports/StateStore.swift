@@ -54,9 +54,12 @@ public protocol StateStore: Sendable {
 
     // MARK: Port allocations
 
-    /// The project's existing allocation on `server`, else the lowest free port of `range` there.
-    /// Unique per server, enforced by the database. - Throws: when the range is exhausted.
-    func allocatePort(project: String, server: String, range: ClosedRange<Int>) async throws -> Int
+    /// `count` ports for the project on `server`: those it holds there (`preferred` ones first, in that order),
+    /// then free ports of `range` (free `preferred` ones first, then the lowest). Held ports beyond `count` are
+    /// freed. Unique per server, enforced by the database. - Throws: when the range has too few free ports.
+    func allocatePorts(project: String, server: String, range: ClosedRange<Int>, count: Int, preferred: [Int]) async throws -> [Int]
+    /// Every project's ports: the server and the ports held there, ascending.
+    func portAllocations() async throws -> [String: PortAllocation]
     /// Frees every port the project holds.
     func releasePorts(project: String) async throws
 }
@@ -64,6 +67,22 @@ public protocol StateStore: Sendable {
 extension StateStore {
     /// Every project by name, with specs and conditions.
     public func projects() async throws -> [ProjectRecord] { try await projects(withDetails: true) }
+
+    /// The project's existing port on `server`, else the lowest free port of `range` there.
+    public func allocatePort(project: String, server: String, range: ClosedRange<Int>) async throws -> Int {
+        try await allocatePorts(project: project, server: server, range: range, count: 1, preferred: [])[0]
+    }
+}
+
+/// The ports a project holds: all on one server.
+public struct PortAllocation: Sendable, Hashable {
+    public var server: String
+    public var ports: [Int]
+
+    public init(server: String, ports: [Int]) {
+        self.server = server
+        self.ports = ports
+    }
 }
 
 /// What the forge sync needs from the store: cached listing pages, its failure counter, incidents.

@@ -1,0 +1,53 @@
+import Foundation
+import StewardTestSupport
+import Testing
+@testable import StewardGit
+
+struct GitBundleTests {
+    @Test func aBundleHoldsTheExactCommitAndItsHistoryForGitClone() throws {
+        let fixture = try GitFixture()
+        try fixture.write("app.py", "print('one')\n")
+        let first = try fixture.commit("one")
+        try fixture.write("app.py", "print('two')\n")
+        try fixture.write("lib/util.py", "X = 2\n")
+        let second = try fixture.commit("two")
+        // A later commit on the branch is not what is asked for: the bundle's ref points at `second`.
+        try fixture.write("app.py", "print('three')\n")
+        try fixture.commit("three")
+
+        let directory = try TemporaryDirectory()
+        let bundle = directory.url.appendingPathComponent("bundles/app.bundle")
+        let repository = try GitRepository.open(at: URL(fileURLWithPath: fixture.bare))
+        let size = try repository.writeBundle(commit: GitObjectID(hex: second)!, to: bundle)
+        #expect(size > 0)
+        #expect(try Data(contentsOf: bundle).count == size)
+
+        // The git CLI accepts it as a bundle, lists the one ref, and clones the exact tree and history.
+        #expect(try run(["git", "bundle", "verify", bundle.path]).contains("okay"))
+        #expect(try run(["git", "bundle", "list-heads", bundle.path]).trimmingCharacters(in: .whitespacesAndNewlines)
+            == "\(second) refs/heads/steward-deploy")
+        let clone = directory.url.appendingPathComponent("clone").path
+        try run(["git", "clone", "-q", "--no-checkout", bundle.path, clone])
+        try run(["git", "-C", clone, "checkout", "-q", second])
+        #expect(try String(contentsOfFile: clone + "/app.py", encoding: .utf8) == "print('two')\n")
+        #expect(try String(contentsOfFile: clone + "/lib/util.py", encoding: .utf8) == "X = 2\n")
+        #expect(try run(["git", "-C", clone, "rev-list", "--count", "HEAD"]).trimmingCharacters(in: .whitespacesAndNewlines) == "2")
+        #expect(try run(["git", "-C", clone, "cat-file", "-t", first]).contains("commit"))
+        // No temporary file is left next to it.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: bundle.deletingLastPathComponent().path) == ["app.bundle"])
+    }
+
+    @Test func anUnknownCommitIsAClearErrorAndWritesNothing() throws {
+        let fixture = try GitFixture()
+        try fixture.write("a", "a\n")
+        try fixture.commit()
+        let directory = try TemporaryDirectory()
+        let bundle = directory.url.appendingPathComponent("x.bundle")
+        let repository = try GitRepository.open(at: URL(fileURLWithPath: fixture.bare))
+        let error = try #require(throws: GitError.self) {
+            try repository.writeBundle(commit: GitObjectID(hex: String(repeating: "ab", count: 20))!, to: bundle)
+        }
+        #expect(error.description.contains("abababab"))
+        #expect(!FileManager.default.fileExists(atPath: bundle.path))
+    }
+}
