@@ -111,7 +111,7 @@ let package = Package(
         ),
         .testTarget(
             name: "StewardCLITests",
-            dependencies: ["StewardCLI", "StewardTestSupport"],
+            dependencies: ["StewardCLI", "StewardTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

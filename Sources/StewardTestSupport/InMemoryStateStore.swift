@@ -157,15 +157,25 @@ public struct FakeResolver: RepoResolver {
 public actor FakePlaybookRunner: PlaybookRunner {
     public private(set) var requests: [PlaybookRequest] = []
     public var status: RunRecord.Status
+    /// How long each run takes (on the real clock), so tests can see runs overlap.
+    public var delay: Duration = .zero
+    /// The most runs that were in flight at once.
+    public private(set) var maxConcurrentRuns = 0
+    private var running = 0
 
     public init(status: RunRecord.Status = .succeeded) {
         self.status = status
     }
 
     public func setStatus(_ status: RunRecord.Status) { self.status = status }
+    public func setDelay(_ delay: Duration) { self.delay = delay }
 
     public func run(_ request: PlaybookRequest, onTask: @escaping @Sendable (TaskEvent) -> Void) async throws -> PlaybookResult {
         requests.append(request)
+        running += 1
+        maxConcurrentRuns = max(maxConcurrentRuns, running)
+        if delay > .zero { try? await Task.sleep(for: delay) }
+        running -= 1
         let task = TaskEvent(
             host: request.hosts.first?.name ?? "?", task: "deploy", status: status == .succeeded ? .changed : .failed,
             durationMs: 1, message: status == .succeeded ? nil : "boom")

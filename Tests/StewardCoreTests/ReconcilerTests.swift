@@ -260,4 +260,53 @@ struct ReconcilerShortcutSafetyTests {
         _ = try await harness.reconcile()
         #expect(await harness.store.lastReconcile()?.worldDigest != nil)
     }
+
+    @Test func deploysOfDifferentProjectsRunConcurrentlyUpToTheLimit() async throws {
+        for limit in [1, 3] {
+            let harness = try ReconcilerHarness()
+            try harness.config.write("steward.yaml", "concurrency: \(limit)\n")
+            for name in ["p1", "p2", "p3", "p4", "p5"] {
+                try harness.config.write("manifests/\(name).yaml", ReconcilerHarness.project(name))
+            }
+            await harness.runner.setDelay(.milliseconds(150))
+            let report = try await harness.reconcile()
+            #expect(report.outcome == .converged)
+            #expect(report.playbookRuns == 6)
+            // Never more than the limit at once; with room for three, runs did overlap.
+            #expect(await harness.runner.maxConcurrentRuns <= limit)
+            if limit > 1 { #expect(await harness.runner.maxConcurrentRuns > 1) }
+            let ports = try await harness.store.projects().compactMap(\.port).sorted()
+            #expect(ports == Array(18000...18005))
+        }
+    }
+
+    @Test func blueGreenHoldsAPublicPortAndTwoSlotsAndKeepsThem() async throws {
+        let harness = try ReconcilerHarness()
+        try harness.config.write("manifests/hello.yaml", ReconcilerHarness.project("hello", extra: "  deploy: {strategy: blueGreen}"))
+        let first = try await harness.reconcile()
+        #expect(first.outcome == .converged)
+        let request = try #require(await harness.runner.requests.last)
+        #expect(request.extraVars["deploy_strategy"] == .string("blueGreen"))
+        #expect(request.extraVars["app_port"] == .int(18000))
+        #expect(request.extraVars["slot_ports"] == .object(["blue": .int(18001), "green": .int(18002)]))
+        #expect(try await harness.store.project(named: "hello")?.port == 18000)
+
+        // Unchanged: no run (the slots are part of the inputs and were found again).
+        let second = try await harness.reconcile()
+        #expect(second.playbookRuns == 0)
+        // A new commit deploys to the same three ports.
+        harness.commits["acme/hello"] = "c2"
+        _ = try await harness.reconcile()
+        #expect(await harness.runner.requests.last?.extraVars["slot_ports"] == .object(["blue": .int(18001), "green": .int(18002)]))
+
+        // Back to recreate: the public port stays, the slots are freed for others.
+        try harness.config.write("manifests/hello.yaml", ReconcilerHarness.project("hello"))
+        _ = try await harness.reconcile()
+        try harness.config.write("manifests/other.yaml", ReconcilerHarness.project("other"))
+        _ = try await harness.reconcile()
+        #expect(try await harness.store.project(named: "hello")?.port == 18000)
+        #expect(try await harness.store.project(named: "other")?.port == 18001)
+        #expect(await harness.runner.requests.last(where: { $0.extraVars["project_name"] == .string("hello") })?
+            .extraVars["slot_ports"] == nil)
+    }
 }

@@ -33,7 +33,7 @@ struct TestHostsTests {
         let clock = ContinuousClock()
         let upStart = clock.now
         do {
-            try run([Self.script, "up", dir, "3"])
+            try run([Self.script, "up", dir, "3", "1"])
         } catch {
             Issue.record("scripts/testhosts.sh up failed: \(error)")
             throw error
@@ -87,15 +87,18 @@ struct TestHostsTests {
         let downTime = clock.now - downStart
         try run([Self.script, "down", dir])  // idempotent
 
-        let namespaces = try run(["ip", "netns", "list"])
-        #expect(!namespaces.contains("steward-th"), "namespaces left: \(namespaces)")
+        // Only this test's hosts (1-3) are checked: other tests may have their own sets up meanwhile.
+        let namespaces = try run(["ip", "netns", "list"]).split(separator: "\n").map { $0.split(separator: " ")[0] }
+        #expect(!namespaces.contains { ["steward-th1", "steward-th2", "steward-th3"].contains($0) }, "namespaces left: \(namespaces)")
         let links = try run(["ip", "-o", "link", "show"])
-        #expect(links.range(of: #"sth\d+h"#, options: .regularExpression) == nil, "veths left: \(links)")
+        #expect(links.range(of: #"\bsth[123]h\b"#, options: .regularExpression) == nil, "veths left: \(links)")
         let mounts = try String(contentsOfFile: "/proc/mounts", encoding: .utf8)
-        #expect(!mounts.contains("steward-th"), "mounts left: \(mounts)")
-        #expect(!mounts.contains(dir))
+        #expect(!mounts.contains(dir), "mounts left: \(mounts)")
         let sshds = (try? run(["pgrep", "-f", "steward_sshd_config"])) ?? ""
-        #expect(sshds.isEmpty, "sshd left: \(sshds)")
+        for pid in sshds.split(separator: "\n") {
+            let root = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/root")) ?? ""
+            #expect(!root.hasPrefix(dir), "sshd \(pid) of this test is still running in \(root)")
+        }
 
         print("testhosts timings: up(3 hosts) \(upTime), one ssh round trip \(roundTrip), down \(downTime)")
     }

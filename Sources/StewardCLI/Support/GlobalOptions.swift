@@ -46,6 +46,7 @@ public struct GlobalOptions: ParsableArguments {
     func makeLogger() -> Logger {
         let format = LogFormat(rawValue: logFormat) ?? .text
         let level: Logger.Level = verbose ? .debug : .info
-        return Logger(label: "steward") { label in StewardLogHandler(label: label, format: format, level: level) }
+        let progress = format == .text ? ProgressLine.forStandardError() : nil
+        return Logger(label: "steward") { label in StewardLogHandler(label: label, format: format, level: level, progress: progress) }
     }
 }

@@ -13,12 +13,18 @@ public struct StewardLogHandler: LogHandler {
     public var logLevel: Logger.Level
     public let format: LogFormat
     private let label: String
+    /// On a terminal: Ansible task lines update one progress line instead of scrolling.
+    private let progress: ProgressLine?
 
-    public init(label: String, format: LogFormat, level: Logger.Level) {
+    public init(label: String, format: LogFormat, level: Logger.Level, progress: ProgressLine? = nil) {
         self.label = label
         self.format = format
         self.logLevel = level
+        self.progress = format == .text ? progress : nil
     }
+
+    /// Whether task lines go to a progress line (text on a terminal) rather than one line each.
+    var usesProgressLine: Bool { progress != nil }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
@@ -30,6 +36,15 @@ public struct StewardLogHandler: LogHandler {
         let message = event.message
         var all = metadata
         for (key, value) in event.metadata ?? [:] { all[key] = value }
+        if let progress, let project = all["project"].map({ "\($0)" }) {
+            let action = all["action"].map { "\($0)" }
+            let status = all["status"].map { "\($0)" }
+            if action == "ansible_task", level <= .info, status != "failed", status != "unreachable" {
+                progress.task(project: project, name: "\(message)")
+                return
+            }
+            if action == "deploy" || action == "prune" { progress.finish(project: project) }
+        }
         let time = Self.timestamp()
         let text: String
         switch format {
@@ -43,7 +58,11 @@ public struct StewardLogHandler: LogHandler {
             let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
             text = String(decoding: data, as: UTF8.self)
         }
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+        if let progress {
+            progress.print(text)
+        } else {
+            FileHandle.standardError.write(Data((text + "\n").utf8))
+        }
     }
 
     static func quoteIfNeeded(_ value: String) -> String {

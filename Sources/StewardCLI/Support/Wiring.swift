@@ -76,6 +76,7 @@ struct Wiring {
                 playbooksDirectory: library.directory,
                 workDirectory: options.stateDirectory.appendingPathComponent("runs", isDirectory: true),
                 environment: Self.playbookEnvironment()),
+            bundler: LocalSourceBundler(directory: options.stateDirectory.appendingPathComponent("bundles", isDirectory: true)),
             library: library, stateDirectory: options.stateDirectory, logger: logger)
     }
 }

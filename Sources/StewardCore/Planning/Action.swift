@@ -6,8 +6,11 @@ public struct DeployPlan: Sendable, Hashable {
     public var project: String
     public var server: ServerManifest
     public var repo: ResolvedRepo
-    /// The port already allocated to the project, or nil when the reconciler must allocate one first.
+    /// The port already allocated to the project, or nil when the reconciler must allocate ports first.
     public var port: Int?
+    /// blue/green: the two slot ports already allocated (ascending), or nil when they must be allocated.
+    /// Empty for recreate.
+    public var slotPorts: [Int]?
     public var spec: ProjectSpec
     /// The manifest's precomputed spec hash.
     public var specHash: String
@@ -19,8 +22,9 @@ public struct DeployPlan: Sendable, Hashable {
 
     public init(
         project: String, server: ServerManifest, repo: ResolvedRepo, port: Int?, spec: ProjectSpec, specHash: String,
-        secretVersions: String = "", playbook: PlaybookSource, reason: String
+        slotPorts: [Int]? = [], secretVersions: String = "", playbook: PlaybookSource, reason: String
     ) {
+        self.slotPorts = slotPorts
         self.secretVersions = secretVersions
         self.specHash = specHash
         self.project = project
@@ -32,11 +36,15 @@ public struct DeployPlan: Sendable, Hashable {
         self.reason = reason
     }
 
-    /// The deploy inputs once the port is known.
-    public func inputs(port: Int) -> DeployInputs {
+    /// How many ports the strategy needs: the public one, plus two slots for blue/green.
+    public var portCount: Int { spec.deploy.strategy == .blueGreen ? 3 : 1 }
+
+    /// The deploy inputs once the ports are known.
+    public func inputs(port: Int, slotPorts: [Int] = []) -> DeployInputs {
         DeployInputs(
             playbook: playbook, cloneURL: repo.cloneURL, commit: repo.commit, server: server.name,
-            serverSpecHash: server.specHash, port: port, projectSpecHash: specHash, secretVersions: secretVersions)
+            serverSpecHash: server.specHash, port: port, projectSpecHash: specHash, secretVersions: secretVersions,
+            slotPorts: slotPorts)
     }
 }
 
@@ -65,6 +73,12 @@ public enum Action: Sendable, Hashable {
     case markActive(project: String, inputHash: String)
     case orphanProject(name: String)
     case pruneProject(name: String)
+
+    /// Whether it runs a deploy playbook (deploys of different projects run concurrently).
+    public var isDeploy: Bool {
+        if case .deploy = self { return true }
+        return false
+    }
 
     /// `Project/NAME` or `Server/NAME`: the work-queue key the action belongs to.
     public var key: String {
@@ -123,7 +137,8 @@ public enum Action: Sendable, Hashable {
         case .stall(_, _, let message): "stalled: \(message)"
         case .deploy(let plan):
             "deploy \(plan.spec.repo)@\(plan.repo.commit.prefix(12)) to \(plan.server.name)"
-                + (plan.port.map { ":\($0)" } ?? " (port to allocate)") + " with \(plan.playbook.playbook) (\(plan.reason))"
+                + (plan.port.map { ":\($0)" } ?? " (port to allocate)")
+                + (plan.spec.deploy.strategy == .blueGreen ? " blue/green" : "") + " with \(plan.playbook.playbook) (\(plan.reason))"
         case .markActive: "last deploy matches: active"
         case .orphanProject: "manifest removed: keep the project (prune is off)"
         case .pruneProject: "manifest removed: delete the project and free its ports (prune is on)"

@@ -15,13 +15,15 @@ public struct DeployInputs: Sendable, Hashable, Codable {
     public var projectSpecHash: String
     /// `NAME=version` of the secrets the env references: a new secret value redeploys.
     public var secretVersions: String
+    /// blue/green: the two slot ports behind the public `port`; empty for recreate.
+    public var slotPorts: [Int] = []
 
     /// SHA-256 over every input, one field per line. Computed for every deployed project on every plan, so it
     /// avoids JSON encoding (10,000 projects: ~15 ms instead of ~0.4 s).
     public var hash: String {
         Self.hash(
             playbook: playbook, cloneURL: cloneURL, commit: commit, server: server, serverSpecHash: serverSpecHash,
-            port: port, projectSpecHash: projectSpecHash, secretVersions: secretVersions)
+            port: port, projectSpecHash: projectSpecHash, secretVersions: secretVersions, slotPorts: slotPorts)
     }
 
     /// The canonical `NAME=version` list of the referenced secrets.
@@ -32,7 +34,7 @@ public struct DeployInputs: Sendable, Hashable, Codable {
     /// The same hash without building the value (the planner's hot path).
     public static func hash(
         playbook: PlaybookSource, cloneURL: String, commit: String, server: String, serverSpecHash: String, port: Int,
-        projectSpecHash: String, secretVersions: String
+        projectSpecHash: String, secretVersions: String, slotPorts: [Int] = []
     ) -> String {
         var text = "steward-deploy-inputs-v1\n"
         text.reserveCapacity(512)
@@ -41,6 +43,8 @@ public struct DeployInputs: Sendable, Hashable, Codable {
             text += field
             text += "\n"
         }
+        // Only present for blue/green, so the hashes of recreate deploys stay what earlier versions recorded.
+        if !slotPorts.isEmpty { text += "slots \(slotPorts.map(String.init).joined(separator: ","))\n" }
         return SHA256Digest.hex(text)
     }
 }

@@ -40,12 +40,15 @@ public struct ObservedState: Sendable {
     public var secrets: [String: [String: Int]]
     /// By `spec.deploy.playbook`.
     public var playbooks: [String: PlaybookSource]
+    /// Ports held, by project.
+    public var ports: [String: PortAllocation]
 
     public init(
         projects: [String: ProjectRecord] = [:], servers: [String: ServerRecord] = [:],
         repos: [String: RepoObservation] = [:], secrets: [String: [String: Int]] = [:],
-        playbooks: [String: PlaybookSource] = [:]
+        playbooks: [String: PlaybookSource] = [:], ports: [String: PortAllocation] = [:]
     ) {
+        self.ports = ports
         self.projects = projects
         self.servers = servers
         self.repos = repos

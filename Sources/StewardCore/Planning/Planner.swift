@@ -121,11 +121,6 @@ public struct Planner: Sendable {
                 message: "stage \(spec.stage.rawValue) needs the engineering agents (designing, implementing, verifying), "
                     + "which this version of Steward does not have yet; set stage: active to deploy the repo as it is")]
         }
-        guard spec.deploy.strategy == .recreate else {
-            return actions + [.stall(
-                project: name, reason: "StrategyUnsupported",
-                message: "spec.deploy.strategy \(spec.deploy.strategy.rawValue) is not supported yet; use recreate")]
-        }
         // Waiting is planned again every pass (the project is not converged); executing it again records nothing new.
         guard let serverName = spec.server else {
             return actions + [.waitForResources(project: name, reason: "spec.server is not set and automatic placement (Zavhoz) is not available yet")]
@@ -144,20 +139,30 @@ public struct Planner: Sendable {
         }
 
         let samePort = record?.server == serverName ? record?.port : nil
-        if let port = samePort, let record, let last = record.lastDeployInputHash,
+        let slotPorts = knownSlotPorts(spec, port: samePort, held: observed.ports[name], server: serverName)
+        if let port = samePort, let slotPorts, let record, let last = record.lastDeployInputHash,
             last == DeployInputs.hash(
                 playbook: playbook, cloneURL: repo.cloneURL, commit: repo.commit, server: serverName,
                 serverSpecHash: server.specHash, port: port, projectSpecHash: project.specHash,
-                secretVersions: DeployInputs.secretVersions(references, available))
+                secretVersions: DeployInputs.secretVersions(references, available), slotPorts: slotPorts)
         {
             if record.phase != .active { actions.append(.markActive(project: name, inputHash: last)) }
             return actions
         }
         actions.append(.deploy(DeployPlan(
             project: name, server: server, repo: repo, port: samePort, spec: spec, specHash: project.specHash,
-            secretVersions: DeployInputs.secretVersions(references, available), playbook: playbook,
+            slotPorts: slotPorts, secretVersions: DeployInputs.secretVersions(references, available), playbook: playbook,
             reason: deployReason(record: record, repo: repo, serverName: serverName))))
         return actions
+    }
+
+    /// The slot ports a blue/green project already holds on `server` besides its public `port` (ascending);
+    /// `[]` for recreate; nil when they are not all allocated yet.
+    private func knownSlotPorts(_ spec: ProjectSpec, port: Int?, held: PortAllocation?, server: String) -> [Int]? {
+        guard spec.deploy.strategy == .blueGreen else { return [] }
+        guard let port, let held, held.server == server else { return nil }
+        let slots = held.ports.filter { $0 != port }
+        return slots.count == 2 ? slots : nil
     }
 
     /// The Ready condition message a setup_required project carries.

@@ -165,14 +165,16 @@ struct ActionExecutor {
         guard let record = try await store.project(named: plan.project) else { return }
         let range = plan.server.spec.capacity.ports
         if record.server != nil, record.server != plan.server.name { try await store.releasePorts(project: plan.project) }
-        let port: Int
-        if let allocated = plan.port {
-            port = allocated
-        } else {
-            // Recorded before the deploy runs, so a crash keeps the same port for the retry.
-            port = try await store.allocatePort(project: plan.project, server: plan.server.name, range: range.lower...range.upper)
-        }
-        let inputs = plan.inputs(port: port)
+        // Recorded before the deploy runs, so a crash keeps the same ports for the retry. The public port stays
+        // first (its URL does not change when a project moves to blue/green); slots ascend; ports the strategy
+        // no longer needs are freed.
+        let known = [plan.port ?? (record.server == plan.server.name ? record.port : nil)].compactMap { $0 } + (plan.slotPorts ?? [])
+        let ports = try await store.allocatePorts(
+            project: plan.project, server: plan.server.name, range: range.lower...range.upper, count: plan.portCount,
+            preferred: known)
+        let port = ports[0]
+        let slotPorts = Array(ports.dropFirst()).sorted()
+        let inputs = plan.inputs(port: port, slotPorts: slotPorts)
         let hash = inputs.hash
 
         // A crash after a successful run but before the project was saved: adopt the run instead of redoing it.
@@ -203,8 +205,17 @@ struct ActionExecutor {
             }
             return
         }
-        var vars = extraVars(plan, port: port, hash: hash)
+        var vars = extraVars(plan, port: port, slotPorts: slotPorts, hash: hash)
         vars["env_content"] = .string((plan.spec.env ?? "").renderingSecrets(secrets))
+        if plan.server.spec.connection == .ssh, let bundler = reconciler.bundler,
+            let bundle = try await bundler.bundle(plan.repo)
+        {
+            // The server checks the commit out of a bundle sent over SSH: it needs no access to the forge.
+            if case .object(var info) = vars["repo_info"] {
+                info["bundle"] = .string(bundle.path)
+                vars["repo_info"] = .object(info)
+            }
+        }
         // Values go only into the 0600 extra-vars file; every log line and stored message is redacted.
         let request = PlaybookRequest(
             playbook: playbook.path, hosts: [host(for: plan.server)], extraVars: vars,
@@ -269,8 +280,8 @@ struct ActionExecutor {
             connection: server.spec.connection, vars: vars)
     }
 
-    private func extraVars(_ plan: DeployPlan, port: Int, hash: String) -> [String: JSONValue] {
-        [
+    private func extraVars(_ plan: DeployPlan, port: Int, slotPorts: [Int], hash: String) -> [String: JSONValue] {
+        var vars: [String: JSONValue] = [
             "project_name": .string(plan.project),
             "repo_info": .object(["clone_url": .string(plan.repo.cloneURL), "commit": .string(plan.repo.commit),
                 "repo": .string(plan.spec.repo)]),
@@ -283,6 +294,8 @@ struct ActionExecutor {
             "deploy_strategy": .string(plan.spec.deploy.strategy.rawValue),
             "input_hash": .string(hash),
         ]
+        if slotPorts.count == 2 { vars["slot_ports"] = .object(["blue": .int(slotPorts[0]), "green": .int(slotPorts[1])]) }
+        return vars
     }
 
     /// Runs a playbook recorded before (`running`) and after (status, tasks, failed task), streaming each task

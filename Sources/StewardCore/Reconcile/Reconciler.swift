@@ -66,6 +66,8 @@ public struct Reconciler: Sendable {
     /// Builds the forge client from the settings of the revision being reconciled.
     public var makeResolver: @Sendable (Settings) throws -> any RepoResolver
     public var runner: any PlaybookRunner
+    /// Packs commits for servers reached over SSH; nil lets them clone the forge's URL themselves.
+    public var bundler: (any SourceBundler)?
     public var library: PlaybookLibrary
     /// Where materialized config playbooks and local apps live.
     public var stateDirectory: URL
@@ -77,8 +79,10 @@ public struct Reconciler: Sendable {
         makeCipher: @escaping @Sendable () throws -> any SecretCipher = { throw ConfigSourceError("no secret cipher configured") },
         makeForge: @escaping @Sendable (Settings) throws -> (forge: any Forge, owners: [String])? = { _ in nil },
         makeResolver: @escaping @Sendable (Settings) throws -> any RepoResolver, runner: any PlaybookRunner,
-        library: PlaybookLibrary, stateDirectory: URL, now: @escaping @Sendable () -> Date = Date.init, logger: Logger
+        bundler: (any SourceBundler)? = nil, library: PlaybookLibrary, stateDirectory: URL,
+        now: @escaping @Sendable () -> Date = Date.init, logger: Logger
     ) {
+        self.bundler = bundler
         self.source = source
         self.store = store
         self.makeResolver = makeResolver
@@ -142,20 +146,32 @@ public struct Reconciler: Sendable {
         var reconcile = ReconcileRecord(commit: revision.commit, ref: revision.ref, startedAt: now(), actions: actions.count)
         reconcile.id = try await store.beginReconcile(reconcile)
 
+        // Everything but deploys runs in plan order (registrations, phases, prunes that free ports); then the
+        // deploys, each project's Ansible run independent of the others, at most `concurrency` at once.
         var executor = ActionExecutor(reconciler: self, loaded: loaded)
-        for action in actions {
-            let actionStart = ContinuousClock.now
-            do {
-                try await executor.execute(action)
-            } catch {
-                executor.failures.append("\(action.key): \(action.name) failed: \(error)")
-                logger.error("\(error)", metadata: action.logMetadata)
+        for action in actions where !action.isDeploy {
+            await execute(action, with: &executor)
+        }
+        let deploys = actions.filter(\.isDeploy)
+        let limit = max(1, loaded.desired.settings.concurrency)
+        await withTaskGroup(of: (failures: [String], runs: Int).self) { group in
+            var next = 0
+            func startNext() {
+                guard next < deploys.count else { return }
+                let action = deploys[next]
+                next += 1
+                group.addTask {
+                    var own = ActionExecutor(reconciler: self, loaded: loaded)
+                    await self.execute(action, with: &own)
+                    return (own.failures, own.playbookRuns)
+                }
             }
-            let phase = (try? await currentPhase(action.key)) ?? "-"
-            var metadata = action.logMetadata
-            metadata["phase"] = "\(phase)"
-            metadata["duration_ms"] = "\(ms(ContinuousClock.now - actionStart))"
-            logger.info("\(action.summary)", metadata: metadata)
+            for _ in 0..<limit { startNext() }
+            for await finished in group {
+                executor.failures += finished.failures
+                executor.playbookRuns += finished.runs
+                startNext()
+            }
         }
         timings.act = ContinuousClock.now - planned
         report.failures = executor.failures
@@ -245,6 +261,7 @@ public struct Reconciler: Sendable {
         for record in try await store.projects(withDetails: false) { observed.projects[record.name] = record }
         for record in try await store.servers() { observed.servers[record.name] = record }
         for secret in try await store.secrets(project: nil) { observed.secrets[secret.project, default: [:]][secret.name] = secret.version }
+        observed.ports = try await store.portAllocations()
         let resolver = Result { try makeResolver(loaded.desired.settings) }
         // Many projects may deploy one repo: ask the forge once per repo and ref in a pass.
         var answers: [String: RepoObservation] = [:]
@@ -272,6 +289,22 @@ public struct Reconciler: Sendable {
             }
         }
         return (observed, answers)
+    }
+
+    /// Runs one action, logs its outcome (phase after it, duration) and records a failure instead of throwing.
+    private func execute(_ action: Action, with executor: inout ActionExecutor) async {
+        let actionStart = ContinuousClock.now
+        do {
+            try await executor.execute(action)
+        } catch {
+            executor.failures.append("\(action.key): \(action.name) failed: \(error)")
+            logger.error("\(error)", metadata: action.logMetadata)
+        }
+        let phase = (try? await currentPhase(action.key)) ?? "-"
+        var metadata = action.logMetadata
+        metadata["phase"] = "\(phase)"
+        metadata["duration_ms"] = "\(ms(ContinuousClock.now - actionStart))"
+        logger.info("\(action.summary)", metadata: metadata)
     }
 
     private func currentPhase(_ key: String) async throws -> String {

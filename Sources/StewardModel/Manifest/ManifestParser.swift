@@ -10,7 +10,7 @@ public struct ManifestParser: Sendable {
     /// Largest file accepted, in bytes (1 MiB).
     public static let maxFileSize = 1 << 20
     /// Bumped when parsing changes, so cached results of older parsers are not reused.
-    public static let version = 2
+    public static let version = 3
 
     public init() {}
 
@@ -401,6 +401,7 @@ public struct ManifestParser: Sendable {
         }
         if let prune = document.bool("prune") { settings.prune = prune }
         if let timeout = duration(&document, "playbookTimeout") { settings.playbookTimeout = timeout }
+        if let concurrency = document.int("concurrency", in: 1...64) { settings.concurrency = concurrency }
         return settings
     }
 

@@ -116,12 +116,15 @@ public struct Settings: Sendable, Hashable, Codable {
     public var prune: Bool
     /// Timeout of one Ansible run, in seconds.
     public var playbookTimeout: Int
+    /// How many deploys (Ansible runs of different projects) a pass runs at once.
+    public var concurrency: Int
 
     public init(
         forge: Forge = Forge(), ssh: SSH = SSH(), intervals: Intervals = Intervals(),
         thresholds: Thresholds = Thresholds(), agents: Agents = Agents(), prune: Bool = false,
-        playbookTimeout: Int = 900
+        playbookTimeout: Int = 900, concurrency: Int = 4
     ) {
+        self.concurrency = concurrency
         self.forge = forge
         self.ssh = ssh
         self.intervals = intervals
