@@ -107,11 +107,15 @@ struct ReconcilerTests {
         #expect(run.status == .failed)
         #expect(run.failedTask == "deploy")
         #expect(run.tasks.count == 1)
+        let incident = try #require(await harness.store.incidents(openOnly: true).first)
+        #expect(incident.kind == .deployFailed && incident.objectName == "hello" && incident.message.contains("boom"))
 
         await harness.runner.setStatus(.succeeded)
         let retry = try await harness.reconcile()
         #expect(retry.outcome == .converged)
         #expect(try #require(await harness.store.project(named: "hello")).phase == .active)
+        #expect(await harness.store.incidents(openOnly: true).isEmpty)
+        #expect(await harness.store.incidents(openOnly: false).first?.status == .resolved)
     }
 
     @Test func aBrokenFileDoesNotStopTheOthersNorPruneItsProjects() async throws {

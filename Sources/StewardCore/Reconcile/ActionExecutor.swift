@@ -234,12 +234,20 @@ struct ActionExecutor {
                 record.conditions.set(Condition.ready, .false, reason: "DeployFailed", message: why, at: self.now())
                 record.conditions.set(Condition.reconciling, .false, reason: "DeployFailed", message: why, at: self.now())
             }
+            let kept = plan.spec.deploy.strategy == .blueGreen ? " (blue/green: the previous version keeps serving)" : ""
+            _ = try await reconciler.store.openIncident(
+                IncidentRecord(kind: .deployFailed, severity: .warning, objectKind: "Project", objectName: plan.project,
+                    message: why + kept, openedAt: now()),
+                events: [event("Project", plan.project, "IncidentOpened", "deploy_failed: \(why)\(kept)", .warning)])
             return
         }
         try await finishDeploy(plan, port: port, hash: hash, message: "deployed \(plan.repo.commit.prefix(12)) to \(plan.server.name):\(port)")
     }
 
     private func finishDeploy(_ plan: DeployPlan, port: Int, hash: String, message: String) async throws {
+        _ = try await reconciler.store.updateOpenIncident(
+            kind: .deployFailed, objectKind: "Project", objectName: plan.project, status: .resolved,
+            message: "resolved: \(message)", at: now(), events: [])
         try await transition(plan.project, to: .active, message) { record in
             record.server = plan.server.name
             record.port = port

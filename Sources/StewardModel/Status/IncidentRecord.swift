@@ -8,6 +8,8 @@ public struct IncidentRecord: Sendable, Hashable, Codable {
         case serverUnreachable = "server_unreachable"
         case provisioningFailed = "provisioning_failed"
         case serviceDown = "service_down"
+        /// A deploy failed (its health gate, a task): for blue/green the old version kept serving.
+        case deployFailed = "deploy_failed"
     }
 
     /// How urgent it is.
