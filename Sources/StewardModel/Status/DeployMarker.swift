@@ -16,13 +16,16 @@ public struct DeployMarker: Sendable, Hashable, Codable {
     public var strategy: String
     /// blue/green: the slot now serving (`blue` or `green`); nil for recreate.
     public var slot: String?
+    /// blue/green: the two slot ports (`{blue: P1, green: P2}`); nil for recreate.
+    public var slotPorts: [String: Int]?
     /// When the deploy finished, as the playbook wrote it (ISO 8601, UTC).
     public var time: String
 
     public init(
         project: String, commit: String, inputHash: String, port: Int, command: String = "", strategy: String = "recreate",
-        slot: String? = nil, time: String = ""
+        slot: String? = nil, slotPorts: [String: Int]? = nil, time: String = ""
     ) {
+        self.slotPorts = slotPorts
         self.project = project
         self.commit = commit
         self.inputHash = inputHash
@@ -34,6 +37,6 @@ public struct DeployMarker: Sendable, Hashable, Codable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case project, commit, inputHash = "input_hash", port, command, strategy, slot, time
+        case project, commit, inputHash = "input_hash", port, command, strategy, slot, slotPorts = "slot_ports", time
     }
 }

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Deploy benchmarks on real test hosts (issue 5); numbers go to benchmarks/README.md.
+#
+#   sudo ./benchmarks/deploy.sh            # needs root (test hosts), ansible-core, nginx-light, a built steward
+#
+# 1. 5 projects on 3 SSH hosts (steward-th41..43): a new app commit deployed one at a time (concurrency: 1)
+#    vs all at once (concurrency: 5), in the same run, on the same provisioned hosts. Ratio = concurrent/serial.
+# 2. An unchanged pass (0 ansible-playbook runs) vs `ansible-pull` re-running deploy_project.yml for one of
+#    those apps on this machine (one full run, which is what a pull-based setup does every interval).
+# Uses the release binary when it exists (`swift build -c release --product steward`), else the debug one.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+steward="$root/.build/release/steward"
+[ -x "$steward" ] || steward="$root/.build/debug/steward"
+[ -x "$steward" ] || { echo "build steward first: swift build -c release --product steward" >&2; exit 1; }
+command -v ansible-pull >/dev/null || { echo "ansible-pull is missing: apt-get install ansible-core" >&2; exit 1; }
+
+work=$(mktemp -d /tmp/steward-bench-deploy.XXXXXX)
+hosts="$work/hosts"
+state="$work/state"
+config="$work/config"
+app="$work/app"
+cleanup() {
+  pkill -f "$work/" 2>/dev/null || true
+  "$root/scripts/testhosts.sh" down "$hosts" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@steward.invalid GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@steward.invalid
+export STEWARD_PLAYBOOKS="$root/playbooks"
+
+"$root/scripts/testhosts.sh" up "$hosts" 3 41 >/dev/null
+
+# The example app on the local forge.
+mkdir -p "$state/forge/bench"
+git init -q -b main "$app"
+cp -R "$root/examples/quickstart/app/." "$app/"
+git -C "$app" add -A && git -C "$app" commit -q -m app
+git clone -q --bare "$app" "$state/forge/bench/app.git"
+new_commit() {
+  echo "# $1" >> "$app/README.md"
+  git -C "$app" commit -q -am "$1"
+  git -C "$app" push -q "$state/forge/bench/app.git" main
+}
+
+# The config repo: 3 servers, 5 projects.
+git init -q -b main "$config"
+mkdir -p "$config/manifests"
+settings() {
+  cat > "$config/steward.yaml" <<EOF
+apiVersion: steward/v1
+kind: Settings
+forge: {provider: local, path: forge}
+ssh: {privateKeyFile: $hosts/deploy_key, knownHostsFile: known_hosts}
+intervals: {serverSync: 1h, healthCheck: 1h}
+concurrency: $1
+EOF
+}
+settings 5
+for n in 41 42 43; do
+  cat >> "$config/manifests/servers.yaml" <<EOF
+---
+apiVersion: steward/v1
+kind: Server
+metadata: {name: th$n}
+spec:
+  address: 10.231.$n.2
+  user: deploy
+  bootstrapUser: root
+  capacity: {memoryMB: 1024, ports: "26000-26099"}
+EOF
+done
+servers=(th41 th41 th42 th42 th43)
+for i in 1 2 3 4 5; do
+  cat > "$config/manifests/p$i.yaml" <<EOF
+apiVersion: steward/v1
+kind: Project
+metadata: {name: p$i}
+spec:
+  repo: bench/app
+  server: ${servers[$((i - 1))]}
+  deploy: {strategy: recreate, healthPath: /health}
+  env: |
+    GREETING=bench$i
+EOF
+done
+git -C "$config" add -A && git -C "$config" commit -q -m bench
+
+calc() { python3 -c "print(round($1, 3))"; }
+
+pass() {  # prints seconds and the pass's exit code
+  local start end code
+  start=$(date +%s.%N)
+  set +e
+  "$steward" reconcile --once --config-repo "$config" --state-dir "$state" --log-format json 2>"$work/last.log" >/dev/null
+  code=$?
+  set -e
+  end=$(date +%s.%N)
+  echo "$(calc "$end - $start") $code"
+}
+
+echo "==> first pass: server sync, provisioning, 5 first deploys"
+read -r first code < <(pass)
+echo "    $first s (exit $code)"
+[ "$code" -eq 0 ] || { tail -30 "$work/last.log"; exit 1; }
+
+settings 1; git -C "$config" commit -q -am "concurrency 1"
+new_commit serial
+read -r serial code < <(pass)
+echo "==> new commit, concurrency 1: $serial s (exit $code)"
+[ "$code" -eq 0 ] || { tail -30 "$work/last.log"; exit 1; }
+
+settings 5; git -C "$config" commit -q -am "concurrency 5"
+new_commit concurrent
+read -r concurrent code < <(pass)
+echo "==> new commit, concurrency 5: $concurrent s (exit $code)"
+[ "$code" -eq 0 ] || { tail -30 "$work/last.log"; exit 1; }
+echo "    ratio concurrent/serial: $(calc "$concurrent / $serial")"
+
+read -r unchanged code < <(pass)
+echo "==> unchanged pass (0 ansible-playbook runs): $unchanged s (exit $code)"
+grep -q "nothing changed, 0 ansible-playbook runs" "$work/last.log" || { echo "the unchanged pass ran something"; tail -30 "$work/last.log"; exit 1; }
+
+# ansible-pull: the playbooks as a git repo, one app deployed on this machine, then re-run unchanged.
+pull="$work/pull"
+git init -q -b main "$pull/repo"
+cp -R "$root/playbooks/." "$pull/repo/"
+git -C "$pull/repo" add -A && git -C "$pull/repo" commit -q -m playbooks
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+commit=$(git -C "$app" rev-parse HEAD)
+cat > "$pull/vars.json" <<EOF
+{"project_name": "pull", "repo_info": {"clone_url": "file://$state/forge/bench/app.git", "commit": "$commit", "repo": "bench/app"},
+ "app_port": $port, "health_path": "/health", "input_hash": "bench", "env_content": "GREETING=pull\n",
+ "steward_apps_dir": "$pull/apps", "ansible_python_interpreter": "$(command -v python3)"}
+EOF
+ansible_pull() {
+  ANSIBLE_LOCALHOST_WARNING=false ansible-pull -q -U "file://$pull/repo" -C main -d "$pull/checkout" -i localhost, -c local \
+    -e "@$pull/vars.json" deploy_project.yml >"$pull/out.log" 2>&1
+}
+ansible_pull || { cat "$pull/out.log"; exit 1; }
+start=$(date +%s.%N)
+ansible_pull || { cat "$pull/out.log"; exit 1; }
+end=$(date +%s.%N)
+pulled=$(calc "$end - $start")
+echo "==> ansible-pull re-running deploy_project.yml unchanged (one app, local): $pulled s"
+echo "    unchanged Steward pass / ansible-pull: $(calc "$unchanged / $pulled")"
+python3 "$root/playbooks/files/steward_supervise.py" stop --pid-file "$pull/apps/pull/supervisor.pid" >/dev/null 2>&1 || true
