@@ -9,7 +9,7 @@ public struct StewardCommand: AsyncParsableCommand {
             Exit codes: 0 success or converged; 2 not converged yet (waiting, or plan has changes); 1 errors.
             """,
         subcommands: [
-            ValidateCommand.self, PlanCommand.self, ReconcileCommand.self, SyncCommand.self, GetCommand.self,
+            ValidateCommand.self, PlanCommand.self, ReconcileCommand.self, RunCommand.self, SyncCommand.self, GetCommand.self,
             DescribeCommand.self, SecretCommand.self,
         ])
 

@@ -10,7 +10,7 @@ struct ReconcileCommand: AsyncParsableCommand {
         abstract: "Fetch the config repo, plan, and act (register, deploy with Ansible, flag removals).",
         discussion: "Exit codes: 0 converged; 2 not converged yet (waiting for a repo, secrets, a server); 1 errors.")
 
-    @Flag(help: "Run one pass and exit (the continuous controller is `steward run`, not in this version).")
+    @Flag(help: "Run one pass and exit (the continuous controller is `steward run`).")
     var once = false
 
     @Flag(help: "Show what would be done; change nothing.")
@@ -22,7 +22,7 @@ struct ReconcileCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
-        guard once else { throw ValidationError("pass --once: the continuous controller is not in this version") }
+        guard once else { throw ValidationError("pass --once (the continuous controller is `steward run`)") }
     }
 
     func run() async throws {

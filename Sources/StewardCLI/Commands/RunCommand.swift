@@ -1,0 +1,79 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import StewardCore
+
+/// `steward run`: the controller. Reconciles again and again; the heartbeats inside a pass (forge sync,
+/// server sync and provisioning, health checks) run when their `intervals` are due. SIGTERM or SIGINT stop
+/// it after the pass in progress (Ansible runs finish, nothing is left half-recorded).
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the controller: reconcile continuously; heartbeats on their intervals; SIGTERM stops it gracefully.",
+        discussion: "Each pass is what `reconcile --once` does. Exit code 0 after a graceful stop.")
+
+    @Option(help: "Seconds between the end of one pass and the start of the next.")
+    var interval: Int = 15
+
+    @Option(help: "Stop after this many passes (default: run until SIGTERM/SIGINT).")
+    var maxPasses: Int?
+
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        guard interval >= 1 else { throw ValidationError("--interval must be at least 1 second") }
+        if let maxPasses, maxPasses < 1 { throw ValidationError("--max-passes must be at least 1") }
+    }
+
+    func run() async throws {
+        let logger = global.makeLogger()
+        let stop = StopRequest()
+        let sources = [SIGTERM, SIGINT].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { stop.request(signal: number) }
+            source.resume()
+            return source
+        }
+        defer { sources.forEach { $0.cancel() } }
+
+        var pass = 0
+        logger.info("controller started", metadata: ["interval_s": "\(interval)", "state_dir": "\(global.stateDirectory.path)"])
+        while !stop.isRequested {
+            pass += 1
+            do {
+                let report = try await ReconcileCommand.pass(global: global, dryRun: false, project: nil)
+                logger.info("pass \(pass) finished: \(report.outcome.rawValue)", metadata: [
+                    "pass": "\(pass)", "result": "\(report.outcome.rawValue)", "playbook_runs": "\(report.playbookRuns)",
+                ])
+            } catch {
+                // A pass that cannot even start (config repo unreachable, store locked up) is retried next time.
+                logger.error("pass \(pass) failed: \(error)", metadata: ["pass": "\(pass)"])
+            }
+            if let maxPasses, pass >= maxPasses { break }
+            // Sleep in short steps so a stop request is honoured within a fraction of a second.
+            let deadline = ContinuousClock.now + .seconds(interval)
+            while !stop.isRequested, ContinuousClock.now < deadline {
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        if let number = stop.signal {
+            logger.info("controller stopped by signal \(number) after \(pass) passes", metadata: ["passes": "\(pass)"])
+        } else {
+            logger.info("controller stopped after \(pass) passes", metadata: ["passes": "\(pass)"])
+        }
+    }
+}
+
+/// Set once by a signal handler, read by the loop.
+final class StopRequest: @unchecked Sendable {
+    private let lock = NSLock()
+    private var received: Int32?
+
+    var isRequested: Bool { lock.withLock { received != nil } }
+    var signal: Int32? { lock.withLock { received } }
+
+    func request(signal number: Int32) {
+        lock.withLock { if received == nil { received = number } }
+    }
+}

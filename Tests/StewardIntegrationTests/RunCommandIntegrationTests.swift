@@ -1,0 +1,59 @@
+import Foundation
+import StewardTestSupport
+import Testing
+
+/// `steward run`: the controller keeps reconciling (a commit made while it runs is deployed without
+/// anyone calling it) and stops gracefully on SIGTERM.
+struct RunCommandIntegrationTests {
+    @Test func theControllerDeploysNewCommitsByItselfAndStopsOnSIGTERM() throws {
+        try StewardBinary.requireAnsible()
+        let fixture = try QuickstartFixture()
+        defer { fixture.stopApps() }
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try StewardBinary.path())
+        process.arguments = ["run", "--interval", "1"] + fixture.configArguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["STEWARD_PLAYBOOKS"] = StewardBinary.repoRoot.appendingPathComponent("playbooks").path
+        process.environment = environment
+        let log = fixture.state.url.appendingPathComponent("run.log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: log)
+        process.standardError = handle
+        process.standardOutput = handle
+        try process.run()
+        defer { if process.isRunning { process.terminate(); kill(process.processIdentifier, SIGKILL) } }
+
+        func waitFor(_ what: String, seconds: Double, _ condition: () -> Bool) -> Bool {
+            let deadline = Date().addingTimeInterval(seconds)
+            while Date() < deadline {
+                if condition() { return true }
+                usleep(200_000)
+            }
+            Issue.record("timed out after \(seconds) s waiting for \(what); log:\n\((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
+            return false
+        }
+
+        let url = "http://127.0.0.1:\(fixture.port)/"
+        guard waitFor("the first deploy", seconds: 120, { httpGet(url)?.contains("hello from") == true }) else { return }
+        let manifest = try String(contentsOfFile: fixture.config.workTree + "/manifests/hello.yaml", encoding: .utf8)
+        try fixture.config.write("manifests/hello.yaml", manifest.replacingOccurrences(of: "GREETING=hello", with: "GREETING=hola"))
+        try fixture.config.commit("greeting while the controller runs")
+        guard waitFor("the commit to be deployed", seconds: 120, { httpGet(url)?.contains("hola from") == true }) else { return }
+
+        // With nothing new, the next pass runs no playbook.
+        guard waitFor("an idle pass", seconds: 60, {
+            ((try? String(contentsOf: log, encoding: .utf8)) ?? "").contains("reconcile finished: nothing changed, 0 ansible-playbook runs")
+        }) else { return }
+        kill(process.processIdentifier, SIGTERM)
+        guard waitFor("a graceful stop", seconds: 60, { !process.isRunning }) else { return }
+        #expect(process.terminationStatus == 0)
+        let text = try String(contentsOf: log, encoding: .utf8)
+        #expect(text.contains("controller started"))
+        #expect(text.contains("controller stopped by signal 15"))
+        // The state dir is not left locked: a one-shot pass runs at once.
+        let after = try fixture.reconcile()
+        #expect(after.status == 0)
+        #expect(!after.stderr.contains("waiting for it"))
+    }
+}
