@@ -28,13 +28,14 @@ public struct Planner: Sendable {
         }
 
         let desiredProjects = Set(desired.projects.map(\.name))
+        var placement = Placement(desired: desired, observed: observed)
         for project in desired.projects where only == nil || only == project.name {
             if worldUnchanged, let record = observed.projects[project.name], record.phase == .active, !record.orphaned,
                 record.specHash == project.specHash, record.manifestPath == project.location.file
             {
                 continue
             }
-            actions += planProject(project, desiredServers: desiredServers, observed: observed)
+            actions += planProject(project, desiredServers: desiredServers, observed: observed, placement: &placement)
         }
         for name in observed.projects.keys.sorted() where !desiredProjects.contains(name) && (only == nil || only == name) {
             guard let record = observed.projects[name], record.manifestPath != nil, record.phase != .discovered,
@@ -72,7 +73,8 @@ public struct Planner: Sendable {
     }
 
     private func planProject(
-        _ project: ProjectManifest, desiredServers: [String: ServerManifest], observed: ObservedState
+        _ project: ProjectManifest, desiredServers: [String: ServerManifest], observed: ObservedState,
+        placement: inout Placement
     ) -> [Action] {
         var actions: [Action] = []
         let name = project.name
@@ -122,8 +124,14 @@ public struct Planner: Sendable {
                     + "which this version of Steward does not have yet; set stage: active to deploy the repo as it is")]
         }
         // Waiting is planned again every pass (the project is not converged); executing it again records nothing new.
-        guard let serverName = spec.server else {
-            return actions + [.waitForResources(project: name, reason: "spec.server is not set and automatic placement (Zavhoz) is not available yet")]
+        let serverName: String
+        if let chosen = spec.server {
+            serverName = chosen
+        } else {
+            switch placement.place(project, current: record?.server) {
+            case .success(let placed): serverName = placed
+            case .failure(let failure): return actions + [.waitForResources(project: name, reason: failure.message)]
+            }
         }
         guard let server = desiredServers[serverName] else {
             return actions + [.waitForResources(project: name, reason: "server \(serverName) has no valid manifest")]

@@ -1,0 +1,68 @@
+import Foundation
+import StewardCore
+import StewardModel
+import Testing
+
+/// Projects without `spec.server` are placed on a ready server with room (Zavhoz's rule), in the planner.
+struct PlacementTests {
+    func server(_ name: String, memoryMB: Int, ports: String = "9000-9009") -> ServerManifest {
+        ServerManifest(
+            metadata: Metadata(name: name),
+            spec: ServerSpec(address: "10.0.0.\(name.count)", capacity: .init(memoryMB: memoryMB, ports: PortRange(parsing: ports)!)),
+            location: SourceLocation(file: "manifests/servers.yaml", line: 1, column: 1))
+    }
+
+    func project(_ name: String, memoryMB: Int, strategy: ProjectSpec.Deploy.Strategy = .recreate) -> ProjectManifest {
+        var spec = ProjectSpec(repo: "acme/\(name)", resources: .init(memoryMB: memoryMB, ports: 1))
+        spec.deploy.strategy = strategy
+        return ProjectManifest(metadata: Metadata(name: name), spec: spec,
+                               location: SourceLocation(file: "manifests/\(name).yaml", line: 1, column: 1))
+    }
+
+    func deployTargets(_ actions: [Action]) -> [String: String] {
+        Dictionary(uniqueKeysWithValues: actions.compactMap { action -> (String, String)? in
+            guard case .deploy(let plan) = action else { return nil }
+            return (plan.project, plan.server.name)
+        })
+    }
+
+    @Test func theRoomiestReadyServerIsChosenAndCapacityIsCountedWithinAPass() {
+        let small = server("small", memoryMB: 512)
+        let big = server("big", memoryMB: 1024)
+        let down = server("down", memoryMB: 8192)
+        let projects = [project("p1", memoryMB: 256), project("p2", memoryMB: 512), project("p3", memoryMB: 512),
+                        project("p4", memoryMB: 512)]
+        let observed = ObservedState(
+            servers: ["small": Fixtures.serverRecord(small), "big": Fixtures.serverRecord(big),
+                      "down": Fixtures.serverRecord(down, status: .error)],
+            repos: Dictionary(uniqueKeysWithValues: projects.map { ($0.name, Fixtures.resolved()) }),
+            playbooks: ["deploy_project.yml": Fixtures.playbook])
+        let actions = Planner().plan(desired: DesiredState(projects: projects, servers: [small, big, down]), observed: observed)
+        // p1 -> big (1024 free), p2 -> big (768 free), p3 -> small (512 free vs 256), p4: nothing fits.
+        #expect(deployTargets(actions) == ["p1": "big", "p2": "big", "p3": "small"])
+        let waiting = actions.compactMap { action -> String? in
+            if case .waitForResources("p4", let reason) = action { return reason }
+            return nil
+        }
+        #expect(waiting == ["no ready server has 512 MB and 1 port free: big has 256 MB and 8 ports free; down not ready; "
+            + "small has 0 MB and 9 ports free"])
+    }
+
+    @Test func aPlacedProjectStaysWhereItRunsAndPortsCount() {
+        let one = server("one", memoryMB: 4096, ports: "9000-9002")
+        let two = server("two", memoryMB: 1024)
+        let api = project("api", memoryMB: 128)
+        var record = Fixtures.deployedRecord(api, server: one, port: 9000)
+        record.server = "one"
+        let observed = ObservedState(
+            projects: ["api": record], servers: ["one": Fixtures.serverRecord(one), "two": Fixtures.serverRecord(two)],
+            repos: ["api": Fixtures.resolved("c2"), "web": Fixtures.resolved()],
+            playbooks: ["deploy_project.yml": Fixtures.playbook],
+            ports: ["api": PortAllocation(server: "one", ports: [9000])])
+        // api stays on one, where it runs. one also has the most free memory, but a blue/green web needs 3
+        // ports and one has only 2 left: web goes to two.
+        let web = project("web", memoryMB: 128, strategy: .blueGreen)
+        let actions = Planner().plan(desired: DesiredState(projects: [api, web], servers: [one, two]), observed: observed)
+        #expect(deployTargets(actions) == ["api": "one", "web": "two"])
+    }
+}
