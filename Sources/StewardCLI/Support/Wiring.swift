@@ -5,6 +5,7 @@ import StewardAnsible
 import StewardCore
 import StewardGit
 import StewardGitHub
+import StewardHTTP
 import StewardModel
 import StewardSecrets
 import StewardStore
@@ -65,7 +66,7 @@ struct Wiring {
     }
 
     func reconciler(store: SQLiteStateStore, source: GitConfigSource, library: PlaybookLibrary) -> Reconciler {
-        Reconciler(
+        var reconciler = Reconciler(
             source: source, store: store,
             makeCipher: { [stateDirectory = options.stateDirectory] in
                 AESGCMSecretCipher(key: try MasterKey.load(stateDirectory: stateDirectory, create: false))
@@ -77,6 +78,13 @@ struct Wiring {
                 workDirectory: options.stateDirectory.appendingPathComponent("runs", isDirectory: true),
                 environment: Self.playbookEnvironment()),
             library: library, stateDirectory: options.stateDirectory, logger: logger)
+        reconciler.makeHealthChecker = Self.makeHealthChecker(store: store, logger: logger)
+        return reconciler
+    }
+
+    /// The health_checker over libcurl, configured from a revision's settings.
+    static func makeHealthChecker(store: SQLiteStateStore, logger: Logger) -> @Sendable (Settings) throws -> HealthChecker? {
+        { settings in HealthChecker(probe: try HTTPHealthProbe(), store: store, settings: settings, logger: logger) }
     }
 }
 
