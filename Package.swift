@@ -98,7 +98,7 @@ let package = Package(
         ),
         .testTarget(
             name: "StewardHTTPTests",
-            dependencies: ["StewardHTTP", "StewardTestSupport"],
+            dependencies: ["StewardHTTP", "StewardCore", "StewardTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
