@@ -35,10 +35,12 @@ let package = Package(
         ),
         .target(name: "StewardGit", dependencies: ["CLibGit2", "StewardCore"], swiftSettings: swiftSettings),
         .target(name: "StewardStore", dependencies: ["CSQLite", "StewardCore"], swiftSettings: swiftSettings),
+        // The libcurl HTTP client, and the health probe built on it.
+        .target(name: "StewardHTTP", dependencies: ["CCurl", "StewardCore"], swiftSettings: swiftSettings),
         .target(
             name: "StewardGitHub",
             dependencies: [
-                "CCurl", "StewardCore",
+                "StewardHTTP", "StewardCore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
@@ -54,7 +56,7 @@ let package = Package(
             name: "StewardCLI",
             dependencies: [
                 "StewardModel", "StewardCore", "StewardGit", "StewardStore", "StewardAnsible", "StewardGitHub",
-                "StewardSecrets",
+                "StewardHTTP", "StewardSecrets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -64,7 +66,7 @@ let package = Package(
         .executableTarget(
             name: "steward-bench",
             dependencies: [
-                "StewardCore", "StewardGit", "StewardGitHub", "StewardStore", "StewardTestSupport",
+                "StewardCore", "StewardGit", "StewardGitHub", "StewardHTTP", "StewardStore", "StewardTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -89,9 +91,14 @@ let package = Package(
         .testTarget(
             name: "StewardGitHubTests",
             dependencies: [
-                "StewardGitHub", "StewardStore", "StewardTestSupport",
+                "StewardGitHub", "StewardHTTP", "StewardStore", "StewardTestSupport",
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "StewardHTTPTests",
+            dependencies: ["StewardHTTP", "StewardCore", "StewardTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

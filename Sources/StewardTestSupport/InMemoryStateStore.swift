@@ -15,6 +15,8 @@ public actor InMemoryStateStore: StateStore {
     private var syncStates: [String: ForgeSyncState] = [:]
     public private(set) var incidentLog: [IncidentRecord] = []
     private var secretRecords: [String: SecretRecord] = [:]
+    public private(set) var healthRows: [String: HealthCheckRecord] = [:]
+    public private(set) var healthCheckerRunAt: Date?
 
     public init() {}
 
@@ -306,4 +308,16 @@ public struct FakeSecretCipher: SecretCipher {
         guard sealed.starts(with: prefix) else { throw ConfigSourceError("sealed for another secret") }
         return Data(sealed.dropFirst(prefix.count).reversed())
     }
+}
+
+extension InMemoryStateStore: HealthStore {
+    public func healthChecks() -> [HealthCheckRecord] { healthRows.values.sorted { $0.project < $1.project } }
+    public func healthCheck(project: String) -> HealthCheckRecord? { healthRows[project] }
+    public func save(healthCheck: HealthCheckRecord, events: [EventRecord]) {
+        healthRows[healthCheck.project] = healthCheck
+        append(events: events)
+    }
+    public func deleteHealthCheck(project: String) { healthRows[project] = nil }
+    public func healthCheckerLastRun() -> Date? { healthCheckerRunAt }
+    public func setHealthCheckerLastRun(_ time: Date) { healthCheckerRunAt = time }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import StewardCore
 import StewardGitHub
+import StewardHTTP
 import StewardStore
 import StewardTestSupport
 

@@ -45,6 +45,14 @@ struct DescribeCommand: AsyncParsableCommand {
             let secrets = spec.secretReferences
             if !secrets.isEmpty { lines.append("Secrets:       \(secrets.joined(separator: ", "))") }
         }
+        if let health = try await store.healthCheck(project: name) {
+            lines.append("Health:        \(health.lastStatus.rawValue)" + (health.lastCode.map { " (HTTP \($0))" } ?? "")
+                + ", \(health.consecutiveFailures) failed in a row, checked \(formatter.string(from: health.lastCheckedAt))"
+                + " at \(health.url)" + (health.lastError.map { ", last error: \($0)" } ?? "")
+                + (health.downSince.map { ", down since \(formatter.string(from: $0))" } ?? ""))
+        } else {
+            lines.append("Health:        not checked" + (project.phase == .active ? " yet" : " (only active projects are)"))
+        }
         let open = try await store.incidents(openOnly: true).filter { $0.objectKind == "Project" && $0.objectName == name }
         if !open.isEmpty {
             lines.append("Incidents:")

@@ -40,8 +40,9 @@ struct GetCommand: AsyncParsableCommand {
                 lastSync[owner] = try await store.forgeSyncState(owner: owner)?.lastSuccessAt.map(ISO8601DateFormatter().string) ?? "-"
             }
             var table = TextTable(header: [
-                "NAME", "PHASE", "REPO", "REPO-ID", "SERVER", "PORT", "COMMIT", "GEN", "FAILS", "SYNCED", "READY",
+                "NAME", "PHASE", "REPO", "REPO-ID", "SERVER", "PORT", "COMMIT", "GEN", "FAILS", "SYNCED", "HEALTH", "READY",
             ])
+            let health = Dictionary(try await store.healthChecks().map { ($0.project, $0) }, uniquingKeysWith: { first, _ in first })
             for project in projects {
                 let ready = project.conditions[Condition.ready]
                 let flags = (project.orphaned ? " (orphaned)" : "") + (project.archived ? " (archived)" : "")
@@ -52,6 +53,8 @@ struct GetCommand: AsyncParsableCommand {
                     project.server ?? "-", project.port.map(String.init) ?? "-",
                     project.lastDeployCommit.map { String($0.prefix(7)) } ?? "-",
                     "\(project.observedGeneration)/\(project.generation)", "\(project.failCount)", lastSync[owner] ?? "-",
+                    health[project.name].map { $0.downSince != nil ? "down" : $0.consecutiveFailures > 0
+                        ? "failing (\($0.consecutiveFailures))" : $0.lastStatus.rawValue } ?? "-",
                     ready.map { "\($0.status.rawValue): \($0.message)" } ?? "-",
                 ])
             }

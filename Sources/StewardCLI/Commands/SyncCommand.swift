@@ -1,25 +1,33 @@
 import ArgumentParser
 import Foundation
+import Logging
 import StewardCore
 import StewardModel
+import StewardStore
 
-/// `steward sync github|forge --once`: the github_sync heartbeat, one pass.
+/// `steward sync github|forge --once`: the github_sync heartbeat, one pass; `steward sync health --once`: one
+/// health_checker round.
 struct SyncCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sync",
-        abstract: "List the forge's repositories once and bring projects in line (discovered, renamed, missing).",
+        abstract: "List the forge's repositories once and bring projects in line (discovered, renamed, missing), "
+            + "or check the health of every active project once.",
         discussion: """
             `github` requires forge.provider github in steward.yaml; `forge` syncs whichever forge is configured.
             Exit codes: 0 synced; 2 the listing failed (transient: counted, alerted after N in a row); 1 errors.
+            `health` GETs every active project's healthPath once, whatever intervals.healthCheck says; N failures
+            in a row (thresholds.serviceDownAfter) open a service_down incident, a success resolves it.
+            Exit codes: 0 every checked project is healthy; 2 some failed; 1 errors.
             """)
 
     /// Which forge the user asks for.
     enum Target: String, ExpressibleByArgument, CaseIterable {
         case github
         case forge
+        case health
     }
 
-    @Argument(help: "github or forge")
+    @Argument(help: "github, forge or health")
     var target: Target
 
     @Flag(help: "Run one sync and exit.")
@@ -41,6 +49,10 @@ struct SyncCommand: AsyncParsableCommand {
         let library = try? Wiring.locatePlaybooks()
         let loaded = try await ConfigLoader(source: source, store: store, builtinPlaybooks: library?.playbooks ?? []).load(revision)
         let settings = loaded.desired.settings
+        if target == .health {
+            try await checkHealth(store: store, settings: settings, logger: wiring.logger)
+            return
+        }
         if target == .github, settings.forge.provider != .github {
             throw CommandFailure("steward.yaml has forge.provider \(settings.forge.provider.rawValue); use `steward sync forge --once`")
         }
@@ -63,5 +75,26 @@ struct SyncCommand: AsyncParsableCommand {
                 + "uncertain \(report.uncertain.count)")
         }
         if failed { throw ExitCode(2) }
+    }
+
+    /// One health_checker round; one line per project that is not plainly healthy, then a summary.
+    private func checkHealth(store: SQLiteStateStore, settings: Settings, logger: Logger) async throws {
+        let checker = try Wiring.makeHealthChecker(store: store, logger: logger)(settings)
+        guard let report = try await checker?.run() else { return }
+        let rows = Dictionary(try await store.healthChecks().map { ($0.project, $0) }, uniquingKeysWith: { first, _ in first })
+        func detail(_ name: String) -> String {
+            guard let row = rows[name] else { return "" }
+            return "\(row.url): \(row.lastError ?? "-") (\(row.consecutiveFailures) failed in a row)"
+        }
+        for name in report.wentDown { print("\(name): DOWN, incident service_down opened: \(detail(name))") }
+        for name in report.stillDown { print("\(name): still down: \(detail(name))") }
+        for name in report.failing { print("\(name): failed, \(settings.thresholds.serviceDownAfter) in a row open an incident: \(detail(name))") }
+        for name in report.recovered { print("\(name): recovered, incident service_down resolved") }
+        for name in report.stopped { print("\(name): no longer checked (deleted or not active)") }
+        for (name, why) in report.skipped.sorted(by: { $0.key < $1.key }) { print("\(name): not checked: \(why)") }
+        print("health: \(report.checked.count) checked, \(report.healthy.count) healthy, \(report.failing.count) failing, "
+            + "\(report.wentDown.count + report.stillDown.count) down, \(report.recovered.count) recovered "
+            + "in \(report.duration.components.seconds * 1000 + report.duration.components.attoseconds / 1_000_000_000_000_000) ms")
+        if report.healthy.count < report.checked.count { throw ExitCode(2) }
     }
 }

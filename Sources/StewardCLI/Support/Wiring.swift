@@ -5,6 +5,7 @@ import StewardAnsible
 import StewardCore
 import StewardGit
 import StewardGitHub
+import StewardHTTP
 import StewardModel
 import StewardSecrets
 import StewardStore
@@ -65,7 +66,7 @@ struct Wiring {
     }
 
     func reconciler(store: SQLiteStateStore, source: GitConfigSource, library: PlaybookLibrary) -> Reconciler {
-        Reconciler(
+        var reconciler = Reconciler(
             source: source, store: store,
             makeCipher: { [stateDirectory = options.stateDirectory] in
                 AESGCMSecretCipher(key: try MasterKey.load(stateDirectory: stateDirectory, create: false))
@@ -78,6 +79,13 @@ struct Wiring {
                 environment: Self.playbookEnvironment()),
             bundler: LocalSourceBundler(directory: options.stateDirectory.appendingPathComponent("bundles", isDirectory: true)),
             library: library, stateDirectory: options.stateDirectory, logger: logger)
+        reconciler.makeHealthChecker = Self.makeHealthChecker(store: store, logger: logger)
+        return reconciler
+    }
+
+    /// The health_checker over libcurl, configured from a revision's settings.
+    static func makeHealthChecker(store: SQLiteStateStore, logger: Logger) -> @Sendable (Settings) throws -> HealthChecker? {
+        { settings in HealthChecker(probe: try HTTPHealthProbe(), store: store, settings: settings, logger: logger) }
     }
 }
 

@@ -65,6 +65,9 @@ public struct Reconciler: Sendable {
     public var makeForge: @Sendable (Settings) throws -> (forge: any Forge, owners: [String])?
     /// Builds the forge client from the settings of the revision being reconciled.
     public var makeResolver: @Sendable (Settings) throws -> any RepoResolver
+    /// The health_checker for the revision's settings, run after acting when `intervals.healthCheck` is due;
+    /// nil skips it.
+    public var makeHealthChecker: @Sendable (Settings) throws -> HealthChecker? = { _ in nil }
     public var runner: any PlaybookRunner
     /// Packs commits for servers reached over SSH; nil lets them clone the forge's URL themselves.
     public var bundler: (any SourceBundler)?
@@ -174,6 +177,7 @@ public struct Reconciler: Sendable {
             }
         }
         timings.act = ContinuousClock.now - planned
+        if options.project == nil { await checkHealth(loaded.desired.settings) }
         report.failures = executor.failures
         report.playbookRuns = executor.playbookRuns
         report.pending = try await pendingProjects(loaded.desired, only: options.project)
@@ -227,6 +231,18 @@ public struct Reconciler: Sendable {
                 continue
             }
             _ = try await sync.sync(owner: owner)
+        }
+    }
+
+    /// health_checker as part of a pass, after acting (a fresh deploy is checked as deployed) and only when
+    /// `intervals.healthCheck` has passed since the last round; `steward sync health --once` forces one. Its
+    /// failures are logged, never fatal: a service being down is not a failed reconcile.
+    func checkHealth(_ settings: Settings) async {
+        do {
+            guard let checker = try makeHealthChecker(settings) else { return }
+            _ = try await checker.runIfDue()
+        } catch {
+            logger.warning("health check skipped: \(error)", metadata: ["action": "health_check"])
         }
     }
 

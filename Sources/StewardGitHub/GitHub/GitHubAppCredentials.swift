@@ -1,4 +1,5 @@
 import Foundation
+import StewardHTTP
 import _CryptoExtras
 
 /// Authenticates as a GitHub App installed on the owner: signs a JWT with the App's private key, exchanges it

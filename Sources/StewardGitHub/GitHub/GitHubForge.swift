@@ -1,5 +1,6 @@
 import Foundation
 import StewardCore
+import StewardHTTP
 
 /// The GitHub REST forge over libcurl: lists an organization's (or user's) repositories page by page with
 /// conditional requests, looks repositories up by id, creates them idempotently.

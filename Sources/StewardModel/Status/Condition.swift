@@ -12,6 +12,8 @@ public struct Condition: Sendable, Hashable, Codable {
     public static let ready = "Ready"
     public static let reconciling = "Reconciling"
     public static let stalled = "Stalled"
+    /// Set by the health_checker: False once the service failed `thresholds.serviceDownAfter` checks in a row.
+    public static let healthy = "Healthy"
 
     public var type: String
     public var status: Status

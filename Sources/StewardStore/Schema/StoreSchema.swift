@@ -12,7 +12,32 @@ enum StoreSchema {
         SchemaMigration(version: 2, summary: "reconciles.world_digest: what a complete pass observed outside manifests", sql: version2),
         SchemaMigration(version: 3, summary: "forge sync: project repo flags, listing pages with ETags, sync state, incidents", sql: version3),
         SchemaMigration(version: 4, summary: "secrets: AES-GCM sealed values with versions", sql: version4),
+        // Version 5 belongs to server_sync (feat/servers): this placeholder keeps the numbering consecutive on
+        // the health branch and is replaced by that migration when the branches meet.
+        SchemaMigration(version: 5, summary: "reserved for server_sync", sql: ""),
+        SchemaMigration(version: 6, summary: "health checks: per-project counter and last result, last round", sql: version6),
     ]
+
+    /// The health_checker: per project its consecutive failures and last result (the counter survives
+    /// restarts), and when the last round started (`intervals.healthCheck` holds across processes).
+    private static let version6 = """
+        CREATE TABLE health_checks (
+            project TEXT PRIMARY KEY NOT NULL,
+            url TEXT NOT NULL,
+            consecutive_failures INTEGER NOT NULL DEFAULT 0,
+            last_status TEXT NOT NULL CHECK (last_status IN ('healthy', 'unhealthy')),
+            last_code INTEGER,
+            last_error TEXT,
+            last_checked_at REAL NOT NULL,
+            last_healthy_at REAL,
+            down_since REAL
+        ) STRICT, WITHOUT ROWID;
+
+        CREATE TABLE health_checker (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            last_run_at REAL NOT NULL
+        ) STRICT;
+        """
 
     /// Project secrets, sealed (AES-GCM, the project and name authenticated) before they reach the store.
     private static let version4 = """

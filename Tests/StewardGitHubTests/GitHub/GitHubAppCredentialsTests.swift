@@ -1,5 +1,6 @@
 import Foundation
 import StewardGitHub
+import StewardHTTP
 import StewardTestSupport
 import Testing
 import _CryptoExtras

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import StewardGitHub
+@testable import StewardHTTP
 
 struct HTTPHeadersTests {
     @Test func lookupIsCaseInsensitiveAndKeepsEveryValue() {

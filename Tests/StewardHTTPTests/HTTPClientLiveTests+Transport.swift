@@ -2,7 +2,7 @@ import Foundation
 import StewardTestSupport
 import Testing
 
-@testable import StewardGitHub
+@testable import StewardHTTP
 
 extension HTTPClientLiveTests {
     @Suite struct Transport {

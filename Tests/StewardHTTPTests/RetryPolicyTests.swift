@@ -2,7 +2,7 @@ import CCurl
 import Foundation
 import Testing
 
-@testable import StewardGitHub
+@testable import StewardHTTP
 
 struct RetryPolicyTests {
     static let now = Date(timeIntervalSince1970: 1_700_000_000)
@@ -55,6 +55,9 @@ struct RetryPolicyTests {
         for status in [200, 201, 204, 301, 304, 400, 401, 404, 409, 422, 501, 505] {
             #expect(Self.decide(status) == .deliver)
         }
+        // One attempt: nothing to retry or exhaust, the 5xx is the answer (health checks).
+        let single = Self.policy(maxAttempts: 1)
+        #expect(single.decide(method: .get, response: Self.response(503), attempt: 1, now: Self.now) == .deliver)
     }
 
     @Test func transportFailuresAreRetriedByKindAndMethod() {

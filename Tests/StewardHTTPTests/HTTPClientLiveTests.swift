@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import StewardGitHub
+@testable import StewardHTTP
 
 /// The real client against `ScriptedHTTPServer` on loopback.
 ///

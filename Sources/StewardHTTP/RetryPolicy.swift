@@ -33,7 +33,9 @@ struct RetryPolicy: Sendable {
         {
             return decision
         }
-        guard Self.retryableStatuses.contains(status), method.isIdempotent else { return .deliver }
+        // With a single attempt there is nothing to retry: the caller gets the 5xx as it came (a health check
+        // reports it as such).
+        guard Self.retryableStatuses.contains(status), method.isIdempotent, maxAttempts > 1 else { return .deliver }
         guard attempt < maxAttempts else { return .fail(.retriesExhausted(lastStatus: status)) }
         let delay = Self.retryAfter(response.headers, now: now).map { min($0, maxDelay) } ?? backoff(attempt: attempt)
         return .retry(after: delay)

@@ -1,7 +1,7 @@
 import CCurl
 import Foundation
 
-/// An HTTP/1.1 and HTTP/2 client over libcurl for Steward's forge adapters.
+/// An HTTP/1.1 and HTTP/2 client over libcurl for Steward's forge adapters and health checks.
 ///
 /// - Connections are reused: idle easy handles are pooled per `scheme://host:port`, and libcurl keeps
 ///   their connections open between requests.

@@ -13,13 +13,17 @@ public struct HTTPRequest: Sendable, CustomStringConvertible, CustomDebugStringC
     public var headers: HTTPHeaders
     /// The request body; POST, PUT and PATCH without one send an empty body (`Content-Length: 0`).
     public var body: Data?
+    /// A limit for each attempt of this request, connecting included, instead of the client's
+    /// `connectTimeout` and `totalTimeout` (whichever is shorter wins for connecting).
+    public var timeout: Duration?
 
     /// A request for `url`.
-    public init(method: HTTPMethod = .get, url: URL, headers: HTTPHeaders = [:], body: Data? = nil) {
+    public init(method: HTTPMethod = .get, url: URL, headers: HTTPHeaders = [:], body: Data? = nil, timeout: Duration? = nil) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
+        self.timeout = timeout
     }
 
     public var description: String {

@@ -43,6 +43,9 @@ struct PreparedRequest: Sendable {
         guard request.method.isValidToken else {
             throw reject(.invalidRequest, "the method is not a valid HTTP token")
         }
+        if let timeout = request.timeout, timeout <= .zero {
+            throw reject(.invalidRequest, "the request's timeout must be positive")
+        }
         poolKey = "\(scheme)://\(host.lowercased()):\(components?.port ?? (scheme == "https" ? 443 : 80))"
 
         var lines: [String] = []
@@ -69,8 +72,9 @@ struct PreparedRequest: Sendable {
         body = sendsBody ? (request.body ?? Data()) : nil
         followsRedirects = request.method == .get
         userAgent = configuration.userAgent
-        connectTimeoutMilliseconds = configuration.connectTimeout.wholeMilliseconds
-        totalTimeoutMilliseconds = configuration.totalTimeout.wholeMilliseconds
+        let total = request.timeout ?? configuration.totalTimeout
+        connectTimeoutMilliseconds = min(configuration.connectTimeout, total).wholeMilliseconds
+        totalTimeoutMilliseconds = total.wholeMilliseconds
     }
 
     /// The error for this request, with libcurl's message (scrubbed of this request's secrets) when there is one.

@@ -1,0 +1,80 @@
+import Foundation
+import Logging
+import StewardCore
+import StewardModel
+import StewardStore
+import StewardTestSupport
+import Testing
+
+/// The health_checker's tables on a real SQLite file, and a failure count that survives restarts.
+struct HealthStoreTests {
+    static let time = Date(timeIntervalSinceReferenceDate: 786_000_000.123_456_789)
+
+    @Test func rowsAndTheLastRoundRoundTrip() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try SQLiteStateStore(stateDirectory: directory.url)
+        #expect(try await store.healthChecks().isEmpty)
+        #expect(try await store.healthCheckerLastRun() == nil)
+
+        let down = HealthCheckRecord(
+            project: "web", url: "http://10.231.31.2:8001/health", consecutiveFailures: 4, lastStatus: .unhealthy,
+            lastCode: 503, lastError: "HTTP 503: unavailable", lastCheckedAt: Self.time, lastHealthyAt: Self.time - 240,
+            downSince: Self.time - 60)
+        let fine = HealthCheckRecord(project: "api", url: "http://127.0.0.1:8002/healthz", lastStatus: .healthy,
+                                     lastCode: 200, lastCheckedAt: Self.time, lastHealthyAt: Self.time)
+        let event = EventRecord(time: Self.time, objectKind: "Project", objectName: "web", reason: "Test", message: "saved")
+        try await store.save(healthCheck: down, events: [event])
+        try await store.save(healthCheck: fine, events: [])
+        try await store.setHealthCheckerLastRun(Self.time)
+
+        let reopened = try SQLiteStateStore(stateDirectory: directory.url, readOnly: true)
+        #expect(try await reopened.healthChecks() == [fine, down])
+        #expect(try await reopened.healthCheck(project: "web") == down)
+        #expect(try await reopened.healthCheckerLastRun() == Self.time)
+        #expect(try await reopened.events(objectKind: "Project", objectName: "web", limit: 5).map(\.reason) == ["Test"])
+
+        var recovered = down
+        recovered.consecutiveFailures = 0
+        recovered.lastStatus = .healthy
+        recovered.lastCode = 200
+        recovered.lastError = nil
+        recovered.downSince = nil
+        try await store.save(healthCheck: recovered, events: [])
+        try await store.setHealthCheckerLastRun(Self.time + 60)
+        #expect(try await store.healthCheck(project: "web") == recovered)
+        #expect(try await store.healthCheckerLastRun() == Self.time + 60)
+
+        try await store.deleteHealthCheck(project: "web")
+        #expect(try await store.healthChecks() == [fine])
+    }
+
+    @Test func theFailureCountSurvivesARestartBetweenChecks() async throws {
+        let directory = try TemporaryDirectory()
+        let probe = FakeHealthProbe(defaultAnswer: .refused)
+        let setup = try SQLiteStateStore(stateDirectory: directory.url)
+        try await setup.save(server: ServerRecord(name: "local", status: .ready,
+            spec: ServerSpec(address: "127.0.0.1", connection: .local), updatedAt: Self.time), events: [])
+        try await setup.save(project: ProjectRecord(name: "web", phase: .active, spec: ProjectSpec(repo: "acme/web"),
+            server: "local", port: 24001, updatedAt: Self.time), events: [])
+        func checkInANewProcess() async throws -> HealthCheckReport {
+            try await HealthChecker(
+                probe: probe, store: try SQLiteStateStore(stateDirectory: directory.url), downAfter: 3, now: { Self.time },
+                logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+            ).run()
+        }
+        #expect(try await checkInANewProcess().failing == ["web"])
+        #expect(try await checkInANewProcess().failing == ["web"])
+        #expect(try await checkInANewProcess().wentDown == ["web"])
+        let store = try SQLiteStateStore(stateDirectory: directory.url)
+        let incident = try #require(try await store.incidents(openOnly: true).first)
+        #expect(incident.kind == .serviceDown)
+        #expect(incident.message.contains("http://127.0.0.1:24001/health"))
+        #expect(try await store.project(named: "web")?.conditions[Condition.healthy]?.status == .false)
+
+        await probe.setDefault(.ok)
+        #expect(try await checkInANewProcess().recovered == ["web"])
+        #expect(try await store.incidents(openOnly: true).isEmpty)
+        #expect(try await store.events(objectKind: "Project", objectName: "web", limit: 10).map(\.reason)
+            == ["ServiceDown", "ServiceRecovered"])
+    }
+}
