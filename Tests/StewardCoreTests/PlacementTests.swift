@@ -66,3 +66,25 @@ struct PlacementTests {
         #expect(deployTargets(actions) == ["api": "one", "web": "two"])
     }
 }
+
+/// An active project the health checker declared down is repaired by redeploying the same inputs.
+struct ServiceRepairPlanTests {
+    @Test func aServiceDownIsRepairedWithTheSameInputsEvenOnTheShortcut() {
+        let server = Fixtures.server()
+        let project = Fixtures.project("hello")
+        let record = Fixtures.deployedRecord(project, server: server)
+        var observed = ObservedState(
+            projects: ["hello": record], servers: ["local": Fixtures.serverRecord(server)],
+            repos: ["hello": Fixtures.resolved()], playbooks: ["deploy_project.yml": Fixtures.playbook])
+        let desired = DesiredState(projects: [project], servers: [server])
+        #expect(Planner().plan(desired: desired, observed: observed).filter(\.isDeploy).isEmpty)
+
+        observed.serviceDown = ["hello"]
+        for worldUnchanged in [false, true] {
+            let deploys = Planner().plan(desired: desired, observed: observed, worldUnchanged: worldUnchanged).filter(\.isDeploy)
+            guard case .deploy(let plan)? = deploys.first else { Issue.record("no repair deploy"); continue }
+            #expect(plan.reason == "service down: repair" && plan.isRepair)
+            #expect(plan.inputs(port: 18000).hash == record.lastDeployInputHash)
+        }
+    }
+}

@@ -19,6 +19,8 @@ public struct DeployPlan: Sendable, Hashable {
     public var playbook: PlaybookSource
     /// Why it runs: `first deploy`, `commit abc1234 -> def5678`, `inputs changed`, `retry after failure`.
     public var reason: String
+    /// The inputs are those of the last success, but the service is down: run again so the playbook restarts it.
+    public var isRepair = false
 
     public init(
         project: String, server: ServerManifest, repo: ResolvedRepo, port: Int?, spec: ProjectSpec, specHash: String,

@@ -42,6 +42,8 @@ public struct ObservedState: Sendable {
     public var playbooks: [String: PlaybookSource]
     /// Ports held, by project.
     public var ports: [String: PortAllocation]
+    /// Active projects the health checker declared down (an open service_down): a deploy repairs them.
+    public var serviceDown: Set<String> = []
 
     public init(
         projects: [String: ProjectRecord] = [:], servers: [String: ServerRecord] = [:],

@@ -31,7 +31,8 @@ public struct Planner: Sendable {
         var placement = Placement(desired: desired, observed: observed)
         for project in desired.projects where only == nil || only == project.name {
             if worldUnchanged, let record = observed.projects[project.name], record.phase == .active, !record.orphaned,
-                record.specHash == project.specHash, record.manifestPath == project.location.file
+                record.specHash == project.specHash, record.manifestPath == project.location.file,
+                !observed.serviceDown.contains(project.name)
             {
                 continue
             }
@@ -155,7 +156,14 @@ public struct Planner: Sendable {
                 secretVersions: DeployInputs.secretVersions(references, available), slotPorts: slotPorts)
         {
             if record.phase != .active { actions.append(.markActive(project: name, inputHash: last)) }
-            return actions
+            guard record.phase == .active, observed.serviceDown.contains(name) else { return actions }
+            // Level-triggered repair: the same inputs again; the playbook restarts an instance that is not healthy.
+            var repair = DeployPlan(
+                project: name, server: server, repo: repo, port: port, spec: spec, specHash: project.specHash,
+                slotPorts: slotPorts, secretVersions: DeployInputs.secretVersions(references, available),
+                playbook: playbook, reason: "service down: repair")
+            repair.isRepair = true
+            return actions + [.deploy(repair)]
         }
         actions.append(.deploy(DeployPlan(
             project: name, server: server, repo: repo, port: samePort, spec: spec, specHash: project.specHash,

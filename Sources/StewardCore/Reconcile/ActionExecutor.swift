@@ -178,7 +178,7 @@ struct ActionExecutor {
         let hash = inputs.hash
 
         // A crash after a successful run but before the project was saved: adopt the run instead of redoing it.
-        if let last = try await store.runs(project: plan.project, limit: 1).first, last.kind == "deploy",
+        if !plan.isRepair, let last = try await store.runs(project: plan.project, limit: 1).first, last.kind == "deploy",
             last.status == .succeeded, last.inputHash == hash
         {
             try await finishDeploy(plan, port: port, hash: hash, message: "adopted finished run \(last.id ?? 0)")

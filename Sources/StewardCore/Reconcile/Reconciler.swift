@@ -177,7 +177,9 @@ public struct Reconciler: Sendable {
             }
         }
         timings.act = ContinuousClock.now - planned
-        if options.project == nil { await checkHealth(loaded.desired.settings) }
+        // A repaired service is checked again at once, so its incident is resolved in the pass that fixed it.
+        let repaired = actions.contains { if case .deploy(let plan) = $0 { plan.isRepair } else { false } }
+        if options.project == nil { await checkHealth(loaded.desired.settings, force: repaired) }
         report.failures = executor.failures
         report.playbookRuns = executor.playbookRuns
         report.pending = try await pendingProjects(loaded.desired, only: options.project)
@@ -237,10 +239,10 @@ public struct Reconciler: Sendable {
     /// health_checker as part of a pass, after acting (a fresh deploy is checked as deployed) and only when
     /// `intervals.healthCheck` has passed since the last round; `steward sync health --once` forces one. Its
     /// failures are logged, never fatal: a service being down is not a failed reconcile.
-    func checkHealth(_ settings: Settings) async {
+    func checkHealth(_ settings: Settings, force: Bool = false) async {
         do {
             guard let checker = try makeHealthChecker(settings) else { return }
-            _ = try await checker.runIfDue()
+            _ = force ? try await checker.run() : try await checker.runIfDue()
         } catch {
             logger.warning("health check skipped: \(error)", metadata: ["action": "health_check"])
         }
@@ -278,6 +280,9 @@ public struct Reconciler: Sendable {
         for record in try await store.servers() { observed.servers[record.name] = record }
         for secret in try await store.secrets(project: nil) { observed.secrets[secret.project, default: [:]][secret.name] = secret.version }
         observed.ports = try await store.portAllocations()
+        if let checker = try? makeHealthChecker(loaded.desired.settings) {
+            observed.serviceDown = Set(try await checker.store.healthChecks().filter { $0.downSince != nil }.map(\.project))
+        }
         let resolver = Result { try makeResolver(loaded.desired.settings) }
         // Many projects may deploy one repo: ask the forge once per repo and ref in a pass.
         var answers: [String: RepoObservation] = [:]
