@@ -12,7 +12,46 @@ enum StoreSchema {
         SchemaMigration(version: 2, summary: "reconciles.world_digest: what a complete pass observed outside manifests", sql: version2),
         SchemaMigration(version: 3, summary: "forge sync: project repo flags, listing pages with ETags, sync state, incidents", sql: version3),
         SchemaMigration(version: 4, summary: "secrets: AES-GCM sealed values with versions", sql: version4),
+        // Graph checkpoints (issue 6). Numbered 5 on its branch; renumber at merge after the other steps.
+        SchemaMigration(version: 5, summary: graphSummary, sql: graphCheckpoints),
     ]
+
+    static let graphSummary = "agent graph: checkpoints (deltas + snapshots), recorded effects, thread leases"
+
+    /// The agent graph's journal: one row per checkpoint (a step's writes and the thread's position, a full
+    /// snapshot every few rows), each side effect a node recorded, and the lease of a running thread.
+    private static let graphCheckpoints = """
+        CREATE TABLE graph_checkpoints (
+            thread TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            step INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            nodes TEXT NOT NULL,
+            payload BLOB NOT NULL,
+            snapshot BLOB,
+            created_at REAL NOT NULL,
+            PRIMARY KEY (thread, seq)
+        ) STRICT;
+        CREATE INDEX graph_checkpoints_snapshots ON graph_checkpoints (thread, seq) WHERE snapshot IS NOT NULL;
+
+        CREATE TABLE graph_effects (
+            thread TEXT NOT NULL,
+            step INTEGER NOT NULL,
+            node TEXT NOT NULL,
+            name TEXT NOT NULL,
+            attempts INTEGER NOT NULL,
+            result BLOB,
+            started_at REAL NOT NULL,
+            finished_at REAL,
+            PRIMARY KEY (thread, step, node, name)
+        ) STRICT, WITHOUT ROWID;
+
+        CREATE TABLE graph_leases (
+            thread TEXT PRIMARY KEY NOT NULL,
+            owner TEXT NOT NULL,
+            expires_at REAL NOT NULL
+        ) STRICT;
+        """
 
     /// Project secrets, sealed (AES-GCM, the project and name authenticated) before they reach the store.
     private static let version4 = """
