@@ -243,10 +243,11 @@ public struct GraphEngine<State: GraphState>: Sendable {
                 position.frontier.filter { !waiting.contains($0) }, state: loaded.state, position: position, thread: thread
             )
             let durations = outcomes.mapValues(\.duration)
+            let (stepNumber, stepNodes) = (position.step, position.frontier)
             func emit(_ status: GraphEvent.Status, _ message: String?) {
                 options.onEvent?(
                     GraphEvent(
-                        thread: thread, step: position.step, nodes: position.frontier, status: status,
+                        thread: thread, step: stepNumber, nodes: stepNodes, status: status,
                         duration: ContinuousClock.now - started, nodeDurations: durations, message: message
                     )
                 )
@@ -330,13 +331,15 @@ public struct GraphEngine<State: GraphState>: Sendable {
             position.frontier = next
             position.joinProgress = progress
             position.answers = [:]
-            position.status = .running
+            // The step that reaches the end is also the thread's last checkpoint.
+            position.status = next.isEmpty ? .completed : .running
             position.message = nil
             loaded.state = state
             loaded.pending = []
             loaded.position = position
             try await save(&loaded, thread: thread, nodes: updates.map(\.node), writes: updates, lease: lease)
             emit(.completed, nil)
+            if next.isEmpty { return run(of: loaded, thread: thread) }
         }
     }
 
