@@ -60,6 +60,7 @@ public struct Checkpoint: Sendable, Hashable {
     public let sequence: Int
     /// The step the thread is at after this checkpoint (steps completed so far).
     public let step: Int
+    /// Where the thread stands after this checkpoint.
     public let status: ThreadStatus
     /// The nodes whose writes this checkpoint holds, or that were interrupted or failed.
     public let nodes: [String]
@@ -67,8 +68,10 @@ public struct Checkpoint: Sendable, Hashable {
     public let payload: Data
     /// The full state after this checkpoint (JSON), every few checkpoints and on the first.
     public let snapshot: Data?
+    /// When it was written.
     public let createdAt: Date
 
+    /// A checkpoint as the engine writes it or a checkpointer reads it back.
     public init(
         thread: String, sequence: Int, step: Int, status: ThreadStatus, nodes: [String], payload: Data, snapshot: Data?,
         createdAt: Date
@@ -94,17 +97,24 @@ public struct Checkpoint: Sendable, Hashable {
 
 /// A checkpoint as `history` lists it.
 public struct CheckpointSummary: Sendable, Hashable {
+    /// The thread id.
     public let thread: String
+    /// 0 for the input, then one more per checkpoint; pass it to `GraphEngine.state(thread:at:)`.
     public let sequence: Int
+    /// Steps completed at this checkpoint.
     public let step: Int
+    /// Where the thread stood.
     public let status: ThreadStatus
+    /// The nodes whose writes it holds, or that were interrupted, failed or blocked.
     public let nodes: [String]
+    /// When it was written.
     public let createdAt: Date
     /// Bytes of the delta payload.
     public let payloadBytes: Int
     /// Bytes of the full snapshot, 0 when the checkpoint has none.
     public let snapshotBytes: Int
 
+    /// A summary as a checkpointer lists it.
     public init(
         thread: String, sequence: Int, step: Int, status: ThreadStatus, nodes: [String], createdAt: Date,
         payloadBytes: Int, snapshotBytes: Int
@@ -122,12 +132,16 @@ public struct CheckpointSummary: Sendable, Hashable {
 
 /// Identifies one side effect: the thread, the step and node that performed it, and its name in the node.
 public struct EffectKey: Sendable, Hashable, Codable {
+    /// The thread the effect belongs to.
     public let thread: String
+    /// The step the node ran in.
     public let step: Int
+    /// The node that performed it.
     public let node: String
     /// The name given to `NodeContext.effect`, with `#2`, `#3`… for repeated names in one node.
     public let name: String
 
+    /// The key of one effect.
     public init(thread: String, step: Int, node: String, name: String) {
         self.thread = thread
         self.step = step
@@ -143,6 +157,7 @@ public struct EffectRecord: Sendable, Hashable {
     /// The encoded result, when it finished.
     public let result: Data?
 
+    /// A record as a checkpointer returns it.
     public init(attempts: Int, result: Data?) {
         self.attempts = attempts
         self.result = result

@@ -24,7 +24,7 @@ extension GraphBuilder {
             if let current = try await engine.current(thread: thread) {
                 switch current.status {
                 case .completed, .interrupted: run = current
-                case .blocked, .running: run = try await engine.resume(thread: thread)
+                case .blocked, .running, .failed: run = try await engine.resume(thread: thread)
                 }
             } else {
                 run = try await engine.start(thread: thread, input: input(state))
@@ -41,7 +41,7 @@ extension GraphBuilder {
                         throw NodeInterruptSignal(question: questions.map(\.question).joined(separator: "\n"))
                     }
                     run = try await engine.resume(thread: thread, answer: answer)
-                case .running:
+                case .running, .failed:
                     run = try await engine.resume(thread: thread)
                 }
             }

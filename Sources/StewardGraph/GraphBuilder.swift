@@ -15,6 +15,7 @@ public struct GraphBuilder<State: GraphState> {
     private(set) var routes: [String: [Route<State>]] = [:]
     private var problems: [String] = []
 
+    /// An empty graph.
     public init() {}
 
     /// Adds a node.

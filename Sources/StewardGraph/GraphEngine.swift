@@ -41,10 +41,14 @@ import Foundation
 ///   `GraphRunOptions.snapshotInterval` checkpoints; `state(thread:at:)` replays any of them.
 /// - A thread runs at most once at a time: runs take the checkpointer's lease on the thread.
 public struct GraphEngine<State: GraphState>: Sendable {
+    /// The graph this engine runs.
     public let graph: CompiledGraph<State>
+    /// Where threads are checkpointed; the only memory between runs and processes.
     public let checkpointer: any Checkpointer
+    /// Snapshot interval, lease, clocks and the trace callback.
     public let options: GraphRunOptions
 
+    /// An engine for `graph` over `checkpointer`; cheap, holds no state of its own.
     public init(graph: CompiledGraph<State>, checkpointer: any Checkpointer, options: GraphRunOptions = GraphRunOptions()) {
         self.graph = graph
         self.checkpointer = checkpointer
@@ -214,7 +218,8 @@ public struct GraphEngine<State: GraphState>: Sendable {
         case .completed: .completed
         case .interrupted: .interrupted(loaded.position.interrupts)
         case .blocked: .blocked(loaded.position.message ?? "blocked")
-        case .running, .failed: .running
+        case .failed: .failed(loaded.position.message ?? "failed")
+        case .running: .running
         }
         return GraphRun(
             thread: thread, status: status, state: loaded.state, step: loaded.position.step, sequence: loaded.sequence,
@@ -548,6 +553,7 @@ public struct GraphRunOptions: Sendable {
     /// Receives one event per finished step (the trace), e.g. to log it.
     public var onEvent: (@Sendable (GraphEvent) -> Void)?
 
+    /// Options with the defaults: snapshot every 25 checkpoints, a 60 s lease, the continuous clock.
     public init(
         snapshotInterval: Int = 25, leaseDuration: Duration = .seconds(60), clock: any Clock<Duration> = ContinuousClock(),
         now: @escaping @Sendable () -> Date = { Date() }, onEvent: (@Sendable (GraphEvent) -> Void)? = nil
@@ -567,7 +573,9 @@ public struct GraphRunOptions: Sendable {
 
 /// How a run of a thread ended.
 public struct GraphRun<State: GraphState>: Sendable {
+    /// The thread id.
     public let thread: String
+    /// Where the run stopped.
     public let status: GraphRunStatus
     /// The state after the last completed step.
     public let state: State
@@ -587,8 +595,10 @@ public enum GraphRunStatus: Sendable, Hashable {
     case interrupted([Interruption])
     /// A loop limit was reached; the reason names it. `resume` grants a fresh budget.
     case blocked(String)
-    /// Only from `current(thread:)`: the thread is mid-run or failed and needs `resume`.
+    /// Only from `current(thread:)`: the thread was mid-step when its run stopped; `resume` continues.
     case running
+    /// Only from `current(thread:)`: a step failed (the message says why); `resume` retries it.
+    case failed(String)
 }
 
 /// Settles a continuation exactly once, whichever of a node and its timer finishes first.

@@ -52,6 +52,7 @@ public struct GraphError: Error, Sendable, CustomStringConvertible {
         public var description: String { base.rawValue }
     }
 
+    /// The class of failure.
     public let kind: Kind
     /// The thread the failure happened in.
     public let thread: String

@@ -20,6 +20,7 @@ public struct GraphEvent: Sendable, Hashable {
     public let step: Int
     /// The nodes of the step, sorted.
     public let nodes: [String]
+    /// How the step ended.
     public let status: Status
     /// Wall time of the step (all nodes, run concurrently).
     public let duration: Duration

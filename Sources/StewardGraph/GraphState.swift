@@ -141,9 +141,14 @@ public struct Channel<State: GraphState>: @unchecked Sendable {
 
 /// A coding key built from a channel or node name.
 public struct GraphCodingKey: CodingKey, Hashable, Sendable {
+    /// The name.
     public let stringValue: String
+    /// Always nil: graph keys are names.
     public var intValue: Int? { nil }
+    /// A key for `string`.
     public init(_ string: String) { stringValue = string }
+    /// A key for `stringValue`.
     public init?(stringValue: String) { self.stringValue = stringValue }
+    /// Never succeeds: graph keys are names.
     public init?(intValue: Int) { nil }
 }

@@ -6,6 +6,7 @@ public actor InMemoryCheckpointer: Checkpointer {
     private var effects: [EffectKey: (attempts: Int, result: Data?)] = [:]
     private var leases: [String: (owner: String, expiresAt: Date)] = [:]
 
+    /// An empty checkpointer.
     public init() {}
 
     public func append(_ checkpoint: Checkpoint) throws {

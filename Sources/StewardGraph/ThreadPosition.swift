@@ -100,8 +100,10 @@ struct NodeWrites<State: GraphState>: Codable, Sendable {
 public struct Interruption: Sendable, Hashable, Codable {
     /// The node that asked (for a subgraph: the subgraph's node in this graph).
     public let node: String
+    /// What it asked.
     public let question: String
 
+    /// A question of `node`.
     public init(node: String, question: String) {
         self.node = node
         self.question = question

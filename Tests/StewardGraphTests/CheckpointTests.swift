@@ -104,4 +104,31 @@ struct CheckpointTests {
             try await checkpointer.renewLease(thread: "t", owner: "crashed", expiresAt: now.addingTimeInterval(200))
         }
     }
+
+    @Test func aLongNodeKeepsItsLeaseByHeartbeat() async throws {
+        let gate = Gate()
+        var builder = GraphBuilder<Flow>()
+        builder.addNode("long", writes: [\Flow.log]) { _, _ in
+            try await gate.pass()
+            return Update<Flow>().appending(\.log, "done")
+        }
+        builder.addEdge(from: Graph.start, to: "long")
+        builder.addEdge(from: "long", to: Graph.end)
+        let graph = try builder.compile()
+        let checkpointer = InMemoryCheckpointer()
+        // A 3 s lease renewed every second; the check comes 4.5 s in, after the first lease would have expired.
+        let options = GraphRunOptions(leaseDuration: .seconds(3))
+
+        let first = Task { try await GraphEngine(graph: graph, checkpointer: checkpointer, options: options).start(thread: "t", input: Flow()) }
+        try await gate.waitUntilReached()
+        try await Task.sleep(for: .milliseconds(4_500))
+        // Probing the lease directly: a second run would otherwise wait at the gate too if it got in.
+        let now = Date()
+        let busy = await #expect(throws: GraphError.self) {
+            try await checkpointer.acquireLease(thread: "t", owner: "probe", now: now, expiresAt: now.addingTimeInterval(1))
+        }
+        #expect(busy?.kind == .threadBusy)
+        await gate.open()
+        #expect(try await first.value.status == .completed)
+    }
 }

@@ -120,4 +120,36 @@ struct InterruptAndEffectTests {
         #expect(run.state.log == ["asks:yes", "quick"])
         #expect(await counter.count("quick") == 1)
     }
+
+    @Test func aRunCancelledAfterAnEffectResumesInANewEngineWithoutRepeatingIt() async throws {
+        let counter = Counter()
+        let gate = Gate()
+        var builder = GraphBuilder<Flow>()
+        builder.addNode("provision", writes: [\Flow.total]) { _, context in
+            let server = try await context.effect("create-server") { _ in await counter.increment("create-server") }
+            try await gate.pass()  // the run is cancelled while waiting here
+            return Update<Flow>().setting(\.total, server)
+        }
+        builder.addEdge(from: Graph.start, to: "provision")
+        builder.addEdge(from: "provision", to: Graph.end)
+        let graph = try builder.compile()
+        let checkpointer = InMemoryCheckpointer()
+
+        let run = Task { try await GraphEngine(graph: graph, checkpointer: checkpointer).start(thread: "t", input: Flow()) }
+        try await gate.waitUntilReached()
+        run.cancel()
+        let error = await #expect(throws: GraphError.self) { try await run.value }
+        #expect(error?.underlying is CancellationError)
+        let engine = GraphEngine(graph: graph, checkpointer: checkpointer)
+        guard case .failed(let message) = try await engine.current(thread: "t")?.status else {
+            Issue.record("the cancelled thread is not failed")
+            return
+        }
+        #expect(message.hasPrefix("node provision failed in step 0 of thread t"))
+
+        await gate.open()
+        let resumed = try await engine.resume(thread: "t")
+        #expect(resumed.state.total == 1)
+        #expect(await counter.count("create-server") == 1)
+    }
 }
