@@ -99,7 +99,7 @@ public struct GraphEngine<State: GraphState>: Sendable {
                     let asked = position.interrupts.map(\.node).filter { node == nil || $0 == node }
                     guard !asked.isEmpty else {
                         throw GraphError(
-                            .threadNotFound, thread: thread, node: node,
+                            .invalidAnswer, thread: thread, node: node,
                             "thread \(thread) has no question from node \(node ?? "?"); it waits on "
                                 + position.interrupts.map(\.node).joined(separator: ", ")
                         )
@@ -112,7 +112,7 @@ public struct GraphEngine<State: GraphState>: Sendable {
             case .running, .failed:
                 guard answer == nil else {
                     throw GraphError(
-                        .invalidUpdate, thread: thread,
+                        .invalidAnswer, thread: thread,
                         "thread \(thread) is \(position.status.rawValue), not waiting for an answer; resume it without one"
                     )
                 }

@@ -22,7 +22,7 @@ public struct GraphError: Error, Sendable, CustomStringConvertible {
     public struct Kind: Sendable, Hashable, CustomStringConvertible {
         private enum Base: String, Sendable, Hashable {
             case nodeFailed, nodeTimedOut, threadBusy, threadExists, threadNotFound, threadFinished, invalidUpdate
-            case invalidRoute, corruptCheckpoint, effectAfterNodeEnded
+            case invalidRoute, corruptCheckpoint, effectAfterNodeEnded, invalidAnswer
         }
 
         private let base: Base
@@ -46,6 +46,8 @@ public struct GraphError: Error, Sendable, CustomStringConvertible {
         public static let invalidRoute = Kind(.invalidRoute)
         /// A stored checkpoint could not be decoded or is out of sequence.
         public static let corruptCheckpoint = Kind(.corruptCheckpoint)
+        /// `resume` got an answer the thread is not waiting for (no question, or none from that node).
+        public static let invalidAnswer = Kind(.invalidAnswer)
         /// A node recorded an effect after it had timed out or been cancelled.
         public static let effectAfterNodeEnded = Kind(.effectAfterNodeEnded)
 

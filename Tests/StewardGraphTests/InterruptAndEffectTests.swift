@@ -33,7 +33,13 @@ struct InterruptAndEffectTests {
         let second = try await GraphEngine(graph: graph, checkpointer: checkpointer).resume(thread: "t", answer: "alpha")
         #expect(second.status == .interrupted([Interruption(node: "ask", question: "Which port?")]))
 
-        let third = try await GraphEngine(graph: graph, checkpointer: checkpointer).resume(thread: "t", answer: "8080")
+        let wrongNode = await #expect(throws: GraphError.self) {
+            try await GraphEngine(graph: graph, checkpointer: checkpointer).resume(thread: "t", answer: "8080", node: "prepare")
+        }
+        #expect(wrongNode?.kind == .invalidAnswer)
+        #expect(wrongNode?.description == "thread t has no question from node prepare; it waits on ask")
+
+        let third = try await GraphEngine(graph: graph, checkpointer: checkpointer).resume(thread: "t", answer: "8080", node: "ask")
         #expect(third.status == .completed)
         #expect(third.state.result == "repo-1 on alpha:8080")
         #expect(third.state.log == ["prepare", "ask"])
@@ -91,6 +97,8 @@ struct InterruptAndEffectTests {
         let engine = GraphEngine(graph: try builder.compile(), checkpointer: InMemoryCheckpointer())
 
         await #expect(throws: GraphError.self) { try await engine.start(thread: "t", input: Flow()) }
+        let unasked = await #expect(throws: GraphError.self) { try await engine.resume(thread: "t", answer: "yes") }
+        #expect(unasked?.kind == .invalidAnswer)
         let run = try await engine.resume(thread: "t")
         #expect(run.state.log == ["attempt 2 looked for the repo first"])
         #expect(await attempts.count("body") == 2)
