@@ -49,7 +49,7 @@ extension GraphEngine {
                     interrupts.append(Interruption(node: node, question: signal.question))
                 case .failure(let signal as NodeBlockedSignal):
                     blocked.append(signal.reason)
-                case .failure(let error as GraphError):
+                case .failure(let error as GraphError) where error.thread == thread:
                     failures.append(error)
                 case .failure(let error):
                     failures.append(

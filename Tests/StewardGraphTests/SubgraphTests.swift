@@ -78,4 +78,17 @@ struct SubgraphTests {
         #expect(run.state.log == ["po", "engineering", "deploy"])
         #expect(await counter.count("create-repo") == 1)
     }
+
+    @Test func aFailureInsideASubgraphFailsTheParentStepNamingTheSubgraphNode() async throws {
+        var child = GraphBuilder<Engineering>()
+        child.addNode("tester", writes: []) { _, _ in throw NodeFailure(message: "3 tests failed") }
+        child.addEdge(from: Graph.start, to: "tester")
+        child.addEdge(from: "tester", to: Graph.end)
+        let engine = GraphEngine(graph: try Self.parent(try child.compile()), checkpointer: InMemoryCheckpointer())
+
+        let error = await #expect(throws: GraphError.self) { try await engine.start(thread: "shop", input: Flow()) }
+        #expect(error?.node == "engineering")
+        #expect(error?.description.hasPrefix("node engineering failed in step 1 of thread shop: node tester failed in step 0 of thread shop/engineering@1: 3 tests failed") == true)
+        #expect(try await engine.state(thread: "shop").log == ["po"])
+    }
 }
