@@ -34,7 +34,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "StewardGit", dependencies: ["CLibGit2", "StewardCore"], swiftSettings: swiftSettings),
-        .target(name: "StewardStore", dependencies: ["CSQLite", "StewardCore"], swiftSettings: swiftSettings),
+        .target(name: "StewardStore", dependencies: ["CSQLite", "StewardCore", "StewardGraph"], swiftSettings: swiftSettings),
+        // The agent-graph engine: a leaf that knows nothing of Steward.
+        .target(name: "StewardGraph", swiftSettings: swiftSettings),
         // The libcurl HTTP client, and the health probe built on it.
         .target(name: "StewardHTTP", dependencies: ["CCurl", "StewardCore"], swiftSettings: swiftSettings),
         .target(
@@ -106,9 +108,10 @@ let package = Package(
             dependencies: ["StewardSecrets", "StewardStore", "StewardTestSupport"],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "StewardGraphTests", dependencies: ["StewardGraph"], swiftSettings: swiftSettings),
         .testTarget(
             name: "StewardStoreTests",
-            dependencies: ["StewardStore", "StewardTestSupport"],
+            dependencies: ["StewardStore", "StewardGraph", "StewardTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -16,6 +16,7 @@ enum StoreSchema {
         // the health branch and is replaced by that migration when the branches meet.
         SchemaMigration(version: 5, summary: "reserved for server_sync", sql: ""),
         SchemaMigration(version: 6, summary: "health checks: per-project counter and last result, last round", sql: version6),
+        SchemaMigration(version: 7, summary: graphSummary, sql: graphCheckpoints),
     ]
 
     /// The health_checker: per project its consecutive failures and last result (the counter survives
@@ -36,6 +37,43 @@ enum StoreSchema {
         CREATE TABLE health_checker (
             id INTEGER PRIMARY KEY CHECK (id = 1),
             last_run_at REAL NOT NULL
+        ) STRICT;
+        """
+
+    static let graphSummary = "agent graph: checkpoints (deltas + snapshots), recorded effects, thread leases"
+
+    /// The agent graph's journal: one row per checkpoint (a step's writes and the thread's position, a full
+    /// snapshot every few rows), each side effect a node recorded, and the lease of a running thread.
+    private static let graphCheckpoints = """
+        CREATE TABLE graph_checkpoints (
+            thread TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            step INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            nodes TEXT NOT NULL,
+            payload BLOB NOT NULL,
+            snapshot BLOB,
+            created_at REAL NOT NULL,
+            PRIMARY KEY (thread, seq)
+        ) STRICT;
+        CREATE INDEX graph_checkpoints_snapshots ON graph_checkpoints (thread, seq) WHERE snapshot IS NOT NULL;
+
+        CREATE TABLE graph_effects (
+            thread TEXT NOT NULL,
+            step INTEGER NOT NULL,
+            node TEXT NOT NULL,
+            name TEXT NOT NULL,
+            attempts INTEGER NOT NULL,
+            result BLOB,
+            started_at REAL NOT NULL,
+            finished_at REAL,
+            PRIMARY KEY (thread, step, node, name)
+        ) STRICT, WITHOUT ROWID;
+
+        CREATE TABLE graph_leases (
+            thread TEXT PRIMARY KEY NOT NULL,
+            owner TEXT NOT NULL,
+            expires_at REAL NOT NULL
         ) STRICT;
         """
 
