@@ -15,6 +15,7 @@ public actor InMemoryStateStore: StateStore {
     private var syncStates: [String: ForgeSyncState] = [:]
     public private(set) var incidentLog: [IncidentRecord] = []
     private var secretRecords: [String: SecretRecord] = [:]
+    private var serverSyncAttempt: Date?
 
     public init() {}
 
@@ -154,6 +155,14 @@ public actor FakePlaybookRunner: PlaybookRunner {
         return PlaybookResult(
             status: status, exitCode: status == .succeeded ? 0 : 2, tasks: [task],
             failedTask: status == .succeeded ? nil : "deploy", failedHost: status == .succeeded ? nil : task.host)
+    }
+}
+
+extension InMemoryStateStore: ServerSyncStore {
+    public func lastServerSyncAttempt() -> Date? { serverSyncAttempt }
+    public func saveServerSyncAttempt(_ time: Date) { serverSyncAttempt = time }
+    public func runs(server: String, limit: Int) -> [RunRecord] {
+        Array(runRecords.filter { $0.server == server && $0.project == nil }.reversed().prefix(limit))
     }
 }
 

@@ -10,7 +10,7 @@ public struct ManifestParser: Sendable {
     /// Largest file accepted, in bytes (1 MiB).
     public static let maxFileSize = 1 << 20
     /// Bumped when parsing changes, so cached results of older parsers are not reused.
-    public static let version = 2
+    public static let version = 3
 
     public init() {}
 
@@ -279,6 +279,14 @@ public struct ManifestParser: Sendable {
                 result.user = user
             } else {
                 context.diagnostics.append(.error(at: spec.location(of: "user")!, "spec.user \"\(user)\" is not a valid user name"))
+            }
+        }
+        if let user = spec.string("bootstrapUser") {
+            if Validation.isUserName(user) {
+                result.bootstrapUser = user
+            } else {
+                context.diagnostics.append(.error(
+                    at: spec.location(of: "bootstrapUser")!, "spec.bootstrapUser \"\(user)\" is not a valid user name"))
             }
         }
         if let connection = spec.choice("connection", ServerSpec.Connection.self) { result.connection = connection }

@@ -8,6 +8,8 @@ public struct IncidentRecord: Sendable, Hashable, Codable {
         case serverUnreachable = "server_unreachable"
         case provisioningFailed = "provisioning_failed"
         case serviceDown = "service_down"
+        /// A server presented an SSH host key other than the trusted one (critical; never accepted silently).
+        case hostKeyChanged = "host_key_changed"
     }
 
     /// How urgent it is.
