@@ -166,6 +166,14 @@ public struct Reconciler: Sendable {
             metadata["duration_ms"] = "\(ms(ContinuousClock.now - actionStart))"
             logger.info("\(action.summary)", metadata: metadata)
         }
+        // New or changed Server manifests are checked (and provisioned) in the same pass, not one interval later.
+        if let servers, actions.contains(where: { if case .registerServer = $0 { true } else if case .updateServer = $0 { true } else { false } }) {
+            do {
+                _ = try await servers.run(settings: loaded.desired.settings, force: true)
+            } catch {
+                logger.error("server sync failed: \(error)", metadata: ["action": "server_sync"])
+            }
+        }
         timings.act = ContinuousClock.now - planned
         report.failures = executor.failures
         report.playbookRuns = executor.playbookRuns

@@ -66,9 +66,13 @@ public struct ServerProvisioner: Sendable {
         }.joined())
     }
 
-    /// The provisioning inputs of a server: the playbooks and its spec.
+    /// The provisioning inputs of a server: the playbooks and the spec fields provisioning uses (address, port,
+    /// users, connection). Labels, capacity and the host key pin are left out: changing them provisions nothing.
     public static func inputsHash(playbooksHash: String, server: ServerRecord) -> String? {
-        server.specHash.map { SHA256Digest.hex("provision-v1\n\(playbooksHash)\n\($0)") }
+        server.spec.map { spec in
+            SHA256Digest.hex("provision-v1\n\(playbooksHash)\n\(spec.address)\n\(spec.port)\n\(spec.user)\n"
+                + "\(spec.bootstrapUser)\n\(spec.connection.rawValue)")
+        }
     }
 
     /// Provisions every SSH server in `provisioning` (and those in `reprovision`, attempts reset), concurrently.
