@@ -93,12 +93,17 @@ struct DescribeCommand: AsyncParsableCommand {
             lines.append("Spec:          \(spec.address):\(spec.port) \(spec.connection.rawValue), user \(spec.user), "
                 + "bootstrap user \(spec.bootstrapUser), capacity \(spec.capacity.memoryMB) MB, ports \(spec.capacity.ports)"
                 + (spec.labels.isEmpty ? "" : ", labels " + spec.labels.keys.sorted().map { "\($0)=\(spec.labels[$0]!)" }.joined(separator: ",")))
-            lines.append("Host key pin:  " + (spec.hostKey.map { "\(HostKey($0)?.type ?? "?") \(HostKey.fingerprint(of: $0))" } ?? "none (trust on first use)"))
+            if spec.connection == .ssh {
+                lines.append("Host key pin:  " + (spec.hostKey.map { "\(HostKey($0)?.type ?? "?") \(HostKey.fingerprint(of: $0))" } ?? "none (trust on first use)"))
+            }
         }
-        lines.append("Trusted key:   " + (server.hostKey.map { "\(HostKey($0)?.type ?? "?") \(HostKey.fingerprint(of: $0))" } ?? "none yet"))
+        if server.spec?.connection != .local {
+            lines.append("Trusted key:   " + (server.hostKey.map { "\(HostKey($0)?.type ?? "?") \(HostKey.fingerprint(of: $0))" } ?? "none yet"))
+        }
         lines.append("Last seen:     \(server.lastSeenAt.map(formatter.string) ?? "never")"
             + " (last checked \(server.lastCheckedAt.map(formatter.string) ?? "never"))")
-        lines.append("Provisioned:   " + (server.provisionedHash.map { "inputs \($0.prefix(12))" } ?? "no")
+        lines.append("Provisioned:   " + (server.spec?.connection == .local ? "not needed (local connection)"
+            : server.provisionedHash.map { "inputs \($0.prefix(12))" } ?? "no")
             + (server.provisionAttempts > 0 ? " (\(server.provisionAttempts) failed attempts)" : ""))
         if let facts = server.facts {
             lines.append("Facts:")

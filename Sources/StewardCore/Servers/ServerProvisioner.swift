@@ -81,6 +81,16 @@ public struct ServerProvisioner: Sendable {
         var report = ProvisionReport()
         var due: [ServerRecord] = []
         for var record in try await store.servers() where !record.orphaned && record.spec?.connection == .ssh {
+            if reprovision.contains(record.name), record.failCount > 0 || record.hostKey == nil
+                || record.conditions[Condition.ready]?.reason == "HostKeyChanged"
+            {
+                // Provisioning needs a server that answers with the trusted key; the sync says when it does.
+                report.waiting.append(record.name)
+                logger.warning("reprovision requested but the server is unreachable or its host key is not trusted", metadata: [
+                    "server": "\(record.name)", "status": "\(record.status.rawValue)", "action": "provision",
+                ])
+                continue
+            }
             if reprovision.contains(record.name) {
                 let old = record.status
                 record.provisionAttempts = 0
