@@ -52,7 +52,21 @@ public struct ServerSpec: Sendable, Hashable, Codable {
         case address, port, user, bootstrapUser, connection, hostKey, capacity, labels
     }
 
-    /// Decodes a spec; `bootstrapUser` may be absent (specs stored before it existed).
+    /// Encodes every field but a default `bootstrapUser` (`root`), so specs written before the field existed
+    /// keep their hash (a new field must not redeploy every project of every server).
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(address, forKey: .address)
+        try container.encode(port, forKey: .port)
+        try container.encode(user, forKey: .user)
+        if bootstrapUser != "root" { try container.encode(bootstrapUser, forKey: .bootstrapUser) }
+        try container.encode(connection, forKey: .connection)
+        try container.encodeIfPresent(hostKey, forKey: .hostKey)
+        try container.encode(capacity, forKey: .capacity)
+        try container.encode(labels, forKey: .labels)
+    }
+
+    /// Decodes a spec; `bootstrapUser` may be absent (the default, or a spec stored before it existed).
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
