@@ -67,7 +67,8 @@ public struct ServerLifecycle: Sendable {
             store: store, runner: runner, probe: probe, access: access, playbooksDirectory: playbooksDirectory,
             provisioningHash: { ServerProvisioner.inputsHash(playbooksHash: playbooksHash, server: $0) },
             unreachableAfter: settings.thresholds.unreachableAfter, maxProvisionAttempts: maxProvisionAttempts,
-            timeout: timeout, now: now, logger: logger)
+            // A check is short: a hung host must not hold the pass for a whole playbook timeout.
+            timeout: .seconds(min(settings.playbookTimeout, 300)), now: now, logger: logger)
         let synced = try await sync.sync()
         let ssh = settings.ssh
         let publicKey = self.publicKey
