@@ -278,14 +278,8 @@ struct ActionExecutor {
     }
 
     private func host(for server: ServerManifest) -> InventoryHost {
-        var vars: [String: JSONValue] = [:]
-        if server.spec.connection == .local {
-            // Apps of the local server live in the state dir, never in the user's home.
-            vars["steward_apps_dir"] = .string(reconciler.stateDirectory.appendingPathComponent("apps").path)
-        }
-        return InventoryHost(
-            name: server.name, address: server.spec.address, port: server.spec.port, user: server.spec.user,
-            connection: server.spec.connection, vars: vars)
+        ServerAccess(ssh: loaded.desired.settings.ssh, stateDirectory: reconciler.stateDirectory)
+            .host(for: server, purpose: .deploy)
     }
 
     private func extraVars(_ plan: DeployPlan, port: Int, slotPorts: [Int], hash: String) -> [String: JSONValue] {

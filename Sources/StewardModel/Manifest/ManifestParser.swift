@@ -281,6 +281,14 @@ public struct ManifestParser: Sendable {
                 context.diagnostics.append(.error(at: spec.location(of: "user")!, "spec.user \"\(user)\" is not a valid user name"))
             }
         }
+        if let user = spec.string("bootstrapUser") {
+            if Validation.isUserName(user) {
+                result.bootstrapUser = user
+            } else {
+                context.diagnostics.append(.error(
+                    at: spec.location(of: "bootstrapUser")!, "spec.bootstrapUser \"\(user)\" is not a valid user name"))
+            }
+        }
         if let connection = spec.choice("connection", ServerSpec.Connection.self) { result.connection = connection }
         if let hostKey = spec.string("hostKey") {
             if let problem = Validation.hostKeyProblem(hostKey) {
