@@ -71,6 +71,9 @@ public enum Action: Sendable, Hashable {
     /// The project cannot progress until its manifest or Steward changes.
     case stall(project: String, reason: String, message: String)
     case deploy(DeployPlan)
+    /// The server already runs exactly this deploy (its marker has the same input hash): record it instead of
+    /// running the playbook (a fresh state dir, as in CI). Falls back to the deploy if its ports are taken.
+    case adoptDeploy(DeployPlan, DeployMarker)
     /// The last successful deploy already matches the inputs; only the phase is behind.
     case markActive(project: String, inputHash: String)
     case orphanProject(name: String)
@@ -92,7 +95,7 @@ public enum Action: Sendable, Hashable {
             .waitForResources(let name, _), .stall(let name, _, _), .markActive(let name, _),
             .orphanProject(let name), .pruneProject(let name):
             "Project/\(name)"
-        case .deploy(let plan): "Project/\(plan.project)"
+        case .deploy(let plan), .adoptDeploy(let plan, _): "Project/\(plan.project)"
         }
     }
 
@@ -118,6 +121,7 @@ public enum Action: Sendable, Hashable {
         case .waitForResources: "wait_for_resources"
         case .stall: "stall"
         case .deploy: "deploy"
+        case .adoptDeploy: "adopt_deploy"
         case .markActive: "mark_active"
         }
     }
@@ -141,6 +145,9 @@ public enum Action: Sendable, Hashable {
             "deploy \(plan.spec.repo)@\(plan.repo.commit.prefix(12)) to \(plan.server.name)"
                 + (plan.port.map { ":\($0)" } ?? " (port to allocate)")
                 + (plan.spec.deploy.strategy == .blueGreen ? " blue/green" : "") + " with \(plan.playbook.playbook) (\(plan.reason))"
+        case .adoptDeploy(let plan, let marker):
+            "\(plan.server.name) already runs \(marker.commit.prefix(12)) on port \(marker.port) with these inputs "
+                + "(deployed \(marker.time.isEmpty ? "earlier" : marker.time)): adopt it, no playbook"
         case .markActive: "last deploy matches: active"
         case .orphanProject: "manifest removed: keep the project (prune is off)"
         case .pruneProject: "manifest removed: delete the project and free its ports (prune is on)"

@@ -165,6 +165,24 @@ public struct Planner: Sendable {
             repair.isRepair = true
             return actions + [.deploy(repair)]
         }
+        if record?.lastDeployInputHash == nil, let marker = observed.servers[serverName]?.deployMarkers[name],
+            marker.commit == repo.commit
+        {
+            // Nothing recorded here, but the server says what runs there: when it is exactly this deploy, adopt it.
+            let markerSlots = (marker.slotPorts.map { Array($0.values) } ?? []).sorted()
+            let versions = DeployInputs.secretVersions(references, available)
+            if markerSlots.count == (spec.deploy.strategy == .blueGreen ? 2 : 0),
+                marker.inputHash == DeployInputs.hash(
+                    playbook: playbook, cloneURL: repo.cloneURL, commit: repo.commit, server: serverName,
+                    serverSpecHash: server.specHash, port: marker.port, projectSpecHash: project.specHash,
+                    secretVersions: versions, slotPorts: markerSlots)
+            {
+                return actions + [.adoptDeploy(DeployPlan(
+                    project: name, server: server, repo: repo, port: marker.port, spec: spec, specHash: project.specHash,
+                    slotPorts: markerSlots, secretVersions: versions, playbook: playbook,
+                    reason: "first deploy (the marker on \(serverName) did not match its ports)"), marker)]
+            }
+        }
         actions.append(.deploy(DeployPlan(
             project: name, server: server, repo: repo, port: samePort, spec: spec, specHash: project.specHash,
             slotPorts: slotPorts, secretVersions: DeployInputs.secretVersions(references, available), playbook: playbook,

@@ -107,6 +107,8 @@ struct ActionExecutor {
             try await store.save(project: record, events: alreadyStalled ? [] : [event("Project", name, reason, message, .warning)])
         case .deploy(let plan):
             try await deploy(plan)
+        case .adoptDeploy(let plan, let marker):
+            try await adopt(plan, marker)
         case .markActive(let name, let hash):
             try await transition(name, to: .active, "last deploy (inputs \(hash.prefix(12))) matches") { record in
                 record.observedGeneration = record.generation
@@ -242,6 +244,31 @@ struct ActionExecutor {
             return
         }
         try await finishDeploy(plan, port: port, hash: hash, message: "deployed \(plan.repo.commit.prefix(12)) to \(plan.server.name):\(port)")
+    }
+
+    /// Records the deploy a server reports (its marker) as this project's last success, holding the same ports.
+    /// When those ports are no longer free here, deploys instead.
+    private mutating func adopt(_ plan: DeployPlan, _ marker: DeployMarker) async throws {
+        let range = plan.server.spec.capacity.ports
+        let wanted = [marker.port] + (plan.slotPorts ?? [])
+        let ports = try await store.allocatePorts(
+            project: plan.project, server: plan.server.name, range: min(range.lower, wanted.min()!)...max(range.upper, wanted.max()!),
+            count: wanted.count, preferred: wanted)
+        guard ports == wanted else {
+            logger.warning("cannot adopt the deploy on \(plan.server.name): its ports are taken here; deploying", metadata: [
+                "project": "\(plan.project)", "wanted": "\(wanted)", "got": "\(ports)",
+            ])
+            try await deploy(plan)
+            return
+        }
+        let hash = plan.inputs(port: marker.port, slotPorts: plan.slotPorts ?? []).hash
+        try await transition(plan.project, to: .active, "adopted the deploy \(plan.server.name) reports") { record in
+            record.server = plan.server.name
+            record.port = marker.port
+        }
+        try await finishDeploy(plan, port: marker.port, hash: hash,
+            message: "adopted \(marker.commit.prefix(12)) running on \(plan.server.name):\(marker.port) (deploy marker from "
+                + "\(marker.time.isEmpty ? "an earlier run" : marker.time)); no playbook run")
     }
 
     private func finishDeploy(_ plan: DeployPlan, port: Int, hash: String, message: String) async throws {
