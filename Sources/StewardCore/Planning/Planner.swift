@@ -66,7 +66,8 @@ public struct Planner: Sendable {
         {
             actions.append(.updateServer(server))
         }
-        // Without server_sync, only a local server's status is known: it is the machine Steward runs on.
+        // A local server is the machine Steward runs on: ready without SSH or provisioning. SSH servers get their
+        // status from server_sync and provisioning (ServerLifecycle), never from the planner.
         if server.spec.connection == .local, record?.status != .ready {
             actions.append(.setServerStatus(name: server.name, status: .ready, reason: "local connection"))
         }
