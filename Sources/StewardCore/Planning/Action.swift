@@ -21,11 +21,15 @@ public struct DeployPlan: Sendable, Hashable {
     public var reason: String
     /// The inputs are those of the last success, but the service is down: run again so the playbook restarts it.
     public var isRepair = false
+    /// The server's part of the inputs (`DeployInputs.serverInputs`); the spec hash unless the planner knew facts.
+    public var serverInputs: String
 
     public init(
         project: String, server: ServerManifest, repo: ResolvedRepo, port: Int?, spec: ProjectSpec, specHash: String,
-        slotPorts: [Int]? = [], secretVersions: String = "", playbook: PlaybookSource, reason: String
+        slotPorts: [Int]? = [], secretVersions: String = "", playbook: PlaybookSource, reason: String,
+        serverInputs: String? = nil
     ) {
+        self.serverInputs = serverInputs ?? server.specHash
         self.slotPorts = slotPorts
         self.secretVersions = secretVersions
         self.specHash = specHash
@@ -45,7 +49,7 @@ public struct DeployPlan: Sendable, Hashable {
     public func inputs(port: Int, slotPorts: [Int] = []) -> DeployInputs {
         DeployInputs(
             playbook: playbook, cloneURL: repo.cloneURL, commit: repo.commit, server: server.name,
-            serverSpecHash: server.specHash, port: port, projectSpecHash: specHash, secretVersions: secretVersions,
+            serverSpecHash: serverInputs, port: port, projectSpecHash: specHash, secretVersions: secretVersions,
             slotPorts: slotPorts)
     }
 }

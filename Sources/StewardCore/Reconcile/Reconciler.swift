@@ -270,7 +270,9 @@ public struct Reconciler: Sendable {
     func worldDigest(_ loaded: LoadedConfig, _ observed: ObservedState, _ repoAnswers: [String: RepoObservation]) -> String {
         var lines = ["world-v1", CanonicalJSON.hash(loaded.desired.settings), library.treeHash]
         for server in loaded.desired.servers.sorted(by: { $0.name < $1.name }) {
-            lines.append("server \(server.name) \(server.specHash) \(observed.servers[server.name]?.status.rawValue ?? "-")")
+            let record = observed.servers[server.name]
+            lines.append("server \(server.name) \(server.specHash) \(record?.status.rawValue ?? "-") "
+                + (record?.facts?.deployFingerprint ?? "-"))
         }
         for key in repoAnswers.keys.sorted() {
             switch repoAnswers[key]! {

@@ -18,6 +18,10 @@ public struct ServerFacts: Sendable, Hashable, Codable {
     /// The apps directory of the deploy user (`~/.steward/apps` unless `steward_apps_dir` is set).
     public var appsDirectory: String?
 
+    /// The facts a deploy depends on (a changed OS release or Python redeploys); memory, disk and kernel change
+    /// without making a deploy stale.
+    public var deployFingerprint: String { "\(os ?? "-") python \(python ?? "-")" }
+
     public init(
         memoryMB: Int? = nil, memoryFreeMB: Int? = nil, diskFreeMB: Int? = nil, os: String? = nil, kernel: String? = nil,
         python: String? = nil, hasSystemd: Bool = false, appsDirectory: String? = nil
