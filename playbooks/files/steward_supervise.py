@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Steward's app supervisor: keeps one app process running where no init system (systemd) does.
 
-    steward_supervise.py start  --pid-file P --log-file L --workdir D [--env-file E] [--port N]
+    steward_supervise.py start  --pid-file P --log-file L --workdir D [--env-file E] [--port N] [--host A]
                                 (--procfile FILE | -- COMMAND)
     steward_supervise.py stop   --pid-file P [--pid-file P2 ...] [--timeout S]
     steward_supervise.py status --pid-file P
@@ -174,6 +174,8 @@ def supervise(args, ready_fd):
     env.update(parse_env_file(args.env_file))
     if args.port:
         env['PORT'] = str(args.port)
+    if args.host:
+        env['HOST'] = args.host
 
     pid_file = os.path.abspath(args.pid_file)
     temporary = pid_file + '.tmp'
@@ -400,6 +402,7 @@ def main(argv):
     start_parser.add_argument('--workdir', required=True)
     start_parser.add_argument('--env-file')
     start_parser.add_argument('--port', type=int)
+    start_parser.add_argument('--host', help='the address the app should listen on, passed as $HOST')
     start_parser.add_argument('command', nargs=argparse.REMAINDER)
     stop_parser = commands.add_parser('stop')
     stop_parser.add_argument('--pid-file', required=True, action='append')
