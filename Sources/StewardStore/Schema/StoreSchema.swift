@@ -17,7 +17,17 @@ enum StoreSchema {
         SchemaMigration(version: 5, summary: "reserved for server_sync", sql: ""),
         SchemaMigration(version: 6, summary: "health checks: per-project counter and last result, last round", sql: version6),
         SchemaMigration(version: 7, summary: graphSummary, sql: graphCheckpoints),
+        // Version 8 belongs to a parallel branch (the engineering agents): this placeholder keeps the numbering
+        // consecutive on feat/po and is replaced by that migration when the branches meet.
+        SchemaMigration(version: 8, summary: "reserved for the engineering agents", sql: ""),
+        SchemaMigration(version: 9, summary: "incidents.acknowledged_at: the PO reports each incident once", sql: version9),
     ]
+
+    /// When the person was shown an incident (by `steward ask`); NULL until then.
+    private static let version9 = """
+        ALTER TABLE incidents ADD COLUMN acknowledged_at REAL;
+        CREATE INDEX incidents_unacknowledged ON incidents (id) WHERE acknowledged_at IS NULL;
+        """
 
     /// The health_checker: per project its consecutive failures and last result (the counter survives
     /// restarts), and when the last round started (`intervals.healthCheck` holds across processes).
