@@ -73,8 +73,10 @@ public final class GitConfigRepoWriter: @unchecked Sendable {
         let repository = try GitRepository.open(at: URL(fileURLWithPath: directory))
         let checkedOut = try !repository.isBare && repository.headBranch() == branch
         for attempt in 1...Self.attempts {
-            let parent = try repository.commitID(forReference: "refs/heads/" + branch)
-            let current = try parent.flatMap { try repository.fileContents(atCommit: $0, path: path) }
+            guard let parent = try repository.commitID(forReference: "refs/heads/" + branch) else {
+                throw noBranch(directory)
+            }
+            let current = try repository.fileContents(atCommit: parent, path: path)
             let commit = try repository.commitFile(
                 path: path, contents: try change(current), parent: parent, message: message, author: author)
             if checkedOut {
@@ -105,8 +107,10 @@ public final class GitConfigRepoWriter: @unchecked Sendable {
             let credentials = { remoteURL.sendsToken ? GitTokenCredentials(token: token, variable: self.tokenEnvironmentVariable) : nil }
             for attempt in 1...Self.attempts {
                 try origin.fetchIfChanged(credentials: credentials())
-                let parent = try repository.commitID(forReference: tracking)
-                let current = try parent.flatMap { try repository.fileContents(atCommit: $0, path: path) }
+                guard let parent = try repository.commitID(forReference: tracking) else {
+                    throw noBranch(remoteURL.normalized)
+                }
+                let current = try repository.fileContents(atCommit: parent, path: path)
                 let commit = try repository.commitFile(
                     path: path, contents: try change(current), parent: parent, message: message, author: author)
                 let local = "steward-commit-\(attempt)"
@@ -122,6 +126,13 @@ public final class GitConfigRepoWriter: @unchecked Sendable {
         } catch let error as GitError {
             throw error.redacting(token)
         }
+    }
+
+    /// Commits go onto an existing branch only: a tag or commit id given as the ref must not become a new branch.
+    private func noBranch(_ repository: String) -> GitError {
+        GitError(
+            code: .unknownReference, operation: "commit to branch '\(branch)' of \(GitRemoteURL.redacted(repository))",
+            message: "the config repo has no branch '\(branch)'; pass --ref the branch Steward reads (e.g. main)")
     }
 
     /// Whether the failure means another writer moved the branch first (worth a fresh attempt).

@@ -16,12 +16,13 @@ public struct ProductOwner: Sendable {
     public let store: any ProductOwnerStore
     /// nil when no config repo was given: new and update then fail saying so.
     public let configRepo: (any ConfigRepoWriter)?
-    /// The forge owner of new projects' repos (`OWNER/NAME`).
-    public let repoOwner: String
+    /// The forge owner of new projects' repos (`OWNER/NAME`), or why there is none (asked for by `new` only).
+    public let repoOwner: Result<String, ProductOwnerError>
     private let now: @Sendable () -> Date
 
     public init(
-        classifier: any IntentClassifier, store: any ProductOwnerStore, configRepo: (any ConfigRepoWriter)?, repoOwner: String,
+        classifier: any IntentClassifier, store: any ProductOwnerStore, configRepo: (any ConfigRepoWriter)?,
+        repoOwner: Result<String, ProductOwnerError>,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.classifier = classifier
@@ -86,7 +87,7 @@ public struct ProductOwner: Sendable {
                 + "or for a change with \"\(name): …\", or name the new one with \"new project OTHER-NAME: \(brief)\"")
         }
         let configRepo = try requireConfigRepo("create a project")
-        let repo = "\(repoOwner)/\(name)"
+        let repo = "\(try repoOwner.get())/\(name)"
         let path = ProjectManifestText.path(forProject: name)
         let text = ProjectManifestText.newProject(name: name, repo: repo, brief: brief, request: request)
         let parsed = ManifestParser().parse(path: path, data: Data(text.utf8))

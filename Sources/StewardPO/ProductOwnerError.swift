@@ -3,7 +3,8 @@ public struct ProductOwnerError: Error, CustomStringConvertible, Sendable {
     /// What the person sees.
     public let description: String
 
-    init(_ description: String) {
+    /// An error saying `description`.
+    public init(_ description: String) {
         self.description = description
     }
 
