@@ -1,3 +1,4 @@
+import Foundation
 import StewardModel
 
 /// Names for projects the PO creates: DNS labels derived from what a person wrote.
@@ -34,6 +35,6 @@ public enum ProjectNaming {
 
     /// Lowercased ASCII words of letters and digits.
     static func words(_ text: String) -> [String] {
-        text.lowercased().split { !($0.isASCII && ($0.isLetter || $0.isNumber)) }.map(String.init)
+        text.folding(options: [.diacriticInsensitive, .caseInsensitive], locale: nil).lowercased().split { !($0.isASCII && ($0.isLetter || $0.isNumber)) }.map(String.init)
     }
 }
