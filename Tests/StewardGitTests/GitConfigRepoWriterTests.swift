@@ -116,6 +116,29 @@ struct GitConfigRepoWriterTests {
         }
     }
 
+    @Test func anHTTPRemoteGetsTheTokenFromTheEnvironment() async throws {
+        let fixture = try fixture()
+        let token = "tok-\(UUID().uuidString)"
+        let server = try SmartHTTPServer(projectRoot: fixture.root.path, token: token)
+        let variable = uniqueTokenVariable()
+        setenv(variable, token, 1)
+        defer { unsetenv(variable) }
+        let writer = GitConfigRepoWriter(
+            url: server.url("remote.git"), branch: "main", scratchDirectory: fixture.root.url.appendingPathComponent("scratch"),
+            tokenEnvironmentVariable: variable)
+        let commit = try await writer.commit(path: "manifests/app.yaml", message: "Add app") { _ in Data("kind: Project\n".utf8) }
+        #expect(try bareGit(fixture, "rev-parse", "main") == commit)
+
+        setenv(variable, "wrong-\(token)", 1)
+        let error = try await #require(throws: GitError.self) {
+            try await writer.commit(path: "manifests/other.yaml", message: "Other") { _ in Data() }
+        }
+        #expect(error.code == .authentication)
+        #expect(error.description.contains("rejected the token from $\(variable)"))
+        #expect(!error.description.contains(token))
+        #expect(try bareGit(fixture, "rev-parse", "main") == commit)
+    }
+
     @Test func onlyAnExistingBranchIsCommittedTo() async throws {
         let fixture = try fixture()
         for url in [fixture.bare, fixture.fileURL] {
