@@ -72,7 +72,8 @@ public final class GitConfigRepoWriter: @unchecked Sendable {
         }
         let repository = try GitRepository.open(at: URL(fileURLWithPath: directory))
         let checkedOut = try !repository.isBare && repository.headBranch() == branch
-        for attempt in 1...Self.attempts {
+        var attempt = 1
+        while true {
             guard let parent = try repository.commitID(forReference: "refs/heads/" + branch) else {
                 throw noBranch(directory)
             }
@@ -86,10 +87,9 @@ public final class GitConfigRepoWriter: @unchecked Sendable {
                 try repository.updateBranch(branch, to: commit, from: parent, message: "steward: \(message)")
                 return commit.hex
             } catch let error as GitError where attempt < Self.attempts && Self.branchMoved(error) {
-                continue
+                attempt += 1
             }
         }
-        fatalError("unreachable: the last attempt returns or throws")
     }
 
     private func commitAndPush(
@@ -105,7 +105,8 @@ public final class GitConfigRepoWriter: @unchecked Sendable {
             let origin = try GitRemote.create(
                 "origin", url: remoteURL.normalized, fetchRefspecs: ["+refs/heads/\(branch):\(tracking)"], in: repository)
             let credentials = { remoteURL.sendsToken ? GitTokenCredentials(token: token, variable: self.tokenEnvironmentVariable) : nil }
-            for attempt in 1...Self.attempts {
+            var attempt = 1
+            while true {
                 try origin.fetchIfChanged(credentials: credentials())
                 guard let parent = try repository.commitID(forReference: tracking) else {
                     throw noBranch(remoteURL.normalized)
@@ -119,10 +120,9 @@ public final class GitConfigRepoWriter: @unchecked Sendable {
                     try origin.push(["refs/heads/\(local):refs/heads/\(branch)"], credentials: credentials())
                     return commit.hex
                 } catch let error as GitError where attempt < Self.attempts && Self.branchMoved(error) {
-                    continue
+                    attempt += 1
                 }
             }
-            fatalError("unreachable: the last attempt returns or throws")
         } catch let error as GitError {
             throw error.redacting(token)
         }
