@@ -12,6 +12,7 @@ public struct Intent: Sendable, Hashable, Codable {
         case fix
     }
 
+    /// Which of the four things is asked for.
     public var kind: Kind
     /// The project (or server, for `fix`) the message is about; for `new`, a proposed name (may be nil).
     public var project: String?

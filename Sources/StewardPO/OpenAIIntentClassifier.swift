@@ -9,6 +9,7 @@ import StewardHTTP
 public struct OpenAIIntentClassifier: IntentClassifier {
     /// Base URL, e.g. `https://api.openai.com/v1`.
     public let endpoint: URL
+    /// The model named in each request.
     public let model: String
     /// Where the key comes from.
     public let apiKeyEnvironmentVariable: String

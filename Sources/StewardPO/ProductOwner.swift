@@ -12,7 +12,9 @@ public typealias ProductOwnerStore = StateStore & HealthStore & ForgeSyncStore &
 /// Every answer starts with the incidents the person has not been shown yet; they are marked seen once the
 /// answer is made, so each is reported once.
 public struct ProductOwner: Sendable {
+    /// Reads a message as an intent (builtin rules or a chat endpoint).
     public let classifier: any IntentClassifier
+    /// Steward's state: projects, health, incidents and their seen marks.
     public let store: any ProductOwnerStore
     /// nil when no config repo was given: new and update then fail saying so.
     public let configRepo: (any ConfigRepoWriter)?

@@ -4,20 +4,29 @@ import StewardModel
 /// What `get_project_status` reports: the stored record's phase and conditions, the last health check and the
 /// open incidents of one project.
 public struct ProjectStatus: Sendable, Hashable, Codable {
+    /// The project's name.
     public var name: String
+    /// Its lifecycle phase in the store.
     public var phase: ProjectPhase
+    /// `owner/name` on the forge.
     public var repo: String?
+    /// Where it runs (or is placed), and on which port.
     public var server: String?
     public var port: Int?
     /// How far the manifest asks Steward to carry the project.
     public var stage: ProjectSpec.Stage?
     /// Change requests in the manifest.
     public var changes: [ProjectSpec.Change]
+    /// Why it is in this phase (`Ready`, `Stalled`, …).
     public var conditions: [Condition]
+    /// The last health check, when it is checked.
     public var health: HealthCheckRecord?
+    /// Incidents still open for the project.
     public var openIncidents: [IncidentRecord]
+    /// The project commit deployed last.
     public var lastDeployCommit: String?
 
+    /// The status of `record` with its health and open incidents.
     public init(record: ProjectRecord, health: HealthCheckRecord?, openIncidents: [IncidentRecord]) {
         name = record.name
         phase = record.phase
