@@ -71,8 +71,10 @@ public final class GitConfigRepoWriter: @unchecked Sendable {
                 message: "\(directory) does not exist; pass --config-repo a git repository (path, file:// or https:// URL)")
         }
         let repository = try GitRepository.open(at: URL(fileURLWithPath: directory))
-        let checkedOut = try !repository.isBare && repository.headBranch() == branch
+        let isCheckedOut = try !repository.isBare && repository.headBranch() == branch
         var attempt = 1
+        // After a failed attempt the work tree holds that attempt's file: the next checkout starts from there.
+        var checkedOut: GitObjectID?
         while true {
             guard let parent = try repository.commitID(forReference: "refs/heads/" + branch) else {
                 throw noBranch(directory)
@@ -80,8 +82,9 @@ public final class GitConfigRepoWriter: @unchecked Sendable {
             let current = try repository.fileContents(atCommit: parent, path: path)
             let commit = try repository.commitFile(
                 path: path, contents: try change(current), parent: parent, message: message, author: author)
-            if checkedOut {
-                try repository.checkOut(path: path, of: commit, baseline: parent)
+            if isCheckedOut {
+                try repository.checkOut(path: path, of: commit, baseline: checkedOut ?? parent)
+                checkedOut = commit
             }
             do {
                 try repository.updateBranch(branch, to: commit, from: parent, message: "steward: \(message)")

@@ -139,6 +139,32 @@ struct GitConfigRepoWriterTests {
         #expect(try bareGit(fixture, "rev-parse", "main") == commit)
     }
 
+    @Test func aCheckedOutBranchThatMovesMeanwhileIsReadAgain() async throws {
+        let fixture = try fixture()
+        let calls = Counter()
+        let commit = try await writer(fixture.workTree, in: fixture).commit(path: "manifests/app.yaml", message: "Add app") { _ in
+            if calls.increment() == 1 {
+                // Another writer commits a different file onto main with plumbing, leaving the work tree as it is.
+                let index = fixture.root.url.appendingPathComponent("other-index").path
+                let env = ["GIT_INDEX_FILE": index]
+                let blob = try run(["sh", "-c", "echo theirs | git hash-object -w --stdin"], in: fixture.workTree)
+                    .trimmingCharacters(in: .whitespacesAndNewlines)
+                try run(["git", "read-tree", "HEAD"], in: fixture.workTree, environment: env)
+                try run(["git", "update-index", "--add", "--cacheinfo", "100644,\(blob),other.txt"], in: fixture.workTree, environment: env)
+                let tree = try run(["git", "write-tree"], in: fixture.workTree, environment: env).trimmingCharacters(in: .whitespacesAndNewlines)
+                let theirs = try fixture.git("commit-tree", tree, "-p", "HEAD", "-m", "theirs")
+                try fixture.git("update-ref", "refs/heads/main", theirs)
+            }
+            return Data("kind: Project\n".utf8)
+        }
+        #expect(calls.value == 2)
+        #expect(try fixture.git("rev-parse", "main") == commit)
+        #expect(try fixture.git("log", "-1", "--format=%s", "main^") == "theirs")
+        #expect(try fixture.git("show", "main:other.txt") == "theirs")
+        #expect(try String(contentsOfFile: fixture.workTree + "/manifests/app.yaml", encoding: .utf8) == "kind: Project\n")
+        #expect(try fixture.git("status", "--porcelain", "manifests").isEmpty)
+    }
+
     @Test func onlyAnExistingBranchIsCommittedTo() async throws {
         let fixture = try fixture()
         for url in [fixture.bare, fixture.fileURL] {
