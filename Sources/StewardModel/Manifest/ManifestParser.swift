@@ -10,7 +10,7 @@ public struct ManifestParser: Sendable {
     /// Largest file accepted, in bytes (1 MiB).
     public static let maxFileSize = 1 << 20
     /// Bumped when parsing changes, so cached results of older parsers are not reused.
-    public static let version = 3
+    public static let version = 4
 
     public init() {}
 
@@ -405,12 +405,44 @@ public struct ManifestParser: Sendable {
         }
         if var agents = document.mapping("agents") {
             if let backend = agents.choice("backend", Settings.Agents.Backend.self) { settings.agents.backend = backend }
+            decodeOpenAI(&agents, into: &settings.agents, context: context)
             agents.finish()
         }
         if let prune = document.bool("prune") { settings.prune = prune }
         if let timeout = duration(&document, "playbookTimeout") { settings.playbookTimeout = timeout }
         if let concurrency = document.int("concurrency", in: 1...64) { settings.concurrency = concurrency }
         return settings
+    }
+
+    /// `agents.endpoint`, `agents.model`, `agents.apiKeyEnv`: an http(s) endpoint and a model are required by the
+    /// openai backend; the key's variable must be a plain environment variable name.
+    private func decodeOpenAI(_ agents: inout MappingReader, into settings: inout Settings.Agents, context: DecodeContext) {
+        if let endpoint = agents.string("endpoint") {
+            if let url = URL(string: endpoint), url.scheme == "https" || url.scheme == "http", url.host != nil {
+                settings.endpoint = endpoint
+            } else {
+                context.diagnostics.append(.error(at: agents.location(of: "endpoint")!,
+                    "agents.endpoint must be an http(s) URL such as https://api.openai.com/v1, found \"\(endpoint)\""))
+            }
+        }
+        settings.model = agents.string("model")
+        if let variable = agents.string("apiKeyEnv") {
+            if Validation.isEnvironmentVariableName(variable) {
+                settings.apiKeyEnv = variable
+            } else {
+                context.diagnostics.append(.error(at: agents.location(of: "apiKeyEnv")!,
+                    "agents.apiKeyEnv must name an environment variable (letters, digits, _), found \"\(variable)\"; "
+                        + "the key itself never goes in steward.yaml"))
+            }
+        }
+        guard settings.backend == .openai else { return }
+        let missing = [settings.endpoint == nil && agents.location(of: "endpoint") == nil ? "endpoint" : nil,
+                       settings.model == nil ? "model" : nil].compactMap { $0 }
+        if !missing.isEmpty {
+            context.diagnostics.append(.error(at: context.location(agents.node),
+                "agents: backend openai needs \(missing.map { "agents.\($0)" }.joined(separator: " and ")) "
+                    + "(e.g. endpoint: https://api.openai.com/v1, model: gpt-4o-mini)"))
+        }
     }
 
     /// A duration in seconds: an integer, or `90s`, `5m`, `1h`, `1h30m`.

@@ -101,9 +101,27 @@ public struct Settings: Sendable, Hashable, Codable {
         }
 
         public var backend: Backend
+        /// openai: base URL of an OpenAI-compatible API; requests go to `{endpoint}/chat/completions`.
+        public var endpoint: String?
+        /// openai: the model named in each request.
+        public var model: String?
+        /// openai: the environment variable holding the API key (the key itself is never in the config repo).
+        public var apiKeyEnv: String
 
-        public init(backend: Backend = .builtin) {
+        public init(backend: Backend = .builtin, endpoint: String? = nil, model: String? = nil, apiKeyEnv: String = "OPENAI_API_KEY") {
             self.backend = backend
+            self.endpoint = endpoint
+            self.model = model
+            self.apiKeyEnv = apiKeyEnv
+        }
+
+        // Settings cached by older versions lack the openai fields: they decode to the defaults.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            backend = try container.decode(Backend.self, forKey: .backend)
+            endpoint = try container.decodeIfPresent(String.self, forKey: .endpoint)
+            model = try container.decodeIfPresent(String.self, forKey: .model)
+            apiKeyEnv = try container.decodeIfPresent(String.self, forKey: .apiKeyEnv) ?? "OPENAI_API_KEY"
         }
     }
 

@@ -15,7 +15,14 @@ enum StoreSchema {
         SchemaMigration(version: 5, summary: "server_sync: trusted host keys, facts, deploy markers, provisioning state", sql: version5),
         SchemaMigration(version: 6, summary: "health checks: per-project counter and last result, last round", sql: version6),
         SchemaMigration(version: 7, summary: graphSummary, sql: graphCheckpoints),
+        SchemaMigration(version: 8, summary: "incidents.acknowledged_at: the PO reports each incident once", sql: version8),
     ]
+
+    /// When the person was shown an incident (by `steward ask`); NULL until then.
+    private static let version8 = """
+        ALTER TABLE incidents ADD COLUMN acknowledged_at REAL;
+        CREATE INDEX incidents_unacknowledged ON incidents (id) WHERE acknowledged_at IS NULL;
+        """
 
     /// server_sync and provisioning: the trusted host key, facts and deploy markers read from the server, when it
     /// was last checked and seen, provisioning attempts and inputs; the sync's own last attempt (its interval).

@@ -777,6 +777,30 @@ enum ParserCorpus {
             "steward.yaml:1:19: error: forge.provider: expected one of local, github, found \"gitlab\" (did you mean \"github\"?)",
             "steward.yaml:2:19: error: agents.backend: expected one of builtin, command, openai, found \"gpt\"",
         ]),
+        ParserCase("openai backend without endpoint and model", path: "steward.yaml", """
+            kind: Settings
+            agents:
+              backend: openai
+              apiKeyEnv: OPENAI_API_KEY
+            """, expect: [
+            "steward.yaml:3:3: error: agents: backend openai needs agents.endpoint and agents.model "
+                + "(e.g. endpoint: https://api.openai.com/v1, model: gpt-4o-mini)",
+        ]),
+        ParserCase("openai endpoint, key variable and unknown agents field", path: "steward.yaml", """
+            kind: Settings
+            agents:
+              backend: openai
+              endpoint: api.openai.com/v1
+              model: gpt-4o-mini
+              apiKeyEnv: sk-abc123
+              apiKey: sk-abc123
+            """, expect: [
+            "steward.yaml:4:13: error: agents.endpoint must be an http(s) URL such as https://api.openai.com/v1, "
+                + "found \"api.openai.com/v1\"",
+            "steward.yaml:6:14: error: agents.apiKeyEnv must name an environment variable (letters, digits, _), "
+                + "found \"sk-abc123\"; the key itself never goes in steward.yaml",
+            "steward.yaml:7:3: error: unknown field \"agents.apiKey\" (did you mean \"apiKeyEnv\"?)",
+        ]),
         ParserCase("two Settings documents", path: "steward.yaml", """
             kind: Settings
             prune: true
