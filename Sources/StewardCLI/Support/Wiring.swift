@@ -80,6 +80,8 @@ struct Wiring {
             bundler: LocalSourceBundler(directory: options.stateDirectory.appendingPathComponent("bundles", isDirectory: true)),
             library: library, stateDirectory: options.stateDirectory, logger: logger)
         reconciler.makeHealthChecker = Self.makeHealthChecker(store: store, logger: logger)
+        reconciler.engineering = Self.makeEngineering(
+            store: store, stateDirectory: options.stateDirectory, library: library, logger: logger)
         return reconciler
     }
 

@@ -71,6 +71,9 @@ public enum Action: Sendable, Hashable {
     /// The project cannot progress until its manifest or Steward changes.
     case stall(project: String, reason: String, message: String)
     case deploy(DeployPlan)
+    /// The project needs the engineering agents (a brief to build, or a stage short of active): run or resume
+    /// its graph thread. `server`: where the planner placed it, nil when nothing fits or it does not deploy.
+    case engineer(ProjectManifest, server: String?)
     /// The last successful deploy already matches the inputs; only the phase is behind.
     case markActive(project: String, inputHash: String)
     case orphanProject(name: String)
@@ -93,6 +96,7 @@ public enum Action: Sendable, Hashable {
             .orphanProject(let name), .pruneProject(let name):
             "Project/\(name)"
         case .deploy(let plan): "Project/\(plan.project)"
+        case .engineer(let project, _): "Project/\(project.name)"
         }
     }
 
@@ -119,6 +123,7 @@ public enum Action: Sendable, Hashable {
         case .stall: "stall"
         case .deploy: "deploy"
         case .markActive: "mark_active"
+        case .engineer: "engineer"
         }
     }
 
@@ -142,6 +147,9 @@ public enum Action: Sendable, Hashable {
                 + (plan.port.map { ":\($0)" } ?? " (port to allocate)")
                 + (plan.spec.deploy.strategy == .blueGreen ? " blue/green" : "") + " with \(plan.playbook.playbook) (\(plan.reason))"
         case .markActive: "last deploy matches: active"
+        case .engineer(let project, let server):
+            "run the engineering graph to \(project.spec.stage == .active ? "verified" : project.spec.stage.rawValue)"
+                + (server.map { " (placed on \($0))" } ?? "")
         case .orphanProject: "manifest removed: keep the project (prune is off)"
         case .pruneProject: "manifest removed: delete the project and free its ports (prune is on)"
         }

@@ -397,6 +397,18 @@ public struct ManifestParser: Sendable {
         }
         if var agents = document.mapping("agents") {
             if let backend = agents.choice("backend", Settings.Agents.Backend.self) { settings.agents.backend = backend }
+            if let command = agents.string("command") {
+                if command.trimmingCharacters(in: .whitespaces).isEmpty {
+                    context.diagnostics.append(.error(at: agents.location(of: "command")!, "agents.command must not be empty"))
+                } else {
+                    settings.agents.command = command
+                }
+            }
+            if let timeout = duration(&agents, "timeout") { settings.agents.timeout = timeout }
+            if settings.agents.backend == .command, settings.agents.command == nil {
+                context.diagnostics.append(.error(at: context.location(agents.node),
+                    "agents.backend is command but agents.command is not set; name the program the Developer runs"))
+            }
             agents.finish()
         }
         if let prune = document.bool("prune") { settings.prune = prune }

@@ -101,9 +101,16 @@ public struct Settings: Sendable, Hashable, Codable {
         }
 
         public var backend: Backend
+        /// `command` backend: the program the Developer runs (through `/bin/sh -c`) in a worktree, with the task
+        /// file's path in `$STEWARD_TASK_FILE`. Required when `backend` is `command`.
+        public var command: String?
+        /// How long the Developer's command or the Tester's checks may run, in seconds.
+        public var timeout: Int
 
-        public init(backend: Backend = .builtin) {
+        public init(backend: Backend = .builtin, command: String? = nil, timeout: Int = 600) {
             self.backend = backend
+            self.command = command
+            self.timeout = timeout
         }
     }
 
