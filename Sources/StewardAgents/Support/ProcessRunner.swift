@@ -23,9 +23,10 @@ public struct ProcessRunner: Sendable {
         _ arguments: [String], in directory: URL, environment: [String: String] = [:], timeout: Duration
     ) async throws -> ProcessOutcome {
         let process = Process()
-        // setsid makes the program a group leader, so a timeout kills whatever it started too.
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
-        process.arguments = ["--wait"] + arguments
+        // Foundation spawns the program as the leader of its own process group (pgid = pid), so a timeout
+        // kills whatever it started too. `env` finds the program on PATH.
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
         process.currentDirectoryURL = directory
         var env = ProcessInfo.processInfo.environment
         for name in ["STEWARD_MASTER_KEY", "STEWARD_GIT_TOKEN", "GITHUB_TOKEN"] { env[name] = nil }
