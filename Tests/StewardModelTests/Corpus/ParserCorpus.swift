@@ -781,7 +781,7 @@ enum ParserCorpus {
             agents: {backend: command, timeout: 0}
             """, expect: [
             "steward.yaml:1:9: error: agents.backend is command but agents.command is not set; name the program the Developer runs",
-            "steward.yaml:1:37: error: agents.timeout must be a positive duration (seconds, or 90s, 5m, 1h)",
+            "steward.yaml:1:37: error: agents.timeout: expected a positive duration like 90s, 5m or 1h, found integer 0",
         ]),
         ParserCase("two Settings documents", path: "steward.yaml", """
             kind: Settings
