@@ -44,8 +44,8 @@ struct ReconcileCommand: AsyncParsableCommand {
         let lock = dryRun ? nil : try StateLock(stateDirectory: global.stateDirectory, logger: wiring.logger)
         defer { withExtendedLifetime(lock) {} }
         let store = try wiring.openStore()
-        // Holding the state lock, any graph lease left in the store belongs to a process that died.
-        if lock != nil { try SQLiteCheckpointer(store: store).releaseStaleLeases() }
+        // Holding the state lock, a project thread's lease left in the store belongs to a process that died.
+        if lock != nil { try SQLiteCheckpointer(store: store).releaseStaleLeases(threadPrefix: "project/") }
         let source = try wiring.configSource()
         let reconciler = wiring.reconciler(store: store, source: source, library: library)
         do {
