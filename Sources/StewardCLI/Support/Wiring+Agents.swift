@@ -4,6 +4,7 @@ import StewardAgents
 import StewardCore
 import StewardGit
 import StewardGraph
+import StewardHTTP
 import StewardModel
 import StewardStore
 
@@ -41,7 +42,10 @@ extension Wiring {
                     command: command, timeout: timeout,
                     taskDirectory: stateDirectory.appendingPathComponent("agent-tasks", isDirectory: true))
             case .openai:
-                throw AgentError("agents.backend openai is not built yet; use builtin or command")
+                let chat = OpenAIChat(
+                    client: try HTTPClient(configuration: HTTPClient.Configuration(totalTimeout: timeout)),
+                    settings: settings.agents.openai, timeout: timeout)
+                developer = OpenAIDeveloper(complete: chat.complete, applyPatch: GitPatch.apply)
             }
             return AgentEnvironment(
                 forge: forge, workspace: LocalRepoWorkspace(), recorder: ProjectRecorder(store: store), template: template,

@@ -405,6 +405,18 @@ public struct ManifestParser: Sendable {
                 }
             }
             if let timeout = duration(&agents, "timeout") { settings.agents.timeout = timeout }
+            if var openai = agents.mapping("openai") {
+                if let endpoint = openai.string("endpoint") {
+                    if endpoint.hasPrefix("https://") || endpoint.hasPrefix("http://") {
+                        settings.agents.openai.endpoint = endpoint
+                    } else {
+                        context.diagnostics.append(.error(at: openai.location(of: "endpoint")!, "agents.openai.endpoint must be an http(s) URL"))
+                    }
+                }
+                if let model = openai.string("model") { settings.agents.openai.model = model }
+                if let keyEnv = openai.string("keyEnv") { settings.agents.openai.keyEnv = keyEnv }
+                openai.finish()
+            }
             if settings.agents.backend == .command, settings.agents.command == nil {
                 context.diagnostics.append(.error(at: context.location(agents.node),
                     "agents.backend is command but agents.command is not set; name the program the Developer runs"))

@@ -100,15 +100,32 @@ public struct Settings: Sendable, Hashable, Codable {
             case openai
         }
 
+        /// An OpenAI-compatible chat completions endpoint (`backend: openai`).
+        public struct OpenAI: Sendable, Hashable, Codable {
+            /// The API base URL; requests go to `ENDPOINT/chat/completions`.
+            public var endpoint: String
+            public var model: String
+            /// The environment variable holding the API key (never written to the config repo).
+            public var keyEnv: String
+
+            public init(endpoint: String = "https://api.openai.com/v1", model: String = "gpt-4o-mini", keyEnv: String = "OPENAI_API_KEY") {
+                self.endpoint = endpoint
+                self.model = model
+                self.keyEnv = keyEnv
+            }
+        }
+
         public var backend: Backend
+        public var openai: OpenAI
         /// `command` backend: the program the Developer runs (through `/bin/sh -c`) in a worktree, with the task
         /// file's path in `$STEWARD_TASK_FILE`. Required when `backend` is `command`.
         public var command: String?
         /// How long the Developer's command or the Tester's checks may run, in seconds.
         public var timeout: Int
 
-        public init(backend: Backend = .builtin, command: String? = nil, timeout: Int = 600) {
+        public init(backend: Backend = .builtin, command: String? = nil, timeout: Int = 600, openai: OpenAI = OpenAI()) {
             self.backend = backend
+            self.openai = openai
             self.command = command
             self.timeout = timeout
         }

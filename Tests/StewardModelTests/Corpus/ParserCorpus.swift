@@ -783,6 +783,14 @@ enum ParserCorpus {
             "steward.yaml:1:9: error: agents.backend is command but agents.command is not set; name the program the Developer runs",
             "steward.yaml:1:37: error: agents.timeout: expected a positive duration like 90s, 5m or 1h, found integer 0",
         ]),
+        ParserCase("openai endpoint that is not a URL", path: "steward.yaml", """
+            agents:
+              backend: openai
+              openai: {endpoint: ftp://models, model: m, keyEnv: KEY, key: sk-123}
+            """, expect: [
+            "steward.yaml:3:22: error: agents.openai.endpoint must be an http(s) URL",
+            "steward.yaml:3:59: error: unknown field \"agents.openai.key\"; expected one of: endpoint, keyEnv, model",
+        ]),
         ParserCase("two Settings documents", path: "steward.yaml", """
             kind: Settings
             prune: true
