@@ -60,11 +60,17 @@ let package = Package(
             dependencies: ["StewardCore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
+        // The Product Owner agent: `steward ask` (intents, the config-repo commits it makes).
+        .target(
+            name: "StewardPO",
+            dependencies: ["StewardModel", "StewardCore", "StewardGit", "StewardHTTP"],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "StewardCLI",
             dependencies: [
                 "StewardModel", "StewardCore", "StewardGit", "StewardStore", "StewardAnsible", "StewardGitHub",
-                "StewardHTTP", "StewardSecrets", "StewardAgents", "StewardGraph",
+                "StewardHTTP", "StewardSecrets", "StewardPO", "StewardAgents", "StewardGraph",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -133,6 +139,11 @@ let package = Package(
         .testTarget(
             name: "StewardCLITests",
             dependencies: ["StewardCLI", "StewardTestSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "StewardPOTests",
+            dependencies: ["StewardPO", "StewardGit", "StewardStore", "StewardHTTP", "StewardTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

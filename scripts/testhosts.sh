@@ -8,6 +8,8 @@
 #                                         deploy key DIR/deploy_key{,.pub}. Sets of hosts that run at the same
 #                                         time (parallel tests) need ranges that do not overlap.
 #   scripts/testhosts.sh down DIR         tear them down (idempotent, safe after a partial `up`)
+#   scripts/testhosts.sh sshd DIR N stop|start
+#                                         stop or start host N's sshd (the host stays up): an outage to detect
 #
 # Host N: namespace steward-thN, veth sthNh (here, 10.231.N.1/30) <-> eth0 (inside, 10.231.N.2/30),
 # overlay DIR/steward-thN/{upper,work,merged}, sshd on 10.231.N.2:22 as root with the deploy key only.
@@ -20,7 +22,7 @@ SSHD=/usr/sbin/sshd
 
 die() { echo "testhosts: $*" >&2; exit 1; }
 
-usage() { echo "usage: $0 up DIR [COUNT [FIRST]] | down DIR" >&2; exit 2; }
+usage() { echo "usage: $0 up DIR [COUNT [FIRST]] | down DIR | sshd DIR N stop|start" >&2; exit 2; }
 
 require() {
   local missing=()
@@ -158,7 +160,10 @@ up_host() {
   ssh-keygen -q -t ed25519 -N '' -C "$ns" -f "$merged/etc/ssh/steward_host_ed25519_key"
   install -m 0600 "$dir/deploy_key.pub" "$merged/etc/ssh/steward_authorized_keys"
   echo "$ns" > "$merged/etc/hostname"
+  # Drop-ins first (sshd keeps the first value it reads), so provisioning's hardening applies; keys in the
+  # shared file (root: the deploy key) or in the user's own authorized_keys (users bootstrap creates).
   cat > "$merged/etc/ssh/steward_sshd_config" <<EOF
+Include /etc/ssh/sshd_config.d/*.conf
 Port 22
 ListenAddress $nsaddr
 HostKey /etc/ssh/steward_host_ed25519_key
@@ -167,7 +172,7 @@ PermitRootLogin prohibit-password
 PasswordAuthentication no
 KbdInteractiveAuthentication no
 PubkeyAuthentication yes
-AuthorizedKeysFile /etc/ssh/steward_authorized_keys
+AuthorizedKeysFile /etc/ssh/steward_authorized_keys .ssh/authorized_keys
 UsePAM no
 UseDNS no
 X11Forwarding no
@@ -175,9 +180,37 @@ PrintMotd no
 AcceptEnv LANG LC_*
 Subsystem sftp /usr/lib/openssh/sftp-server
 EOF
-  # Its own UTS namespace too, so `hostname` on the host answers steward-thN.
+  start_sshd "$n" "$merged"
+}
+
+# Starts host N's sshd in its namespace and tree; its own UTS namespace too, so `hostname` answers steward-thN.
+start_sshd() {
+  local n="$1" merged="$2" ns="${PREFIX}${1}"
   ip netns exec "$ns" unshare --uts sh -c "hostname '$ns' && exec chroot '$merged' $SSHD -f /etc/ssh/steward_sshd_config -E /var/log/steward-sshd.log" \
     || die "sshd failed to start in $ns; log: $(cat "$merged/var/log/steward-sshd.log" 2>/dev/null)"
+}
+
+# `sshd DIR N stop|start`: the listening sshd only (sessions already open keep running, as on a real server).
+sshd_command() {
+  local dir="$1" n="$2" action="$3" merged="$1/${PREFIX}$2/merged" pid
+  [[ "$n" =~ ^[1-9][0-9]*$ ]] || die "N must be a host number, got '$n'"
+  [ -d "$merged/etc/ssh" ] || die "no host $n under $dir"
+  local pidfile="$merged/run/steward-testhost/sshd.pid"
+  case "$action" in
+    stop)
+      pid=$(cat "$pidfile" 2>/dev/null || true)
+      [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+      for _ in $(seq 100); do [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+      rm -f "$pidfile"
+      ;;
+    start)
+      pid=$(cat "$pidfile" 2>/dev/null || true)
+      if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then echo "testhosts: sshd of host $n already runs"; return 0; fi
+      start_sshd "$n" "$merged"
+      wait_port "10.231.${n}.2" || die "${PREFIX}${n}: sshd does not accept TCP after 10 s"
+      ;;
+    *) usage ;;
+  esac
 }
 
 up() {
@@ -221,6 +254,11 @@ case "$command" in
     require
     [ -d "$dir" ] || exit 0
     down "$(cd "$dir" && pwd -P)"
+    ;;
+  sshd)
+    [ $# -eq 4 ] || usage
+    require
+    sshd_command "$(cd "$dir" && pwd -P)" "$3" "$4"
     ;;
   *) usage ;;
 esac

@@ -67,10 +67,10 @@ extension SQLiteStateStore: ForgeSyncStore {
 
     // MARK: Incidents
 
-    private static let incidentColumns =
+    static let incidentColumns =
         "id, kind, severity, status, object_kind, object_name, message, opened_at, updated_at, resolved_at"
 
-    private func incident(from row: SQLiteStatement) throws -> IncidentRecord {
+    func incident(from row: SQLiteStatement) throws -> IncidentRecord {
         IncidentRecord(
             id: try row.int64(at: 0), kind: try row.value(IncidentRecord.Kind.self, at: 1),
             severity: try row.value(IncidentRecord.Severity.self, at: 2),

@@ -77,6 +77,20 @@ extension SQLiteStateStore {
         }
     }
 
+    /// The newest `limit` runs of `server` that belong to no project, newest first, each with its tasks.
+    public func runs(server: String, limit: Int) async throws -> [RunRecord] {
+        guard limit > 0 else { return [] }
+        return try withDatabase { database in
+            try database.transaction(.deferred) {
+                try database.query(
+                    "SELECT \(Self.runColumns) FROM runs WHERE server = ? AND project IS NULL ORDER BY id DESC LIMIT ?",
+                    [.text(server), .integer(Int64(limit))],
+                    row: run(from:)
+                ).map { try withTasks($0, from: database) }
+            }
+        }
+    }
+
     /// Marks every run still `running` — left by a controller that died — as `interrupted`, finished at `time`.
     /// - Returns: those runs as now stored, oldest first, with their tasks.
     public func recoverInterruptedRuns(at time: Date) async throws -> [RunRecord] {

@@ -1,13 +1,15 @@
 import Foundation
+import StewardCore
 import StewardModel
 
 /// Servers: one row each, upserted together with their events.
-extension SQLiteStateStore {
+extension SQLiteStateStore: ServerSyncStore {
     static let serversTable = StoreTable(
         name: "servers", key: "name",
         columns: [
             "name", "manifest_path", "status", "fail_count", "generation", "observed_generation", "spec_hash", "spec",
-            "conditions", "orphaned", "updated_at",
+            "conditions", "orphaned", "updated_at", "host_key", "facts", "last_seen_at", "last_checked_at",
+            "provision_attempts", "provisioned_hash", "deploy_markers",
         ]
     )
 
@@ -47,12 +49,33 @@ extension SQLiteStateStore {
         }
     }
 
+    /// When server_sync last started, or nil.
+    public func lastServerSyncAttempt() async throws -> Date? {
+        try withDatabase { database in
+            try database.query("SELECT last_attempt_at FROM server_sync_state WHERE id = 1", row: {
+                try $0.optionalDate(at: 0)
+            }).first ?? nil
+        }
+    }
+
+    /// Records that server_sync started at `time`.
+    public func saveServerSyncAttempt(_ time: Date) async throws {
+        try withDatabase { database in
+            try database.run(
+                "INSERT INTO server_sync_state (id, last_attempt_at) VALUES (1, ?) "
+                    + "ON CONFLICT (id) DO UPDATE SET last_attempt_at = excluded.last_attempt_at",
+                [SQLiteValue(time)])
+        }
+    }
+
     private func values(of server: ServerRecord) throws -> [SQLiteValue] {
         [
             .text(server.name), SQLiteValue(server.manifestPath), SQLiteValue(server.status),
             SQLiteValue(server.failCount), .integer(server.generation), .integer(server.observedGeneration),
             SQLiteValue(server.specHash), SQLiteValue(try server.spec.map(json)), .text(try json(server.conditions)),
-            SQLiteValue(server.orphaned), SQLiteValue(server.updatedAt),
+            SQLiteValue(server.orphaned), SQLiteValue(server.updatedAt), SQLiteValue(server.hostKey),
+            SQLiteValue(try server.facts.map(json)), SQLiteValue(server.lastSeenAt), SQLiteValue(server.lastCheckedAt),
+            SQLiteValue(server.provisionAttempts), SQLiteValue(server.provisionedHash), .text(try json(server.deployMarkers)),
         ]
     }
 
@@ -72,7 +95,17 @@ extension SQLiteStateStore {
             },
             conditions: try decodeJSON([Condition].self, from: row.string(at: 8), column: "conditions", row: described),
             orphaned: try row.bool(at: 9),
-            updatedAt: try row.date(at: 10)
+            updatedAt: try row.date(at: 10),
+            hostKey: try row.optionalString(at: 11),
+            facts: try row.optionalString(at: 12).map {
+                try decodeJSON(ServerFacts.self, from: $0, column: "facts", row: described)
+            },
+            lastSeenAt: try row.optionalDate(at: 13),
+            lastCheckedAt: try row.optionalDate(at: 14),
+            provisionAttempts: try row.int(at: 15),
+            provisionedHash: try row.optionalString(at: 16),
+            deployMarkers: try decodeJSON(
+                [String: DeployMarker].self, from: row.string(at: 17), column: "deploy_markers", row: described)
         )
     }
 }

@@ -17,6 +17,7 @@ public actor InMemoryStateStore: StateStore {
     private var secretRecords: [String: SecretRecord] = [:]
     public private(set) var healthRows: [String: HealthCheckRecord] = [:]
     public private(set) var healthCheckerRunAt: Date?
+    private var serverSyncAttempt: Date?
 
     public init() {}
 
@@ -185,6 +186,14 @@ public actor FakePlaybookRunner: PlaybookRunner {
         return PlaybookResult(
             status: status, exitCode: status == .succeeded ? 0 : 2, tasks: [task],
             failedTask: status == .succeeded ? nil : "deploy", failedHost: status == .succeeded ? nil : task.host)
+    }
+}
+
+extension InMemoryStateStore: ServerSyncStore {
+    public func lastServerSyncAttempt() -> Date? { serverSyncAttempt }
+    public func saveServerSyncAttempt(_ time: Date) { serverSyncAttempt = time }
+    public func runs(server: String, limit: Int) -> [RunRecord] {
+        Array(runRecords.filter { $0.server == server && $0.project == nil }.reversed().prefix(limit))
     }
 }
 

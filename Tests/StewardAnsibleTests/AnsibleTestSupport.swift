@@ -68,9 +68,48 @@ enum AnsibleTestSupport {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
+    /// Hands out TCP ports of the range 23000–23999 (kept for these tests, so parallel test runs of other
+    /// suites, which take ephemeral ports, never collide with them) that nothing listens on right now,
+    /// on any address: nginx binds `*:PORT`. Never the same port twice in one test process.
+    static func reservedPorts(_ count: Int) throws -> [Int] {
+        try portRange.withLock { next in
+            var ports: [Int] = []
+            var tried = 0
+            while ports.count < count {
+                tried += 1
+                try #require(tried <= 1000, "no free port left in 23000–23999")
+                let port = next
+                next = next >= 23999 ? 23000 : next + 1
+                if canBind(port: port) { ports.append(port) }
+            }
+            return ports
+        }
+    }
+
+    /// Where `reservedPorts` continues; starts at a random place so two test processes rarely meet.
+    private static let portRange = Locked(23000 + Int.random(in: 0..<900))
+
+    private static func canBind(port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = INADDR_ANY
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } == 0
+    }
+
     /// GET http://127.0.0.1:`port``path`. - Returns: status and body, or nil when nothing answers.
     static func httpGet(port: Int, path: String) async -> (status: Int, body: String)? {
-        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        await httpGet(host: "127.0.0.1", port: port, path: path)
+    }
+
+    /// GET http://`host`:`port``path` on a fresh connection. - Returns: status and body, or nil when nothing answers.
+    static func httpGet(host: String, port: Int, path: String) async -> (status: Int, body: String)? {
+        var request = URLRequest(url: URL(string: "http://\(host):\(port)\(path)")!)
         request.timeoutInterval = 3
         let session = URLSession(configuration: .ephemeral)
         defer { session.finishTasksAndInvalidate() }
@@ -93,6 +132,23 @@ enum AnsibleTestSupport {
             found.append((pid, stat.pgid, arguments))
         }
         return found
+    }
+
+    /// Whether `pid` is a live process (a zombie is not: nothing may reap it here).
+    static func isAlive(_ pid: Int32) -> Bool {
+        guard let stat = processStat(pid) else { return false }
+        return stat.state != "Z"
+    }
+
+    /// Live processes whose working directory is `directory` or below it (an app runs in its release dir).
+    static func processes(workingIn directory: String) -> [Int32] {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+        return entries.compactMap(Int32.init).filter { pid in
+            guard pid != getpid(), isAlive(pid),
+                  let cwd = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/cwd")
+            else { return false }
+            return cwd == directory || cwd.hasPrefix(directory + "/")
+        }
     }
 
     /// Pids in process group `pgid` that are alive (zombies do not count: nothing may reap them here).
@@ -136,4 +192,60 @@ final class Recorder<Value: Sendable>: @unchecked Sendable {
     }
 
     var values: [Value] { lock.withLock { storage } }
+}
+
+/// Polls `GET /` of a public port every 20 ms from its own task until stopped: what a user of the app
+/// sees during a deploy. Every poll is kept (status, the app's `version`).
+final class PublicPortPoller: @unchecked Sendable {
+    struct Poll: Sendable {
+        /// nil when nothing answered (connection refused or reset, timeout).
+        var status: Int?
+        var version: String?
+    }
+
+    private let stopped = Locked(false)
+    private let recorded = Locked<[Poll]>([])
+    private var task: Task<Void, Never>?
+
+    init(host: String = "127.0.0.1", port: Int, interval: Duration = .milliseconds(20)) {
+        task = Task { [stopped, recorded] in
+            // A stop flag, not cancellation: cancelling would abort a request in flight and count it as failed.
+            while !stopped.withLock({ $0 }) {
+                let answer = await AnsibleTestSupport.httpGet(host: host, port: port, path: "/")
+                let poll = Poll(status: answer?.status, version: answer.flatMap { Self.version(in: $0.body) })
+                recorded.withLock { $0.append(poll) }
+                try? await Task.sleep(for: interval)
+            }
+        }
+    }
+
+    /// How many polls finished so far.
+    var count: Int { recorded.withLock { $0.count } }
+
+    /// Stops polling. - Returns: every poll, in order.
+    func stop() async -> [Poll] {
+        stopped.withLock { $0 = true }
+        await task?.value
+        return recorded.withLock { $0 }
+    }
+
+    /// `"version": "N"` of the quickstart app's answer.
+    static func version(in body: String) -> String? {
+        guard let range = body.range(of: #""version": "([^"]*)""#, options: .regularExpression) else { return nil }
+        return String(body[range].dropFirst(#""version": ""#.count).dropLast())
+    }
+}
+
+/// A value behind a lock, shared between tasks.
+final class Locked<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+
+    init(_ value: Value) {
+        self.value = value
+    }
+
+    func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
+        try lock.withLock { try body(&value) }
+    }
 }

@@ -9,89 +9,9 @@ import Testing
 /// quickstart app, the real ansible-playbook on this machine, the app answering over HTTP.
 @Suite(.serialized, .timeLimit(.minutes(5)))
 struct DeployPlaybookTests {
-    /// One project deployed into a private apps dir; stops whatever it started when it goes away.
-    final class Deployment: @unchecked Sendable {
-        let work: TemporaryDirectory
-        let repository: GitFixture
-        let runner: AnsiblePlaybookRunner
-        let appsDirectory: URL
-        let project: String
-        let port: Int
-
-        init(project: String = "quickstart") throws {
-            work = try TemporaryDirectory(prefix: "steward-deploy")
-            repository = try GitFixture()
-            runner = AnsibleTestSupport.runner(work: work)
-            appsDirectory = work.url.appendingPathComponent("apps")
-            self.project = project
-            port = try AnsibleTestSupport.freePort()
-            for name in try FileManager.default.contentsOfDirectory(atPath: AnsibleTestSupport.quickstartApp.path) {
-                let text = try String(contentsOf: AnsibleTestSupport.quickstartApp.appendingPathComponent(name), encoding: .utf8)
-                try repository.write(name, text)
-            }
-        }
-
-        var projectDirectory: URL { appsDirectory.appendingPathComponent(project) }
-        var pidFile: String { projectDirectory.appendingPathComponent("supervisor.pid").path }
-
-        func deploy(
-            commit: String, env: String = "", command: String = "", strategy: String = "recreate",
-            extra: [String: JSONValue] = [:], secrets: [String] = []
-        ) async throws -> PlaybookResult {
-            var vars: [String: JSONValue] = [
-                "project_name": .string(project),
-                "repo_info": .object(["clone_url": .string(repository.fileURL), "commit": .string(commit)]),
-                "server_info": .object(["name": .string("local1"), "address": .string("127.0.0.1"), "port": .int(22)]),
-                "app_port": .int(port),
-                "health_path": .string("/health"),
-                "app_command": .string(command),
-                "env_content": .string(env),
-                "deploy_strategy": .string(strategy),
-                "input_hash": .string("hash-\(commit.prefix(8))"),
-                "steward_apps_dir": .string(appsDirectory.path),
-            ]
-            vars.merge(extra) { _, new in new }
-            return try await runner.run(
-                PlaybookRequest(
-                    playbook: runner.bundledPlaybook("deploy_project.yml"), hosts: [AnsibleTestSupport.localHost()],
-                    extraVars: vars, timeout: .seconds(180), secrets: secrets
-                )
-            ) { _ in }
-        }
-
-        func remove() async throws -> PlaybookResult {
-            try await runner.run(
-                PlaybookRequest(
-                    playbook: runner.bundledPlaybook("remove_project.yml"), hosts: [AnsibleTestSupport.localHost()],
-                    extraVars: ["project_name": .string(project), "steward_apps_dir": .string(appsDirectory.path)]
-                )
-            ) { _ in }
-        }
-
-        func marker() throws -> [String: JSONValue] {
-            let data = try Data(contentsOf: projectDirectory.appendingPathComponent("deployed.json"))
-            guard case .object(let marker) = try JSONDecoder().decode(JSONValue.self, from: data) else { return [:] }
-            return marker
-        }
-
-        func supervisorPid() -> Int? {
-            guard let data = FileManager.default.contents(atPath: pidFile),
-                  case .object(let info) = try? JSONDecoder().decode(JSONValue.self, from: data),
-                  case .int(let pid) = info["pid"]
-            else { return nil }
-            return pid
-        }
-
-        deinit {
-            // Runs even when an expectation failed: never leave an app process behind.
-            let supervisor = AnsibleTestSupport.playbooksDirectory.appendingPathComponent("files/steward_supervise.py").path
-            _ = try? run(["python3", supervisor, "stop", "--pid-file", pidFile, "--timeout", "3"])
-        }
-    }
-
     @Test func deploysRedeploysSwitchesCommitsAndRemoves() async throws {
         try AnsibleTestSupport.requireAnsible()
-        let deployment = try Deployment()
+        let deployment = try ProjectDeployment()
         let first = try deployment.repository.commit("quickstart app v1")
         let secret = "tok-\(UUID().uuidString.prefix(8))"
         let env = "GREETING=hello {{ 7 * 6 }}\nAPI_TOKEN=\(secret)\n"
@@ -160,7 +80,7 @@ struct DeployPlaybookTests {
 
     @Test func unhealthyAppFailsNamingTheURLAndTheLog() async throws {
         try AnsibleTestSupport.requireAnsible()
-        let deployment = try Deployment(project: "never-healthy")
+        let deployment = try ProjectDeployment(project: "never-healthy")
         let commit = try deployment.repository.commit()
         let result = try await deployment.deploy(
             commit: commit, command: "echo 'not listening today'; sleep 600",
@@ -176,21 +96,9 @@ struct DeployPlaybookTests {
         #expect(result.tasks.contains { $0.task.hasPrefix("Wait for http") && $0.status == .failed })
     }
 
-    @Test func blueGreenIsRefusedBeforeAnythingHappens() async throws {
-        try AnsibleTestSupport.requireAnsible()
-        let deployment = try Deployment(project: "blue-green")
-        let commit = try deployment.repository.commit()
-        let result = try await deployment.deploy(commit: commit, strategy: "blueGreen")
-        #expect(result.status == .failed)
-        #expect(result.failedTask == "Refuse a strategy this playbook does not build")
-        #expect(result.tasks.last?.message == "strategy blueGreen is not supported yet by deploy_project.yml")
-        #expect(result.tasks.count == 1)
-        #expect(!FileManager.default.fileExists(atPath: deployment.appsDirectory.path))
-    }
-
     @Test func missingProcfileLineFailsClearly() async throws {
         try AnsibleTestSupport.requireAnsible()
-        let deployment = try Deployment(project: "no-web")
+        let deployment = try ProjectDeployment(project: "no-web")
         try deployment.repository.write("Procfile", "worker: python3 app.py\n")
         let commit = try deployment.repository.commit()
         let result = try await deployment.deploy(commit: commit)

@@ -317,3 +317,39 @@ struct ReconcilerShortcutSafetyTests {
             .extraVars["slot_ports"] == nil)
     }
 }
+
+/// A fresh state dir (a CI job) reads what the servers run and does not deploy it again.
+struct DeployAdoptionTests {
+    @Test func aFreshStateDirAdoptsTheDeployItsServerReportsWithoutAPlaybook() async throws {
+        let first = try ReconcilerHarness()
+        _ = try await first.reconcile()
+        let deployed = try #require(await first.store.project(named: "hello"))
+        let server = try #require(await first.store.server(named: "local"))
+
+        // Another controller with an empty store; server_sync has read the marker the deploy left.
+        let fresh = try ReconcilerHarness()
+        var seen = server
+        seen.deployMarkers = ["hello": DeployMarker(
+            project: "hello", commit: "c1", inputHash: try #require(deployed.lastDeployInputHash), port: 18000,
+            time: "2026-11-25T10:00:00Z")]
+        await fresh.store.save(server: seen, events: [])
+        let report = try await fresh.reconcile()
+        #expect(report.outcome == .converged)
+        #expect(report.playbookRuns == 0)
+        #expect(report.actions.contains { $0.name == "adopt_deploy" })
+        let adopted = try #require(await fresh.store.project(named: "hello"))
+        #expect(adopted.phase == .active)
+        #expect(adopted.port == 18000)
+        #expect(adopted.lastDeployInputHash == deployed.lastDeployInputHash)
+        #expect(await fresh.store.portAllocations()["hello"] == PortAllocation(server: "local", ports: [18000]))
+        // And the pass after that plans nothing.
+        #expect(try await fresh.reconcile().actions.isEmpty)
+
+        // A marker of another commit is not adopted: the new commit deploys.
+        let other = try ReconcilerHarness()
+        seen.deployMarkers["hello"]?.commit = "c0"
+        await other.store.save(server: seen, events: [])
+        let deploying = try await other.reconcile()
+        #expect(deploying.playbookRuns == 1)
+    }
+}

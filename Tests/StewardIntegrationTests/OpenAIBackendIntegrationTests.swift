@@ -94,7 +94,7 @@ struct OpenAIBackendIntegrationTests {
         #expect(endpoint.port > 0, "the fake chat endpoint did not start (python3 is required)")
         let fixture = try EngineeringFixture(
             changes: "  changes:\n    - {id: menu, description: \"put the menu online\"}",
-            agents: "agents: {backend: openai, openai: {endpoint: \"http://127.0.0.1:\(endpoint.port)/v1\", model: fake-model, keyEnv: STEWARD_TEST_OPENAI_KEY}}")
+            agents: "agents: {backend: openai, endpoint: \"http://127.0.0.1:\(endpoint.port)/v1\", model: fake-model, apiKeyEnv: STEWARD_TEST_OPENAI_KEY}")
         defer { fixture.stopApps() }
         let environment = ["STEWARD_TEST_OPENAI_KEY": key]
 
@@ -112,9 +112,9 @@ struct OpenAIBackendIntegrationTests {
         for output in [asked, answered, deployed] { #expect(!output.stderr.contains(key) && !output.stdout.contains(key)) }
 
         // Without the key the backend says which variable to set, and never guesses.
-        let other = try EngineeringFixture(agents: "agents: {backend: openai, openai: {endpoint: \"http://127.0.0.1:\(endpoint.port)/v1\", keyEnv: STEWARD_TEST_NO_SUCH_KEY}}")
+        let other = try EngineeringFixture(agents: "agents: {backend: openai, endpoint: \"http://127.0.0.1:\(endpoint.port)/v1\", model: fake-model, apiKeyEnv: STEWARD_TEST_NO_SUCH_KEY}")
         let failed = try StewardBinary.run(["reconcile", "--once"] + other.configArguments)
         #expect(failed.status == 1)
-        #expect(failed.stdout.contains("$STEWARD_TEST_NO_SUCH_KEY (agents.openai.keyEnv) is not set"))
+        #expect(failed.stdout.contains("$STEWARD_TEST_NO_SUCH_KEY (agents.apiKeyEnv) is not set"))
     }
 }

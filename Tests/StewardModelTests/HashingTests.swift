@@ -106,4 +106,14 @@ struct HashingTests {
         #expect(block == flow)
         #expect(block != changed)
     }
+
+    @Test func defaultBootstrapUserIsLeftOutOfTheSpecHash() throws {
+        let spec = ServerSpec(address: "10.0.0.2")
+        let json = String(decoding: CanonicalJSON.encode(spec), as: UTF8.self)
+        #expect(!json.contains("bootstrapUser"))
+        #expect(json == #"{"address":"10.0.0.2","capacity":{"memoryMB":1024,"ports":"8000-8999"},"connection":"ssh","labels":{},"port":22,"user":"deploy"}"#)
+        let admin = ServerSpec(address: "10.0.0.2", bootstrapUser: "admin")
+        #expect(CanonicalJSON.hash(admin) != CanonicalJSON.hash(spec))
+        #expect(try JSONDecoder().decode(ServerSpec.self, from: CanonicalJSON.encode(admin)) == admin)
+    }
 }

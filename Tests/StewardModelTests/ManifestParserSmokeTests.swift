@@ -31,4 +31,32 @@ struct ManifestParserSmokeTests {
             "manifests/a.yaml:5:3: error: unknown field \"spec.repos\" (did you mean \"repo\"?)",
         ])
     }
+
+    @Test func serverBootstrapUserDefaultsToRootAndIsValidated() throws {
+        let yaml = """
+            apiVersion: steward/v1
+            kind: Server
+            metadata: {name: a}
+            spec: {address: 10.0.0.2}
+            ---
+            apiVersion: steward/v1
+            kind: Server
+            metadata: {name: b}
+            spec: {address: 10.0.0.3, user: app, bootstrapUser: admin}
+            ---
+            apiVersion: steward/v1
+            kind: Server
+            metadata: {name: c}
+            spec: {address: 10.0.0.4, bootstrapUser: "bad user"}
+            """
+        let parsed = ManifestParser().parse(path: "manifests/s.yaml", data: Data(yaml.utf8))
+        #expect(parsed.servers.map(\.spec.bootstrapUser) == ["root", "admin"])
+        #expect(parsed.servers.map(\.spec.user) == ["deploy", "app"])
+        #expect(parsed.diagnostics.map(\.description) == [
+            "manifests/s.yaml:14:42: error: spec.bootstrapUser \"bad user\" is not a valid user name",
+        ])
+        // The parse cache keeps the field.
+        let cached = try ParsedFile(binary: parsed.binaryEncoded())
+        #expect(cached.servers.map(\.spec.bootstrapUser) == ["root", "admin"])
+    }
 }

@@ -50,7 +50,8 @@ enum Samples {
 
     static func serverSpec() -> ServerSpec {
         ServerSpec(
-            address: "10.0.0.7", port: 2222, user: "ops", connection: .local, hostKey: "ssh-ed25519 AAAAC3Nza",
+            address: "10.0.0.7", port: 2222, user: "ops", bootstrapUser: "admin", connection: .local,
+            hostKey: "ssh-ed25519 AAAAC3Nza",
             capacity: .init(memoryMB: 4096, ports: PortRange(lower: 9000, upper: 9100)),
             labels: ["zone": "a", "tier": "web"]
         )
@@ -76,7 +77,15 @@ enum Samples {
         ServerRecord(
             name: name, manifestPath: "servers/\(name).yaml", status: .ready, failCount: 2, generation: 4,
             observedGeneration: 4, specHash: "sha256:def", spec: serverSpec(), conditions: [condition("Ready")],
-            orphaned: true, updatedAt: Date()
+            orphaned: true, updatedAt: Date(), hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5",
+            facts: ServerFacts(
+                memoryMB: 2048, memoryFreeMB: 1500, diskFreeMB: 30_000, os: "Debian 12.11", kernel: "6.1.0",
+                python: "3.11.2", hasSystemd: true, appsDirectory: "/home/ops/.steward/apps"),
+            lastSeenAt: Date(), lastCheckedAt: Date(timeIntervalSinceNow: 1), provisionAttempts: 2,
+            provisionedHash: "inputs-1",
+            deployMarkers: ["shop": DeployMarker(
+                project: "shop", commit: "0123abcd", inputHash: "h", port: 9001, command: "./run", strategy: "blueGreen",
+                slot: "green", time: "2026-11-25T10:00:00Z")]
         )
     }
 

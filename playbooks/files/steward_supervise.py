@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Steward's app supervisor: keeps one app process running where no init system (systemd) does.
 
-    steward_supervise.py start  --pid-file P --log-file L --workdir D [--env-file E] [--port N]
+    steward_supervise.py start  --pid-file P --log-file L --workdir D [--env-file E] [--port N] [--host A]
                                 (--procfile FILE | -- COMMAND)
-    steward_supervise.py stop   --pid-file P [--timeout S]
+    steward_supervise.py stop   --pid-file P [--pid-file P2 ...] [--timeout S]
     steward_supervise.py status --pid-file P
+    steward_supervise.py record --file F --json OBJECT
     steward_supervise.py inspect --pid-file P [--marker FILE] [--procfile FILE] [--health-url URL]
+                                 [--slots-dir D --slot-url blue=URL --slot-url green=URL] [--site-file FILE]
 
 `start` detaches a supervisor (double fork + setsid, so it outlives ansible-playbook and its process
 group), writes the pid file, and returns once the supervisor runs. The supervisor runs COMMAND with
@@ -15,7 +17,10 @@ its output to the log file, and restarts it with exponential backoff (1 s up to 
 `status` exits 0 when the supervisor runs, 3 when it does not. `inspect` prints, as one JSON object, what
 a deploy decides on: whether the supervisor runs, whether the health URL answers 200 now, the deploy
 marker, and the command of the Procfile's `web:` line (it fails, naming the file, when --procfile is
-given and has no such line).
+given and has no such line); for blue/green also each slot (D/NAME/supervisor.pid, D/NAME/deployed.json,
+healthy at its URL) and the listen/upstream ports of the project's nginx site file. One `inspect` is one
+round trip for the playbook, however many things it looks at. `record` writes a deploy marker (the
+JSON object given plus `time`, now in UTC) atomically, in one round trip where a copy takes three.
 
 Python 3 standard library only.
 """
@@ -23,6 +28,7 @@ Python 3 standard library only.
 import argparse
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -35,6 +41,9 @@ MAX_BACKOFF = 30.0
 # A run this long counts as healthy: the next restart starts again from the shortest backoff.
 STABLE_AFTER = 30.0
 MAX_LOG_BYTES = 10 * 1024 * 1024
+# The two lines of a site file (steward_proxy.py writes them) that say where nginx sends a project.
+SITE_LISTEN = re.compile(r'^\s*listen (\d+);', re.MULTILINE)
+SITE_UPSTREAM = re.compile(r'proxy_pass http://127\.0\.0\.1:(\d+);')
 # Variables passed through from the supervisor's own environment; everything else comes from .env.
 # Controller credentials in the environment of ansible-playbook must not reach the app.
 PASSED_THROUGH = ('PATH', 'HOME', 'USER', 'LOGNAME', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TMPDIR')
@@ -165,6 +174,8 @@ def supervise(args, ready_fd):
     env.update(parse_env_file(args.env_file))
     if args.port:
         env['PORT'] = str(args.port)
+    if args.host:
+        env['HOST'] = args.host
 
     pid_file = os.path.abspath(args.pid_file)
     temporary = pid_file + '.tmp'
@@ -259,13 +270,22 @@ def start(args):
 
 
 def stop(args):
-    pid = running_supervisor(args.pid_file)
+    """Stops the supervisor of each pid file; one JSON object (for several pid files: `stopped` if any was)."""
+    results = [stop_one(pid_file, args.timeout) for pid_file in args.pid_file]
+    if len(results) == 1:
+        print(json.dumps(results[0]))
+    else:
+        print(json.dumps({'stopped': any(result['stopped'] for result in results), 'instances': results}))
+    return 0
+
+
+def stop_one(pid_file, timeout):
+    pid = running_supervisor(pid_file)
     if pid is None:
-        print(json.dumps({'stopped': False, 'reason': 'not running'}))
-        return 0
+        return {'stopped': False, 'reason': 'not running', 'pid_file': pid_file}
     pgid = os.getpgid(pid)
     os.killpg(pgid, signal.SIGTERM)
-    deadline = time.monotonic() + args.timeout
+    deadline = time.monotonic() + timeout
     while live_group_members(pgid) and time.monotonic() < deadline:
         time.sleep(0.05)
     killed = False
@@ -275,11 +295,10 @@ def stop(args):
         while live_group_members(pgid):
             time.sleep(0.05)
     try:
-        os.unlink(os.path.abspath(args.pid_file))
+        os.unlink(os.path.abspath(pid_file))
     except OSError:
         pass
-    print(json.dumps({'stopped': True, 'pid': pid, 'killed': killed}))
-    return 0
+    return {'stopped': True, 'pid': pid, 'killed': killed, 'pid_file': pid_file}
 
 
 def answers_200(url):
@@ -290,15 +309,44 @@ def answers_200(url):
         return False
 
 
+def read_marker(path):
+    """A deploy marker (a JSON object), or {} when there is none."""
+    if not path:
+        return {}
+    try:
+        with open(path, encoding='utf-8') as handle:
+            loaded = json.load(handle)
+        return loaded if isinstance(loaded, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def read_site(path):
+    """`listen` and `upstream` ports of an nginx site file written by steward_proxy.py, or None without one."""
+    try:
+        with open(path, encoding='utf-8') as handle:
+            text = handle.read()
+    except OSError:
+        return None
+    listen = SITE_LISTEN.search(text)
+    upstream = SITE_UPSTREAM.search(text)
+    return {'listen': int(listen.group(1)) if listen else None, 'upstream': int(upstream.group(1)) if upstream else None}
+
+
+def inspect_slots(slots_dir, slot_urls):
+    """Each blue/green slot under `slots_dir`: running, healthy on its own URL, and its own marker."""
+    slots = {}
+    for entry in slot_urls:
+        name, _, url = entry.partition('=')
+        pid = running_supervisor(os.path.join(slots_dir, name, 'supervisor.pid'))
+        slots[name] = {'running': pid is not None, 'pid': pid,
+                       'healthy': pid is not None and bool(url) and answers_200(url),
+                       'marker': read_marker(os.path.join(slots_dir, name, 'deployed.json'))}
+    return slots
+
+
 def inspect(args):
-    marker = {}
-    if args.marker:
-        try:
-            with open(args.marker, encoding='utf-8') as handle:
-                loaded = json.load(handle)
-            marker = loaded if isinstance(loaded, dict) else {}
-        except (OSError, ValueError):
-            marker = {}
+    marker = read_marker(args.marker)
     command = None
     if args.procfile:
         command = procfile_command(args.procfile)
@@ -307,8 +355,35 @@ def inspect(args):
             return 1
     pid = running_supervisor(args.pid_file)
     healthy = pid is not None and bool(args.health_url) and answers_200(args.health_url)
-    print(json.dumps({'running': pid is not None, 'pid': pid, 'healthy': healthy, 'marker': marker,
-                      'procfile_command': command}))
+    answer = {'running': pid is not None, 'pid': pid, 'healthy': healthy, 'marker': marker, 'procfile_command': command}
+    if args.slots_dir:
+        answer['slots_present'] = os.path.isdir(args.slots_dir)
+        answer['slots'] = inspect_slots(args.slots_dir, args.slot_url or [])
+    if args.site_file:
+        answer['site'] = read_site(args.site_file)
+    print(json.dumps(answer))
+    return 0
+
+
+def record(args):
+    """Writes a deploy marker atomically: the JSON object given, plus `time` (now, UTC, ISO 8601)."""
+    try:
+        marker = json.loads(args.json)
+    except ValueError as error:
+        print('--json is not JSON: %s' % error, file=sys.stderr)
+        return 1
+    if not isinstance(marker, dict):
+        print('--json must be a JSON object', file=sys.stderr)
+        return 1
+    marker['time'] = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())
+    path = os.path.abspath(args.file)
+    temporary = path + '.tmp'
+    with open(temporary, 'w', encoding='utf-8') as handle:
+        json.dump(marker, handle, indent=4, sort_keys=True)
+        handle.write('\n')
+    os.chmod(temporary, 0o644)
+    os.replace(temporary, path)
+    print(json.dumps({'written': path}))
     return 0
 
 
@@ -327,9 +402,10 @@ def main(argv):
     start_parser.add_argument('--workdir', required=True)
     start_parser.add_argument('--env-file')
     start_parser.add_argument('--port', type=int)
+    start_parser.add_argument('--host', help='the address the app should listen on, passed as $HOST')
     start_parser.add_argument('command', nargs=argparse.REMAINDER)
     stop_parser = commands.add_parser('stop')
-    stop_parser.add_argument('--pid-file', required=True)
+    stop_parser.add_argument('--pid-file', required=True, action='append')
     stop_parser.add_argument('--timeout', type=float, default=10.0)
     start_parser.add_argument('--procfile')
     status_parser = commands.add_parser('status')
@@ -339,7 +415,15 @@ def main(argv):
     inspect_parser.add_argument('--marker')
     inspect_parser.add_argument('--procfile')
     inspect_parser.add_argument('--health-url')
+    inspect_parser.add_argument('--slots-dir')
+    inspect_parser.add_argument('--slot-url', action='append', metavar='NAME=URL')
+    inspect_parser.add_argument('--site-file')
+    record_parser = commands.add_parser('record')
+    record_parser.add_argument('--file', required=True)
+    record_parser.add_argument('--json', required=True)
     args = parser.parse_args(argv)
+    if args.action == 'record':
+        return record(args)
     if args.action == 'inspect':
         return inspect(args)
     if args.action == 'start':

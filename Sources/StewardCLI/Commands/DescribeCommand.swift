@@ -5,17 +5,18 @@ import StewardModel
 import StewardAgents
 import StewardStore
 
-/// `steward describe project NAME`: everything Steward knows of one project.
+/// `steward describe project|server NAME`: everything Steward knows of one project or server.
 struct DescribeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "describe", abstract: "Show one project's state, conditions, events and recent Ansible runs.")
+        commandName: "describe", abstract: "Show one project's or server's state, conditions, events and recent Ansible runs.")
 
     /// What to describe.
     enum Kind: String, ExpressibleByArgument, CaseIterable {
         case project
+        case server
     }
 
-    @Argument(help: "project")
+    @Argument(help: "project or server")
     var kind: Kind
 
     @Argument(help: "Its name.")
@@ -25,6 +26,7 @@ struct DescribeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let store = try Wiring(global).openStore(readOnly: true)
+        if kind == .server { return try await describeServer(store: store) }
         guard let project = try await store.project(named: name) else {
             throw CommandFailure("no project named \(name) in \(global.stateDirectory.path)")
         }
@@ -90,6 +92,76 @@ struct DescribeCommand: AsyncParsableCommand {
             for task in run.tasks {
                 lines.append("      \(task.status.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)) \(task.host)  \(task.task)  \(task.durationMs) ms"
                     + (task.message.map { ": \($0)" } ?? ""))
+            }
+        }
+        print(lines.joined(separator: "\n"))
+    }
+
+    private func describeServer(store: SQLiteStateStore) async throws {
+        guard let server = try await store.server(named: name) else {
+            throw CommandFailure("no server named \(name) in \(global.stateDirectory.path)")
+        }
+        let formatter = ISO8601DateFormatter()
+        var lines = [
+            "Name:          \(server.name)",
+            "Status:        \(server.status.rawValue)" + (server.failCount > 0 ? " (\(server.failCount) failed checks in a row)" : ""),
+            "Manifest:      \(server.manifestPath ?? "-")" + (server.orphaned ? " (removed from the config repo)" : ""),
+            "Generation:    \(server.generation) (observed \(server.observedGeneration))",
+        ]
+        if let spec = server.spec {
+            lines.append("Spec:          \(spec.address):\(spec.port) \(spec.connection.rawValue), user \(spec.user), "
+                + "bootstrap user \(spec.bootstrapUser), capacity \(spec.capacity.memoryMB) MB, ports \(spec.capacity.ports)"
+                + (spec.labels.isEmpty ? "" : ", labels " + spec.labels.keys.sorted().map { "\($0)=\(spec.labels[$0]!)" }.joined(separator: ",")))
+            if spec.connection == .ssh {
+                lines.append("Host key pin:  " + (spec.hostKey.map { "\(HostKey($0)?.type ?? "?") \(HostKey.fingerprint(of: $0))" } ?? "none (trust on first use)"))
+            }
+        }
+        if server.spec?.connection != .local {
+            lines.append("Trusted key:   " + (server.hostKey.map { "\(HostKey($0)?.type ?? "?") \(HostKey.fingerprint(of: $0))" } ?? "none yet"))
+        }
+        lines.append("Last seen:     \(server.lastSeenAt.map(formatter.string) ?? "never")"
+            + " (last checked \(server.lastCheckedAt.map(formatter.string) ?? "never"))")
+        lines.append("Provisioned:   " + (server.spec?.connection == .local ? "not needed (local connection)"
+            : server.provisionedHash.map { "inputs \($0.prefix(12))" } ?? "no")
+            + (server.provisionAttempts > 0 ? " (\(server.provisionAttempts) failed attempts)" : ""))
+        if let facts = server.facts {
+            lines.append("Facts:")
+            lines.append("  OS:          \(facts.os ?? "-"), kernel \(facts.kernel ?? "-"), python \(facts.python ?? "-")"
+                + (facts.hasSystemd ? ", systemd" : ", no systemd"))
+            lines.append("  Memory:      \(facts.memoryMB.map { "\($0) MB" } ?? "-")"
+                + (facts.memoryFreeMB.map { " (\($0) MB available)" } ?? ""))
+            lines.append("  Disk free:   \(facts.diskFreeMB.map { "\($0) MB" } ?? "-") (\(facts.appsDirectory ?? "-"))")
+        }
+        lines.append("Deployed:")
+        for project in server.deployMarkers.keys.sorted() {
+            let marker = server.deployMarkers[project]!
+            lines.append("  \(project): \(marker.commit.prefix(12)) port \(marker.port) \(marker.strategy)"
+                + (marker.slot.map { " slot \($0)" } ?? "") + " at \(marker.time)")
+        }
+        let open = try await store.incidents(openOnly: true).filter { $0.objectKind == "Server" && $0.objectName == name }
+        if !open.isEmpty {
+            lines.append("Incidents:")
+            for incident in open {
+                lines.append("  #\(incident.id ?? 0) \(incident.severity.rawValue) \(incident.kind.rawValue) \(incident.status.rawValue) "
+                    + "since \(formatter.string(from: incident.openedAt)): \(incident.message)")
+            }
+        }
+        lines.append("Conditions:")
+        for condition in server.conditions {
+            lines.append("  \(condition.type)=\(condition.status.rawValue) \(condition.reason): \(condition.message) "
+                + "(since \(formatter.string(from: condition.lastTransitionTime)))")
+        }
+        lines.append("Events:")
+        for event in try await store.events(objectKind: "Server", objectName: name, limit: 20) {
+            lines.append("  \(formatter.string(from: event.time))  \(event.type.rawValue)  \(event.reason)  \(event.message)")
+        }
+        lines.append("Runs:")
+        for run in try await store.runs(server: name, limit: 6) {
+            lines.append("  #\(run.id ?? 0) \(run.kind) \(run.status.rawValue) \(run.playbook) started \(formatter.string(from: run.startedAt))"
+                + (run.finishedAt.map { " (\(Int($0.timeIntervalSince(run.startedAt) * 1000)) ms)" } ?? "")
+                + (run.failedTask.map { " failed task \"\($0)\" on \(run.failedHost ?? "?")" } ?? ""))
+            for task in run.tasks where task.status == .failed || task.status == .unreachable {
+                lines.append("      \(task.status.rawValue) \(task.host)  \(task.task): \(task.message ?? "-")")
             }
         }
         print(lines.joined(separator: "\n"))

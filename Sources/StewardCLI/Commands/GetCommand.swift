@@ -62,12 +62,19 @@ struct GetCommand: AsyncParsableCommand {
         case .servers:
             let servers = try await store.servers()
             if output == .json { return printJSON(servers) }
-            var table = TextTable(header: ["NAME", "STATUS", "ADDRESS", "CONNECTION", "PORTS", "FAILS"])
+            let formatter = ISO8601DateFormatter()
+            var table = TextTable(header: [
+                "NAME", "STATUS", "ADDRESS", "CONNECTION", "PORTS", "FAILS", "LAST-SEEN", "MEMORY", "OS",
+            ])
             for server in servers {
+                let memory = server.facts?.memoryMB.map { total in
+                    server.facts?.memoryFreeMB.map { "\($0)/\(total) MB free" } ?? "\(total) MB"
+                }
                 table.rows.append([
                     server.name, server.status.rawValue + (server.orphaned ? " (orphaned)" : ""),
                     server.spec.map { "\($0.address):\($0.port)" } ?? "-", server.spec?.connection.rawValue ?? "-",
                     server.spec?.capacity.ports.description ?? "-", "\(server.failCount)",
+                    server.lastSeenAt.map(formatter.string) ?? "-", memory ?? "-", server.facts?.os ?? "-",
                 ])
             }
             print(table.render())

@@ -5,16 +5,20 @@ import StewardCore
 import StewardModel
 import StewardStore
 
-/// `steward sync github|forge --once`: the github_sync heartbeat, one pass; `steward sync health --once`: one
-/// health_checker round.
+/// `steward sync github|forge|servers|health --once`: the github_sync heartbeat, server_sync + provisioning, or
+/// one health_checker round.
 struct SyncCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sync",
-        abstract: "List the forge's repositories once and bring projects in line (discovered, renamed, missing), "
-            + "or check the health of every active project once.",
+        abstract: "Sync the forge's repositories, check and provision the servers, or check the health of every "
+            + "active project, once.",
         discussion: """
             `github` requires forge.provider github in steward.yaml; `forge` syncs whichever forge is configured.
-            Exit codes: 0 synced; 2 the listing failed (transient: counted, alerted after N in a row); 1 errors.
+            `servers` checks every registered server (host key, reachability, facts, deploy markers) and provisions
+            those that need it, whatever intervals.serverSync says; `--reprovision NAME` provisions NAME again.
+            Servers are registered by `steward reconcile` from their manifests.
+            Exit codes: 0 synced; 2 the listing failed or a server is unreachable or failed (transient: counted,
+            alerted after N in a row); 1 errors.
             `health` GETs every active project's healthPath once, whatever intervals.healthCheck says; N failures
             in a row (thresholds.serviceDownAfter) open a service_down incident, a success resolves it.
             Exit codes: 0 every checked project is healthy; 2 some failed; 1 errors.
@@ -24,11 +28,15 @@ struct SyncCommand: AsyncParsableCommand {
     enum Target: String, ExpressibleByArgument, CaseIterable {
         case github
         case forge
+        case servers
         case health
     }
 
-    @Argument(help: "github, forge or health")
+    @Argument(help: "github, forge, servers or health")
     var target: Target
+
+    @Option(help: "servers: provision this server again (attempts reset); repeatable.")
+    var reprovision: [String] = []
 
     @Flag(help: "Run one sync and exit.")
     var once = false
@@ -36,7 +44,8 @@ struct SyncCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
-        guard once else { throw ValidationError("pass --once: the periodic sync runs in `steward run`, not in this version") }
+        guard once else { throw ValidationError("pass --once (the heartbeats run periodically inside `steward run`)") }
+        if target != .servers, !reprovision.isEmpty { throw ValidationError("--reprovision goes with `sync servers`") }
     }
 
     func run() async throws {
@@ -52,6 +61,9 @@ struct SyncCommand: AsyncParsableCommand {
         if target == .health {
             try await checkHealth(store: store, settings: settings, logger: wiring.logger)
             return
+        }
+        if target == .servers {
+            return try await syncServers(wiring: wiring, store: store, settings: settings)
         }
         if target == .github, settings.forge.provider != .github {
             throw CommandFailure("steward.yaml has forge.provider \(settings.forge.provider.rawValue); use `steward sync forge --once`")
@@ -96,5 +108,33 @@ struct SyncCommand: AsyncParsableCommand {
             + "\(report.wentDown.count + report.stillDown.count) down, \(report.recovered.count) recovered "
             + "in \(report.duration.components.seconds * 1000 + report.duration.components.attoseconds / 1_000_000_000_000_000) ms")
         if report.healthy.count < report.checked.count { throw ExitCode(2) }
+    }
+
+    /// server_sync then provisioning, forced; one line per server.
+    private func syncServers(wiring: Wiring, store: SQLiteStateStore, settings: Settings) async throws {
+        let library = try Wiring.locatePlaybooks()
+        let known = Set(try await store.servers().map(\.name))
+        for name in reprovision where !known.contains(name) {
+            throw CommandFailure("no server named \(name) is registered; run `steward reconcile --once` first")
+        }
+        guard let (synced, provisioned) = try await wiring.serverLifecycle(store: store, library: library)
+            .run(settings: settings, force: true, reprovision: Set(reprovision))
+        else { return }
+        for server in try await store.servers() where !server.orphaned {
+            var line = "\(server.name): \(server.status.rawValue)"
+            if synced.unreachable.contains(server.name) { line += ", unreachable (\(server.failCount) in a row)" }
+            if synced.hostKeyChanged.contains(server.name) { line += ", host key changed" }
+            if synced.trusted.contains(server.name) { line += ", host key trusted on first use" }
+            if let duration = provisioned.durations[server.name] {
+                line += provisioned.failed.contains(server.name) ? ", provisioning failed" : ", provisioned"
+                line += " in \(ServerSync.milliseconds(duration)) ms"
+            }
+            if provisioned.waiting.contains(server.name) { line += ", provisioning attempts exhausted" }
+            print(line)
+        }
+        print("facts gathered in \(ServerSync.milliseconds(synced.factsDuration)) ms")
+        if !synced.unreachable.isEmpty || !synced.hostKeyChanged.isEmpty || !provisioned.failed.isEmpty {
+            throw ExitCode(2)
+        }
     }
 }

@@ -4,27 +4,29 @@ import StewardHTTP
 import StewardModel
 
 /// Chat completions over the libcurl client, for the `openai` agent backend: `POST ENDPOINT/chat/completions`
-/// with the model and messages, the key from the environment variable `agents.openai.keyEnv` as a bearer
-/// token (never logged, never in an error).
+/// with the model and messages, the key from the environment variable `agents.apiKeyEnv` as a bearer token
+/// (never logged, never in an error).
 struct OpenAIChat: Sendable {
     let client: HTTPClient
-    let settings: Settings.Agents.OpenAI
+    let settings: Settings.Agents
     let timeout: Duration
 
     /// The reply's content. - Throws: `AgentError` naming the endpoint and status, never the key.
     func complete(_ messages: [ChatMessage]) async throws -> String {
-        guard let key = ProcessInfo.processInfo.environment[settings.keyEnv], !key.isEmpty else {
-            throw AgentError("agents.backend is openai but $\(settings.keyEnv) (agents.openai.keyEnv) is not set")
+        guard let key = ProcessInfo.processInfo.environment[settings.apiKeyEnv], !key.isEmpty else {
+            throw AgentError("agents.backend is openai but $\(settings.apiKeyEnv) (agents.apiKeyEnv) is not set")
         }
-        guard let url = URL(string: settings.endpoint.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + "/chat/completions") else {
-            throw AgentError("agents.openai.endpoint \(settings.endpoint) is not a URL")
+        guard let endpoint = settings.endpoint, let model = settings.model,
+            let url = URL(string: endpoint.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + "/chat/completions")
+        else {
+            throw AgentError("agents.backend is openai but agents.endpoint or agents.model is missing or not a URL")
         }
         struct Body: Encodable {
             let model: String
             let messages: [ChatMessage]
             let temperature: Double
         }
-        let body = try JSONEncoder().encode(Body(model: settings.model, messages: messages, temperature: 0))
+        let body = try JSONEncoder().encode(Body(model: model, messages: messages, temperature: 0))
         let response = try await client.send(HTTPRequest(
             method: .post, url: url,
             headers: ["Authorization": "Bearer \(key)", "Content-Type": "application/json", "Accept": "application/json"],

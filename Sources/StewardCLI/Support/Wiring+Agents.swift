@@ -44,7 +44,7 @@ extension Wiring {
             case .openai:
                 let chat = OpenAIChat(
                     client: try HTTPClient(configuration: HTTPClient.Configuration(totalTimeout: timeout)),
-                    settings: settings.agents.openai, timeout: timeout)
+                    settings: settings.agents, timeout: timeout)
                 developer = OpenAIDeveloper(complete: chat.complete, applyPatch: GitPatch.apply)
             }
             return AgentEnvironment(

@@ -66,23 +66,41 @@ struct Wiring {
     }
 
     func reconciler(store: SQLiteStateStore, source: GitConfigSource, library: PlaybookLibrary) -> Reconciler {
-        var reconciler = Reconciler(
+        var reconciler = makeReconciler(store: store, source: source, library: library)
+        reconciler.servers = serverLifecycle(store: store, library: library)
+        reconciler.makeHealthChecker = Self.makeHealthChecker(store: store, logger: logger)
+        reconciler.engineering = Self.makeEngineering(
+            store: store, stateDirectory: options.stateDirectory, library: library, logger: logger)
+        return reconciler
+    }
+
+    /// The runner every command uses: Steward's playbooks, run dirs under the state dir.
+    func playbookRunner(library: PlaybookLibrary) -> AnsiblePlaybookRunner {
+        AnsiblePlaybookRunner(
+            playbooksDirectory: library.directory,
+            workDirectory: options.stateDirectory.appendingPathComponent("runs", isDirectory: true),
+            environment: Self.playbookEnvironment())
+    }
+
+    /// server_sync + provisioner_trigger: host keys with ssh-keyscan, facts and provisioning with Ansible.
+    func serverLifecycle(store: SQLiteStateStore, library: PlaybookLibrary) -> ServerLifecycle {
+        ServerLifecycle(
+            store: store, runner: playbookRunner(library: library), probe: SSHKeyscanProbe(),
+            playbooksDirectory: library.directory, stateDirectory: options.stateDirectory,
+            publicKey: { ssh in try await SSHTool.publicKey(privateKeyFile: ssh.privateKeyFile) }, logger: logger)
+    }
+
+    private func makeReconciler(store: SQLiteStateStore, source: GitConfigSource, library: PlaybookLibrary) -> Reconciler {
+        Reconciler(
             source: source, store: store,
             makeCipher: { [stateDirectory = options.stateDirectory] in
                 AESGCMSecretCipher(key: try MasterKey.load(stateDirectory: stateDirectory, create: false))
             },
             makeForge: Self.makeForge(stateDirectory: options.stateDirectory, logger: logger),
             makeResolver: Self.makeResolver(stateDirectory: options.stateDirectory),
-            runner: AnsiblePlaybookRunner(
-                playbooksDirectory: library.directory,
-                workDirectory: options.stateDirectory.appendingPathComponent("runs", isDirectory: true),
-                environment: Self.playbookEnvironment()),
+            runner: playbookRunner(library: library),
             bundler: LocalSourceBundler(directory: options.stateDirectory.appendingPathComponent("bundles", isDirectory: true)),
             library: library, stateDirectory: options.stateDirectory, logger: logger)
-        reconciler.makeHealthChecker = Self.makeHealthChecker(store: store, logger: logger)
-        reconciler.engineering = Self.makeEngineering(
-            store: store, stateDirectory: options.stateDirectory, library: library, logger: logger)
-        return reconciler
     }
 
     /// The health_checker over libcurl, configured from a revision's settings.

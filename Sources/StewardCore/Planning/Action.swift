@@ -21,11 +21,15 @@ public struct DeployPlan: Sendable, Hashable {
     public var reason: String
     /// The inputs are those of the last success, but the service is down: run again so the playbook restarts it.
     public var isRepair = false
+    /// The server's part of the inputs (`DeployInputs.serverInputs`); the spec hash unless the planner knew facts.
+    public var serverInputs: String
 
     public init(
         project: String, server: ServerManifest, repo: ResolvedRepo, port: Int?, spec: ProjectSpec, specHash: String,
-        slotPorts: [Int]? = [], secretVersions: String = "", playbook: PlaybookSource, reason: String
+        slotPorts: [Int]? = [], secretVersions: String = "", playbook: PlaybookSource, reason: String,
+        serverInputs: String? = nil
     ) {
+        self.serverInputs = serverInputs ?? server.specHash
         self.slotPorts = slotPorts
         self.secretVersions = secretVersions
         self.specHash = specHash
@@ -45,7 +49,7 @@ public struct DeployPlan: Sendable, Hashable {
     public func inputs(port: Int, slotPorts: [Int] = []) -> DeployInputs {
         DeployInputs(
             playbook: playbook, cloneURL: repo.cloneURL, commit: repo.commit, server: server.name,
-            serverSpecHash: server.specHash, port: port, projectSpecHash: specHash, secretVersions: secretVersions,
+            serverSpecHash: serverInputs, port: port, projectSpecHash: specHash, secretVersions: secretVersions,
             slotPorts: slotPorts)
     }
 }
@@ -74,6 +78,9 @@ public enum Action: Sendable, Hashable {
     /// The project needs the engineering agents (a brief to build, or a stage short of active): run or resume
     /// its graph thread. `server`: where the planner placed it, nil when nothing fits or it does not deploy.
     case engineer(ProjectManifest, server: String?)
+    /// The server already runs exactly this deploy (its marker has the same input hash): record it instead of
+    /// running the playbook (a fresh state dir, as in CI). Falls back to the deploy if its ports are taken.
+    case adoptDeploy(DeployPlan, DeployMarker)
     /// The last successful deploy already matches the inputs; only the phase is behind.
     case markActive(project: String, inputHash: String)
     case orphanProject(name: String)
@@ -95,7 +102,7 @@ public enum Action: Sendable, Hashable {
             .waitForResources(let name, _), .stall(let name, _, _), .markActive(let name, _),
             .orphanProject(let name), .pruneProject(let name):
             "Project/\(name)"
-        case .deploy(let plan): "Project/\(plan.project)"
+        case .deploy(let plan), .adoptDeploy(let plan, _): "Project/\(plan.project)"
         case .engineer(let project, _): "Project/\(project.name)"
         }
     }
@@ -122,6 +129,7 @@ public enum Action: Sendable, Hashable {
         case .waitForResources: "wait_for_resources"
         case .stall: "stall"
         case .deploy: "deploy"
+        case .adoptDeploy: "adopt_deploy"
         case .markActive: "mark_active"
         case .engineer: "engineer"
         }
@@ -146,6 +154,9 @@ public enum Action: Sendable, Hashable {
             "deploy \(plan.spec.repo)@\(plan.repo.commit.prefix(12)) to \(plan.server.name)"
                 + (plan.port.map { ":\($0)" } ?? " (port to allocate)")
                 + (plan.spec.deploy.strategy == .blueGreen ? " blue/green" : "") + " with \(plan.playbook.playbook) (\(plan.reason))"
+        case .adoptDeploy(let plan, let marker):
+            "\(plan.server.name) already runs \(marker.commit.prefix(12)) on port \(marker.port) with these inputs "
+                + "(deployed \(marker.time.isEmpty ? "earlier" : marker.time)): adopt it, no playbook"
         case .markActive: "last deploy matches: active"
         case .engineer(let project, let server):
             "run the engineering graph to \(project.spec.stage == .active ? "verified" : project.spec.stage.rawValue)"

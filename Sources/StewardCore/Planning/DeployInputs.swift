@@ -7,7 +7,8 @@ public struct DeployInputs: Sendable, Hashable, Codable {
     public var cloneURL: String
     public var commit: String
     public var server: String
-    /// Hash of the server's spec (address, user, connection…); server facts join it with server_sync.
+    /// Hash of the server's spec (address, user, connection…) and, for SSH servers, its deploy-relevant facts
+    /// (see `serverInputs`).
     public var serverSpecHash: String
     public var port: Int
     /// Hash of the project's spec: repo, ref, deploy settings, the `.env` template. Secret versions join it
@@ -24,6 +25,13 @@ public struct DeployInputs: Sendable, Hashable, Codable {
         Self.hash(
             playbook: playbook, cloneURL: cloneURL, commit: commit, server: server, serverSpecHash: serverSpecHash,
             port: port, projectSpecHash: projectSpecHash, secretVersions: secretVersions, slotPorts: slotPorts)
+    }
+
+    /// What a deploy depends on of its server: the spec's hash and, for SSH servers, the facts that matter
+    /// (`ServerFacts.deployFingerprint`). A local server is this machine; its facts are not inputs.
+    public static func serverInputs(specHash: String, connection: ServerSpec.Connection, facts: ServerFacts?) -> String {
+        guard connection == .ssh, let facts else { return specHash }
+        return specHash + " facts " + facts.deployFingerprint
     }
 
     /// The canonical `NAME=version` list of the referenced secrets.

@@ -66,7 +66,8 @@ public struct Planner: Sendable {
         {
             actions.append(.updateServer(server))
         }
-        // Without server_sync, only a local server's status is known: it is the machine Steward runs on.
+        // A local server is the machine Steward runs on: ready without SSH or provisioning. SSH servers get their
+        // status from server_sync and provisioning (ServerLifecycle), never from the planner.
         if server.spec.connection == .local, record?.status != .ready {
             actions.append(.setServerStatus(name: server.name, status: .ready, reason: "local connection"))
         }
@@ -151,12 +152,14 @@ public struct Planner: Sendable {
                 project: name, reason: "PlaybookNotFound", message: "playbook \(spec.deploy.playbook) was not found")]
         }
 
+        let serverInputs = DeployInputs.serverInputs(
+            specHash: server.specHash, connection: server.spec.connection, facts: observed.servers[serverName]?.facts)
         let samePort = record?.server == serverName ? record?.port : nil
         let slotPorts = knownSlotPorts(spec, port: samePort, held: observed.ports[name], server: serverName)
         if let port = samePort, let slotPorts, let record, let last = record.lastDeployInputHash,
             last == DeployInputs.hash(
                 playbook: playbook, cloneURL: repo.cloneURL, commit: repo.commit, server: serverName,
-                serverSpecHash: server.specHash, port: port, projectSpecHash: project.specHash,
+                serverSpecHash: serverInputs, port: port, projectSpecHash: project.specHash,
                 secretVersions: DeployInputs.secretVersions(references, available), slotPorts: slotPorts)
         {
             if record.phase != .active { actions.append(.markActive(project: name, inputHash: last)) }
@@ -165,14 +168,33 @@ public struct Planner: Sendable {
             var repair = DeployPlan(
                 project: name, server: server, repo: repo, port: port, spec: spec, specHash: project.specHash,
                 slotPorts: slotPorts, secretVersions: DeployInputs.secretVersions(references, available),
-                playbook: playbook, reason: "service down: repair")
+                playbook: playbook, reason: "service down: repair", serverInputs: serverInputs)
             repair.isRepair = true
             return actions + [.deploy(repair)]
+        }
+        if record?.lastDeployInputHash == nil, let marker = observed.servers[serverName]?.deployMarkers[name],
+            marker.commit == repo.commit
+        {
+            // Nothing recorded here, but the server says what runs there: when it is exactly this deploy, adopt it.
+            let markerSlots = (marker.slotPorts.map { Array($0.values) } ?? []).sorted()
+            let versions = DeployInputs.secretVersions(references, available)
+            if markerSlots.count == (spec.deploy.strategy == .blueGreen ? 2 : 0),
+                marker.inputHash == DeployInputs.hash(
+                    playbook: playbook, cloneURL: repo.cloneURL, commit: repo.commit, server: serverName,
+                    serverSpecHash: serverInputs, port: marker.port, projectSpecHash: project.specHash,
+                    secretVersions: versions, slotPorts: markerSlots)
+            {
+                return actions + [.adoptDeploy(DeployPlan(
+                    project: name, server: server, repo: repo, port: marker.port, spec: spec, specHash: project.specHash,
+                    slotPorts: markerSlots, secretVersions: versions, playbook: playbook,
+                    reason: "first deploy (the marker on \(serverName) did not match its ports)", serverInputs: serverInputs),
+                    marker)]
+            }
         }
         actions.append(.deploy(DeployPlan(
             project: name, server: server, repo: repo, port: samePort, spec: spec, specHash: project.specHash,
             slotPorts: slotPorts, secretVersions: DeployInputs.secretVersions(references, available), playbook: playbook,
-            reason: deployReason(record: record, repo: repo, serverName: serverName))))
+            reason: deployReason(record: record, repo: repo, serverName: serverName), serverInputs: serverInputs)))
         return actions
     }
 

@@ -111,6 +111,8 @@ struct ActionExecutor {
             try await deploy(plan)
         case .engineer(let project, let server):
             try await engineer(project, server: server)
+        case .adoptDeploy(let plan, let marker):
+            try await adopt(plan, marker)
         case .markActive(let name, let hash):
             try await transition(name, to: .active, "last deploy (inputs \(hash.prefix(12))) matches") { record in
                 record.observedGeneration = record.generation
@@ -279,6 +281,31 @@ struct ActionExecutor {
         try await finishDeploy(plan, port: port, hash: hash, message: "deployed \(plan.repo.commit.prefix(12)) to \(plan.server.name):\(port)")
     }
 
+    /// Records the deploy a server reports (its marker) as this project's last success, holding the same ports.
+    /// When those ports are no longer free here, deploys instead.
+    private mutating func adopt(_ plan: DeployPlan, _ marker: DeployMarker) async throws {
+        let range = plan.server.spec.capacity.ports
+        let wanted = [marker.port] + (plan.slotPorts ?? [])
+        let ports = try await store.allocatePorts(
+            project: plan.project, server: plan.server.name, range: min(range.lower, wanted.min()!)...max(range.upper, wanted.max()!),
+            count: wanted.count, preferred: wanted)
+        guard ports == wanted else {
+            logger.warning("cannot adopt the deploy on \(plan.server.name): its ports are taken here; deploying", metadata: [
+                "project": "\(plan.project)", "wanted": "\(wanted)", "got": "\(ports)",
+            ])
+            try await deploy(plan)
+            return
+        }
+        let hash = plan.inputs(port: marker.port, slotPorts: plan.slotPorts ?? []).hash
+        try await transition(plan.project, to: .active, "adopted the deploy \(plan.server.name) reports") { record in
+            record.server = plan.server.name
+            record.port = marker.port
+        }
+        try await finishDeploy(plan, port: marker.port, hash: hash,
+            message: "adopted \(marker.commit.prefix(12)) running on \(plan.server.name):\(marker.port) (deploy marker from "
+                + "\(marker.time.isEmpty ? "an earlier run" : marker.time)); no playbook run")
+    }
+
     private func finishDeploy(_ plan: DeployPlan, port: Int, hash: String, message: String) async throws {
         _ = try await reconciler.store.updateOpenIncident(
             kind: .deployFailed, objectKind: "Project", objectName: plan.project, status: .resolved,
@@ -313,14 +340,8 @@ struct ActionExecutor {
     }
 
     private func host(for server: ServerManifest) -> InventoryHost {
-        var vars: [String: JSONValue] = [:]
-        if server.spec.connection == .local {
-            // Apps of the local server live in the state dir, never in the user's home.
-            vars["steward_apps_dir"] = .string(reconciler.stateDirectory.appendingPathComponent("apps").path)
-        }
-        return InventoryHost(
-            name: server.name, address: server.spec.address, port: server.spec.port, user: server.spec.user,
-            connection: server.spec.connection, vars: vars)
+        ServerAccess(ssh: loaded.desired.settings.ssh, stateDirectory: reconciler.stateDirectory)
+            .host(for: server, purpose: .deploy)
     }
 
     private func extraVars(_ plan: DeployPlan, port: Int, slotPorts: [Int], hash: String) -> [String: JSONValue] {

@@ -81,6 +81,8 @@ public struct Reconciler: Sendable {
     public var stateDirectory: URL
     public var now: @Sendable () -> Date
     public var logger: Logger
+    /// server_sync and provisioner_trigger, run before observing when `intervals.serverSync` is due; nil skips them.
+    public var servers: ServerLifecycle?
 
     public init(
         source: any ConfigSource, store: any StateStore & ForgeSyncStore & SecretStore,
@@ -118,6 +120,13 @@ public struct Reconciler: Sendable {
             throw ConfigSourceError("no valid Project manifest named \(only) in \(revision.commit ?? revision.ref)")
         }
         if !options.dryRun { try await syncForge(loaded.desired.settings) }
+        if !options.dryRun, let servers {
+            do {
+                _ = try await servers.run(settings: loaded.desired.settings)
+            } catch {
+                logger.error("server sync failed: \(error)", metadata: ["action": "server_sync"])
+            }
+        }
         let (observed, repoAnswers) = try await observe(loaded, only: options.project)
         let digest = worldDigest(loaded, observed, repoAnswers)
         let previous = try await store.lastReconcile()
@@ -180,6 +189,14 @@ public struct Reconciler: Sendable {
                 executor.failures += finished.failures
                 executor.playbookRuns += finished.runs
                 startNext()
+            }
+        }
+        // New or changed Server manifests are checked (and provisioned) in the same pass, not one interval later.
+        if let servers, actions.contains(where: { if case .registerServer = $0 { true } else if case .updateServer = $0 { true } else { false } }) {
+            do {
+                _ = try await servers.run(settings: loaded.desired.settings, force: true)
+            } catch {
+                logger.error("server sync failed: \(error)", metadata: ["action": "server_sync"])
             }
         }
         timings.act = ContinuousClock.now - planned
@@ -259,7 +276,9 @@ public struct Reconciler: Sendable {
     func worldDigest(_ loaded: LoadedConfig, _ observed: ObservedState, _ repoAnswers: [String: RepoObservation]) -> String {
         var lines = ["world-v1", CanonicalJSON.hash(loaded.desired.settings), library.treeHash]
         for server in loaded.desired.servers.sorted(by: { $0.name < $1.name }) {
-            lines.append("server \(server.name) \(server.specHash) \(observed.servers[server.name]?.status.rawValue ?? "-")")
+            let record = observed.servers[server.name]
+            lines.append("server \(server.name) \(server.specHash) \(record?.status.rawValue ?? "-") "
+                + (record?.facts?.deployFingerprint ?? "-"))
         }
         for key in repoAnswers.keys.sorted() {
             switch repoAnswers[key]! {

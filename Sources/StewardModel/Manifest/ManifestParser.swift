@@ -10,7 +10,7 @@ public struct ManifestParser: Sendable {
     /// Largest file accepted, in bytes (1 MiB).
     public static let maxFileSize = 1 << 20
     /// Bumped when parsing changes, so cached results of older parsers are not reused.
-    public static let version = 3
+    public static let version = 5
 
     public init() {}
 
@@ -281,6 +281,14 @@ public struct ManifestParser: Sendable {
                 context.diagnostics.append(.error(at: spec.location(of: "user")!, "spec.user \"\(user)\" is not a valid user name"))
             }
         }
+        if let user = spec.string("bootstrapUser") {
+            if Validation.isUserName(user) {
+                result.bootstrapUser = user
+            } else {
+                context.diagnostics.append(.error(
+                    at: spec.location(of: "bootstrapUser")!, "spec.bootstrapUser \"\(user)\" is not a valid user name"))
+            }
+        }
         if let connection = spec.choice("connection", ServerSpec.Connection.self) { result.connection = connection }
         if let hostKey = spec.string("hostKey") {
             if let problem = Validation.hostKeyProblem(hostKey) {
@@ -397,6 +405,7 @@ public struct ManifestParser: Sendable {
         }
         if var agents = document.mapping("agents") {
             if let backend = agents.choice("backend", Settings.Agents.Backend.self) { settings.agents.backend = backend }
+            decodeOpenAI(&agents, into: &settings.agents, context: context)
             if let command = agents.string("command") {
                 if command.trimmingCharacters(in: .whitespaces).isEmpty {
                     context.diagnostics.append(.error(at: agents.location(of: "command")!, "agents.command must not be empty"))
@@ -405,18 +414,6 @@ public struct ManifestParser: Sendable {
                 }
             }
             if let timeout = duration(&agents, "timeout") { settings.agents.timeout = timeout }
-            if var openai = agents.mapping("openai") {
-                if let endpoint = openai.string("endpoint") {
-                    if endpoint.hasPrefix("https://") || endpoint.hasPrefix("http://") {
-                        settings.agents.openai.endpoint = endpoint
-                    } else {
-                        context.diagnostics.append(.error(at: openai.location(of: "endpoint")!, "agents.openai.endpoint must be an http(s) URL"))
-                    }
-                }
-                if let model = openai.string("model") { settings.agents.openai.model = model }
-                if let keyEnv = openai.string("keyEnv") { settings.agents.openai.keyEnv = keyEnv }
-                openai.finish()
-            }
             if settings.agents.backend == .command, settings.agents.command == nil {
                 context.diagnostics.append(.error(at: context.location(agents.node),
                     "agents.backend is command but agents.command is not set; name the program the Developer runs"))
@@ -427,6 +424,37 @@ public struct ManifestParser: Sendable {
         if let timeout = duration(&document, "playbookTimeout") { settings.playbookTimeout = timeout }
         if let concurrency = document.int("concurrency", in: 1...64) { settings.concurrency = concurrency }
         return settings
+    }
+
+    /// `agents.endpoint`, `agents.model`, `agents.apiKeyEnv`: an http(s) endpoint and a model are required by the
+    /// openai backend; the key's variable must be a plain environment variable name.
+    private func decodeOpenAI(_ agents: inout MappingReader, into settings: inout Settings.Agents, context: DecodeContext) {
+        if let endpoint = agents.string("endpoint") {
+            if let url = URL(string: endpoint), url.scheme == "https" || url.scheme == "http", url.host != nil {
+                settings.endpoint = endpoint
+            } else {
+                context.diagnostics.append(.error(at: agents.location(of: "endpoint")!,
+                    "agents.endpoint must be an http(s) URL such as https://api.openai.com/v1, found \"\(endpoint)\""))
+            }
+        }
+        settings.model = agents.string("model")
+        if let variable = agents.string("apiKeyEnv") {
+            if Validation.isEnvironmentVariableName(variable) {
+                settings.apiKeyEnv = variable
+            } else {
+                context.diagnostics.append(.error(at: agents.location(of: "apiKeyEnv")!,
+                    "agents.apiKeyEnv must name an environment variable (letters, digits, _), found \"\(variable)\"; "
+                        + "the key itself never goes in steward.yaml"))
+            }
+        }
+        guard settings.backend == .openai else { return }
+        let missing = [settings.endpoint == nil && agents.location(of: "endpoint") == nil ? "endpoint" : nil,
+                       settings.model == nil ? "model" : nil].compactMap { $0 }
+        if !missing.isEmpty {
+            context.diagnostics.append(.error(at: context.location(agents.node),
+                "agents: backend openai needs \(missing.map { "agents.\($0)" }.joined(separator: " and ")) "
+                    + "(e.g. endpoint: https://api.openai.com/v1, model: gpt-4o-mini)"))
+        }
     }
 
     /// A duration in seconds: an integer, or `90s`, `5m`, `1h`, `1h30m`.

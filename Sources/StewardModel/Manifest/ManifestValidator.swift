@@ -82,10 +82,6 @@ public struct ManifestValidator: Sendable {
                         at: project.fieldLocations["spec.deploy.playbook"] ?? project.location,
                         "spec.deploy.playbook \"\(project.spec.deploy.playbook)\" \(problem)"))
                 }
-                if project.spec.deploy.strategy == .blueGreen {
-                    diagnostics.append(Diagnostic(.warning, at: project.fieldLocations["spec.deploy.strategy"] ?? project.location,
-                        "spec.deploy.strategy blueGreen is not supported by this version of Steward yet; the project will not be deployed"))
-                }
                 diagnostics += problems
                 if problems.isEmpty { desired.projects.append(project) }
             }

@@ -2,7 +2,7 @@ import Foundation
 
 /// The parsed-manifest cache format. Bump `ManifestParser.version` (or `formatVersion`) when a field is added.
 extension ParsedFile {
-    static let formatVersion = 1
+    static let formatVersion = 2
 
     /// Compact binary encoding for the parse cache.
     public func binaryEncoded() -> Data {
@@ -44,6 +44,7 @@ extension ParsedFile {
             writer.string(spec.address)
             writer.int(spec.port)
             writer.string(spec.user)
+            writer.string(spec.bootstrapUser)
             writer.string(spec.connection.rawValue)
             writer.optional(spec.hostKey) { $0.string($1) }
             writer.int(spec.capacity.memoryMB)
@@ -97,7 +98,7 @@ extension ParsedFile {
             let specHash = try reader.string()
             let spec = ServerSpec(
                 address: try reader.string(), port: try reader.int(), user: try reader.string(),
-                connection: try reader.choice(ServerSpec.Connection.self), hostKey: try reader.optional { try $0.string() },
+                bootstrapUser: try reader.string(), connection: try reader.choice(ServerSpec.Connection.self), hostKey: try reader.optional { try $0.string() },
                 capacity: ServerSpec.Capacity(
                     memoryMB: try reader.int(), ports: PortRange(lower: try reader.int(), upper: try reader.int())),
                 labels: try reader.stringMap())

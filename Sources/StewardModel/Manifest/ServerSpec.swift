@@ -23,7 +23,10 @@ public struct ServerSpec: Sendable, Hashable, Codable {
 
     public var address: String
     public var port: Int
+    /// The account Steward deploys and provisions as; created by `bootstrap.yml` (default `deploy`).
     public var user: String
+    /// The account `bootstrap.yml` logs in with to create `user` (default `root`).
+    public var bootstrapUser: String
     public var connection: Connection
     /// Pinned SSH host key (`ssh-ed25519 AAAA…`); nil means trust on first use.
     public var hostKey: String?
@@ -31,16 +34,50 @@ public struct ServerSpec: Sendable, Hashable, Codable {
     public var labels: [String: String]
 
     public init(
-        address: String, port: Int = 22, user: String = "deploy", connection: Connection = .ssh,
-        hostKey: String? = nil, capacity: Capacity = Capacity(), labels: [String: String] = [:]
+        address: String, port: Int = 22, user: String = "deploy", bootstrapUser: String = "root",
+        connection: Connection = .ssh, hostKey: String? = nil, capacity: Capacity = Capacity(),
+        labels: [String: String] = [:]
     ) {
         self.address = address
         self.port = port
         self.user = user
+        self.bootstrapUser = bootstrapUser
         self.connection = connection
         self.hostKey = hostKey
         self.capacity = capacity
         self.labels = labels
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case address, port, user, bootstrapUser, connection, hostKey, capacity, labels
+    }
+
+    /// Encodes every field but a default `bootstrapUser` (`root`), so specs written before the field existed
+    /// keep their hash (a new field must not redeploy every project of every server).
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(address, forKey: .address)
+        try container.encode(port, forKey: .port)
+        try container.encode(user, forKey: .user)
+        if bootstrapUser != "root" { try container.encode(bootstrapUser, forKey: .bootstrapUser) }
+        try container.encode(connection, forKey: .connection)
+        try container.encodeIfPresent(hostKey, forKey: .hostKey)
+        try container.encode(capacity, forKey: .capacity)
+        try container.encode(labels, forKey: .labels)
+    }
+
+    /// Decodes a spec; `bootstrapUser` may be absent (the default, or a spec stored before it existed).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            address: try container.decode(String.self, forKey: .address),
+            port: try container.decode(Int.self, forKey: .port),
+            user: try container.decode(String.self, forKey: .user),
+            bootstrapUser: try container.decodeIfPresent(String.self, forKey: .bootstrapUser) ?? "root",
+            connection: try container.decode(Connection.self, forKey: .connection),
+            hostKey: try container.decodeIfPresent(String.self, forKey: .hostKey),
+            capacity: try container.decode(Capacity.self, forKey: .capacity),
+            labels: try container.decode([String: String].self, forKey: .labels))
     }
 }
 

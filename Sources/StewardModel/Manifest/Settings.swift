@@ -100,34 +100,40 @@ public struct Settings: Sendable, Hashable, Codable {
             case openai
         }
 
-        /// An OpenAI-compatible chat completions endpoint (`backend: openai`).
-        public struct OpenAI: Sendable, Hashable, Codable {
-            /// The API base URL; requests go to `ENDPOINT/chat/completions`.
-            public var endpoint: String
-            public var model: String
-            /// The environment variable holding the API key (never written to the config repo).
-            public var keyEnv: String
-
-            public init(endpoint: String = "https://api.openai.com/v1", model: String = "gpt-4o-mini", keyEnv: String = "OPENAI_API_KEY") {
-                self.endpoint = endpoint
-                self.model = model
-                self.keyEnv = keyEnv
-            }
-        }
-
         public var backend: Backend
-        public var openai: OpenAI
-        /// `command` backend: the program the Developer runs (through `/bin/sh -c`) in a worktree, with the task
-        /// file's path in `$STEWARD_TASK_FILE`. Required when `backend` is `command`.
+        /// openai: base URL of an OpenAI-compatible API; requests go to `{endpoint}/chat/completions`.
+        public var endpoint: String?
+        /// openai: the model named in each request.
+        public var model: String?
+        /// openai: the environment variable holding the API key (the key itself is never in the config repo).
+        public var apiKeyEnv: String
+        /// command: the program the Developer runs (through `/bin/sh -c`) in a worktree, with the task file's
+        /// path in `$STEWARD_TASK_FILE`. Required when `backend` is `command`.
         public var command: String?
-        /// How long the Developer's command or the Tester's checks may run, in seconds.
+        /// How long the Developer's command, a chat request or the Tester's checks may run, in seconds.
         public var timeout: Int
 
-        public init(backend: Backend = .builtin, command: String? = nil, timeout: Int = 600, openai: OpenAI = OpenAI()) {
+        public init(
+            backend: Backend = .builtin, endpoint: String? = nil, model: String? = nil, apiKeyEnv: String = "OPENAI_API_KEY",
+            command: String? = nil, timeout: Int = 600
+        ) {
             self.backend = backend
-            self.openai = openai
+            self.endpoint = endpoint
+            self.model = model
+            self.apiKeyEnv = apiKeyEnv
             self.command = command
             self.timeout = timeout
+        }
+
+        // Settings cached by older versions lack the openai, command and timeout fields: they decode to the defaults.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            backend = try container.decode(Backend.self, forKey: .backend)
+            endpoint = try container.decodeIfPresent(String.self, forKey: .endpoint)
+            model = try container.decodeIfPresent(String.self, forKey: .model)
+            apiKeyEnv = try container.decodeIfPresent(String.self, forKey: .apiKeyEnv) ?? "OPENAI_API_KEY"
+            command = try container.decodeIfPresent(String.self, forKey: .command)
+            timeout = try container.decodeIfPresent(Int.self, forKey: .timeout) ?? 600
         }
     }
 

@@ -86,6 +86,15 @@ public enum Validation {
         return name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == ".") }
     }
 
+    /// Whether `name` is a portable environment variable name: 1–128 ASCII letters, digits and '_', not starting
+    /// with a digit.
+    public static func isEnvironmentVariableName(_ name: String) -> Bool {
+        guard (1...128).contains(name.count), let first = name.first, first.isASCII, first.isLetter || first == "_" else {
+            return false
+        }
+        return name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
+    }
+
     /// Why the `${secret:NAME}` references of an env template are malformed, or nil when they are fine.
     public static func secretReferenceProblem(_ env: String) -> String? {
         var rest = env[...]

@@ -10,6 +10,8 @@ public struct IncidentRecord: Sendable, Hashable, Codable {
         case serviceDown = "service_down"
         /// A deploy failed (its health gate, a task): for blue/green the old version kept serving.
         case deployFailed = "deploy_failed"
+        /// A server presented an SSH host key other than the trusted one (critical; never accepted silently).
+        case hostKeyChanged = "host_key_changed"
     }
 
     /// How urgent it is.

@@ -67,11 +67,12 @@ public struct ProjectRecord: Sendable, Hashable, Codable {
     }
 }
 
-/// What the store knows of one server.
+/// What the store knows of one server: its spec, status, trusted host key, facts and deploy markers.
 public struct ServerRecord: Sendable, Hashable, Codable {
     public var name: String
     public var manifestPath: String?
     public var status: ServerStatus
+    /// Consecutive failed reachability checks (persisted; `thresholds.unreachableAfter` of them -> `error`).
     public var failCount: Int
     public var generation: Int64
     public var observedGeneration: Int64
@@ -80,11 +81,27 @@ public struct ServerRecord: Sendable, Hashable, Codable {
     public var conditions: [Condition]
     public var orphaned: Bool
     public var updatedAt: Date
+    /// The SSH host key Steward trusts (`TYPE BASE64`): the pinned `spec.hostKey`, or the key seen on first use.
+    public var hostKey: String?
+    /// What the last successful server_sync gathered.
+    public var facts: ServerFacts?
+    /// The last successful check.
+    public var lastSeenAt: Date?
+    /// The last check, successful or not.
+    public var lastCheckedAt: Date?
+    /// Consecutive failed provisioning runs (bounded; reset by success, changed inputs or `--reprovision`).
+    public var provisionAttempts: Int
+    /// Provisioning inputs (playbooks + server spec) of the last successful provisioning.
+    public var provisionedHash: String?
+    /// What each project's deploy left on the server (`deployed.json`), by project, as last read.
+    public var deployMarkers: [String: DeployMarker]
 
     public init(
         name: String, manifestPath: String? = nil, status: ServerStatus, failCount: Int = 0,
         generation: Int64 = 0, observedGeneration: Int64 = 0, specHash: String? = nil, spec: ServerSpec? = nil,
-        conditions: [Condition] = [], orphaned: Bool = false, updatedAt: Date
+        conditions: [Condition] = [], orphaned: Bool = false, updatedAt: Date, hostKey: String? = nil,
+        facts: ServerFacts? = nil, lastSeenAt: Date? = nil, lastCheckedAt: Date? = nil, provisionAttempts: Int = 0,
+        provisionedHash: String? = nil, deployMarkers: [String: DeployMarker] = [:]
     ) {
         self.name = name
         self.manifestPath = manifestPath
@@ -97,5 +114,12 @@ public struct ServerRecord: Sendable, Hashable, Codable {
         self.conditions = conditions
         self.orphaned = orphaned
         self.updatedAt = updatedAt
+        self.hostKey = hostKey
+        self.facts = facts
+        self.lastSeenAt = lastSeenAt
+        self.lastCheckedAt = lastCheckedAt
+        self.provisionAttempts = provisionAttempts
+        self.provisionedHash = provisionedHash
+        self.deployMarkers = deployMarkers
     }
 }

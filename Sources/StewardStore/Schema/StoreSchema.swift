@@ -12,12 +12,36 @@ enum StoreSchema {
         SchemaMigration(version: 2, summary: "reconciles.world_digest: what a complete pass observed outside manifests", sql: version2),
         SchemaMigration(version: 3, summary: "forge sync: project repo flags, listing pages with ETags, sync state, incidents", sql: version3),
         SchemaMigration(version: 4, summary: "secrets: AES-GCM sealed values with versions", sql: version4),
-        // Version 5 belongs to server_sync (feat/servers): this placeholder keeps the numbering consecutive on
-        // the health branch and is replaced by that migration when the branches meet.
-        SchemaMigration(version: 5, summary: "reserved for server_sync", sql: ""),
+        SchemaMigration(version: 5, summary: "server_sync: trusted host keys, facts, deploy markers, provisioning state", sql: version5),
         SchemaMigration(version: 6, summary: "health checks: per-project counter and last result, last round", sql: version6),
         SchemaMigration(version: 7, summary: graphSummary, sql: graphCheckpoints),
+        SchemaMigration(version: 8, summary: "incidents.acknowledged_at: the PO reports each incident once", sql: version8),
     ]
+
+    /// When the person was shown an incident (by `steward ask`); NULL until then.
+    private static let version8 = """
+        ALTER TABLE incidents ADD COLUMN acknowledged_at REAL;
+        CREATE INDEX incidents_unacknowledged ON incidents (id) WHERE acknowledged_at IS NULL;
+        """
+
+    /// server_sync and provisioning: the trusted host key, facts and deploy markers read from the server, when it
+    /// was last checked and seen, provisioning attempts and inputs; the sync's own last attempt (its interval).
+    private static let version5 = """
+        ALTER TABLE servers ADD COLUMN host_key TEXT;
+        ALTER TABLE servers ADD COLUMN facts TEXT;
+        ALTER TABLE servers ADD COLUMN last_seen_at REAL;
+        ALTER TABLE servers ADD COLUMN last_checked_at REAL;
+        ALTER TABLE servers ADD COLUMN provision_attempts INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE servers ADD COLUMN provisioned_hash TEXT;
+        ALTER TABLE servers ADD COLUMN deploy_markers TEXT NOT NULL DEFAULT '{}';
+
+        CREATE TABLE server_sync_state (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            last_attempt_at REAL,
+            last_success_at REAL
+        ) STRICT;
+        CREATE INDEX runs_server ON runs (server, id);
+        """
 
     /// The health_checker: per project its consecutive failures and last result (the counter survives
     /// restarts), and when the last round started (`intervals.healthCheck` holds across processes).

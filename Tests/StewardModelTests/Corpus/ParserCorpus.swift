@@ -783,13 +783,29 @@ enum ParserCorpus {
             "steward.yaml:1:9: error: agents.backend is command but agents.command is not set; name the program the Developer runs",
             "steward.yaml:1:37: error: agents.timeout: expected a positive duration like 90s, 5m or 1h, found integer 0",
         ]),
-        ParserCase("openai endpoint that is not a URL", path: "steward.yaml", """
+        ParserCase("openai backend without endpoint and model", path: "steward.yaml", """
+            kind: Settings
             agents:
               backend: openai
-              openai: {endpoint: ftp://models, model: m, keyEnv: KEY, key: sk-123}
+              apiKeyEnv: OPENAI_API_KEY
             """, expect: [
-            "steward.yaml:3:22: error: agents.openai.endpoint must be an http(s) URL",
-            "steward.yaml:3:59: error: unknown field \"agents.openai.key\"; expected one of: endpoint, keyEnv, model",
+            "steward.yaml:3:3: error: agents: backend openai needs agents.endpoint and agents.model "
+                + "(e.g. endpoint: https://api.openai.com/v1, model: gpt-4o-mini)",
+        ]),
+        ParserCase("openai endpoint, key variable and unknown agents field", path: "steward.yaml", """
+            kind: Settings
+            agents:
+              backend: openai
+              endpoint: api.openai.com/v1
+              model: gpt-4o-mini
+              apiKeyEnv: sk-abc123
+              apiKey: sk-abc123
+            """, expect: [
+            "steward.yaml:4:13: error: agents.endpoint must be an http(s) URL such as https://api.openai.com/v1, "
+                + "found \"api.openai.com/v1\"",
+            "steward.yaml:6:14: error: agents.apiKeyEnv must name an environment variable (letters, digits, _), "
+                + "found \"sk-abc123\"; the key itself never goes in steward.yaml",
+            "steward.yaml:7:3: error: unknown field \"agents.apiKey\" (did you mean \"apiKeyEnv\"?)",
         ]),
         ParserCase("two Settings documents", path: "steward.yaml", """
             kind: Settings

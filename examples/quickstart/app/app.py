@@ -1,6 +1,7 @@
 """The quickstart app: a tiny HTTP service that Steward deploys (Python 3 standard library only).
 
-Listens on 127.0.0.1:$PORT. GET /health answers 200 {"status": "ok"}; GET / greets with $GREETING.
+Listens on $HOST:$PORT (HOST defaults to 127.0.0.1; Steward's supervisor sets both). GET /health answers
+200 {"status": "ok"}; GET / greets with $GREETING.
 """
 
 import json
@@ -33,9 +34,10 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main():
+    host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "8000"))
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    print(f"quickstart app version {VERSION} listening on 127.0.0.1:{port}", flush=True)
+    server = ThreadingHTTPServer((host, port), Handler)
+    print(f"quickstart app version {VERSION} listening on {host}:{port}", flush=True)
     server.serve_forever()
 
 

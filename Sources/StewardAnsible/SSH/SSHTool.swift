@@ -1,0 +1,63 @@
+import Foundation
+import StewardCore
+
+/// Small helpers around the OpenSSH client tools.
+public enum SSHTool {
+    /// Output of one tool run.
+    struct Output {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Steward's public key: the `.pub` file next to `privateKeyFile`, else derived with `ssh-keygen -y`.
+    /// - Throws: `HostProbeError` when neither works (the message names the file, never key material).
+    public static func publicKey(privateKeyFile: String) async throws -> String {
+        let path = NSString(string: privateKeyFile).expandingTildeInPath
+        if let text = try? String(contentsOfFile: path + ".pub", encoding: .utf8),
+            !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+        {
+            return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let output = try await run("/usr/bin/ssh-keygen", ["-y", "-f", path])
+        let key = output.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard output.status == 0, !key.isEmpty else {
+            throw HostProbeError("cannot read Steward's SSH key \(path) (ssh.privateKeyFile): ssh-keygen -y failed: "
+                + output.stderr.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        return key
+    }
+
+    /// Runs a short-lived tool and collects its output (both are small: a few key lines).
+    static func run(_ executable: String, _ arguments: [String]) async throws -> Output {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardInput = FileHandle.nullDevice
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        return try await withCheckedThrowingContinuation { continuation in
+            // Reading happens on its own thread so a chatty tool never blocks on a full pipe.
+            let thread = Thread {
+                do {
+                    try process.run()
+                } catch {
+                    continuation.resume(throwing: HostProbeError("cannot run \(executable): \(error)"))
+                    return
+                }
+                nonisolated(unsafe) var errData = Data()
+                let reader = Thread { errData = err.fileHandleForReading.readDataToEndOfFile() }
+                reader.start()
+                let outData = out.fileHandleForReading.readDataToEndOfFile()
+                process.waitUntilExit()
+                while !reader.isFinished { usleep(1000) }
+                continuation.resume(returning: Output(
+                    status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                    stderr: String(decoding: errData, as: UTF8.self)))
+            }
+            thread.start()
+        }
+    }
+}

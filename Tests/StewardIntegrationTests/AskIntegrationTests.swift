@@ -1,0 +1,137 @@
+import Foundation
+import StewardTestSupport
+import Testing
+
+/// `steward ask` through the built binary: the PO's commits go through GitOps like a person's.
+struct AskIntegrationTests {
+    /// The quickstart with hello suspended (registered and synced, never deployed: no Ansible run needed).
+    func fixture() throws -> QuickstartFixture {
+        let fixture = try QuickstartFixture()
+        let manifest = try String(contentsOfFile: fixture.config.workTree + "/manifests/hello.yaml", encoding: .utf8)
+        try fixture.config.write("manifests/hello.yaml", manifest + "  suspend: true\n")
+        try fixture.config.commit("suspend hello")
+        return fixture
+    }
+
+    func ask(_ message: String, _ fixture: QuickstartFixture, _ extra: [String] = []) throws -> StewardBinary.Result {
+        try StewardBinary.run(["ask", message] + fixture.configArguments + extra)
+    }
+
+    func bareGit(_ fixture: QuickstartFixture, _ arguments: String...) throws -> String {
+        try run(["git", "--git-dir", fixture.config.bare] + arguments).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test func aNewProjectGoesThroughGitOpsAndStatusComesFromTheStore() throws {
+        let fixture = try fixture()
+        let before = try bareGit(fixture, "rev-parse", "main")
+
+        let asked = try ask("new project: a url shortener", fixture)
+        #expect(asked.status == 0, "\(asked.stdout)\n\(asked.stderr)")
+        let commit = try bareGit(fixture, "rev-parse", "main")
+        #expect(commit != before)
+        #expect(asked.stdout.contains("New project url-shortener (repo quickstart/url-shortener)"))
+        #expect(asked.stdout.contains("commit: \(commit)"))
+        #expect(try bareGit(fixture, "rev-parse", "main^") == before)
+        #expect(try bareGit(fixture, "log", "-1", "--format=%s", "main") == "Add project url-shortener: a url shortener")
+        #expect(try bareGit(fixture, "show", "main:manifests/url-shortener.yaml").contains("  repo: quickstart/url-shortener\n"))
+
+        let validated = try StewardBinary.run(["validate"] + fixture.configArguments)
+        #expect(validated.status == 0, "\(validated.stdout)\n\(validated.stderr)")
+
+        // Registered; its repo is not on the local forge yet, so it waits in provisioning (exit 2: not converged).
+        let reconciled = try fixture.reconcile()
+        #expect(reconciled.status == 2, "\(reconciled.stdout)\n\(reconciled.stderr)")
+        #expect(reconciled.stdout.contains("pending: Project/url-shortener: provisioning: repo quickstart/url-shortener does not exist"))
+        let listed = try StewardBinary.run(["get", "projects", "-o", "json"] + fixture.stateArguments)
+        let projects = try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]] ?? []
+        let project = try #require(projects.first { $0["name"] as? String == "url-shortener" })
+        #expect(project["phase"] as? String == "provisioning")
+        #expect(project["manifestPath"] as? String == "manifests/url-shortener.yaml")
+
+        let status = try ask("status of url-shortener", fixture)
+        #expect(status.status == 0)
+        #expect(status.stdout.contains("url-shortener: provisioning, repo quickstart/url-shortener"))
+        #expect(status.stdout.contains("Ready=False"))
+
+        // An update is a second commit that keeps the first one's text.
+        let update = try ask("url-shortener: add a /stats endpoint", fixture, ["-o", "json"])
+        #expect(update.status == 0, "\(update.stdout)\n\(update.stderr)")
+        let answer = try #require(try JSONSerialization.jsonObject(with: Data(update.stdout.utf8)) as? [String: Any])
+        #expect(answer["changeID"] as? String == "add-a-stats-endpoint")
+        #expect(answer["commit"] as? String == (try bareGit(fixture, "rev-parse", "main")))
+        #expect((answer["intent"] as? [String: Any])?["kind"] as? String == "update")
+        let manifest = try bareGit(fixture, "show", "main:manifests/url-shortener.yaml")
+        #expect(manifest.hasPrefix("# Created by `steward ask`"))
+        #expect(manifest.contains("  changes:\n    - id: add-a-stats-endpoint\n      description: \"add a /stats endpoint\""))
+        #expect(try StewardBinary.run(["validate"] + fixture.configArguments).status == 0)
+
+        let unknown = try ask("lorem ipsum", fixture)
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr.contains("could not tell what \"lorem ipsum\" asks for"))
+    }
+
+    @Test func incidentsAreShownOnce() throws {
+        let fixture = try fixture()
+        #expect(try fixture.reconcile().status == 0)
+        // hello's repo disappears from the forge: the forge sync opens a repo_missing incident.
+        try FileManager.default.removeItem(at: fixture.state.url.appendingPathComponent("forge/quickstart/hello.git"))
+        let sync = try StewardBinary.run(["sync", "forge", "--once"] + fixture.configArguments)
+        #expect(sync.stdout.contains("missing 1"), "\(sync.stdout)\n\(sync.stderr)")
+
+        let first = try ask("status", fixture)
+        #expect(first.status == 0, "\(first.stdout)\n\(first.stderr)")
+        #expect(first.stdout.hasPrefix("New incidents since you last asked:\n"))
+        #expect(first.stdout.contains("critical repo_missing on Project hello (detected"))
+        let second = try ask("how is hello doing", fixture)
+        #expect(second.status == 0)
+        #expect(!second.stdout.contains("New incidents"))
+        #expect(second.stdout.contains("hello: missing"))
+        #expect(second.stdout.contains("#1 repo_missing (detected)"))
+
+        let fix = try ask("fix hello", fixture)
+        #expect(fix.stdout.contains("to fix it today: create the repo on the forge"))
+        #expect(fix.stdout.contains("Nothing was changed"))
+    }
+
+    @Test func theOpenAIBackendIsUsedWithTheKeyFromTheEnvironmentOnly() throws {
+        let key = "sk-it-\(UUID().uuidString)"
+        let server = try FakeChatServer { request in
+            let message = ((request.json?["messages"] as? [[String: Any]])?.last?["content"] as? String) ?? ""
+            return message.contains("shortener")
+                ? .completion(content: #"{"intent": "new", "project": "shortener", "brief": "a url shortener", "change": null}"#)
+                : .completion(content: "Sure! Here is what I think.")
+        }
+        defer { server.stop() }
+        let config = try GitFixture()
+        try config.write("steward.yaml", """
+            kind: Settings
+            forge: {provider: local, owner: acme}
+            agents:
+              backend: openai
+              endpoint: \(server.baseURL.absoluteString)
+              model: test-model
+              apiKeyEnv: PO_IT_KEY
+
+            """)
+        try config.commit("openai settings")
+        let state = try TemporaryDirectory(prefix: "steward-state")
+        let arguments = ["--config-repo", config.fileURL, "--state-dir", state.path]
+
+        let asked = try StewardBinary.run(["ask", "new project: a url shortener"] + arguments, environment: ["PO_IT_KEY": key])
+        #expect(asked.status == 0, "\(asked.stdout)\n\(asked.stderr)")
+        #expect(asked.stdout.contains("New project shortener (repo acme/shortener)"))
+        #expect(try run(["git", "--git-dir", config.bare, "show", "main:manifests/shortener.yaml"]).contains("brief: \"a url shortener\""))
+        #expect(server.requests.first?.headers["authorization"] == "Bearer \(key)")
+
+        let malformed = try StewardBinary.run(["ask", "status", "-v"] + arguments, environment: ["PO_IT_KEY": key])
+        #expect(malformed.status == 1)
+        #expect(malformed.stderr.contains("gave an answer Steward cannot use: the message content is not a JSON object"))
+
+        let noKey = try StewardBinary.run(["ask", "status"] + arguments, environment: ["PO_IT_KEY": ""])
+        #expect(noKey.status == 1)
+        #expect(noKey.stderr.contains("$PO_IT_KEY is empty"))
+        for output in [asked, malformed, noKey] {
+            #expect(!output.stdout.contains(key) && !output.stderr.contains(key))
+        }
+    }
+}
