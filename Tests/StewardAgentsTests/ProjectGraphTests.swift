@@ -59,6 +59,8 @@ struct ProjectGraphTests {
         #expect(try await fixture.runner().advance(fixture.request(manifest, server: nil)) == .completed("stage designed reached"))
         #expect(try await fixture.phase() == .designed)
         #expect(try await fixture.events("TestsPassed").isEmpty)
+        let record = try #require(await fixture.store.project(named: "shop"))
+        #expect(record.conditions[Condition.ready]?.status == .true && record.conditions[Condition.ready]?.reason == "StageReached")
         let status = try #require(await ProjectThreadStatus.read(checkpointer: fixture.checkpointer, project: "shop", generation: 1))
         #expect(status.zavhoz == .idle)
     }

@@ -34,8 +34,12 @@ public enum ProjectGraph {
                     .setting(\.engineeringStatus, .idle).setting(\.commit, child.commit).setting(\.engineered, true)
                     .appending(\.log, "engineering: " + child.log.joined(separator: " | "))
             })
+        let recorder = environment.recorder
         builder.addNode("preflight", writes: [\.outcome, \.log]) { state, _ in
             let outcome = state.stage == .active ? "" : "stage \(state.stage.rawValue) reached"
+            if state.stage != .active, state.engineered {
+                try await recorder.settle(state.project, "\(outcome) at \(state.commit.map { String($0.prefix(12)) } ?? "-")")
+            }
             return Update<ProjectThreadState>()
                 .setting(\.outcome, outcome)
                 .appending(\.log, "preflight: engineered \(state.engineered), server \(state.server ?? "none")")

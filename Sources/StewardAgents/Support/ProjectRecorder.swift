@@ -40,6 +40,16 @@ public struct ProjectRecorder: Sendable {
         try await store.save(project: record, events: events)
     }
 
+    /// Marks a project that reached a stage short of active as settled: `Ready` true, `Reconciling` false.
+    public func settle(_ project: String, _ message: String) async throws {
+        guard var record = try await store.project(named: project) else { return }
+        record.conditions.set(Condition.ready, .true, reason: "StageReached", message: message, at: now())
+        record.conditions.set(Condition.reconciling, .false, reason: "StageReached", message: message, at: now())
+        record.observedGeneration = record.generation
+        record.updatedAt = now()
+        try await store.save(project: record, events: [event(project, "StageReached", message)])
+    }
+
     /// Appends one event about the project.
     public func note(_ project: String, _ reason: String, _ message: String, warning: Bool = false) async throws {
         try await store.append(events: [event(project, reason, message, warning ? .warning : .normal)])
