@@ -37,6 +37,12 @@ let package = Package(
         .target(name: "StewardStore", dependencies: ["CSQLite", "StewardCore", "StewardGraph"], swiftSettings: swiftSettings),
         // The agent-graph engine: a leaf that knows nothing of Steward.
         .target(name: "StewardGraph", swiftSettings: swiftSettings),
+        // The agents (Zavhoz, Architect, Developer, Tester, DevOps) on the graph engine; adapters are injected.
+        .target(
+            name: "StewardAgents",
+            dependencies: ["StewardCore", "StewardGraph", "StewardModel", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         // The libcurl HTTP client, and the health probe built on it.
         .target(name: "StewardHTTP", dependencies: ["CCurl", "StewardCore"], swiftSettings: swiftSettings),
         .target(
@@ -64,7 +70,7 @@ let package = Package(
             name: "StewardCLI",
             dependencies: [
                 "StewardModel", "StewardCore", "StewardGit", "StewardStore", "StewardAnsible", "StewardGitHub",
-                "StewardHTTP", "StewardSecrets", "StewardPO",
+                "StewardHTTP", "StewardSecrets", "StewardPO", "StewardAgents", "StewardGraph",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -115,6 +121,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "StewardGraphTests", dependencies: ["StewardGraph"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "StewardAgentsTests",
+            dependencies: ["StewardAgents", "StewardGraph", "StewardGit", "StewardTestSupport"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "StewardStoreTests",
             dependencies: ["StewardStore", "StewardGraph", "StewardTestSupport"],

@@ -140,15 +140,52 @@ struct PlannerTests {
         #expect(actions.last == .waitForResources(project: "hello", reason: "server vps-1 is discovered, not ready"))
     }
 
-    @Test func earlierStagesStallAndSuspendedProjectsOnlyRegister() {
+    @Test func earlierStagesGoToTheEngineeringGraphAndSuspendedProjectsOnlyRegister() {
         let designed = Fixtures.project("a", stage: .designed)
         let suspended = Fixtures.project("b", suspend: true)
         let observed = ObservedState(repos: ["a": Fixtures.resolved(), "b": Fixtures.resolved()],
                                      playbooks: ["deploy_project.yml": Fixtures.playbook])
         let actions = planner.plan(desired: DesiredState(projects: [designed, suspended], servers: [Fixtures.server()]),
                                    observed: observed)
-        #expect(actions.filter { $0.key == "Project/a" }.map(\.name) == ["register", "adopt_repo", "stall"])
+        #expect(actions.filter { $0.key == "Project/a" }.map(\.name) == ["register", "engineer"])
+        #expect(actions.contains(.engineer(designed, server: nil)))
         #expect(actions.filter { $0.key == "Project/b" }.map(\.name) == ["register"])
+    }
+
+    @Test func aBriefIsEngineeredUntilVerifiedThenDeployedAndAReachedStageIsLeftAlone() {
+        var project = Fixtures.project("shop", server: nil)
+        project.spec.brief = "a shop"
+        let server = Fixtures.server()
+        let desired = DesiredState(projects: [project], servers: [server])
+        // No repo yet: the graph runs, placed by Zavhoz's rule on the ready local server.
+        let fresh = planner.plan(desired: desired, observed: ObservedState(repos: ["shop": .missing]))
+        #expect(fresh.last == .engineer(project, server: "local"))
+        // Mid-engineering (also while waiting for an answer) the graph is resumed.
+        for phase in [ProjectPhase.designing, .implementing, .verifying] {
+            let record = ProjectRecord(name: "shop", repo: "acme/shop", manifestPath: "manifests/apps.yaml", phase: phase, generation: 1, specHash: project.specHash,
+                                       spec: project.spec, updatedAt: Date())
+            let actions = planner.plan(desired: desired, observed: ObservedState(
+                projects: ["shop": record], servers: ["local": Fixtures.serverRecord(server)], repos: ["shop": Fixtures.resolved()],
+                playbooks: ["deploy_project.yml": Fixtures.playbook]))
+            #expect(actions.map(\.name) == ["engineer"], "\(phase)")
+        }
+        // Verified: the normal deploy.
+        let verified = ProjectRecord(name: "shop", repo: "acme/shop", manifestPath: "manifests/apps.yaml", phase: .verified, generation: 1, specHash: project.specHash,
+                                     spec: project.spec, updatedAt: Date())
+        let deploy = planner.plan(desired: desired, observed: ObservedState(
+            projects: ["shop": verified], servers: ["local": Fixtures.serverRecord(server)], repos: ["shop": Fixtures.resolved()],
+            playbooks: ["deploy_project.yml": Fixtures.playbook]))
+        #expect(deploy.map(\.name) == ["deploy"])
+        // A stage short of active that is reached: nothing to do.
+        var designedOnly = project
+        designedOnly.spec.stage = .designed
+        let designed = ProjectRecord(name: "shop", repo: "acme/shop", manifestPath: "manifests/apps.yaml", phase: .designed, generation: 1,
+                                     specHash: designedOnly.specHash, spec: designedOnly.spec, updatedAt: Date())
+        #expect(planner.plan(desired: DesiredState(projects: [designedOnly], servers: [server]), observed: ObservedState(
+            projects: ["shop": designed], servers: ["local": Fixtures.serverRecord(server)], repos: ["shop": Fixtures.resolved()],
+            playbooks: ["deploy_project.yml": Fixtures.playbook])).isEmpty)
+        #expect(EngineeringStage.reached(.active, phase: .waitingForResources, resumePhase: .verified))
+        #expect(!EngineeringStage.reached(.active, phase: .setupRequired, resumePhase: .draft))
     }
 
     @Test func onlyFilterLimitsProjectWork() {

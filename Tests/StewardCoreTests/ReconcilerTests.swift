@@ -14,6 +14,7 @@ final class ReconcilerHarness: @unchecked Sendable {
     let runner = FakePlaybookRunner()
     let forge = FakeForge()
     var commits: [String: String] = ["acme/hello": "c1", "acme/other": "c9"]
+    var engineering: (any ProjectEngineering)?
 
     init() throws {
         config = try TemporaryDirectory(prefix: "config")
@@ -50,7 +51,9 @@ final class ReconcilerHarness: @unchecked Sendable {
             makeResolver: { _ in FakeResolver(commits: commits) }, runner: runner,
             library: try PlaybookLibrary(directory: playbooks.url), stateDirectory: state.url,
             logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
-        return try await reconciler.reconcile(options)
+        var wired = reconciler
+        wired.engineering = engineering
+        return try await wired.reconcile(options)
     }
 }
 

@@ -38,20 +38,21 @@ struct AskIntegrationTests {
         let validated = try StewardBinary.run(["validate"] + fixture.configArguments)
         #expect(validated.status == 0, "\(validated.stdout)\n\(validated.stderr)")
 
-        // Registered; its repo is not on the local forge yet, so it waits in provisioning (exit 2: not converged).
+        // Registered; its brief goes to the engineering agents: the Architect creates the repo on the local
+        // forge and scaffolds it, the Tester passes it: verified, deployed by the next pass (exit 2: not converged).
         let reconciled = try fixture.reconcile()
         #expect(reconciled.status == 2, "\(reconciled.stdout)\n\(reconciled.stderr)")
-        #expect(reconciled.stdout.contains("pending: Project/url-shortener: provisioning: repo quickstart/url-shortener does not exist"))
+        #expect(reconciled.stdout.contains("pending: Project/url-shortener: verified"))
+        #expect(FileManager.default.fileExists(atPath: fixture.state.path + "/forge/quickstart/url-shortener.git"))
         let listed = try StewardBinary.run(["get", "projects", "-o", "json"] + fixture.stateArguments)
         let projects = try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]] ?? []
         let project = try #require(projects.first { $0["name"] as? String == "url-shortener" })
-        #expect(project["phase"] as? String == "provisioning")
+        #expect(project["phase"] as? String == "verified")
         #expect(project["manifestPath"] as? String == "manifests/url-shortener.yaml")
 
         let status = try ask("status of url-shortener", fixture)
         #expect(status.status == 0)
-        #expect(status.stdout.contains("url-shortener: provisioning, repo quickstart/url-shortener"))
-        #expect(status.stdout.contains("Ready=False"))
+        #expect(status.stdout.contains("url-shortener: verified, repo quickstart/url-shortener"), "\(status.stdout)")
 
         // An update is a second commit that keeps the first one's text.
         let update = try ask("url-shortener: add a /stats endpoint", fixture, ["-o", "json"])

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import StewardCore
 import StewardModel
+import StewardAgents
 import StewardStore
 
 /// `steward describe project|server NAME`: everything Steward knows of one project or server.
@@ -55,6 +56,16 @@ struct DescribeCommand: AsyncParsableCommand {
                 + (health.downSince.map { ", down since \(formatter.string(from: $0))" } ?? ""))
         } else {
             lines.append("Health:        not checked" + (project.phase == .active ? " yet" : " (only active projects are)"))
+        }
+        if let thread = try await ProjectThreadStatus.read(
+            checkpointer: SQLiteCheckpointer(store: store), project: name, generation: project.generation)
+        {
+            lines.append("Engineering:   \(thread.engineering.rawValue) (zavhoz \(thread.zavhoz.rawValue)"
+                + (thread.server.map { ", server \($0)" } ?? "") + "); thread \(thread.thread) \(thread.status) at step \(thread.step)"
+                + (thread.outcome.isEmpty ? "" : ": \(thread.outcome)"))
+            if let question = thread.question { lines.append("Question:      \(question)") }
+        } else {
+            lines.append("Engineering:   idle (zavhoz idle); no agent thread for generation \(project.generation)")
         }
         let open = try await store.incidents(openOnly: true).filter { $0.objectKind == "Project" && $0.objectName == name }
         if !open.isEmpty {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import StewardCore
 import StewardModel
+import StewardStore
 
 /// `steward reconcile --once`: one level-triggered pass over the config repo.
 struct ReconcileCommand: AsyncParsableCommand {
@@ -36,17 +37,19 @@ struct ReconcileCommand: AsyncParsableCommand {
     }
 
     /// Wires the adapters and runs one pass.
-    static func pass(global: GlobalOptions, dryRun: Bool, project: String?) async throws -> ReconcileReport {
+    static func pass(global: GlobalOptions, dryRun: Bool, project: String?, answer: String? = nil) async throws -> ReconcileReport {
         let wiring = Wiring(global)
         let library = try Wiring.locatePlaybooks()
         // A dry run writes only caches; a real pass holds the state dir's lock for its whole length.
         let lock = dryRun ? nil : try StateLock(stateDirectory: global.stateDirectory, logger: wiring.logger)
         defer { withExtendedLifetime(lock) {} }
         let store = try wiring.openStore()
+        // Holding the state lock, a project thread's lease left in the store belongs to a process that died.
+        if lock != nil { try SQLiteCheckpointer(store: store).releaseStaleLeases(threadPrefix: "project/") }
         let source = try wiring.configSource()
         let reconciler = wiring.reconciler(store: store, source: source, library: library)
         do {
-            return try await reconciler.reconcile(ReconcileOptions(dryRun: dryRun, project: project))
+            return try await reconciler.reconcile(ReconcileOptions(dryRun: dryRun, project: project, answer: answer))
         } catch let error as ValidationError {
             throw error
         } catch let error as CommandFailure {

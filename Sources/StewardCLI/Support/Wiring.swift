@@ -69,6 +69,8 @@ struct Wiring {
         var reconciler = makeReconciler(store: store, source: source, library: library)
         reconciler.servers = serverLifecycle(store: store, library: library)
         reconciler.makeHealthChecker = Self.makeHealthChecker(store: store, logger: logger)
+        reconciler.engineering = Self.makeEngineering(
+            store: store, stateDirectory: options.stateDirectory, library: library, logger: logger)
         return reconciler
     }
 

@@ -75,6 +75,9 @@ public enum Action: Sendable, Hashable {
     /// The project cannot progress until its manifest or Steward changes.
     case stall(project: String, reason: String, message: String)
     case deploy(DeployPlan)
+    /// The project needs the engineering agents (a brief to build, or a stage short of active): run or resume
+    /// its graph thread. `server`: where the planner placed it, nil when nothing fits or it does not deploy.
+    case engineer(ProjectManifest, server: String?)
     /// The server already runs exactly this deploy (its marker has the same input hash): record it instead of
     /// running the playbook (a fresh state dir, as in CI). Falls back to the deploy if its ports are taken.
     case adoptDeploy(DeployPlan, DeployMarker)
@@ -100,6 +103,7 @@ public enum Action: Sendable, Hashable {
             .orphanProject(let name), .pruneProject(let name):
             "Project/\(name)"
         case .deploy(let plan), .adoptDeploy(let plan, _): "Project/\(plan.project)"
+        case .engineer(let project, _): "Project/\(project.name)"
         }
     }
 
@@ -127,6 +131,7 @@ public enum Action: Sendable, Hashable {
         case .deploy: "deploy"
         case .adoptDeploy: "adopt_deploy"
         case .markActive: "mark_active"
+        case .engineer: "engineer"
         }
     }
 
@@ -153,6 +158,9 @@ public enum Action: Sendable, Hashable {
             "\(plan.server.name) already runs \(marker.commit.prefix(12)) on port \(marker.port) with these inputs "
                 + "(deployed \(marker.time.isEmpty ? "earlier" : marker.time)): adopt it, no playbook"
         case .markActive: "last deploy matches: active"
+        case .engineer(let project, let server):
+            "run the engineering graph to \(project.spec.stage == .active ? "verified" : project.spec.stage.rawValue)"
+                + (server.map { " (placed on \($0))" } ?? "")
         case .orphanProject: "manifest removed: keep the project (prune is off)"
         case .pruneProject: "manifest removed: delete the project and free its ports (prune is on)"
         }

@@ -101,6 +101,14 @@ public struct Planner: Sendable {
         }
 
         let phase = record?.phase ?? .draft
+        if EngineeringStage.needsEngineering(spec, phase: phase, resumePhase: record?.resumePhase) {
+            // The graph owns the repo (the Architect creates it) and the phases up to the stage; deploys stay here.
+            var server = spec.server
+            if spec.stage == .active, server == nil, case .success(let placed) = placement.place(project, current: record?.server) {
+                server = placed
+            }
+            return actions + [.engineer(project, server: spec.stage == .active ? server : nil)]
+        }
         let repo: ResolvedRepo
         switch observed.repos[name] {
         case .found(let resolved)?:
@@ -119,12 +127,8 @@ public struct Planner: Sendable {
             return actions
         }
 
-        guard spec.stage == .active else {
-            return actions + [.stall(
-                project: name, reason: "EngineeringUnavailable",
-                message: "stage \(spec.stage.rawValue) needs the engineering agents (designing, implementing, verifying), "
-                    + "which this version of Steward does not have yet; set stage: active to deploy the repo as it is")]
-        }
+        // An earlier stage that the engineering graph has reached: nothing to deploy.
+        guard spec.stage == .active else { return actions }
         // Waiting is planned again every pass (the project is not converged); executing it again records nothing new.
         let serverName: String
         if let chosen = spec.server {

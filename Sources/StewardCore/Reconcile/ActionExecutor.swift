@@ -8,6 +8,8 @@ struct ActionExecutor {
     let loaded: LoadedConfig
     var failures: [String] = []
     var playbookRuns = 0
+    /// A person's answer for a project's waiting graph thread (`steward answer`), by project.
+    var answers: [String: String] = [:]
 
     init(reconciler: Reconciler, loaded: LoadedConfig) {
         self.reconciler = reconciler
@@ -107,6 +109,8 @@ struct ActionExecutor {
             try await store.save(project: record, events: alreadyStalled ? [] : [event("Project", name, reason, message, .warning)])
         case .deploy(let plan):
             try await deploy(plan)
+        case .engineer(let project, let server):
+            try await engineer(project, server: server)
         case .adoptDeploy(let plan, let marker):
             try await adopt(plan, marker)
         case .markActive(let name, let hash):
@@ -159,6 +163,37 @@ struct ActionExecutor {
         record.conditions.remove(Condition.stalled)
         record.updatedAt = now()
         try await store.save(project: record, events: events)
+    }
+
+    // MARK: - Engineering
+
+    /// Runs or resumes the project's graph thread; a question or a loop limit leaves it waiting with a
+    /// condition that says so. Without engineering agents it stalls, as before they existed.
+    private mutating func engineer(_ project: ProjectManifest, server: String?) async throws {
+        guard let record = try await store.project(named: project.name) else { return }
+        guard let engineering = reconciler.engineering else {
+            try await execute(.stall(
+                project: project.name, reason: "EngineeringUnavailable",
+                message: "stage \(project.spec.stage.rawValue) or a brief needs the engineering agents, which are not wired here"))
+            return
+        }
+        let outcome = try await engineering.advance(EngineeringRequest(
+            project: project, generation: record.generation, server: server, settings: loaded.desired.settings,
+            answer: answers[project.name]))
+        let (reason, message): (String, String)
+        switch outcome {
+        case .completed, .busy:
+            return
+        case .waiting(let question):
+            (reason, message) = ("WaitingForAnswer", "\(question) (answer with `steward answer \(project.name) \"…\"`)")
+        case .blocked(let why):
+            (reason, message) = ("EngineeringBlocked", "\(why) (resume with `steward answer \(project.name) \"…\"`)")
+        }
+        guard var waiting = try await store.project(named: project.name) else { return }
+        let known = waiting.conditions[Condition.ready]?.message == message
+        waiting.conditions.set(Condition.ready, .false, reason: reason, message: message, at: now())
+        waiting.updatedAt = now()
+        try await store.save(project: waiting, events: known ? [] : [event("Project", project.name, reason, message, .warning)])
     }
 
     // MARK: - Deploy

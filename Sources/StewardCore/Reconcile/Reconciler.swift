@@ -8,10 +8,13 @@ public struct ReconcileOptions: Sendable {
     public var dryRun: Bool
     /// Limit project work to one project.
     public var project: String?
+    /// A person's answer for `project`'s waiting graph thread (`steward answer`).
+    public var answer: String?
 
-    public init(dryRun: Bool = false, project: String? = nil) {
+    public init(dryRun: Bool = false, project: String? = nil, answer: String? = nil) {
         self.dryRun = dryRun
         self.project = project
+        self.answer = answer
     }
 }
 
@@ -68,6 +71,8 @@ public struct Reconciler: Sendable {
     /// The health_checker for the revision's settings, run after acting when `intervals.healthCheck` is due;
     /// nil skips it.
     public var makeHealthChecker: @Sendable (Settings) throws -> HealthChecker? = { _ in nil }
+    /// The engineering agents (StewardAgents' project graph); nil stalls projects that need them.
+    public var engineering: (any ProjectEngineering)?
     public var runner: any PlaybookRunner
     /// Packs commits for servers reached over SSH; nil lets them clone the forge's URL themselves.
     public var bundler: (any SourceBundler)?
@@ -161,6 +166,7 @@ public struct Reconciler: Sendable {
         // Everything but deploys runs in plan order (registrations, phases, prunes that free ports); then the
         // deploys, each project's Ansible run independent of the others, at most `concurrency` at once.
         var executor = ActionExecutor(reconciler: self, loaded: loaded)
+        if let project = options.project, let answer = options.answer { executor.answers[project] = answer }
         for action in actions where !action.isDeploy {
             await execute(action, with: &executor)
         }
@@ -361,6 +367,12 @@ public struct Reconciler: Sendable {
         for project in desired.projects where (only == nil || only == project.name) && !project.spec.suspend {
             guard let phase = records[project.name]?.phase else {
                 pending.append("Project/\(project.name): not registered")
+                continue
+            }
+            // An earlier stage the graph has reached is converged.
+            if project.spec.stage != .active, let record = records[project.name],
+                EngineeringStage.reached(project.spec.stage, phase: phase, resumePhase: record.resumePhase)
+            {
                 continue
             }
             guard phase != .active, let record = try await store.project(named: project.name) else { continue }

@@ -10,7 +10,7 @@ public struct ManifestParser: Sendable {
     /// Largest file accepted, in bytes (1 MiB).
     public static let maxFileSize = 1 << 20
     /// Bumped when parsing changes, so cached results of older parsers are not reused.
-    public static let version = 4
+    public static let version = 5
 
     public init() {}
 
@@ -406,6 +406,18 @@ public struct ManifestParser: Sendable {
         if var agents = document.mapping("agents") {
             if let backend = agents.choice("backend", Settings.Agents.Backend.self) { settings.agents.backend = backend }
             decodeOpenAI(&agents, into: &settings.agents, context: context)
+            if let command = agents.string("command") {
+                if command.trimmingCharacters(in: .whitespaces).isEmpty {
+                    context.diagnostics.append(.error(at: agents.location(of: "command")!, "agents.command must not be empty"))
+                } else {
+                    settings.agents.command = command
+                }
+            }
+            if let timeout = duration(&agents, "timeout") { settings.agents.timeout = timeout }
+            if settings.agents.backend == .command, settings.agents.command == nil {
+                context.diagnostics.append(.error(at: context.location(agents.node),
+                    "agents.backend is command but agents.command is not set; name the program the Developer runs"))
+            }
             agents.finish()
         }
         if let prune = document.bool("prune") { settings.prune = prune }

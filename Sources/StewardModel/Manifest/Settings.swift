@@ -107,21 +107,33 @@ public struct Settings: Sendable, Hashable, Codable {
         public var model: String?
         /// openai: the environment variable holding the API key (the key itself is never in the config repo).
         public var apiKeyEnv: String
+        /// command: the program the Developer runs (through `/bin/sh -c`) in a worktree, with the task file's
+        /// path in `$STEWARD_TASK_FILE`. Required when `backend` is `command`.
+        public var command: String?
+        /// How long the Developer's command, a chat request or the Tester's checks may run, in seconds.
+        public var timeout: Int
 
-        public init(backend: Backend = .builtin, endpoint: String? = nil, model: String? = nil, apiKeyEnv: String = "OPENAI_API_KEY") {
+        public init(
+            backend: Backend = .builtin, endpoint: String? = nil, model: String? = nil, apiKeyEnv: String = "OPENAI_API_KEY",
+            command: String? = nil, timeout: Int = 600
+        ) {
             self.backend = backend
             self.endpoint = endpoint
             self.model = model
             self.apiKeyEnv = apiKeyEnv
+            self.command = command
+            self.timeout = timeout
         }
 
-        // Settings cached by older versions lack the openai fields: they decode to the defaults.
+        // Settings cached by older versions lack the openai, command and timeout fields: they decode to the defaults.
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             backend = try container.decode(Backend.self, forKey: .backend)
             endpoint = try container.decodeIfPresent(String.self, forKey: .endpoint)
             model = try container.decodeIfPresent(String.self, forKey: .model)
             apiKeyEnv = try container.decodeIfPresent(String.self, forKey: .apiKeyEnv) ?? "OPENAI_API_KEY"
+            command = try container.decodeIfPresent(String.self, forKey: .command)
+            timeout = try container.decodeIfPresent(Int.self, forKey: .timeout) ?? 600
         }
     }
 

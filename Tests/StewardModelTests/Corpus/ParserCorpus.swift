@@ -777,6 +777,12 @@ enum ParserCorpus {
             "steward.yaml:1:19: error: forge.provider: expected one of local, github, found \"gitlab\" (did you mean \"github\"?)",
             "steward.yaml:2:19: error: agents.backend: expected one of builtin, command, openai, found \"gpt\"",
         ]),
+        ParserCase("command backend without a command", path: "steward.yaml", """
+            agents: {backend: command, timeout: 0}
+            """, expect: [
+            "steward.yaml:1:9: error: agents.backend is command but agents.command is not set; name the program the Developer runs",
+            "steward.yaml:1:37: error: agents.timeout: expected a positive duration like 90s, 5m or 1h, found integer 0",
+        ]),
         ParserCase("openai backend without endpoint and model", path: "steward.yaml", """
             kind: Settings
             agents:

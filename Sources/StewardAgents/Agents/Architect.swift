@@ -1,0 +1,78 @@
+import Foundation
+import StewardCore
+import StewardGraph
+import StewardModel
+
+/// The Architect: creates the repository on the forge if absent (once, even across crashes), scaffolds it
+/// from the template, writes `docs/DESIGN.md` from the brief, and reviews the Developer's result against
+/// the Tester's report.
+struct Architect: Sendable {
+    let environment: AgentEnvironment
+
+    /// The `architect` node: repository, scaffold, design; the project moves provisioning → designed.
+    func design(_ state: EngineeringState, _ context: NodeContext) async throws -> Update<EngineeringState> {
+        let recorder = environment.recorder
+        let parts = state.repo.split(separator: "/").map(String.init)
+        guard parts.count == 2 else { throw AgentError("repo \(state.repo) of project \(state.project) is not OWNER/NAME") }
+        try await recorder.move(state.project, to: .provisioning, "the Architect provides repo \(state.repo)")
+        // Recorded before the call and after it: a crash in between is a retry that looks before it creates.
+        let repository = try await context.effect("create-repo") { attempt in
+            try await createOrFind(owner: parts[0], name: parts[1], brief: state.brief, project: state.project, retry: attempt.isRetry)
+        }
+        try await recorder.move(state.project, to: .initialized, "repo \(repository.fullName) exists")
+        try await recorder.move(state.project, to: .designing, "the Architect writes the design")
+        let commit = try await context.effect("scaffold") { _ in
+            try await environment.withWorktree(repository, project: state.project) { worktree, head in
+                var message: [String] = []
+                if head == nil {
+                    try environment.template.scaffold(into: worktree, name: state.project, brief: state.brief)
+                    message.append("Scaffold \(state.project) from the \(environment.template.directory.lastPathComponent) template")
+                }
+                let design = worktree.appendingPathComponent("docs/DESIGN.md")
+                if !FileManager.default.fileExists(atPath: design.path) {
+                    try FileManager.default.createDirectory(at: design.deletingLastPathComponent(), withIntermediateDirectories: true)
+                    try Data(ScaffoldTemplate.design(
+                        name: state.project, brief: state.brief, changes: state.changes,
+                        template: environment.template.directory.lastPathComponent).utf8).write(to: design)
+                    message.append("write docs/DESIGN.md from the brief")
+                }
+                return try await environment.workspace.commit(
+                    repository, branch: repository.defaultBranch, from: worktree,
+                    message: message.isEmpty ? "Design" : message.joined(separator: "; "))
+            }
+        }
+        try await recorder.move(state.project, to: .designed, "design written (commit \(commit.map { String($0.prefix(12)) } ?? "-"))")
+        return Update<EngineeringState>()
+            .setting(\.repository, repository)
+            .setting(\.commit, commit)
+            .appending(\.log, "architect: \(repository.fullName) at \(commit.map { String($0.prefix(12)) } ?? "-"), design written")
+    }
+
+    /// Looks for the repository first (always on a retry: the first attempt may have created it), creates it
+    /// when absent, and records which it was as an event.
+    private func createOrFind(owner: String, name: String, brief: String, project: String, retry: Bool) async throws -> ForgeRepository {
+        let pages = try await environment.forge.listRepositories(owner: owner, cached: [])
+        if let existing = pages.flatMap(\.repositories).first(where: { $0.name == name }) {
+            try await environment.recorder.note(project, "RepoFound",
+                "repo \(existing.fullName) already exists on the forge (id \(existing.id))" + (retry ? "; an interrupted attempt is not repeated" : ""))
+            return existing
+        }
+        let created = try await environment.forge.createRepository(
+            owner: owner, name: name, isPrivate: true, description: brief.isEmpty ? nil : String(brief.prefix(200)))
+        try await environment.recorder.note(project, "RepoCreated", "created repo \(created.fullName) on the forge (id \(created.id))")
+        return created
+    }
+
+    /// The `review` node: approves when the Tester passed and every change request is implemented.
+    func review(_ state: EngineeringState, _ context: NodeContext) async throws -> Update<EngineeringState> {
+        let passed = state.report?.passed == true
+        let missing = state.pendingChanges.map(\.id)
+        let approved = passed && missing.isEmpty
+        if approved {
+            try await environment.recorder.move(state.project, to: .verified,
+                "the Architect approved \(state.commit.map { String($0.prefix(12)) } ?? "-"): \(state.report?.command ?? "-") passed")
+        }
+        let verdict = approved ? "approved" : "sent back: " + (passed ? "changes \(missing.joined(separator: ", ")) missing" : "checks fail")
+        return Update<EngineeringState>().setting(\.approved, approved).appending(\.log, "review: \(verdict)")
+    }
+}

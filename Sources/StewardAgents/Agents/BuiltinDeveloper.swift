@@ -1,0 +1,75 @@
+import Foundation
+import StewardGraph
+import StewardModel
+
+/// The deterministic, offline Developer (`agents.backend: builtin`): applies templates, never guesses.
+///
+/// It understands change requests of one form, `add endpoint /PATH returning TEXT` (quotes optional), which
+/// it implements as a route in the python-web template's `routes.json`; `skip` (as a person's answer)
+/// drops a change. Anything else interrupts the thread asking a person to rephrase it. After a failed test
+/// run it restores the template's files that are missing or changed.
+public struct BuiltinDeveloper: DeveloperBackend {
+    /// The scaffold template the repo was made from.
+    public let template: ScaffoldTemplate
+
+    public init(template: ScaffoldTemplate) {
+        self.template = template
+    }
+
+    public func implement(_ task: DeveloperTask, in worktree: URL, context: NodeContext) async throws -> DeveloperResult {
+        var notes: [String] = []
+        if task.failedReport != nil {
+            let restored = try template.restore(into: worktree, name: task.project, brief: task.brief)
+            notes.append(restored.isEmpty ? "template files are intact" : "restored \(restored.joined(separator: ", "))")
+        }
+        var implemented: [String] = []
+        for change in task.changes {
+            var instruction = change.description
+            var asked = false
+            while true {
+                if instruction.trimmingCharacters(in: .whitespacesAndNewlines).lowercased() == "skip", asked {
+                    notes.append("\(change.id): skipped as a person asked")
+                    break
+                }
+                if let route = Self.route(in: instruction) {
+                    try Self.addRoute(route, in: worktree)
+                    notes.append("\(change.id): added \(route.path)")
+                    break
+                }
+                instruction = try context.interrupt(
+                    "The builtin developer cannot implement change \(change.id) (\"\(instruction)\") of project \(task.project). "
+                        + "Rephrase it as `add endpoint /PATH returning TEXT`, or answer `skip`.")
+                asked = true
+            }
+            implemented.append(change.id)
+        }
+        return DeveloperResult(implemented: implemented, note: notes.isEmpty ? "nothing to change" : notes.joined(separator: "; "))
+    }
+
+    /// `add endpoint /PATH returning TEXT` → (path, text).
+    static func route(in text: String) -> (path: String, text: String)? {
+        let words = text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: " ", omittingEmptySubsequences: true)
+        guard words.count >= 5, words[0].lowercased() == "add", ["endpoint", "route"].contains(words[1].lowercased()),
+            words[2].hasPrefix("/"), ["returning", "answering", "returns"].contains(words[3].lowercased())
+        else { return nil }
+        let path = String(words[2])
+        guard path.allSatisfy({ $0.isLetter || $0.isNumber || "/-_.".contains($0) }) else { return nil }
+        var reply = words[4...].joined(separator: " ")
+        if reply.count >= 2, let first = reply.first, first == reply.last, first == "\"" || first == "'" {
+            reply = String(reply.dropFirst().dropLast())
+        }
+        return (path, reply)
+    }
+
+    static func addRoute(_ route: (path: String, text: String), in worktree: URL) throws {
+        let file = worktree.appendingPathComponent("routes.json")
+        var routes: [String: String] = [:]
+        if let data = try? Data(contentsOf: file) {
+            routes = (try? JSONDecoder().decode([String: String].self, from: data)) ?? [:]
+        }
+        routes[route.path] = route.text
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try (encoder.encode(routes) + Data("\n".utf8)).write(to: file)
+    }
+}

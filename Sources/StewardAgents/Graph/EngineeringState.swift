@@ -1,0 +1,68 @@
+import StewardCore
+import StewardGraph
+import StewardModel
+
+/// What the Tester found: the check it ran, whether it passed, the tail of its output.
+public struct TestReport: Sendable, Codable, Hashable {
+    public var command: String
+    public var passed: Bool
+    public var output: String
+
+    public init(command: String, passed: Bool, output: String) {
+        self.command = command
+        self.passed = passed
+        self.output = output
+    }
+}
+
+/// The Engineering subgraph's state: Architect ⇄ Developer → Tester → Architect's review.
+public struct EngineeringState: GraphState {
+    public var project: String
+    public var repo: String
+    public var brief: String
+    public var changes: [ProjectSpec.Change]
+    public var stage: ProjectSpec.Stage
+
+    /// The repository once the Architect has created or found it.
+    public var repository: ForgeRepository?
+    /// The latest commit of the default branch the agents made or found.
+    public var commit: String?
+    /// Change request ids the Developer has implemented (or a person said to skip).
+    public var implemented: [String] = []
+    /// The Tester's latest report; its failure goes back to the Developer.
+    public var report: TestReport?
+    /// Tester runs since the last person's answer; 3 failed in a row block engineering.
+    public var iterations = 0
+    /// A person's guidance after engineering was blocked, for the Developer's next attempt.
+    public var guidance: String?
+    public var status = EngineeringStatus.working
+    /// The Architect's review verdict.
+    public var approved = false
+    public var log: [String] = []
+
+    public static let schema = StateSchema<EngineeringState>(
+        .lastValue("repository", \.repository),
+        .lastValue("commit", \.commit),
+        .lastValue("implemented", \.implemented),
+        .lastValue("report", \.report),
+        .lastValue("iterations", \.iterations),
+        .lastValue("guidance", \.guidance),
+        .lastValue("status", \.status),
+        .lastValue("approved", \.approved),
+        .appending("log", \.log)
+    )
+
+    /// The subgraph's input from the project's thread.
+    public init(_ parent: ProjectThreadState) {
+        project = parent.project
+        repo = parent.repo
+        brief = parent.brief
+        changes = parent.changes
+        stage = parent.stage
+    }
+
+    /// Change requests not implemented yet, in manifest order.
+    public var pendingChanges: [ProjectSpec.Change] {
+        changes.filter { !implemented.contains($0.id) }
+    }
+}

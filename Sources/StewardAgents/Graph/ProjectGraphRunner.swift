@@ -1,0 +1,66 @@
+import Foundation
+import Logging
+import StewardCore
+import StewardGraph
+import StewardModel
+
+/// The reconciler's `ProjectEngineering`: starts or resumes a project's thread of `ProjectGraph` in the
+/// checkpointer (SQLite in the CLI), so a thread continues where it stopped, also in a new process.
+public struct ProjectGraphRunner: ProjectEngineering {
+    public let checkpointer: any Checkpointer
+    /// The agents' adapters for a revision's settings (forge, worktrees, developer backend, tester).
+    public let makeEnvironment: @Sendable (Settings) throws -> AgentEnvironment
+    public let options: GraphRunOptions
+
+    public init(
+        checkpointer: any Checkpointer, options: GraphRunOptions = GraphRunOptions(),
+        makeEnvironment: @escaping @Sendable (Settings) throws -> AgentEnvironment
+    ) {
+        self.checkpointer = checkpointer
+        self.options = options
+        self.makeEnvironment = makeEnvironment
+    }
+
+    public func advance(_ request: EngineeringRequest) async throws -> EngineeringOutcome {
+        let environment = try makeEnvironment(request.settings)
+        let engine = GraphEngine(graph: try ProjectGraph.build(environment), checkpointer: checkpointer, options: options)
+        let thread = ProjectThreadState.thread(project: request.project.name, generation: request.generation)
+        let logger = environment.logger
+        let run: GraphRun<ProjectThreadState>
+        do {
+            if let current = try await engine.current(thread: thread) {
+                switch current.status {
+                case .completed:
+                    return .completed(current.state.outcome)
+                case .interrupted(let questions):
+                    guard let answer = request.answer else { return .waiting(question: Self.question(questions)) }
+                    logger.info("resuming with a person's answer", metadata: ["project": "\(request.project.name)", "thread": "\(thread)"])
+                    run = try await engine.resume(thread: thread, answer: answer)
+                case .blocked(let reason):
+                    guard request.answer != nil else { return .blocked(reason) }
+                    run = try await engine.resume(thread: thread)
+                case .running, .failed:
+                    run = try await engine.resume(thread: thread)
+                }
+            } else {
+                logger.info("starting the project graph", metadata: ["project": "\(request.project.name)", "thread": "\(thread)"])
+                run = try await engine.start(
+                    thread: thread,
+                    input: ProjectThreadState(project: request.project, generation: request.generation, plannedServer: request.server))
+            }
+        } catch let error as GraphError where error.kind == .threadBusy {
+            return .busy
+        }
+        switch run.status {
+        case .completed: return .completed(run.state.outcome)
+        case .interrupted(let questions): return .waiting(question: Self.question(questions))
+        case .blocked(let reason): return .blocked(reason)
+        case .running: return .busy
+        case .failed(let message): throw AgentError(message)
+        }
+    }
+
+    static func question(_ questions: [Interruption]) -> String {
+        questions.map(\.question).joined(separator: "\n")
+    }
+}

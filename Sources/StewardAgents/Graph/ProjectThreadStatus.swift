@@ -1,0 +1,44 @@
+import StewardGraph
+
+/// Where a project's thread stands, read from its latest checkpoint (for `steward describe project`).
+public struct ProjectThreadStatus: Sendable, Hashable {
+    public var thread: String
+    /// `running`, `interrupted`, `blocked`, `failed` or `completed`.
+    public var status: String
+    /// The pending question of an interrupted thread.
+    public var question: String?
+    public var zavhoz: ZavhozStatus
+    /// `blocked` while the engineering node waits for a person or hit a loop limit.
+    public var engineering: EngineeringStatus
+    public var server: String?
+    public var outcome: String
+    public var step: Int
+
+    /// The status of the project's thread for `generation`, nil when it never started.
+    public static func read(checkpointer: any Checkpointer, project: String, generation: Int64) async throws -> ProjectThreadStatus? {
+        var builder = GraphBuilder<ProjectThreadState>()
+        // Reading a thread needs only its state type; this graph is never run.
+        builder.addNode("read", writes: []) { _, _ in Update<ProjectThreadState>() }
+        builder.addEdge(from: Graph.start, to: "read")
+        builder.addEdge(from: "read", to: Graph.end)
+        let engine = GraphEngine(graph: try builder.compile(), checkpointer: checkpointer)
+        let thread = ProjectThreadState.thread(project: project, generation: generation)
+        guard let run = try await engine.current(thread: thread) else { return nil }
+        var engineering = run.state.engineeringStatus
+        let (status, question): (String, String?)
+        switch run.status {
+        case .completed: (status, question) = ("completed", nil)
+        case .running: (status, question) = ("running", nil)
+        case .failed(let message): (status, question) = ("failed: \(message)", nil)
+        case .blocked(let reason):
+            (status, question) = ("blocked: \(reason)", nil)
+            engineering = .blocked
+        case .interrupted(let questions):
+            (status, question) = ("interrupted at \(questions.map(\.node).joined(separator: ", "))", questions.map(\.question).joined(separator: "\n"))
+            if questions.contains(where: { $0.node == "engineering" }) { engineering = .blocked }
+        }
+        return ProjectThreadStatus(
+            thread: thread, status: status, question: question, zavhoz: run.state.zavhozStatus, engineering: engineering,
+            server: run.state.server, outcome: run.state.outcome, step: run.step)
+    }
+}

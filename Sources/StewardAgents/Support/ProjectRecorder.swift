@@ -1,0 +1,61 @@
+import Foundation
+import StewardCore
+import StewardModel
+
+/// How agents change a project's record: phase moves validated against the lifecycle table, each step an
+/// event, saved in one transaction with the record.
+public struct ProjectRecorder: Sendable {
+    public let store: any StateStore
+    public let now: @Sendable () -> Date
+
+    public init(store: any StateStore, now: @escaping @Sendable () -> Date = Date.init) {
+        self.store = store
+        self.now = now
+    }
+
+    /// Moves the project to `target` along the lifecycle table. A project already there, or past it on the way
+    /// to its stage (a re-run node after a crash), stays where it is.
+    /// - Throws: `IllegalTransition` when `target` cannot be reached and the project is not past it.
+    public func move(_ project: String, to target: ProjectPhase, _ message: String) async throws {
+        guard var record = try await store.project(named: project), record.phase != target else { return }
+        let walk: [ProjectPhase]
+        do {
+            walk = try record.phase.path(to: target)
+        } catch {
+            let order = EngineeringStage.order + [.verified, .deploying, .active]
+            if let current = order.firstIndex(of: record.phase), let wanted = order.firstIndex(of: target), current > wanted {
+                return
+            }
+            throw error
+        }
+        var events: [EventRecord] = []
+        for next in walk {
+            if record.phase.isInterruption, !next.isInterruption { record.resumePhase = nil }
+            events.append(event(project, "PhaseChanged", "\(record.phase.rawValue) -> \(next.rawValue): \(message)"))
+            record.phase = next
+        }
+        record.conditions.remove(Condition.stalled)
+        record.conditions.set(Condition.reconciling, .true, reason: "Engineering", message: message, at: now())
+        record.updatedAt = now()
+        try await store.save(project: record, events: events)
+    }
+
+    /// Marks a project that reached a stage short of active as settled: `Ready` true, `Reconciling` false.
+    public func settle(_ project: String, _ message: String) async throws {
+        guard var record = try await store.project(named: project) else { return }
+        record.conditions.set(Condition.ready, .true, reason: "StageReached", message: message, at: now())
+        record.conditions.set(Condition.reconciling, .false, reason: "StageReached", message: message, at: now())
+        record.observedGeneration = record.generation
+        record.updatedAt = now()
+        try await store.save(project: record, events: [event(project, "StageReached", message)])
+    }
+
+    /// Appends one event about the project.
+    public func note(_ project: String, _ reason: String, _ message: String, warning: Bool = false) async throws {
+        try await store.append(events: [event(project, reason, message, warning ? .warning : .normal)])
+    }
+
+    private func event(_ project: String, _ reason: String, _ message: String, _ type: EventRecord.EventType = .normal) -> EventRecord {
+        EventRecord(time: now(), objectKind: "Project", objectName: project, type: type, reason: reason, message: message)
+    }
+}

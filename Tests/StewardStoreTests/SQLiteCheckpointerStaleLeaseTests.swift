@@ -1,0 +1,25 @@
+import Foundation
+import StewardGraph
+import StewardTestSupport
+import Testing
+@testable import StewardStore
+
+/// Leases left by a killed process, dropped by a caller that holds the state lock.
+struct SQLiteCheckpointerStaleLeaseTests {
+    @Test func onlyThreadsWithThePrefixAreFreed() async throws {
+        let fixture = try StoreFixture()
+        let checkpointer = SQLiteCheckpointer(store: fixture.store)
+        let now = Date()
+        for thread in ["project/shop/g1", "project/shop/g1/engineering@1", "projectX", "po/ask-1"] {
+            try await checkpointer.acquireLease(thread: thread, owner: "killed", now: now, expiresAt: now.addingTimeInterval(60))
+        }
+        #expect(try checkpointer.releaseStaleLeases(threadPrefix: "project/") == 2)
+        // The freed thread is taken at once; the others are still held.
+        try await checkpointer.acquireLease(thread: "project/shop/g1", owner: "next", now: now, expiresAt: now.addingTimeInterval(60))
+        await #expect(throws: GraphError.self) {
+            try await checkpointer.acquireLease(thread: "po/ask-1", owner: "next", now: now, expiresAt: now.addingTimeInterval(60))
+        }
+        #expect(try fixture.rawDatabase().query("SELECT thread FROM graph_leases ORDER BY thread") { try $0.string(at: 0) }
+            == ["po/ask-1", "project/shop/g1", "projectX"])
+    }
+}
