@@ -98,6 +98,24 @@ struct EngineeringIntegrationTests {
         #expect(describe.contains("Engineering:   idle (zavhoz done, server local); thread project/shop/g1 completed"))
         #expect(try fixture.eventCount("RepoCreated") == 1)
         #expect(try fixture.eventCount("TestsPassed") == 1)
+
+        // steward history: the thread's checkpoints, and its state at any of them.
+        let history = try StewardBinary.run(["history", "shop"] + fixture.stateArguments)
+        #expect(history.status == 0, "\(history.stdout)\n\(history.stderr)")
+        #expect(history.stdout.contains("thread project/shop/g1:"))
+        #expect(history.stdout.contains("SEQ   STEP"))
+        #expect(history.stdout.contains("engineering,zavhoz"))
+        let lines = history.stdout.split(separator: "\n").dropFirst(2)
+        let last = try #require(lines.last.flatMap { Int($0.split(separator: " ")[0]) })
+        let start = try StewardBinary.run(["history", "shop", "--at", "0"] + fixture.stateArguments)
+        #expect(start.status == 0)
+        #expect(start.stdout.contains("\"engineered\" : false"), "\(start.stdout)")
+        let end = try StewardBinary.run(["history", "shop", "--at", "\(last)"] + fixture.stateArguments)
+        #expect(end.stdout.contains("\"engineered\" : true"), "\(end.stdout)")
+        #expect(end.stdout.contains("\"zavhozStatus\" : \"done\""))
+        let missing = try StewardBinary.run(["history", "shop", "--at", "\(last + 100)"] + fixture.stateArguments)
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("has no checkpoint \(last + 100)"))
     }
 
     @Test func aControllerKilledMidGraphNeverCreatesTheRepoTwice() throws {

@@ -16,12 +16,7 @@ public struct ProjectThreadStatus: Sendable, Hashable {
 
     /// The status of the project's thread for `generation`, nil when it never started.
     public static func read(checkpointer: any Checkpointer, project: String, generation: Int64) async throws -> ProjectThreadStatus? {
-        var builder = GraphBuilder<ProjectThreadState>()
-        // Reading a thread needs only its state type; this graph is never run.
-        builder.addNode("read", writes: []) { _, _ in Update<ProjectThreadState>() }
-        builder.addEdge(from: Graph.start, to: "read")
-        builder.addEdge(from: "read", to: Graph.end)
-        let engine = GraphEngine(graph: try builder.compile(), checkpointer: checkpointer)
+        let engine = try reader(checkpointer)
         let thread = ProjectThreadState.thread(project: project, generation: generation)
         guard let run = try await engine.current(thread: thread) else { return nil }
         var engineering = run.state.engineeringStatus
@@ -40,5 +35,26 @@ public struct ProjectThreadStatus: Sendable, Hashable {
         return ProjectThreadStatus(
             thread: thread, status: status, question: question, zavhoz: run.state.zavhozStatus, engineering: engineering,
             server: run.state.server, outcome: run.state.outcome, step: run.step)
+    }
+
+    /// The checkpoints of the project's thread for `generation`, oldest first (`steward history`).
+    public static func history(checkpointer: any Checkpointer, project: String, generation: Int64) async throws -> [CheckpointSummary] {
+        try await reader(checkpointer).history(thread: ProjectThreadState.thread(project: project, generation: generation))
+    }
+
+    /// The thread's state as it was at checkpoint `sequence` (rebuilt from the nearest snapshot and the deltas).
+    public static func state(
+        checkpointer: any Checkpointer, project: String, generation: Int64, at sequence: Int
+    ) async throws -> ProjectThreadState {
+        try await reader(checkpointer).state(thread: ProjectThreadState.thread(project: project, generation: generation), at: sequence)
+    }
+
+    /// An engine that only reads threads of the project state type: its graph is never run.
+    private static func reader(_ checkpointer: any Checkpointer) throws -> GraphEngine<ProjectThreadState> {
+        var builder = GraphBuilder<ProjectThreadState>()
+        builder.addNode("read", writes: []) { _, _ in Update<ProjectThreadState>() }
+        builder.addEdge(from: Graph.start, to: "read")
+        builder.addEdge(from: "read", to: Graph.end)
+        return GraphEngine(graph: try builder.compile(), checkpointer: checkpointer)
     }
 }
