@@ -60,11 +60,7 @@ final class EngineeringFixture: @unchecked Sendable {
     }
 
     func stopApps() {
-        let pidFile = state.path + "/apps/shop/supervisor.pid"
-        if let text = try? String(contentsOfFile: pidFile, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
-            kill(-pid, SIGKILL)
-            kill(pid, SIGKILL)
-        }
+        killSupervisedApp(pidFile: state.path + "/apps/shop/supervisor.pid")
     }
 
     deinit { stopApps() }

@@ -38,15 +38,27 @@ final class QuickstartFixture: @unchecked Sendable {
     func stopApps() {
         let apps = state.url.appendingPathComponent("apps")
         for project in (try? FileManager.default.contentsOfDirectory(atPath: apps.path)) ?? [] {
-            let pidFile = apps.appendingPathComponent(project).appendingPathComponent("supervisor.pid").path
-            if let text = try? String(contentsOfFile: pidFile, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
-                kill(-pid, SIGKILL)
-                kill(pid, SIGKILL)
-            }
+            killSupervisedApp(pidFile: apps.appendingPathComponent(project).appendingPathComponent("supervisor.pid").path)
         }
     }
 
     deinit { stopApps() }
+}
+
+/// Kills a supervisor and its app (its process group), whatever a test did. The pid file is the supervisor's
+/// JSON (`{"pid": …, "pgid": …}`) or, from older supervisors, a bare pid.
+func killSupervisedApp(pidFile: String) {
+    guard let data = FileManager.default.contents(atPath: pidFile) else { return }
+    var ids: [Int32] = []
+    if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
+        ids = ["pgid", "pid"].compactMap { (object[$0] as? NSNumber)?.int32Value }
+    } else if let pid = Int32(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) {
+        ids = [pid]
+    }
+    for id in ids where id > 1 {
+        kill(-id, SIGKILL)
+        kill(id, SIGKILL)
+    }
 }
 
 func copyTree(_ source: URL, into destination: String) throws {
