@@ -123,15 +123,7 @@ struct EngineeringIntegrationTests {
             """)
         let fixture = try EngineeringFixture(agents: "agents: {backend: command, command: \"sh \(script.path)\"}")
         defer { fixture.stopApps() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try StewardBinary.path())
-        process.arguments = ["reconcile", "--once"] + fixture.configArguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["STEWARD_PLAYBOOKS"] = StewardBinary.repoRoot.appendingPathComponent("playbooks").path
-        process.environment = environment
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try StewardBinary.start(["reconcile", "--once"] + fixture.configArguments)
         let deadline = Date().addingTimeInterval(60)
         while !FileManager.default.fileExists(atPath: marker.path + "/started"), Date() < deadline { usleep(20_000) }
         #expect(FileManager.default.fileExists(atPath: marker.path + "/started"), "the developer program never started")

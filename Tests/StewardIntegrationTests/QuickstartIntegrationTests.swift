@@ -113,15 +113,7 @@ struct QuickstartIntegrationTests {
         try StewardBinary.requireAnsible()
         let fixture = try QuickstartFixture()
         defer { fixture.stopApps() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try StewardBinary.path())
-        process.arguments = ["reconcile", "--once"] + fixture.configArguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["STEWARD_PLAYBOOKS"] = StewardBinary.repoRoot.appendingPathComponent("playbooks").path
-        process.environment = environment
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try StewardBinary.start(["reconcile", "--once"] + fixture.configArguments)
         // Kill -9 once the playbook is underway (its first directory exists).
         let appDirectory = fixture.state.url.appendingPathComponent("apps/hello").path
         let deadline = Date().addingTimeInterval(30)

@@ -10,18 +10,10 @@ struct RunCommandIntegrationTests {
         let fixture = try QuickstartFixture()
         defer { fixture.stopApps() }
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try StewardBinary.path())
-        process.arguments = ["run", "--interval", "1"] + fixture.configArguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["STEWARD_PLAYBOOKS"] = StewardBinary.repoRoot.appendingPathComponent("playbooks").path
-        process.environment = environment
         let log = fixture.state.url.appendingPathComponent("run.log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: log)
-        process.standardError = handle
-        process.standardOutput = handle
-        try process.run()
+        let process = try StewardBinary.start(["run", "--interval", "1"] + fixture.configArguments,
+                                              output: try FileHandle(forWritingTo: log))
         defer { if process.isRunning { process.terminate(); kill(process.processIdentifier, SIGKILL) } }
 
         func waitFor(_ what: String, seconds: Double, _ condition: () -> Bool) -> Bool {

@@ -36,6 +36,20 @@ struct StewardBinary {
         }
     }
 
+    /// Starts `steward` in the background (for tests that kill or signal it); output goes to `output`.
+    static func start(_ arguments: [String], output: FileHandle = FileHandle.nullDevice) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try path())
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env["STEWARD_PLAYBOOKS"] = repoRoot.appendingPathComponent("playbooks").path
+        process.environment = env
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        return process
+    }
+
     @discardableResult
     static func run(_ arguments: [String], environment: [String: String] = [:], input: String? = nil) throws -> Result {
         let process = Process()

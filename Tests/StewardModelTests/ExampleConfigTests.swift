@@ -8,9 +8,8 @@ struct ExampleConfigTests {
     static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
-    @Test func quickstartConfigValidatesClean() throws {
-        let root = Self.repoRoot.appendingPathComponent("examples/quickstart/config")
-        let paths = ["steward.yaml", "manifests/hello.yaml", "manifests/local.yaml"]
+    /// Parses and validates `paths` under `root` as a reconcile would.
+    static func validate(_ root: URL, _ paths: [String]) throws -> DesiredState {
         var files: [String: ParsedFile] = [:]
         var entries: [ConfigEntry] = []
         for path in paths {
@@ -18,7 +17,13 @@ struct ExampleConfigTests {
             files[path] = ManifestParser().parse(path: path, data: data)
             entries.append(ConfigEntry(path: path, blobID: SHA256Digest.hex(data), size: data.count))
         }
-        let desired = ManifestValidator(builtinPlaybooks: ["deploy_project.yml"]).validate(files: files, entries: entries)
+        return ManifestValidator(builtinPlaybooks: ["deploy_project.yml"]).validate(files: files, entries: entries)
+    }
+
+    @Test func quickstartConfigValidatesClean() throws {
+        let root = Self.repoRoot.appendingPathComponent("examples/quickstart/config")
+        let paths = ["steward.yaml", "manifests/hello.yaml", "manifests/local.yaml"]
+        let desired = try Self.validate(root, paths)
         #expect(desired.diagnostics == [])
         #expect(desired.brokenFiles == [])
         #expect(desired.projects.map(\.name) == ["hello"])
@@ -31,14 +36,7 @@ struct ExampleConfigTests {
     @Test func serversConfigValidatesClean() throws {
         let root = Self.repoRoot.appendingPathComponent("examples/servers/config")
         let paths = ["steward.yaml", "manifests/servers.yaml", "manifests/projects.yaml"]
-        var files: [String: ParsedFile] = [:]
-        var entries: [ConfigEntry] = []
-        for path in paths {
-            let data = try Data(contentsOf: root.appendingPathComponent(path))
-            files[path] = ManifestParser().parse(path: path, data: data)
-            entries.append(ConfigEntry(path: path, blobID: SHA256Digest.hex(data), size: data.count))
-        }
-        let desired = ManifestValidator(builtinPlaybooks: ["deploy_project.yml"]).validate(files: files, entries: entries)
+        let desired = try Self.validate(root, paths)
         #expect(desired.diagnostics == [])
         #expect(desired.servers.map(\.name) == ["srv-a", "srv-b", "srv-c"])
         #expect(desired.servers.allSatisfy { $0.spec.user == "deploy" && $0.spec.bootstrapUser == "root" && $0.spec.connection == .ssh })

@@ -24,6 +24,31 @@ struct DescribeCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
+    /// Open incidents, conditions and the last 20 events of the object: the part projects and servers share.
+    private func sharedSections(
+        kind: String, conditions: [Condition], store: SQLiteStateStore, formatter: ISO8601DateFormatter
+    ) async throws -> [String] {
+        var lines: [String] = []
+        let open = try await store.incidents(openOnly: true).filter { $0.objectKind == kind && $0.objectName == name }
+        if !open.isEmpty {
+            lines.append("Incidents:")
+            for incident in open {
+                lines.append("  #\(incident.id ?? 0) \(incident.severity.rawValue) \(incident.kind.rawValue) \(incident.status.rawValue) "
+                    + "since \(formatter.string(from: incident.openedAt)): \(incident.message)")
+            }
+        }
+        lines.append("Conditions:")
+        for condition in conditions {
+            lines.append("  \(condition.type)=\(condition.status.rawValue) \(condition.reason): \(condition.message) "
+                + "(since \(formatter.string(from: condition.lastTransitionTime)))")
+        }
+        lines.append("Events:")
+        for event in try await store.events(objectKind: kind, objectName: name, limit: 20) {
+            lines.append("  \(formatter.string(from: event.time))  \(event.type.rawValue)  \(event.reason)  \(event.message)")
+        }
+        return lines
+    }
+
     func run() async throws {
         let store = try Wiring(global).openStore(readOnly: true)
         if kind == .server { return try await describeServer(store: store) }
@@ -67,23 +92,7 @@ struct DescribeCommand: AsyncParsableCommand {
         } else {
             lines.append("Engineering:   idle (zavhoz idle); no agent thread for generation \(project.generation)")
         }
-        let open = try await store.incidents(openOnly: true).filter { $0.objectKind == "Project" && $0.objectName == name }
-        if !open.isEmpty {
-            lines.append("Incidents:")
-            for incident in open {
-                lines.append("  #\(incident.id ?? 0) \(incident.severity.rawValue) \(incident.kind.rawValue) \(incident.status.rawValue) "
-                    + "since \(formatter.string(from: incident.openedAt)): \(incident.message)")
-            }
-        }
-        lines.append("Conditions:")
-        for condition in project.conditions {
-            lines.append("  \(condition.type)=\(condition.status.rawValue) \(condition.reason): \(condition.message) "
-                + "(since \(formatter.string(from: condition.lastTransitionTime)))")
-        }
-        lines.append("Events:")
-        for event in try await store.events(objectKind: "Project", objectName: name, limit: 20) {
-            lines.append("  \(formatter.string(from: event.time))  \(event.type.rawValue)  \(event.reason)  \(event.message)")
-        }
+        lines += try await sharedSections(kind: "Project", conditions: project.conditions, store: store, formatter: formatter)
         lines.append("Runs:")
         for run in try await store.runs(project: name, limit: 5) {
             lines.append("  #\(run.id ?? 0) \(run.kind) \(run.status.rawValue) commit \(run.commit.map { String($0.prefix(12)) } ?? "-") "
@@ -138,23 +147,7 @@ struct DescribeCommand: AsyncParsableCommand {
             lines.append("  \(project): \(marker.commit.prefix(12)) port \(marker.port) \(marker.strategy)"
                 + (marker.slot.map { " slot \($0)" } ?? "") + " at \(marker.time)")
         }
-        let open = try await store.incidents(openOnly: true).filter { $0.objectKind == "Server" && $0.objectName == name }
-        if !open.isEmpty {
-            lines.append("Incidents:")
-            for incident in open {
-                lines.append("  #\(incident.id ?? 0) \(incident.severity.rawValue) \(incident.kind.rawValue) \(incident.status.rawValue) "
-                    + "since \(formatter.string(from: incident.openedAt)): \(incident.message)")
-            }
-        }
-        lines.append("Conditions:")
-        for condition in server.conditions {
-            lines.append("  \(condition.type)=\(condition.status.rawValue) \(condition.reason): \(condition.message) "
-                + "(since \(formatter.string(from: condition.lastTransitionTime)))")
-        }
-        lines.append("Events:")
-        for event in try await store.events(objectKind: "Server", objectName: name, limit: 20) {
-            lines.append("  \(formatter.string(from: event.time))  \(event.type.rawValue)  \(event.reason)  \(event.message)")
-        }
+        lines += try await sharedSections(kind: "Server", conditions: server.conditions, store: store, formatter: formatter)
         lines.append("Runs:")
         for run in try await store.runs(server: name, limit: 6) {
             lines.append("  #\(run.id ?? 0) \(run.kind) \(run.status.rawValue) \(run.playbook) started \(formatter.string(from: run.startedAt))"
