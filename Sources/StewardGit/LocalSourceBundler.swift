@@ -1,28 +1,41 @@
 import Foundation
 import StewardCore
 
-/// Bundles commits of repositories this machine can open (`file://` clone URLs: the local forge) into
-/// `directory/COMMIT.bundle`. A bundle is written once per commit and reused by later deploys; bundles
-/// not used for `retention` are removed when a new one is written.
+/// Bundles commits into `directory/COMMIT.bundle`: from the repository itself for `file://` clone URLs (the
+/// local forge), else from a local mirror of the forge's repository (`mirrors`: GitHub), fetched only when
+/// the commit is missing there. A bundle is written once per commit and reused by later deploys (no forge
+/// access at all then); bundles not used for `retention` are removed when a new one is written.
 public struct LocalSourceBundler: SourceBundler {
     public let directory: URL
     public let retention: TimeInterval
+    /// Mirrors of remote forge repositories; nil: only `file://` repositories are bundled.
+    public let mirrors: GitMirrors?
 
-    public init(directory: URL, retention: TimeInterval = 7 * 24 * 3600) {
+    public init(directory: URL, retention: TimeInterval = 7 * 24 * 3600, mirrors: GitMirrors? = nil) {
         self.directory = directory
         self.retention = retention
+        self.mirrors = mirrors
     }
 
     public func bundle(_ repo: ResolvedRepo) async throws -> URL? {
-        guard repo.cloneURL.hasPrefix("file://"), let commit = GitObjectID(hex: repo.commit) else { return nil }
+        guard let commit = GitObjectID(hex: repo.commit) else { return nil }
+        let isLocal = repo.cloneURL.hasPrefix("file://")
+        guard isLocal || mirrors != nil else { return nil }
         let file = directory.appendingPathComponent("\(commit.hex).bundle")
         if FileManager.default.fileExists(atPath: file.path) {
             // Touch it, so retention counts from the last deploy that used it.
             try? FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: file.path)
             return file
         }
-        let path = String(repo.cloneURL.dropFirst("file://".count))
-        try GitRepository.open(at: URL(fileURLWithPath: path)).writeBundle(commit: commit, to: file)
+        if isLocal {
+            let path = String(repo.cloneURL.dropFirst("file://".count))
+            try GitRepository.open(at: URL(fileURLWithPath: path)).writeBundle(commit: commit, to: file)
+        } else if let mirrors {
+            _ = try await mirrors.ensure(commit: commit.hex, cloneURL: repo.cloneURL)
+            try await mirrors.withRepository(cloneURL: repo.cloneURL) { repository in
+                _ = try repository.writeBundle(commit: commit, to: file)
+            }
+        }
         removeStale(keeping: file)
         return file
     }

@@ -3,6 +3,7 @@ import Logging
 import StewardAgents
 import StewardCore
 import StewardGit
+import StewardGitHub
 import StewardGraph
 import StewardHTTP
 import StewardModel
@@ -47,8 +48,12 @@ extension Wiring {
                     settings: settings.agents, timeout: timeout)
                 developer = OpenAIDeveloper(complete: chat.complete, applyPatch: GitPatch.apply)
             }
+            // GitHub repositories are worked on in their mirrors under the state dir, pushed with the forge's token.
+            let mirrors = (forge as? GitHubForge).map { github in
+                Self.mirrors(stateDirectory: stateDirectory, token: { try await github.gitToken() })
+            }
             return AgentEnvironment(
-                forge: forge, workspace: LocalRepoWorkspace(), recorder: ProjectRecorder(store: store), template: template,
+                forge: forge, workspace: LocalRepoWorkspace(mirrors: mirrors), recorder: ProjectRecorder(store: store), template: template,
                 developer: developer, tester: Tester(timeout: timeout),
                 workDirectory: stateDirectory.appendingPathComponent("worktrees", isDirectory: true), logger: logger)
         }

@@ -99,7 +99,9 @@ struct Wiring {
             makeForge: Self.makeForge(stateDirectory: options.stateDirectory, logger: logger),
             makeResolver: Self.makeResolver(stateDirectory: options.stateDirectory),
             runner: playbookRunner(library: library),
-            bundler: LocalSourceBundler(directory: options.stateDirectory.appendingPathComponent("bundles", isDirectory: true)),
+            bundler: LocalSourceBundler(
+                directory: options.stateDirectory.appendingPathComponent("bundles", isDirectory: true),
+                mirrors: Self.mirrors(stateDirectory: options.stateDirectory, token: { try await Self.currentForgeToken.token() })),
             library: library, stateDirectory: options.stateDirectory, logger: logger)
     }
 
@@ -121,10 +123,43 @@ extension Wiring {
             case .local:
                 return localForge(settings, stateDirectory: stateDirectory)
             case .github:
-                // A missing repo is provisioning work; deploying one that exists arrives with the servers work.
-                return try githubForge(settings, logger: Logger(label: "steward") { _ in SwiftLogNoOpLogHandler() })
+                // ETags across passes: an unchanged repo costs two 304s. Its commits are fetched into the
+                // mirrors by the bundler, with the token of the forge the current settings configure.
+                var forge = try githubForge(settings, logger: Logger(label: "steward") { _ in SwiftLogNoOpLogHandler() })
+                forge.cache = responseCache
+                currentForgeToken.use(forge)
+                return forge
             }
         }
+    }
+
+    /// One per process, so the reconcile loop's passes make conditional requests.
+    static let responseCache = GitHubResponseCache()
+    /// The GitHub forge of the settings last resolved with: the bundler fetches mirrors with its token.
+    static let currentForgeToken = ForgeTokenSource()
+
+    /// The mirrors of GitHub repositories under `STATE/mirrors`, fetched with `token`.
+    static func mirrors(stateDirectory: URL, token: @escaping @Sendable () async throws -> String) -> GitMirrors {
+        GitMirrors(root: stateDirectory.appendingPathComponent("mirrors", isDirectory: true),
+            tokenSource: "the GitHub credentials of forge.auth", token: token)
+    }
+}
+
+/// The token of the GitHub forge the current settings configure, for git over HTTPS (the bundler is built
+/// once; settings change per revision).
+final class ForgeTokenSource: @unchecked Sendable {
+    private let lock = NSLock()
+    private var forge: GitHubForge?
+
+    func use(_ forge: GitHubForge) {
+        lock.withLock { self.forge = forge }
+    }
+
+    func token() async throws -> String {
+        guard let forge = lock.withLock({ self.forge }) else {
+            throw ForgeUnavailable(description: "no GitHub forge is configured (forge.provider), so there is no token to fetch with")
+        }
+        return try await forge.gitToken()
     }
 }
 

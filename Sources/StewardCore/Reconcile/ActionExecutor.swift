@@ -222,6 +222,13 @@ struct ActionExecutor {
             return
         }
 
+        // Bundled before anything is recorded: a forge that cannot be reached (a mirror fetch) fails the action
+        // with the project untouched, and the next pass tries again. A server over SSH never gets forge access;
+        // a repo on a remote forge (GitHub) is always bundled, so no server needs its credentials.
+        var bundle: URL?
+        if plan.server.spec.connection == .ssh || !plan.repo.cloneURL.hasPrefix("file://"), let bundler = reconciler.bundler {
+            bundle = try await bundler.bundle(plan.repo)
+        }
         try await transition(plan.project, to: .deploying, plan.reason) { record in
             record.server = plan.server.name
             record.port = port
@@ -244,9 +251,7 @@ struct ActionExecutor {
         }
         var vars = extraVars(plan, port: port, slotPorts: slotPorts, hash: hash)
         vars["env_content"] = .string((plan.spec.env ?? "").renderingSecrets(secrets))
-        if plan.server.spec.connection == .ssh, let bundler = reconciler.bundler,
-            let bundle = try await bundler.bundle(plan.repo)
-        {
+        if let bundle {
             // The server checks the commit out of a bundle sent over SSH: it needs no access to the forge.
             if case .object(var info) = vars["repo_info"] {
                 info["bundle"] = .string(bundle.path)

@@ -158,3 +158,15 @@ final class GitRemote {
         return advertised == local
     }
 }
+
+extension GitRemote {
+    /// Points the remote `name` of `repository` at `url` (in its config) and loads it again.
+    static func repoint(_ name: String, to url: String, in repository: GitRepository) throws -> GitRemote {
+        try gitCheck(git_remote_set_url(repository.handle, name, url), "set the URL of remote \(name) in \(repository.path)")
+        guard let remote = try lookup(name, in: repository) else {
+            throw GitError(code: .notARepository, operation: "load remote \(name) of \(repository.path)",
+                message: "the remote is missing right after its URL was set")
+        }
+        return remote
+    }
+}

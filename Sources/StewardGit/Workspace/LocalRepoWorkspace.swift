@@ -2,18 +2,25 @@ import Foundation
 import StewardCore
 import StewardModel
 
-/// Files of a branch of a local forge repository (a bare repo behind a `file://` clone URL), checked out into
-/// a directory and committed back with libgit2: the agents' worktrees.
+/// Files of a branch of a forge repository, checked out into a directory and committed back with libgit2:
+/// the agents' worktrees.
 ///
-/// Only the local forge is supported: a GitHub repository would need a clone and a push.
+/// A local forge repository (a bare repo behind a `file://` clone URL) is read and committed to directly.
+/// Any other (GitHub) goes through its local mirror (`mirrors`): a checkout fetches what changed first; a
+/// commit is made in the mirror and pushed, with the forge token given to libgit2 only.
 public struct LocalRepoWorkspace: Sendable {
-    public init() {}
+    /// Mirrors of remote forge repositories; nil: only local forge repositories can be worked on.
+    public let mirrors: GitMirrors?
+
+    public init(mirrors: GitMirrors? = nil) {
+        self.mirrors = mirrors
+    }
 
     /// Writes the files of `branch` into `directory` (created; existing files are left alone).
     /// - Returns: the branch's commit, nil when the branch has no commit yet.
     /// - Throws: `GitError` for a repository that is not local or cannot be read.
     public func checkout(_ repository: ForgeRepository, branch: String, into directory: URL) async throws -> String? {
-        let repo = try GitRepository.open(at: try Self.directory(of: repository))
+        let repo = try GitRepository.open(at: try await bareDirectory(of: repository, update: true))
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         guard let commit = try repo.commitID(forReference: "refs/heads/\(branch)") else { return nil }
         for entry in try repo.entries(ofCommit: commit) {
@@ -33,10 +40,25 @@ public struct LocalRepoWorkspace: Sendable {
     }
 
     /// Commits every regular file under `directory` (`.git` and `__pycache__` left out) as the new tree of
-    /// `branch`; nothing when the tree is unchanged.
+    /// `branch`; nothing when the tree is unchanged. For a mirrored repository the branch is then pushed (also
+    /// when unchanged, so a commit of an interrupted attempt still reaches the forge).
     /// - Returns: the branch's commit afterwards (nil only for an empty directory on an empty branch).
     public func commit(_ repository: ForgeRepository, branch: String, from directory: URL, message: String) async throws -> String? {
-        let repo = try GitRepository.open(at: try Self.directory(of: repository))
+        let files = try Self.files(under: directory)
+        let write: @Sendable (GitRepository) throws -> String? = { repo in
+            if files.isEmpty { return try repo.commitID(forReference: "refs/heads/\(branch)")?.hex }
+            if let commit = try repo.commit(files: files, branch: branch, message: message) { return commit.hex }
+            return try repo.commitID(forReference: "refs/heads/\(branch)")?.hex
+        }
+        if repository.cloneURL.hasPrefix("file://") {
+            return try write(try GitRepository.open(at: try await bareDirectory(of: repository, update: false)))
+        }
+        _ = try await bareDirectory(of: repository, update: false)
+        return try await mirrors!.commitAndPush(cloneURL: repository.cloneURL, branch: branch, write)
+    }
+
+    /// Every regular file under `directory`, `.git` and `__pycache__` left out.
+    private static func files(under directory: URL) throws -> [String: GitTreeFile] {
         var files: [String: GitTreeFile] = [:]
         let root = directory.standardizedFileURL.path
         let enumerator = FileManager.default.enumerator(atPath: root)
@@ -50,19 +72,21 @@ public struct LocalRepoWorkspace: Sendable {
             files[relative] = GitTreeFile(
                 contents: try Data(contentsOf: URL(fileURLWithPath: path)), executable: mode & 0o111 != 0)
         }
-        if files.isEmpty { return try repo.commitID(forReference: "refs/heads/\(branch)")?.hex }
-        if let commit = try repo.commit(files: files, branch: branch, message: message) { return commit.hex }
-        return try repo.commitID(forReference: "refs/heads/\(branch)")?.hex
+        return files
     }
 
-    /// The bare repository directory behind a `file://` clone URL.
-    static func directory(of repository: ForgeRepository) throws -> URL {
-        guard repository.cloneURL.hasPrefix("file://") else {
+    /// The bare repository to work in: the local forge's own, or the mirror (fetched first when `update`).
+    private func bareDirectory(of repository: ForgeRepository, update: Bool) async throws -> URL {
+        if repository.cloneURL.hasPrefix("file://") {
+            return URL(fileURLWithPath: String(repository.cloneURL.dropFirst("file://".count)))
+        }
+        guard let mirrors else {
             throw GitError(
                 code: .unsupportedURL, operation: "open \(repository.fullName) for the agents",
-                message: "only local forge repositories (file:// clone URLs) can be changed by the agents in this version; "
-                    + "\(repository.cloneURL) is not one")
+                message: "\(GitRemoteURL.redacted(repository.cloneURL)) is not a local forge repository and no mirrors "
+                    + "directory is configured for remote ones")
         }
-        return URL(fileURLWithPath: String(repository.cloneURL.dropFirst("file://".count)))
+        if update { return try await mirrors.update(cloneURL: repository.cloneURL).directory }
+        return try mirrors.directory(for: repository.cloneURL)
     }
 }

@@ -11,12 +11,27 @@ public struct GitHubForge: Forge {
     public let credentials: any GitHubCredentials
     /// 100 is GitHub's maximum page size.
     public var pageSize: Int
+    /// ETags and bodies of earlier answers for `resolve`; nil: every request is unconditional.
+    public var cache: GitHubResponseCache?
 
-    public init(client: HTTPClient, apiURL: URL, credentials: any GitHubCredentials, pageSize: Int = 100) {
+    public init(
+        client: HTTPClient, apiURL: URL, credentials: any GitHubCredentials, pageSize: Int = 100, cache: GitHubResponseCache? = nil
+    ) {
         self.client = client
         self.apiURL = apiURL
         self.credentials = credentials
         self.pageSize = pageSize
+        self.cache = cache
+    }
+
+    /// The token itself, for git over HTTPS (the `Authorization` value without its scheme): a personal access
+    /// token, or the App's current installation token. Given to libgit2's credential callback only.
+    public func gitToken() async throws -> String {
+        let authorization = try await credentials.authorization()
+        for scheme in ["Bearer ", "token "] where authorization.hasPrefix(scheme) {
+            return String(authorization.dropFirst(scheme.count))
+        }
+        return authorization
     }
 
     public func listRepositories(owner: String, cached: [ForgePage]) async throws -> [ForgePage] {
@@ -70,15 +85,26 @@ public struct GitHubForge: Forge {
     public func createRepository(owner: String, name: String, isPrivate: Bool, description: String?) async throws -> ForgeRepository {
         // Never twice: look first, create only when absent, and treat "already exists" as found.
         if let existing = try await repository(owner: owner, name: name) { return existing }
-        let url = try endpoint("/orgs/\(owner)/repos")
+        var url = try endpoint("/orgs/\(owner)/repos")
         var body: [String: Any] = ["name": name, "private": isPrivate]
         if let description { body["description"] = description }
-        let response = try await send(.post, url, body: try JSONSerialization.data(withJSONObject: body))
+        let data = try JSONSerialization.data(withJSONObject: body)
+        var response = try await send(.post, url, body: data)
+        if response.status == 404 {
+            // Not an organization: a user's repositories are created as the authenticated user.
+            url = try endpoint("/user/repos")
+            response = try await send(.post, url, body: data)
+        }
         let request = "POST \(url.absoluteString)"
         switch response.status {
         case 201:
-            return try GitHubResponseDecoder(request: request)
+            let created = try GitHubResponseDecoder(request: request)
                 .decode(GitHubRepositoryObject.self, from: response.body, status: 201).forgeRepository
+            guard created.owner.lowercased() == owner.lowercased() else {
+                throw GitHubError(request: request, status: 201, problem: "GitHub created \(created.fullName), not under \(owner): "
+                    + "the token's user is not \(owner); use a token of \(owner) or an organization it can create repositories in")
+            }
+            return created
         case 422 where Self.message(response.body).contains("already exists"):
             if let existing = try await repository(owner: owner, name: name) { return existing }
             throw GitHubError(request: request, status: 422, problem: "GitHub says \(owner)/\(name) exists but cannot show it")
@@ -104,7 +130,7 @@ public struct GitHubForge: Forge {
 
     // MARK: - Requests
 
-    private func endpoint(_ path: String, query: [String: String] = [:]) throws -> URL {
+    func endpoint(_ path: String, query: [String: String] = [:]) throws -> URL {
         // The API URL may carry a path prefix (GitHub Enterprise: /api/v3).
         let base = apiURL.absoluteString.hasSuffix("/") ? String(apiURL.absoluteString.dropLast()) : apiURL.absoluteString
         var components = URLComponents(string: base + path)
@@ -115,10 +141,12 @@ public struct GitHubForge: Forge {
         return url
     }
 
-    private func send(_ method: HTTPMethod, _ url: URL, ifNoneMatch: String? = nil, body: Data? = nil) async throws -> HTTPResponse {
+    func send(
+        _ method: HTTPMethod, _ url: URL, ifNoneMatch: String? = nil, body: Data? = nil, accept: String = "application/vnd.github+json"
+    ) async throws -> HTTPResponse {
         func request(_ authorization: String) -> HTTPRequest {
             var headers: HTTPHeaders = [
-                "Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28",
+                "Accept": accept, "X-GitHub-Api-Version": "2022-11-28",
             ]
             headers.add(name: "Authorization", value: authorization)
             if let ifNoneMatch { headers.add(name: "If-None-Match", value: ifNoneMatch) }
