@@ -15,6 +15,8 @@ enum FakeGitHubViewer: Equatable {
 struct FakeGitHubAnswer {
     var status: Int
     var json: FakeJSON?
+    /// A body that is not JSON (`application/vnd.github.sha`: a commit id), with its content type.
+    var raw: (contentType: String, bytes: [UInt8])?
     var headers: [(String, String)] = []
     /// Kept apart from `headers` because a 304 drops it (unless configured otherwise).
     var link: String?

@@ -26,6 +26,13 @@ extension FakeGitHubServer {
         /// Whether a 304 repeats the `link` header of the 200 it stands for. Off by default, so clients do
         /// not come to rely on it: keep the page URLs with their ETags.
         public var linkHeaderOnNotModified: Bool
+        /// Where the repositories' git data lives (`OWNER/NAME.git`, bare): when set, the server also speaks
+        /// git's smart HTTP protocol at `/OWNER/NAME.git/…` (through `git http-backend`, with the same token
+        /// as HTTP Basic `x-access-token:TOKEN` or Bearer), `clone_url` points there, and creating a
+        /// repository creates its bare repo.
+        public var gitDirectory: URL?
+        /// The user the personal access token belongs to: `POST /user/repos` creates repositories there.
+        public var tokenUser: String?
 
         public init(
             token: String = "ghp_StewardFakeToken000000000000000000",
@@ -37,8 +44,12 @@ extension FakeGitHubServer {
             rateLimitWindow: TimeInterval = 3600,
             webBaseURL: String = "https://github.com",
             firstRepositoryID: Int64 = 1000,
-            linkHeaderOnNotModified: Bool = false
+            linkHeaderOnNotModified: Bool = false,
+            gitDirectory: URL? = nil,
+            tokenUser: String? = nil
         ) {
+            self.gitDirectory = gitDirectory
+            self.tokenUser = tokenUser
             self.token = token
             self.allowsAnonymous = allowsAnonymous
             self.appID = appID

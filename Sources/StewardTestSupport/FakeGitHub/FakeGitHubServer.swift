@@ -26,12 +26,17 @@ public final class FakeGitHubServer: @unchecked Sendable {
     public init(configuration: Configuration = Configuration()) throws {
         let state = FakeGitHubStateBox(configuration: configuration)
         listener = try LoopbackHTTPServer { request in
-            state.withWorld { $0.respond(to: request, now: Date()) }
+            if let reply = FakeGitSmartHTTP.handle(request, state: state) { return reply }
+            return state.withWorld { $0.respond(to: request, now: Date()) }
         }
         port = listener.port
         baseURL = URL(string: "http://127.0.0.1:\(listener.port)")!
         let api = baseURL.absoluteString
+        var configuration = configuration
+        // Serving git: clone URLs point at this server.
+        if configuration.gitDirectory != nil { configuration.webBaseURL = api }
         state.withWorld { world in
+            world.configuration = configuration
             world.shapes = FakeGitHubShapes(api: api, web: configuration.webBaseURL)
             world.renderCache.removeAll()
         }

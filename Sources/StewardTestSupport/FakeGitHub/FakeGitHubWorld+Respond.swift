@@ -36,10 +36,10 @@ extension FakeGitHubWorld {
         if let json = answer.json, let fault {
             answer.json = Self.damage(json, with: fault)
         }
-        var body = answer.json?.serialized() ?? []
+        var body = answer.json?.serialized() ?? answer.raw?.bytes ?? []
         var etag: String?
         let isRead = request.method == "GET" || request.method == "HEAD"
-        if isRead, answer.status == 200, answer.json != nil {
+        if isRead, answer.status == 200, answer.json != nil || answer.raw != nil {
             let strong = "\"\(FakeGitHubEncoding.entityTag(of: body))\""
             etag = answer.isList ? "W/\(strong)" : strong
             if !damaging, let wanted = request.header("if-none-match"), let tag = etag,
@@ -55,6 +55,7 @@ extension FakeGitHubWorld {
 
         var headers = standardHeaders(now: now)
         if answer.json != nil, answer.status != 304 { headers.append(("content-type", "application/json; charset=utf-8")) }
+        if let raw = answer.raw, answer.status != 304 { headers.append(("content-type", raw.contentType)) }
         if isRead, answer.status == 200 || answer.status == 304 {
             headers.append(("cache-control", "private, max-age=60, s-maxage=60"))
             headers.append(("vary", "Accept, Authorization, Cookie, X-GitHub-OTP,Accept-Encoding, Accept, X-Requested-With"))

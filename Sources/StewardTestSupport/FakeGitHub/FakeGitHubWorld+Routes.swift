@@ -85,6 +85,18 @@ extension FakeGitHubWorld {
             }
             return repositoryAnswer(repo, viewer: viewer, structured: structured)
         }
+        if path.method == "GET", path.segments.count >= 5, path.segments[0] == "repos", path.segments[3] == "commits" {
+            return commitAnswer(request, owner: path.segments[1], name: path.segments[2],
+                ref: path.segments[4...].joined(separator: "/"), viewer: viewer)
+        }
+        if let captured = path.match("POST", "user", "repos") {
+            _ = captured
+            guard let login = configuration.tokenUser, viewer == .token else {
+                return .error(403, "Resource not accessible by integration",
+                    documentation: "https://docs.github.com/rest/repos/repos#create-a-repository-for-the-authenticated-user")
+            }
+            return createRepository(request, org: login, viewer: viewer, now: now, asUser: true)
+        }
         if let captured = path.match("GET", "repos", "*", "*") {
             if let repo = repository(owner: captured[0], name: captured[1]), isVisible(repo, to: viewer) {
                 return repositoryAnswer(repo, viewer: viewer, structured: structured)
@@ -114,14 +126,23 @@ extension FakeGitHubWorld {
     }
 
     /// The viewer for a token, installation token or nothing; a 401 for anything else.
-    private func authenticate(_ request: FakeHTTPRequest, now: Date) -> Result<FakeGitHubViewer, Refusal> {
+    func authenticate(_ request: FakeHTTPRequest, now: Date) -> Result<FakeGitHubViewer, Refusal> {
         guard let header = request.header("authorization") else {
             if configuration.allowsAnonymous { return .success(.anonymous) }
             return .failure(Refusal(answer: .error(401, "Requires authentication", counts: false)))
         }
         let parts = header.split(separator: " ", maxSplits: 1)
+        var credential: String?
         if parts.count == 2, ["bearer", "token"].contains(parts[0].lowercased()) {
-            let credential = parts[1].trimmingCharacters(in: .whitespaces)
+            credential = parts[1].trimmingCharacters(in: .whitespaces)
+        } else if parts.count == 2, parts[0].lowercased() == "basic",
+            let decoded = Data(base64Encoded: String(parts[1]).trimmingCharacters(in: .whitespaces)),
+            let pair = String(data: decoded, encoding: .utf8), let colon = pair.firstIndex(of: ":")
+        {
+            // git sends the token as the password (GitHub's convention: user x-access-token).
+            credential = String(pair[pair.index(after: colon)...])
+        }
+        if let credential {
             if credential == configuration.token { return .success(.token) }
             if let issued = installationTokens[credential], issued.expiresAt > now {
                 return .success(.installation(issued.installationID))
@@ -250,10 +271,13 @@ extension FakeGitHubWorld {
 
     /// `POST /orgs/{org}/repos`: `name` (required; characters GitHub does not allow become `-`),
     /// `description`, `homepage`, `private`, `visibility`, `auto_init`. 201 with the full repository.
-    private mutating func createRepository(_ request: FakeHTTPRequest, org login: String, viewer: FakeGitHubViewer, now: Date) -> FakeGitHubAnswer {
+    private mutating func createRepository(
+        _ request: FakeHTTPRequest, org login: String, viewer: FakeGitHubViewer, now: Date, asUser: Bool = false
+    ) -> FakeGitHubAnswer {
         let docs = "https://docs.github.com/rest/repos/repos#create-an-organization-repository"
         guard viewer != .anonymous else { return .error(401, "Requires authentication", documentation: docs, counts: false) }
-        guard let org = account(named: login), org.kind == .organization else { return .notFound(documentation: docs) }
+        let owner: FakeGitHubAccount? = asUser ? ensureAccount(login, kind: .user, now: now) : account(named: login)
+        guard let org = owner, asUser || org.kind == .organization else { return .notFound(documentation: docs) }
         if case let .installation(id) = viewer, id != org.installationID {
             return .error(403, "Resource not accessible by integration", documentation: docs)
         }
@@ -285,8 +309,34 @@ extension FakeGitHubWorld {
         guard let repo = add(template, now: now) else {
             return .error(422, "Repository creation failed.", documentation: docs)
         }
+        if let root = configuration.gitDirectory {
+            // The repository's git side: an empty bare repo, as GitHub has right after creation.
+            try? FakeGitSmartHTTP.createBareRepository(FakeGitSmartHTTP.directory(root: root, fullName: repo.fullName))
+        }
         var answer = FakeGitHubAnswer(201, shapes.repository(repo, owner: org, full: true, withPermissions: true))
         answer.headers.append(("location", "\(shapes.api)/repos/\(repo.fullName)"))
         return answer
+    }
+
+    /// `GET /repos/{owner}/{repo}/commits/{ref}` with `Accept: application/vnd.github.sha`: the commit id as
+    /// text (branch, tag or commit id), 422 for an unknown ref, 409 for an empty repository. Other media
+    /// types get a minimal commit object.
+    private func commitAnswer(_ request: FakeHTTPRequest, owner: String, name: String, ref: String, viewer: FakeGitHubViewer) -> FakeGitHubAnswer {
+        let docs = "https://docs.github.com/rest/commits/commits#get-a-commit"
+        guard let repo = repository(owner: owner, name: name), isVisible(repo, to: viewer) else { return .notFound(documentation: docs) }
+        guard let root = configuration.gitDirectory else {
+            return .error(409, "Git Repository is empty.", documentation: docs)
+        }
+        let directory = FakeGitSmartHTTP.directory(root: root, fullName: repo.fullName)
+        guard FakeGitSmartHTTP.hasCommits(directory) else { return .error(409, "Git Repository is empty.", documentation: docs) }
+        guard let sha = FakeGitSmartHTTP.resolve(ref, in: directory) else {
+            return .error(422, "No commit found for SHA: \(ref)", documentation: docs)
+        }
+        if request.header("accept")?.contains("application/vnd.github.sha") == true {
+            var answer = FakeGitHubAnswer(200, nil)
+            answer.raw = ("application/vnd.github.sha; charset=utf-8", Array(sha.utf8))
+            return answer
+        }
+        return FakeGitHubAnswer(200, .object([("sha", .string(sha)), ("url", .string("\(shapes.api)/repos/\(repo.fullName)/commits/\(sha)"))]))
     }
 }

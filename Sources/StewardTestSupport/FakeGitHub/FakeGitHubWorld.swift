@@ -42,7 +42,7 @@ struct FakeGitHubWorld {
     /// Applies a new configuration; URLs in answers may change, so rendered repositories are dropped.
     mutating func reconfigure(_ newValue: FakeGitHubServer.Configuration) {
         configuration = newValue
-        shapes = FakeGitHubShapes(api: shapes.api, web: newValue.webBaseURL)
+        shapes = FakeGitHubShapes(api: shapes.api, web: newValue.gitDirectory != nil ? shapes.api : newValue.webBaseURL)
         renderCache.removeAll()
     }
 

@@ -1,0 +1,125 @@
+import Foundation
+import StewardCore
+import StewardTestSupport
+import Testing
+@testable import StewardGit
+
+/// Mirrors of repositories on the fake GitHub, fetched and pushed over its smart HTTP with libgit2.
+struct GitMirrorsTests {
+    final class Fixture: @unchecked Sendable {
+        let server: FakeGitHubServer
+        let directory: TemporaryDirectory
+        let gitRoot: TemporaryDirectory
+
+        init() throws {
+            gitRoot = try TemporaryDirectory(prefix: "fake-github-git")
+            server = try FakeGitHubServer(configuration: .init(gitDirectory: gitRoot.url))
+            directory = try TemporaryDirectory(prefix: "steward-mirrors")
+            _ = server.addOrganization("acme")
+        }
+
+        func mirrors(token: String? = nil) -> GitMirrors {
+            let value = token ?? server.configuration.token
+            return GitMirrors(root: directory.url.appendingPathComponent("mirrors"), tokenSource: "the test token", token: { value })
+        }
+
+        var cloneURL: String { server.cloneURL(owner: "acme", name: "app") }
+    }
+
+    @Test func fetchesOnlyWhenTheWantedCommitIsMissing() async throws {
+        let fixture = try Fixture()
+        let first = try fixture.server.pushCommit(owner: "acme", name: "app", files: ["app.py": "print(1)\n"])
+        let mirrors = fixture.mirrors()
+        let created = try await mirrors.ensure(commit: first, cloneURL: fixture.cloneURL)
+        #expect(created.fetched)
+        #expect(created.directory.path.hasSuffix("mirrors/acme/app.git"))
+        #expect(fixture.server.gitFetchCount == 1)
+        // Every git request carried the token (after the first 401 challenge), never in the URL.
+        #expect(fixture.server.gitRequests.filter { $0.status == 200 }.allSatisfy { $0.hadAuthorization })
+
+        fixture.server.resetLog()
+        let again = try await mirrors.ensure(commit: first, cloneURL: fixture.cloneURL)
+        #expect(!again.fetched)
+        #expect(fixture.server.gitRequests.isEmpty)
+
+        let second = try fixture.server.pushCommit(owner: "acme", name: "app", files: ["app.py": "print(2)\n"])
+        #expect(try await mirrors.ensure(commit: second, cloneURL: fixture.cloneURL).fetched)
+        #expect(fixture.server.gitFetchCount == 1)
+        let config = try String(contentsOf: created.directory.appendingPathComponent("config"), encoding: .utf8)
+        #expect(!config.contains(fixture.server.configuration.token))
+        #expect(try run(["git", "--git-dir", created.directory.path, "rev-parse", "main"]).hasPrefix(second))
+    }
+
+    @Test func aRejectedTokenOrADeadServerIsAClearErrorWithoutTheTokenAndLeavesTheMirror() async throws {
+        let fixture = try Fixture()
+        let first = try fixture.server.pushCommit(owner: "acme", name: "app", files: ["a": "1"])
+        _ = try await fixture.mirrors().ensure(commit: first, cloneURL: fixture.cloneURL)
+        let second = try fixture.server.pushCommit(owner: "acme", name: "app", files: ["a": "2"])
+
+        let wrong = "ghp_wrongTokenThatMustNotLeak0000000000"
+        let rejected = await #expect(throws: GitError.self) {
+            try await fixture.mirrors(token: wrong).ensure(commit: second, cloneURL: fixture.cloneURL)
+        }
+        #expect(rejected?.code == .authentication)
+        #expect(rejected?.description.contains("rejected the token from the test token") == true, "\(String(describing: rejected))")
+        #expect(rejected?.description.contains(wrong) == false)
+
+        let bare = fixture.directory.path + "/mirrors/acme/app.git"
+        #expect(try run(["git", "--git-dir", bare, "rev-parse", "main"]).hasPrefix(first))
+        fixture.server.stop()
+        let down = await #expect(throws: GitError.self) {
+            try await fixture.mirrors().ensure(commit: second, cloneURL: fixture.cloneURL)
+        }
+        #expect(down?.description.contains(fixture.server.configuration.token) == false)
+        #expect(try run(["git", "--git-dir", bare, "rev-parse", "main"]).hasPrefix(first))
+    }
+
+    @Test func bundlesACommitFromTheMirrorAndReusesTheBundleWithoutTheForge() async throws {
+        let fixture = try Fixture()
+        let commit = try fixture.server.pushCommit(owner: "acme", name: "app", files: ["app.py": "print('hi')\n"])
+        let bundler = LocalSourceBundler(directory: fixture.directory.url.appendingPathComponent("bundles"), mirrors: fixture.mirrors())
+        let repo = ResolvedRepo(cloneURL: fixture.cloneURL, commit: commit)
+        let bundle = try #require(try await bundler.bundle(repo))
+        #expect(bundle.lastPathComponent == "\(commit).bundle")
+        let clone = fixture.directory.path + "/clone"
+        try run(["git", "clone", "-q", "--no-checkout", bundle.path, clone])
+        #expect(try run(["git", "-C", clone, "rev-parse", "origin/steward-deploy"]).hasPrefix(commit))
+
+        fixture.server.resetLog()
+        #expect(try await bundler.bundle(repo) == bundle)
+        #expect(fixture.server.gitRequests.isEmpty)
+        // Without mirrors a remote repo is not bundled (the server would clone it itself).
+        #expect(try await LocalSourceBundler(directory: fixture.directory.url).bundle(repo) == nil)
+    }
+
+    @Test func aWorkspaceCommitsInTheMirrorAndPushesToTheForge() async throws {
+        let fixture = try Fixture()
+        _ = try fixture.server.addRepository(owner: "acme", name: "app", isPrivate: true)
+        let workspace = LocalRepoWorkspace(mirrors: fixture.mirrors())
+        let repository = ForgeRepository(id: 1, owner: "acme", name: "app", cloneURL: fixture.cloneURL)
+        let first = fixture.directory.url.appendingPathComponent("first")
+        #expect(try await workspace.checkout(repository, branch: "main", into: first) == nil)
+        _ = try fixture.directory.write("first/app.py", "print('hi')\n")
+        let commit = try #require(try await workspace.commit(repository, branch: "main", from: first, message: "Scaffold"))
+        #expect(fixture.server.gitPushCount == 1)
+        let bare = try #require(try fixture.server.gitDirectory(owner: "acme", name: "app"))
+        #expect(try run(["git", "--git-dir", bare.path, "rev-parse", "main"]).hasPrefix(commit))
+
+        // Someone else pushes; the next checkout sees it, and a commit on top is pushed fast-forward.
+        let other = try fixture.server.pushCommit(owner: "acme", name: "app", files: ["README.md": "hello\n"])
+        let second = fixture.directory.url.appendingPathComponent("second")
+        #expect(try await workspace.checkout(repository, branch: "main", into: second) == other)
+        _ = try fixture.directory.write("second/app.py", "print('hello')\n")
+        let next = try #require(try await workspace.commit(repository, branch: "main", from: second, message: "Change"))
+        #expect(try run(["git", "--git-dir", bare.path, "rev-list", "--count", next]).trimmingCharacters(in: .whitespacesAndNewlines) == "3")
+    }
+
+    @Test func refusesURLsThatWouldExposeTheToken() throws {
+        let mirrors = GitMirrors(root: URL(fileURLWithPath: "/tmp/unused"), tokenSource: "t", token: { "x" })
+        #expect(throws: GitError.self) { try mirrors.directory(for: "http://example.com/acme/app.git") }
+        #expect(throws: GitError.self) { try mirrors.directory(for: "https://user:secret@example.com/acme/app.git") }
+        #expect(throws: GitError.self) { try mirrors.directory(for: "https://example.com/acme/../app.git") }
+        #expect(try mirrors.directory(for: "https://github.com/acme/app.git").path == "/tmp/unused/acme/app.git")
+        #expect(try mirrors.directory(for: "http://127.0.0.1:8080/acme/app").path == "/tmp/unused/acme/app.git")
+    }
+}
