@@ -29,4 +29,9 @@ extension FakeGitHubServer {
     public var gitPushCount: Int {
         gitRequests.filter { $0.method == "POST" && $0.path.hasSuffix("/git-receive-pack") }.count
     }
+
+    /// The next `times` git requests are answered 503, while the REST API keeps working.
+    public func injectGitFault(times: Int) {
+        state.withWorld { $0.gitFaultsRemaining = max(0, times) }
+    }
 }

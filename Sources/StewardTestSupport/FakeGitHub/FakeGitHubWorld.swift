@@ -25,6 +25,8 @@ struct FakeGitHubWorld {
 
     var quota: FakeGitHubRateLimit
     var secondaryLimit: (requests: Int, retryAfter: Int, status: Int) = (0, 0, 403)
+    /// Git requests still to be answered 503 (a git front end that is down while the API works).
+    var gitFaultsRemaining = 0
     var faultRules: [FakeGitHubFaultRule] = []
     var log: [FakeGitHubRequest] = []
     var requestCounter: UInt64 = 0

@@ -48,6 +48,10 @@ enum FakeGitSmartHTTP {
         let now = Date()
         let access: Result<(root: URL, fullName: String), FakeGitHubWorld.Refusal>? = state.withWorld { world in
             guard let root = world.configuration.gitDirectory else { return nil }
+            if world.gitFaultsRemaining > 0 {
+                world.gitFaultsRemaining -= 1
+                return .failure(FakeGitHubWorld.Refusal(answer: .error(503, "Service Unavailable", counts: false)))
+            }
             switch world.authenticate(request, now: now) {
             case let .failure(refusal):
                 return .failure(refusal)
@@ -61,8 +65,11 @@ enum FakeGitSmartHTTP {
         var reply: FakeHTTPReply
         switch access {
         case let .failure(refusal):
-            reply = FakeHTTPReply(status: refusal.answer.status, body: Array("\(refusal.answer.status == 401 ? "Authentication failed" : "Repository not found")\n".utf8))
-            reply.headers = [("content-type", "text/plain"), ("www-authenticate", "Basic realm=\"GitHub\"")]
+            let status = refusal.answer.status
+            let text = status == 401 ? "Authentication failed" : status == 404 ? "Repository not found" : "Service Unavailable"
+            reply = FakeHTTPReply(status: status, body: Array("\(text)\n".utf8))
+            reply.headers = [("content-type", "text/plain")]
+            if status == 401 { reply.headers.append(("www-authenticate", "Basic realm=\"GitHub\"")) }
         case let .success((root, fullName)):
             let directory = directory(root: root, fullName: fullName)
             do {
