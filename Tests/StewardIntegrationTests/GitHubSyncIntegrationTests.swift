@@ -71,7 +71,8 @@ struct GitHubReconcileIntegrationTests {
             environment: ["STEWARD_GITHUB_API_URL": server.baseURL.absoluteString])
         #expect(result.status == 2, "\(result.stdout)\n\(result.stderr)")
         #expect(result.stdout.contains("pending: Project/later: provisioning"))
-        #expect(result.stderr.contains("deploying repositories that live on GitHub is not available"))
+        // It exists but has no commits yet: the ref cannot be resolved, and the project waits.
+        #expect(result.stderr.contains("acme/exists has no branch, tag or commit named 'main'"), "\(result.stderr)")
         let listed = try StewardBinary.run(["get", "projects", "-o", "json", "--state-dir", state.path])
         #expect(listed.stdout.contains("\"githubRepoID\" : \(server.repository(owner: "acme", name: "exists")!.id)"))
         #expect(!result.stderr.contains(server.configuration.token))
