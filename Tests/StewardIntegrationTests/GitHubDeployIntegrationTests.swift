@@ -174,4 +174,48 @@ struct GitHubDeployIntegrationTests {
         let leaks = try fixture.filesHoldingTheToken()
         #expect(leaks.isEmpty, "\(leaks)")
     }
+
+    @Test func aControllerKilledMidGraphNeverCreatesTheGitHubRepoTwice() throws {
+        let marker = try TemporaryDirectory(prefix: "developer")
+        // The first run of the developer program says it started and hangs; later runs do nothing and succeed.
+        let script = try marker.write("developer.sh", """
+            if [ ! -e \(marker.path)/started ]; then echo $$ > \(marker.path)/started; sleep 120; fi
+            exit 0
+            """)
+        let fixture = try GitHubForgeFixture(agents: "agents: {backend: command, command: \"sh \(script.path)\"}")
+        defer { fixture.stopApps() }
+        try fixture.config.write("manifests/shop.yaml", """
+            apiVersion: steward/v1
+            kind: Project
+            metadata: {name: shop}
+            spec: {repo: acme/shop, brief: "A tiny shop front.", stage: active}
+            """)
+        try fixture.config.commit("a project with a brief and no repo")
+        let process = try StewardBinary.start(["reconcile", "--once", "--config-repo", fixture.config.bare] + fixture.stateArguments,
+            environment: ["ACME_TOKEN": fixture.token])
+        let deadline = Date().addingTimeInterval(60)
+        while !FileManager.default.fileExists(atPath: marker.path + "/started"), Date() < deadline { usleep(20_000) }
+        #expect(FileManager.default.fileExists(atPath: marker.path + "/started"), "the developer program never started")
+        // kill -9 in the Developer's step: the repo exists on GitHub with the scaffold pushed.
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        if let text = try? String(contentsOfFile: marker.path + "/started", encoding: .utf8),
+            let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        {
+            kill(-pid, SIGKILL)
+            kill(pid, SIGKILL)
+        }
+        let bare = try #require(try fixture.server.gitDirectory(owner: "acme", name: "shop")).path
+        func commits() throws -> String { try run(["git", "--git-dir", bare, "rev-list", "--count", "main"]).trimmingCharacters(in: .whitespacesAndNewlines) }
+        #expect(try commits() == "1")
+
+        let rerun = try fixture.reconcile()
+        #expect(rerun.status == 2, "\(rerun.stdout)\n\(rerun.stderr)")
+        #expect(rerun.stdout.contains("pending: Project/shop: verified"))
+        #expect(fixture.server.requests(matching: { $0.method == "POST" && $0.path.hasSuffix("/repos") }).count == 1)
+        #expect(try commits() == "1")
+        let describe = try fixture.describe("shop")
+        #expect(describe.components(separatedBy: "\n").filter { $0.contains("RepoCreated") }.count == 1)
+        #expect(!describe.contains("RepoFound"))
+    }
 }

@@ -37,12 +37,13 @@ struct StewardBinary {
     }
 
     /// Starts `steward` in the background (for tests that kill or signal it); output goes to `output`.
-    static func start(_ arguments: [String], output: FileHandle = FileHandle.nullDevice) throws -> Process {
+    static func start(_ arguments: [String], environment: [String: String] = [:], output: FileHandle = FileHandle.nullDevice) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try path())
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env["STEWARD_PLAYBOOKS"] = repoRoot.appendingPathComponent("playbooks").path
+        for (key, value) in environment { env[key] = value }
         process.environment = env
         process.standardOutput = output
         process.standardError = output
