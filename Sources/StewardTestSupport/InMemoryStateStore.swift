@@ -144,15 +144,41 @@ public actor InMemoryStateStore: StateStore {
 public struct FakeResolver: RepoResolver {
     public var commits: [String: String]
     public var failure: String?
+    /// Clone URLs are this + `owner/name.git` (`https://github.example/` for a remote forge).
+    public var cloneURLBase: String
 
-    public init(commits: [String: String], failure: String? = nil) {
+    public init(commits: [String: String], failure: String? = nil, cloneURLBase: String = "file:///forge/") {
         self.commits = commits
         self.failure = failure
+        self.cloneURLBase = cloneURLBase
     }
 
     public func resolve(repo: String, ref: String) async throws -> ResolvedRepo? {
         if let failure { throw ConfigSourceError(failure) }
-        return commits[repo].map { ResolvedRepo(cloneURL: "file:///forge/\(repo).git", commit: $0) }
+        return commits[repo].map { ResolvedRepo(cloneURL: "\(cloneURLBase)\(repo).git", commit: $0) }
+    }
+}
+
+/// A `SourceBundler` that records what it was asked and answers a path, or throws while `failure` is set.
+public final class FakeBundler: SourceBundler, @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: (requests: [ResolvedRepo], failure: String?) = ([], nil)
+
+    public init() {}
+
+    /// The repos asked for, oldest first.
+    public var requests: [ResolvedRepo] { lock.withLock { stored.requests } }
+
+    /// While set, `bundle` throws it.
+    public func fail(with message: String?) { lock.withLock { stored.failure = message } }
+
+    public func bundle(_ repo: ResolvedRepo) async throws -> URL? {
+        let failure: String? = lock.withLock {
+            stored.requests.append(repo)
+            return stored.failure
+        }
+        if let failure { throw ConfigSourceError(failure) }
+        return URL(fileURLWithPath: "/bundles/\(repo.commit).bundle")
     }
 }
 

@@ -15,6 +15,9 @@ final class ReconcilerHarness: @unchecked Sendable {
     let forge = FakeForge()
     var commits: [String: String] = ["acme/hello": "c1", "acme/other": "c9"]
     var engineering: (any ProjectEngineering)?
+    /// Clone URLs of the resolved repos (`file:///forge/` is the local forge).
+    var cloneURLBase = "file:///forge/"
+    var bundler: (any SourceBundler)?
 
     init() throws {
         config = try TemporaryDirectory(prefix: "config")
@@ -45,10 +48,11 @@ final class ReconcilerHarness: @unchecked Sendable {
     func reconcile(_ options: ReconcileOptions = ReconcileOptions(), cipher: any SecretCipher = FakeSecretCipher()) async throws -> ReconcileReport {
         let commits = self.commits
         let forge = self.forge
+        let base = cloneURLBase
         let reconciler = Reconciler(
             source: DirectoryConfigSource(root: config.url), store: store, makeCipher: { cipher },
             makeForge: { _ in (forge, ["acme"]) },
-            makeResolver: { _ in FakeResolver(commits: commits) }, runner: runner,
+            makeResolver: { _ in FakeResolver(commits: commits, cloneURLBase: base) }, runner: runner, bundler: bundler,
             library: try PlaybookLibrary(directory: playbooks.url), stateDirectory: state.url,
             logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
         var wired = reconciler
@@ -119,6 +123,40 @@ struct ReconcilerTests {
         #expect(try #require(await harness.store.project(named: "hello")).phase == .active)
         #expect(await harness.store.incidents(openOnly: true).isEmpty)
         #expect(await harness.store.incidents(openOnly: false).first?.status == .resolved)
+    }
+
+    @Test func aRemoteForgeRepoIsBundledEvenForALocalServerAndAFailedBundleLeavesTheProjectAsItWas() async throws {
+        let harness = try ReconcilerHarness()
+        let bundler = FakeBundler()
+        harness.bundler = bundler
+        // The local forge and a local server: the server clones the file:// URL itself, nothing is bundled.
+        _ = try await harness.reconcile()
+        #expect(bundler.requests.isEmpty)
+
+        // A repo on a remote forge (GitHub): a fetch fault fails the action before anything is recorded.
+        harness.cloneURLBase = "https://github.example/"
+        harness.commits["acme/hello"] = "c2"
+        bundler.fail(with: "fetch https://github.example/acme/hello.git: 503")
+        let failed = try await harness.reconcile()
+        #expect(failed.outcome == .failed)
+        #expect(failed.failures.count == 1 && failed.failures[0].contains("503"), "\(failed.failures)")
+        #expect(failed.playbookRuns == 0)
+        var record = try #require(await harness.store.project(named: "hello"))
+        #expect(record.phase == .active)
+        #expect(record.lastDeployCommit == "c1")
+        #expect(await harness.store.incidents(openOnly: false).isEmpty)
+
+        bundler.fail(with: nil)
+        let deployed = try await harness.reconcile()
+        #expect(deployed.outcome == .converged)
+        record = try #require(await harness.store.project(named: "hello"))
+        #expect(record.lastDeployCommit == "c2")
+        guard case .object(let info)? = await harness.runner.requests.last?.extraVars["repo_info"] else {
+            Issue.record("no repo_info")
+            return
+        }
+        #expect(info["bundle"] == .string("/bundles/c2.bundle"))
+        #expect(bundler.requests.map(\.cloneURL) == ["https://github.example/acme/hello.git", "https://github.example/acme/hello.git"])
     }
 
     @Test func aBrokenFileDoesNotStopTheOthersNorPruneItsProjects() async throws {
