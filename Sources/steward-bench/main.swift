@@ -3,6 +3,8 @@
 // 1. `steward plan` as a process on a config repo of N projects and M servers with nothing changed.
 // 2. One manifest changed and committed: fetch, parse, plan and store, timed separately (in process).
 // 3. Fetching an unchanged config repo: GitConfigSource.update() vs `git fetch`, same repo, same run.
+// `steward-bench github [N]`: github_sync of N repos; `steward-bench github-deploy [FILES] [COMMITS]`: deploy
+// sources from GitHub (ref resolution, mirror, bundles).
 import Foundation
 import Logging
 import StewardCore
@@ -12,6 +14,11 @@ import StewardStore
 import StewardTestSupport
 
 let arguments = CommandLine.arguments
+if arguments.count > 1, arguments[1] == "github-deploy" {
+    try await GitHubDeployBenchmark(files: arguments.count > 2 ? Int(arguments[2]) ?? 500 : 500,
+        commits: arguments.count > 3 ? Int(arguments[3]) ?? 50 : 50).run()
+    exit(0)
+}
 if arguments.count > 1, arguments[1] == "github" {
     try await GitHubSyncBenchmark(repositories: arguments.count > 2 ? Int(arguments[2]) ?? 1000 : 1000).run()
     exit(0)
