@@ -110,7 +110,8 @@ struct GitHubDeployIntegrationTests {
         fixture.server.injectGitFault(times: 100)
         let failed = try fixture.reconcile()
         #expect(failed.status != 0)
-        #expect(failed.stderr.contains("acme/hello") && failed.stderr.contains("503"), "\(failed.stderr)")
+        #expect(failed.stderr.contains("update the mirror \(fixture.state.path)/mirrors/acme/hello.git") && failed.stderr.contains("503"),
+            "\(failed.stderr)")
         let describe = try fixture.describe("hello")
         #expect(describe.contains("Phase:         active"), "\(describe)")
         #expect(!describe.contains("Phase:         deploying"))

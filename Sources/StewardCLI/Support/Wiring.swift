@@ -145,24 +145,6 @@ extension Wiring {
     }
 }
 
-/// The token of the GitHub forge the current settings configure, for git over HTTPS (the bundler is built
-/// once; settings change per revision).
-final class ForgeTokenSource: @unchecked Sendable {
-    private let lock = NSLock()
-    private var forge: GitHubForge?
-
-    func use(_ forge: GitHubForge) {
-        lock.withLock { self.forge = forge }
-    }
-
-    func token() async throws -> String {
-        guard let forge = lock.withLock({ self.forge }) else {
-            throw ForgeUnavailable(description: "no GitHub forge is configured (forge.provider), so there is no token to fetch with")
-        }
-        return try await forge.gitToken()
-    }
-}
-
 extension Wiring {
     /// The forge to sync and the owners to list: the local forge (every owner directory unless `forge.owner`
     /// names one), or GitHub (`forge.owner` required).

@@ -83,7 +83,11 @@ public struct GitMirrors: Sendable {
             }
             return GitMirrorUpdate(directory: directory, fetched: fetched)
         } catch let error as GitError {
-            throw error.redacting(token)
+            // The mirror's refs are as they were: libgit2 updates them only after a complete download.
+            throw GitError(
+                code: error.code, operation: "update the mirror \(directory.path) from \(GitRemoteURL.redacted(cloneURL))",
+                message: "\(error.operation): \(error.message)", libraryCode: error.libraryCode
+            ).redacting(token)
         }
     }
 
