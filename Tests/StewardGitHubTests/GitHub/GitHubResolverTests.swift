@@ -56,4 +56,22 @@ struct GitHubResolverTests {
         #expect(harness.server.requests(matching: { $0.method == "POST" }).count == 2)
         #expect(try await forge.gitToken() == harness.server.configuration.token)
     }
+
+    @Test func anAppResolvesWithItsInstallationTokenWhichIsAlsoTheGitToken() async throws {
+        let gitRoot = try TemporaryDirectory(prefix: "fake-github-git")
+        let harness = try GitHubHarness(configuration: .init(gitDirectory: gitRoot.url))
+        let commit = try harness.server.pushCommit(owner: "acme", name: "private-app", files: ["a": "1"])
+        let forge = GitHubForge(client: try GitHubAppCredentialsTests.client(), apiURL: harness.server.baseURL,
+            credentials: try GitHubAppCredentialsTests.credentials(harness.server))
+        #expect(try await forge.resolve(repo: "acme/private-app", ref: "main")?.commit == commit)
+        let token = try await forge.gitToken()
+        #expect(token != harness.server.configuration.token && !token.hasPrefix("Bearer"))
+        #expect(harness.server.validInstallationTokenCount == 1)
+
+        // The fake's git side wants a token too: none is a 401, the installation token works.
+        let url = harness.server.cloneURL(owner: "acme", name: "private-app")
+        #expect(throws: ShellError.self) { try run(["git", "ls-remote", url], environment: ["GIT_TERMINAL_PROMPT": "0"]) }
+        let header = ["GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "http.extraHeader", "GIT_CONFIG_VALUE_0": "Authorization: Bearer \(token)"]
+        #expect(try run(["git", "ls-remote", url, "refs/heads/main"], environment: header).hasPrefix(commit))
+    }
 }
