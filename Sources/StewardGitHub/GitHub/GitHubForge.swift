@@ -91,7 +91,17 @@ public struct GitHubForge: Forge {
         let data = try JSONSerialization.data(withJSONObject: body)
         var response = try await send(.post, url, body: data)
         if response.status == 404 {
-            // Not an organization: a user's repositories are created as the authenticated user.
+            // Not an organization: a user's repositories are created as the authenticated user, which must be
+            // the owner (checked first, so nothing is ever created in another account).
+            let userURL = try endpoint("/user")
+            let user = try await send(.get, userURL)
+            let login = user.status == 200
+                ? (try? JSONSerialization.jsonObject(with: user.body) as? [String: Any])?["login"] as? String : nil
+            guard let login, login.lowercased() == owner.lowercased() else {
+                throw GitHubError(request: "POST \(url.absoluteString)", status: 404,
+                    problem: "\(owner) is not an organization the credentials can create repositories in, nor the token's own user"
+                        + (login.map { " (\($0))" } ?? "") + "; check forge.owner and the token's permissions")
+            }
             url = try endpoint("/user/repos")
             response = try await send(.post, url, body: data)
         }
@@ -100,10 +110,6 @@ public struct GitHubForge: Forge {
         case 201:
             let created = try GitHubResponseDecoder(request: request)
                 .decode(GitHubRepositoryObject.self, from: response.body, status: 201).forgeRepository
-            guard created.owner.lowercased() == owner.lowercased() else {
-                throw GitHubError(request: request, status: 201, problem: "GitHub created \(created.fullName), not under \(owner): "
-                    + "the token's user is not \(owner); use a token of \(owner) or an organization it can create repositories in")
-            }
             return created
         case 422 where Self.message(response.body).contains("already exists"):
             if let existing = try await repository(owner: owner, name: name) { return existing }

@@ -89,6 +89,13 @@ extension FakeGitHubWorld {
             return commitAnswer(request, owner: path.segments[1], name: path.segments[2],
                 ref: path.segments[4...].joined(separator: "/"), viewer: viewer)
         }
+        if path.match("GET", "user") != nil {
+            guard let login = configuration.tokenUser, viewer == .token, let user = account(named: login) else {
+                return .error(403, "Resource not accessible by integration",
+                    documentation: "https://docs.github.com/rest/users/users#get-the-authenticated-user")
+            }
+            return accountAnswer(user, viewer: viewer)
+        }
         if let captured = path.match("POST", "user", "repos") {
             _ = captured
             guard let login = configuration.tokenUser, viewer == .token else {

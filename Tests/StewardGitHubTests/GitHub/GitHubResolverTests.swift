@@ -55,6 +55,15 @@ struct GitHubResolverTests {
         #expect(try await forge.createRepository(owner: "octo", name: "tool", isPrivate: true, description: nil).id == created.id)
         #expect(harness.server.requests(matching: { $0.method == "POST" }).count == 2)
         #expect(try await forge.gitToken() == harness.server.configuration.token)
+
+        // Another user's name: refused before anything is created.
+        _ = harness.server.addUser("someone-else")
+        let refused = await #expect(throws: GitHubError.self) {
+            try await forge.createRepository(owner: "someone-else", name: "tool", isPrivate: true, description: nil)
+        }
+        #expect(refused?.description.contains("nor the token's own user (octo)") == true, "\(String(describing: refused))")
+        #expect(harness.server.repositories(owner: "octo").count == 1)
+        #expect(harness.server.repositories(owner: "someone-else").isEmpty)
     }
 
     @Test func anAppResolvesWithItsInstallationTokenWhichIsAlsoTheGitToken() async throws {
