@@ -74,6 +74,43 @@ struct GitMirrorsTests {
         #expect(try run(["git", "--git-dir", bare, "rev-parse", "main"]).hasPrefix(first))
     }
 
+    /// Hands out a revoked token first, a good one once told the first was rejected.
+    final class RotatingToken: @unchecked Sendable {
+        private let lock = NSLock()
+        private var current: String
+        private let next: String
+        private(set) var rejections: [String] = []
+        init(first: String, next: String) { current = first; self.next = next }
+        func token() -> String { lock.withLock { current } }
+        func rejected(_ token: String) -> Bool {
+            lock.withLock {
+                rejections.append(token)
+                guard token == current, token != next else { return false }
+                current = next
+                return true
+            }
+        }
+    }
+
+    @Test func aRefusedTokenThatCanBeRenewedIsRenewedOnceAndTheFetchSucceeds() async throws {
+        let fixture = try Fixture()
+        let commit = try fixture.server.pushCommit(owner: "acme", name: "app", files: ["a": "1"])
+        let rotating = RotatingToken(first: "ghs_revokedInstallationToken000000000", next: fixture.server.configuration.token)
+        let mirrors = GitMirrors(root: fixture.directory.url.appendingPathComponent("mirrors"), tokenSource: "the test App",
+            token: { rotating.token() }, tokenRejected: { rotating.rejected($0) })
+        #expect(try await mirrors.ensure(commit: commit, cloneURL: fixture.cloneURL).fetched)
+        #expect(rotating.rejections == ["ghs_revokedInstallationToken000000000"])
+
+        // A token that cannot be renewed fails at once, once.
+        let stuck = RotatingToken(first: "ghs_stuck00000000000000000000000000000", next: "ghs_stuck00000000000000000000000000000")
+        let other = GitMirrors(root: fixture.directory.url.appendingPathComponent("other"), tokenSource: "the test App",
+            token: { stuck.token() }, tokenRejected: { stuck.rejected($0) })
+        let error = await #expect(throws: GitError.self) { try await other.ensure(commit: commit, cloneURL: fixture.cloneURL) }
+        #expect(error?.code == .authentication)
+        #expect(error?.description.contains("ghs_stuck") == false)
+        #expect(stuck.rejections.count == 1)
+    }
+
     @Test func bundlesACommitFromTheMirrorAndReusesTheBundleWithoutTheForge() async throws {
         let fixture = try Fixture()
         let commit = try fixture.server.pushCommit(owner: "acme", name: "app", files: ["app.py": "print('hi')\n"])

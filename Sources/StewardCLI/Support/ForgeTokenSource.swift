@@ -17,4 +17,9 @@ final class ForgeTokenSource: @unchecked Sendable {
         }
         return try await forge.gitToken()
     }
+
+    func rejected(_ token: String) async -> Bool {
+        guard let forge = lock.withLock({ self.forge }) else { return false }
+        return await forge.gitTokenRejected(token)
+    }
 }

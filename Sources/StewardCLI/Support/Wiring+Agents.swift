@@ -50,7 +50,8 @@ extension Wiring {
             }
             // GitHub repositories are worked on in their mirrors under the state dir, pushed with the forge's token.
             let mirrors = (forge as? GitHubForge).map { github in
-                Self.mirrors(stateDirectory: stateDirectory, token: { try await github.gitToken() })
+                Self.mirrors(stateDirectory: stateDirectory, token: { try await github.gitToken() },
+                    tokenRejected: { await github.gitTokenRejected($0) })
             }
             return AgentEnvironment(
                 forge: forge, workspace: LocalRepoWorkspace(mirrors: mirrors), recorder: ProjectRecorder(store: store), template: template,

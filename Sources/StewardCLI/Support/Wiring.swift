@@ -101,7 +101,8 @@ struct Wiring {
             runner: playbookRunner(library: library),
             bundler: LocalSourceBundler(
                 directory: options.stateDirectory.appendingPathComponent("bundles", isDirectory: true),
-                mirrors: Self.mirrors(stateDirectory: options.stateDirectory, token: { try await Self.currentForgeToken.token() })),
+                mirrors: Self.mirrors(stateDirectory: options.stateDirectory, token: { try await Self.currentForgeToken.token() },
+                    tokenRejected: { await Self.currentForgeToken.rejected($0) })),
             library: library, stateDirectory: options.stateDirectory, logger: logger)
     }
 
@@ -139,9 +140,12 @@ extension Wiring {
     static let currentForgeToken = ForgeTokenSource()
 
     /// The mirrors of GitHub repositories under `STATE/mirrors`, fetched with `token`.
-    static func mirrors(stateDirectory: URL, token: @escaping @Sendable () async throws -> String) -> GitMirrors {
+    static func mirrors(
+        stateDirectory: URL, token: @escaping @Sendable () async throws -> String,
+        tokenRejected: @escaping @Sendable (String) async -> Bool
+    ) -> GitMirrors {
         GitMirrors(root: stateDirectory.appendingPathComponent("mirrors", isDirectory: true),
-            tokenSource: "the GitHub credentials of forge.auth", token: token)
+            tokenSource: "the GitHub credentials of forge.auth", token: token, tokenRejected: tokenRejected)
     }
 }
 

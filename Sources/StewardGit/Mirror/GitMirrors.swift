@@ -17,15 +17,41 @@ public struct GitMirrors: Sendable {
     /// Where the token comes from, as errors name it (e.g. `the GitHub credentials in forge.auth`).
     public let tokenSource: String
     private let token: @Sendable () async throws -> String
+    private let tokenRejected: @Sendable (String) async -> Bool
 
     /// - Parameters:
     ///   - root: the mirrors directory (created when needed).
     ///   - tokenSource: names the token's origin in errors.
     ///   - token: the token for the forge's git endpoints; called only when the network is used.
-    public init(root: URL, tokenSource: String, token: @escaping @Sendable () async throws -> String) {
+    ///   - tokenRejected: told when the forge refused a token; true when `token` may now give a new one (a
+    ///     revoked installation token), so the operation is tried once more.
+    public init(
+        root: URL, tokenSource: String, token: @escaping @Sendable () async throws -> String,
+        tokenRejected: @escaping @Sendable (String) async -> Bool = { _ in false }
+    ) {
         self.root = URL(fileURLWithPath: root.path).standardizedFileURL
         self.tokenSource = tokenSource
         self.token = token
+        self.tokenRejected = tokenRejected
+    }
+
+    /// Runs `operation` with the token; once more with a new token when the forge refused the first and
+    /// `tokenRejected` says a new one may work. Errors never hold a token.
+    private func withToken<T>(_ operation: (String) async throws -> T) async throws -> T {
+        let first = try await token()
+        do {
+            return try await operation(first)
+        } catch let error as GitError where error.code == .authentication {
+            guard await tokenRejected(first) else { throw error.redacting(first) }
+            let second = try await token()
+            do {
+                return try await operation(second)
+            } catch let error as GitError {
+                throw error.redacting(second).redacting(first)
+            }
+        } catch let error as GitError {
+            throw error.redacting(first)
+        }
     }
 
     static let fetchRefspecs = ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"]
@@ -74,20 +100,20 @@ public struct GitMirrors: Sendable {
     /// - Returns: the mirror and whether anything was downloaded.
     public func update(cloneURL: String) async throws -> GitMirrorUpdate {
         let directory = try directory(for: cloneURL)
-        let token = try await self.token()
         let source = tokenSource
         do {
-            let fetched = try await locked(directory) {
-                let remote = try Self.origin(of: directory, url: cloneURL)
-                return try remote.fetchIfChanged(credentials: GitTokenCredentials(token: token, source: source))
+            let fetched = try await withToken { token in
+                try await locked(directory) {
+                    let remote = try Self.origin(of: directory, url: cloneURL)
+                    return try remote.fetchIfChanged(credentials: GitTokenCredentials(token: token, source: source))
+                }
             }
             return GitMirrorUpdate(directory: directory, fetched: fetched)
         } catch let error as GitError {
             // The mirror's refs are as they were: libgit2 updates them only after a complete download.
             throw GitError(
                 code: error.code, operation: "update the mirror \(directory.path) from \(GitRemoteURL.redacted(cloneURL))",
-                message: "\(error.operation): \(error.message)", libraryCode: error.libraryCode
-            ).redacting(token)
+                message: "\(error.operation): \(error.message)", libraryCode: error.libraryCode)
         }
     }
 
@@ -101,10 +127,9 @@ public struct GitMirrors: Sendable {
         cloneURL: String, branch: String, _ change: @escaping @Sendable (GitRepository) throws -> String?
     ) async throws -> String? {
         let directory = try directory(for: cloneURL)
-        let token = try await self.token()
         let source = tokenSource
-        do {
-            return try await locked(directory) {
+        return try await withToken { token in
+            try await locked(directory) {
                 let remote = try Self.origin(of: directory, url: cloneURL)
                 let head = try change(remote.repository)
                 if head != nil {
@@ -113,8 +138,6 @@ public struct GitMirrors: Sendable {
                 }
                 return head
             }
-        } catch let error as GitError {
-            throw error.redacting(token)
         }
     }
 

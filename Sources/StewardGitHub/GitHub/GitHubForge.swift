@@ -34,6 +34,12 @@ public struct GitHubForge: Forge {
         return authorization
     }
 
+    /// git was refused `token`: forgets it if it is a cached installation token.
+    /// - Returns: whether `gitToken()` may now give one that works.
+    public func gitTokenRejected(_ token: String) async -> Bool {
+        await credentials.authorizationRejected("Bearer " + token)
+    }
+
     public func listRepositories(owner: String, cached: [ForgePage]) async throws -> [ForgePage] {
         let previous = Dictionary(cached.map { ($0.number, $0) }, uniquingKeysWith: { first, _ in first })
         var collection = "orgs"
