@@ -13,7 +13,8 @@ final class GitHubForgeFixture: @unchecked Sendable {
     let port: Int
     var token: String { server.configuration.token }
 
-    init(agents: String = "agents: {backend: builtin}") throws {
+    /// - Parameter auth: `forge.auth` in flow style; a token in `$ACME_TOKEN` by default.
+    init(agents: String = "agents: {backend: builtin}", auth: String = "{tokenEnv: ACME_TOKEN}") throws {
         gitRoot = try TemporaryDirectory(prefix: "fake-github-git")
         server = try FakeGitHubServer(configuration: .init(gitDirectory: gitRoot.url))
         _ = server.addOrganization("acme")
@@ -23,7 +24,7 @@ final class GitHubForgeFixture: @unchecked Sendable {
         try config.write("steward.yaml", """
             apiVersion: steward/v1
             kind: Settings
-            forge: {provider: github, owner: acme, apiURL: "\(server.baseURL.absoluteString)", auth: {tokenEnv: ACME_TOKEN}}
+            forge: {provider: github, owner: acme, apiURL: "\(server.baseURL.absoluteString)", auth: \(auth)}
             \(agents)
             """)
         try config.write("manifests/local.yaml", """
@@ -218,5 +219,32 @@ struct GitHubDeployIntegrationTests {
         let describe = try fixture.describe("shop")
         #expect(describe.components(separatedBy: "\n").filter { $0.contains("RepoCreated") }.count == 1)
         #expect(!describe.contains("RepoFound"))
+    }
+
+    @Test func aGitHubAppDeploysWithItsInstallationToken() throws {
+        try StewardBinary.requireAnsible()
+        let keys = try TemporaryDirectory(prefix: "steward-app")
+        let key = keys.url.appendingPathComponent("app.pem").path
+        try run(["openssl", "genrsa", "-out", key, "2048"])
+        let fixture = try GitHubForgeFixture(auth: "{appID: 4242, privateKeyFile: \(key)}")
+        defer { fixture.stopApps() }
+        let appDirectory = StewardBinary.repoRoot.appendingPathComponent("examples/quickstart/app")
+        var files: [String: String] = [:]
+        for name in ["app.py", "Procfile"] {
+            files[name] = try String(contentsOf: appDirectory.appendingPathComponent(name), encoding: .utf8)
+        }
+        try fixture.server.pushCommit(owner: "acme", name: "hello", files: files, message: "hello app")
+        let manifest = try String(contentsOf: StewardBinary.repoRoot.appendingPathComponent("examples/quickstart/config/manifests/hello.yaml"), encoding: .utf8)
+        try fixture.config.write("manifests/hello.yaml", manifest.replacingOccurrences(of: "repo: quickstart/hello", with: "repo: acme/hello"))
+        try fixture.config.commit("hello from GitHub, as an App")
+
+        let result = try StewardBinary.run(["reconcile", "--once", "--config-repo", fixture.config.bare] + fixture.stateArguments)
+        #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
+        #expect(httpGet("http://127.0.0.1:\(fixture.port)/health")?.contains("ok") == true)
+        #expect(fixture.server.gitFetchCount == 1)
+        // git authenticated with an installation token (Basic x-access-token): no other token is configured.
+        // (The forge sync and the resolver each hold their own App credentials, so two tokens are issued.)
+        #expect(fixture.server.validInstallationTokenCount >= 1)
+        #expect(fixture.server.gitRequests.contains { $0.authorizationScheme == "Basic" && $0.status == 200 })
     }
 }
