@@ -167,9 +167,10 @@ public struct Reconciler: Sendable {
         // deploys, each project's Ansible run independent of the others, at most `concurrency` at once.
         var executor = ActionExecutor(reconciler: self, loaded: loaded)
         if let project = options.project, let answer = options.answer { executor.answers[project] = answer }
-        for action in actions where !action.isDeploy {
+        for action in actions where !action.isDeploy && !action.isEngineer {
             await execute(action, with: &executor)
         }
+        executor.failures += await engineerConcurrently(actions.filter(\.isEngineer), loaded: loaded, answers: executor.answers)
         let deploys = actions.filter(\.isDeploy)
         let limit = max(1, loaded.desired.settings.concurrency)
         await withTaskGroup(of: (failures: [String], runs: Int).self) { group in
@@ -338,7 +339,7 @@ public struct Reconciler: Sendable {
     }
 
     /// Runs one action, logs its outcome (phase after it, duration) and records a failure instead of throwing.
-    private func execute(_ action: Action, with executor: inout ActionExecutor) async {
+    func execute(_ action: Action, with executor: inout ActionExecutor) async {
         let actionStart = ContinuousClock.now
         do {
             try await executor.execute(action)
