@@ -87,4 +87,27 @@ struct MaintenanceIntegrationTests {
         #expect(describe.contains("Phase:         active") && describe.contains("Engineering:   idle"), "\(describe)")
         #expect(try fixture.reconcile().stdout.contains("0 actions, 0 ansible-playbook runs"))
     }
+
+    @Test func blueGreenKeepsServingWhileTheMaintenanceDeployReplacesTheVersion() throws {
+        try StewardBinary.requireAnsible()
+        let fixture = try EngineeringFixture(changes: "  deploy: {strategy: blueGreen}", ports: 3)
+        defer { fixture.stopApps() }
+        _ = try fixture.reconcile()
+        let first = try fixture.reconcile()
+        #expect(first.status == 0, "\(first.stdout)\n\(first.stderr)")
+        #expect(httpGet("http://127.0.0.1:\(fixture.port)/health")?.contains("ok") == true)
+
+        try ask(fixture, "shop: add endpoint /stats returning ok")
+        #expect(try fixture.reconcile().stdout.contains("pending: Project/shop: verified"))
+        // The public port is polled throughout the redeploy: the old slot serves until nginx switched.
+        let poller = HealthPoller(url: "http://127.0.0.1:\(fixture.port)/health")
+        poller.start()
+        let redeployed = try fixture.reconcile()
+        let counts = poller.stop()
+        #expect(redeployed.status == 0, "\(redeployed.stdout)\n\(redeployed.stderr)")
+        #expect(counts.total >= 10, "the poller ran throughout (\(counts.total) polls)")
+        #expect(counts.failed == 0, "\(counts.failed) of \(counts.total) polls failed during the blue/green switch: \(counts.lastError)")
+        #expect(httpGet("http://127.0.0.1:\(fixture.port)/stats")?.contains("ok") == true)
+        #expect(try fixture.describe().contains("blueGreen"))
+    }
 }
