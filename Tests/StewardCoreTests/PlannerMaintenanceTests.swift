@@ -81,6 +81,14 @@ struct PlannerMaintenanceTests {
         #expect(plan(manifest, record).map(\.name) == ["mark_active"])
     }
 
+    @Test func aFirstBuildWithChangeRequestsIsNotMaintenance() {
+        let manifest = project(changes: [about])
+        let record = ProjectRecord(
+            name: "shop", repo: "acme/shop", manifestPath: manifest.location.file, phase: .implementing, generation: 1,
+            specHash: manifest.specHash, spec: manifest.spec, updatedAt: Date())
+        #expect(plan(manifest, record) == [.engineer(manifest, server: "local", changes: [])])
+    }
+
     @Test func earlierStagesAreNotMaintained() {
         var spec = project(changes: [stats]).spec
         spec.stage = .implemented
@@ -89,7 +97,7 @@ struct PlannerMaintenanceTests {
             name: "shop", repo: "acme/shop", manifestPath: manifest.location.file, phase: .implemented, generation: 1,
             specHash: manifest.specHash, spec: manifest.spec, updatedAt: Date())
         #expect(plan(manifest, record).isEmpty)
-        #expect(!EngineeringStage.needsMaintenance(manifest.spec, phase: .implemented, resumePhase: nil, implemented: []))
+        #expect(!EngineeringStage.needsMaintenance(manifest.spec, phase: .implemented, resumePhase: nil, implemented: [], deployed: true))
     }
 
     @Test func theLifecycleAllowsTheMaintenancePath() throws {

@@ -27,30 +27,33 @@ public enum EngineeringStage {
         return target != .verified && rank >= order.firstIndex(of: target)!
     }
 
-    /// The phases in which change requests are engineered: an active project (which moves to maintenance)
-    /// and the phases of its maintenance thread. Other phases finish what they do first (a project in
+    /// The phases of a maintenance thread: a deployed project in one of them (or `active`, which moves to
+    /// `maintenance`) has its change requests engineered. Other phases finish what they do first (a project in
     /// `verified` or `deploying` deploys, then its new change requests start maintenance).
     public static let maintainedPhases: Set<ProjectPhase> = [.active, .maintenance, .implementing, .implemented, .verifying]
 
     /// Whether the planner hands the project to the engineering graph.
-    /// - Parameter implemented: the change requests already implemented (`ProjectRecord.implementedChanges`).
+    /// - Parameters:
+    ///   - implemented: the change requests already implemented (`ProjectRecord.implementedChanges`).
+    ///   - deployed: the project has been deployed (`lastDeployCommit`): its engineering phases are maintenance.
     public static func needsEngineering(
-        _ spec: ProjectSpec, phase: ProjectPhase, resumePhase: ProjectPhase?, implemented: [String] = []
+        _ spec: ProjectSpec, phase: ProjectPhase, resumePhase: ProjectPhase?, implemented: [String] = [], deployed: Bool = false
     ) -> Bool {
         if phase == .discovered { return false }
         if spec.brief != nil || spec.stage != .active, !reached(spec.stage, phase: phase, resumePhase: resumePhase) {
             return true
         }
-        return needsMaintenance(spec, phase: phase, resumePhase: resumePhase, implemented: implemented)
+        return needsMaintenance(spec, phase: phase, resumePhase: resumePhase, implemented: implemented, deployed: deployed)
     }
 
-    /// Whether an active project (or one in its maintenance) has change requests to engineer.
+    /// Whether an active project (or a deployed one in its maintenance) has change requests to engineer. A first
+    /// build that has not been deployed yet is not maintenance, whatever its phase.
     public static func needsMaintenance(
-        _ spec: ProjectSpec, phase: ProjectPhase, resumePhase: ProjectPhase?, implemented: [String]
+        _ spec: ProjectSpec, phase: ProjectPhase, resumePhase: ProjectPhase?, implemented: [String], deployed: Bool
     ) -> Bool {
         guard spec.stage == .active, !pendingChanges(spec, implemented: implemented).isEmpty else { return false }
         let effective = phase.isInterruption ? (resumePhase ?? .draft) : phase
-        return maintainedPhases.contains(effective)
+        return effective == .active || (deployed && maintainedPhases.contains(effective))
     }
 
     /// The change requests of `spec` not in `implemented`, in manifest order.

@@ -103,7 +103,10 @@ public struct Planner: Sendable {
 
         let phase = record?.phase ?? .draft
         let implemented = record?.implementedChanges ?? []
-        if EngineeringStage.needsEngineering(spec, phase: phase, resumePhase: record?.resumePhase, implemented: implemented) {
+        let deployed = record?.lastDeployCommit != nil
+        if EngineeringStage.needsEngineering(
+            spec, phase: phase, resumePhase: record?.resumePhase, implemented: implemented, deployed: deployed)
+        {
             // The graph owns the repo (the Architect creates it) and the phases up to the stage; deploys stay here.
             var server = spec.server
             if spec.stage == .active, server == nil, case .success(let placed) = placement.place(project, current: record?.server) {
@@ -111,7 +114,7 @@ public struct Planner: Sendable {
             }
             // Maintenance: the change requests the running version lacks (it keeps serving until the redeploy).
             let maintenance = EngineeringStage.needsMaintenance(
-                spec, phase: phase, resumePhase: record?.resumePhase, implemented: implemented)
+                spec, phase: phase, resumePhase: record?.resumePhase, implemented: implemented, deployed: deployed)
             let changes = maintenance ? EngineeringStage.pendingChanges(spec, implemented: implemented).map(\.id) : []
             return actions + [.engineer(project, server: spec.stage == .active ? server : nil, changes: changes)]
         }
