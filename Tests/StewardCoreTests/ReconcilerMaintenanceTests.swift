@@ -78,6 +78,33 @@ struct ReconcilerMaintenanceTests {
         #expect(await engineering.requests.count == 3)
     }
 
+    /// Fails its first call, as a process killed inside the thread's first step leaves it.
+    actor FailingOnceEngineering: ProjectEngineering {
+        private(set) var requests: [EngineeringRequest] = []
+        func advance(_ request: EngineeringRequest) async throws -> EngineeringOutcome {
+            requests.append(request)
+            if requests.count == 1 { throw ConfigSourceError("killed") }
+            return .waiting(question: "which colour?")
+        }
+    }
+
+    @Test func aMaintenanceInterruptedBeforeItsThreadRanIsResumedAsMaintenance() async throws {
+        let harness = try ReconcilerHarness()
+        _ = try await harness.reconcile()
+        let engineering = FailingOnceEngineering()
+        harness.engineering = engineering
+        try withChange(harness)
+        let failed = try await harness.reconcile()
+        #expect(failed.outcome == .failed)
+        #expect(try #require(await harness.store.project(named: "hello")).phase == .maintenance)
+        // The next pass: the phase says maintenance (recorded before the thread ran), so the thread starts as one.
+        _ = try await harness.reconcile()
+        let requests = await engineering.requests
+        #expect(requests.count == 2 && requests.allSatisfy { $0.maintenance && $0.generation == 2 })
+        #expect(await harness.store.events(objectKind: "Project", objectName: "hello", limit: 100)
+            .filter { $0.message.hasPrefix("active -> maintenance") }.count == 1)
+    }
+
     /// Counts the threads running at once; each waits (bounded) until `expected` have started.
     actor OverlapEngineering: ProjectEngineering {
         let expected: Int
