@@ -163,8 +163,9 @@ public struct Reconciler: Sendable {
         var reconcile = ReconcileRecord(commit: revision.commit, ref: revision.ref, startedAt: now(), actions: actions.count)
         reconcile.id = try await store.beginReconcile(reconcile)
 
-        // Everything but deploys runs in plan order (registrations, phases, prunes that free ports); then the
-        // deploys, each project's Ansible run independent of the others, at most `concurrency` at once.
+        // Everything but agent threads and deploys runs in plan order (registrations, phases, prunes that free
+        // ports); then the projects' agent threads, then the deploys, each project's independent of the others, at
+        // most `concurrency` at once.
         var executor = ActionExecutor(reconciler: self, loaded: loaded)
         if let project = options.project, let answer = options.answer { executor.answers[project] = answer }
         for action in actions where !action.isDeploy && !action.isEngineer {
