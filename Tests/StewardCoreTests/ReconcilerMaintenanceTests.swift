@@ -147,10 +147,8 @@ struct ReconcilerMaintenanceTests {
         let parallel = try harness(projects: ["a", "b", "c"], concurrency: 4)
         let overlap = OverlapEngineering(expected: 3, patience: .seconds(30))
         parallel.engineering = overlap
-        let started = ContinuousClock.now
         _ = try await parallel.reconcile()
         #expect(await overlap.mostAtOnce == 3)
-        #expect(ContinuousClock.now - started < .seconds(30))
 
         let bounded = try harness(projects: ["a", "b", "c"], concurrency: 2)
         let limited = OverlapEngineering(expected: 3, patience: .milliseconds(300))
