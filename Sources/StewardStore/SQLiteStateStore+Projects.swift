@@ -8,13 +8,16 @@ extension SQLiteStateStore {
         columns: [
             "name", "repo", "github_repo_id", "manifest_path", "phase", "resume_phase", "fail_count", "generation",
             "observed_generation", "spec_hash", "spec", "conditions", "server", "port", "last_deploy_input_hash",
-            "last_deploy_commit", "last_deployed_at", "orphaned", "updated_at", "archived",
+            "last_deploy_commit", "last_deployed_at", "orphaned", "updated_at", "archived", "implemented_changes",
         ]
     )
+    /// Read with every project, written only by `setAgentStatus` (never by the upsert of a whole record).
+    static let agentStatusColumns = ["engineering_status", "zavhoz_status"]
 
     /// Every project, by name; without spec and conditions when `withDetails` is false (planning needs neither).
     public func projects(withDetails: Bool) async throws -> [ProjectRecord] {
-        let sql = withDetails ? Self.projectsTable.selectSQL : Self.projectsTable.selectSQL(skipping: ["spec", "conditions"])
+        let sql = (withDetails ? Self.projectsTable.selectSQL : Self.projectsTable.selectSQL(skipping: ["spec", "conditions"]))
+            .replacingOccurrences(of: " FROM projects", with: Self.agentStatusSelection + " FROM projects")
         return try withDatabase { database in
             try database.query(sql + " ORDER BY name", row: project(from:))
         }
@@ -23,7 +26,23 @@ extension SQLiteStateStore {
     /// The project called `name`, or nil.
     public func project(named name: String) async throws -> ProjectRecord? {
         try withDatabase { database in
-            try database.query(Self.projectsTable.selectSQL + " WHERE name = ?", [.text(name)], row: project(from:)).first
+            try database.query(
+                Self.projectsTable.selectSQL.replacingOccurrences(of: " FROM projects", with: Self.agentStatusSelection + " FROM projects")
+                    + " WHERE name = ?", [.text(name)], row: project(from:)
+            ).first
+        }
+    }
+
+    private static let agentStatusSelection = ", " + agentStatusColumns.joined(separator: ", ")
+
+    /// Records the agent graph's progress on the project's record (nil leaves that status as it is). A column
+    /// update, so a concurrent save of the record neither loses it nor is lost. Unknown projects are ignored.
+    public func setAgentStatus(project: String, engineering: EngineeringStatus?, zavhoz: ZavhozStatus?) async throws {
+        try withDatabase { database in
+            try database.run(
+                "UPDATE projects SET engineering_status = coalesce(?, engineering_status), zavhoz_status = coalesce(?, zavhoz_status) "
+                    + "WHERE name = ?",
+                [SQLiteValue(engineering?.rawValue), SQLiteValue(zavhoz?.rawValue), .text(project)])
         }
     }
 
@@ -56,7 +75,7 @@ extension SQLiteStateStore {
             SQLiteValue(project.specHash), SQLiteValue(try project.spec.map(json)), .text(try json(project.conditions)),
             SQLiteValue(project.server), SQLiteValue(project.port), SQLiteValue(project.lastDeployInputHash),
             SQLiteValue(project.lastDeployCommit), SQLiteValue(project.lastDeployedAt), SQLiteValue(project.orphaned),
-            SQLiteValue(project.updatedAt), SQLiteValue(project.archived),
+            SQLiteValue(project.updatedAt), SQLiteValue(project.archived), .text(try json(project.implementedChanges)),
         ]
     }
 
@@ -87,7 +106,10 @@ extension SQLiteStateStore {
             lastDeployedAt: try row.optionalDate(at: 16),
             orphaned: try row.bool(at: 17),
             archived: try row.bool(at: 19),
-            updatedAt: try row.date(at: 18)
+            updatedAt: try row.date(at: 18),
+            implementedChanges: try decodeJSON([String].self, from: try row.string(at: 20), column: "implemented_changes", row: described),
+            engineeringStatus: try row.value(EngineeringStatus.self, at: 21),
+            zavhozStatus: try row.value(ZavhozStatus.self, at: 22)
         )
     }
 }

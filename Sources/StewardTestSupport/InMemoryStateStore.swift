@@ -33,8 +33,16 @@ public actor InMemoryStateStore: StateStore {
     }
     public func project(named name: String) -> ProjectRecord? { projectRecords[name] }
     public func save(project: ProjectRecord, events: [EventRecord]) {
+        var project = project
+        // As the SQLite store: the agents' statuses are written only by setAgentStatus.
+        project.engineeringStatus = projectRecords[project.name]?.engineeringStatus ?? .idle
+        project.zavhozStatus = projectRecords[project.name]?.zavhozStatus ?? .idle
         projectRecords[project.name] = project
         append(events: events)
+    }
+    public func setAgentStatus(project: String, engineering: EngineeringStatus?, zavhoz: ZavhozStatus?) {
+        if let engineering { projectRecords[project]?.engineeringStatus = engineering }
+        if let zavhoz { projectRecords[project]?.zavhozStatus = zavhoz }
     }
     public func deleteProject(named name: String, events: [EventRecord]) {
         projectRecords[name] = nil

@@ -167,6 +167,24 @@ struct HealthCheckerTests {
         #expect(await events("HealthCheckStopped").count == 1)
     }
 
+    @Test func aDeployedProjectInMaintenanceIsStillChecked() async throws {
+        await addProject("web")
+        await probe.set(.refused, for: Self.url)
+        for _ in 0..<3 { _ = try await checker().run() }
+        // The agents work on a change request; the deployed version still serves and is still watched.
+        var project = try #require(await store.project(named: "web"))
+        project.phase = .implementing
+        project.lastDeployCommit = "c1"
+        await store.save(project: project, events: [])
+        let report = try await checker().run()
+        #expect(report.stopped.isEmpty && report.stillDown == ["web"])
+        #expect(try #require(await store.incidents(openOnly: true).first).kind == .serviceDown)
+        // A project being built for the first time has nothing deployed: not checked.
+        project.lastDeployCommit = nil
+        await store.save(project: project, events: [])
+        #expect(try await checker().run().stopped == ["web"])
+    }
+
     @Test func urlsUseTheServersAddressTheProjectsPortAndHealthPath() async throws {
         await addProject("a", port: 8001, healthPath: "/healthz")
         await addProject("b", port: 8002, healthPath: "status")

@@ -9,7 +9,8 @@ final class EngineeringFixture: @unchecked Sendable {
     let state: TemporaryDirectory
     let port: Int
 
-    init(changes: String = "", agents: String = "agents: {backend: builtin}") throws {
+    /// - Parameter ports: how many ports the local server offers from `port` on (blue/green needs 3).
+    init(changes: String = "", agents: String = "agents: {backend: builtin}", ports: Int = 1) throws {
         config = try GitFixture()
         state = try TemporaryDirectory(prefix: "steward-state")
         port = try freePort()
@@ -23,7 +24,7 @@ final class EngineeringFixture: @unchecked Sendable {
             apiVersion: steward/v1
             kind: Server
             metadata: {name: local}
-            spec: {address: 127.0.0.1, connection: local, capacity: {memoryMB: 512, ports: "\(port)-\(port)"}}
+            spec: {address: 127.0.0.1, connection: local, capacity: {memoryMB: 512, ports: "\(port)-\(port + ports - 1)"}}
             """)
         try config.write("manifests/shop.yaml", """
             apiVersion: steward/v1
@@ -59,8 +60,11 @@ final class EngineeringFixture: @unchecked Sendable {
         try describe().components(separatedBy: "\n").filter { $0.contains(text) }.count
     }
 
+    /// Stops the app, blue/green slots and the state dir's nginx, whatever the test did.
     func stopApps() {
-        killSupervisedApp(pidFile: state.path + "/apps/shop/supervisor.pid")
+        for pidFile in ["apps/shop/supervisor.pid", "apps/shop/slots/blue/supervisor.pid", "apps/shop/slots/green/supervisor.pid", "nginx/nginx.pid"] {
+            killSupervisedApp(pidFile: state.path + "/" + pidFile)
+        }
     }
 
     deinit { stopApps() }

@@ -14,6 +14,7 @@ struct Architect: Sendable {
         let recorder = environment.recorder
         let parts = state.repo.split(separator: "/").map(String.init)
         guard parts.count == 2 else { throw AgentError("repo \(state.repo) of project \(state.project) is not OWNER/NAME") }
+        if state.maintenance == true { return try await plan(state, context, owner: parts[0], name: parts[1]) }
         try await recorder.move(state.project, to: .provisioning, "the Architect provides repo \(state.repo)")
         // Recorded before the call and after it: a crash in between is a retry that looks before it creates.
         let repository = try await context.effect("create-repo") { attempt in
@@ -48,6 +49,25 @@ struct Architect: Sendable {
             .appending(\.log, "architect: \(repository.fullName) at \(commit.map { String($0.prefix(12)) } ?? "-"), design written")
     }
 
+    /// The `architect` node of a maintenance thread: the deployed project's repo must exist (it is never created
+    /// or scaffolded again); the Developer gets the change requests not implemented yet. The phase stays
+    /// `maintenance` until the Developer starts.
+    private func plan(_ state: EngineeringState, _ context: NodeContext, owner: String, name: String) async throws -> Update<EngineeringState> {
+        let repository = try await context.effect("find-repo") { _ in
+            let pages = try await environment.forge.listRepositories(owner: owner, cached: [])
+            guard let existing = pages.flatMap(\.repositories).first(where: { $0.name == name }) else {
+                throw AgentError("repo \(state.repo) of project \(state.project) is not on the forge: maintenance changes an existing repo")
+            }
+            return existing
+        }
+        let pending = state.pendingChanges.map(\.id)
+        try await environment.recorder.note(state.project, "MaintenancePlanned",
+            "the Architect hands change requests \(pending.joined(separator: ", ")) of \(repository.fullName) to the Developer")
+        return Update<EngineeringState>()
+            .setting(\.repository, repository)
+            .appending(\.log, "architect: maintenance of \(repository.fullName): \(pending.joined(separator: ", "))")
+    }
+
     /// Looks for the repository first (always on a retry: the first attempt may have created it), creates it
     /// when absent, and records which it was as an event.
     private func createOrFind(owner: String, name: String, brief: String, project: String, retry: Bool) async throws -> ForgeRepository {
@@ -69,8 +89,15 @@ struct Architect: Sendable {
         let missing = state.pendingChanges.map(\.id)
         let approved = passed && missing.isEmpty
         if approved {
+            // The implemented change requests are recorded with the verified phase: from here on they are not
+            // pending, so the planner deploys and a later pass with no new change request engineers nothing.
+            let implemented = state.implemented
             try await environment.recorder.move(state.project, to: .verified,
-                "the Architect approved \(state.commit.map { String($0.prefix(12)) } ?? "-"): \(state.report?.command ?? "-") passed")
+                "the Architect approved \(state.commit.map { String($0.prefix(12)) } ?? "-"): \(state.report?.command ?? "-") passed"
+                    + (implemented.isEmpty ? "" : "; change requests implemented: \(implemented.joined(separator: ", "))")
+            ) { record in
+                for id in implemented where !record.implementedChanges.contains(id) { record.implementedChanges.append(id) }
+            }
         }
         let verdict = approved ? "approved" : "sent back: " + (passed ? "changes \(missing.joined(separator: ", ")) missing" : "checks fail")
         return Update<EngineeringState>().setting(\.approved, approved).appending(\.log, "review: \(verdict)")

@@ -6,7 +6,7 @@ import StewardModel
 ///
 /// It understands change requests of one form, `add endpoint /PATH returning TEXT` (quotes optional), which
 /// it implements as a route in the python-web template's `routes.json`; `skip` (as a person's answer)
-/// drops a change. Anything else interrupts the thread asking a person to rephrase it. After a failed test
+/// drops a change. Anything else, or a repo without `routes.json`, interrupts the thread asking a person. After a failed test
 /// run it restores the template's files that are missing or changed.
 public struct BuiltinDeveloper: DeveloperBackend {
     /// The scaffold template the repo was made from.
@@ -31,14 +31,20 @@ public struct BuiltinDeveloper: DeveloperBackend {
                     notes.append("\(change.id): skipped as a person asked")
                     break
                 }
-                if let route = Self.route(in: instruction) {
+                let hasRoutes = FileManager.default.fileExists(atPath: worktree.appendingPathComponent("routes.json").path)
+                if let route = Self.route(in: instruction), hasRoutes {
                     try Self.addRoute(route, in: worktree)
                     notes.append("\(change.id): added \(route.path)")
                     break
                 }
-                instruction = try context.interrupt(
-                    "The builtin developer cannot implement change \(change.id) (\"\(instruction)\") of project \(task.project). "
-                        + "Rephrase it as `add endpoint /PATH returning TEXT`, or answer `skip`.")
+                // A repo not made from the python-web template has no routes.json its app reads: adding one would
+                // change nothing that runs, so a person decides.
+                instruction = try context.interrupt(hasRoutes || Self.route(in: instruction) == nil
+                    ? "The builtin developer cannot implement change \(change.id) (\"\(instruction)\") of project \(task.project). "
+                        + "Rephrase it as `add endpoint /PATH returning TEXT`, or answer `skip`."
+                    : "The builtin developer cannot implement change \(change.id) of project \(task.project): the repo has no "
+                        + "routes.json (it was not made from the python-web template). Implement it in the repo yourself and answer "
+                        + "`skip`, or use another agents.backend.")
                 asked = true
             }
             implemented.append(change.id)

@@ -1,4 +1,5 @@
 import StewardGraph
+import StewardModel
 
 /// Zavhoz (resources): records the placement the planner computed (a ready server with enough free memory
 /// and ports, `Placement` in StewardCore); the reconciler allocates the ports when it deploys.

@@ -64,8 +64,10 @@ public enum EngineeringGraph {
         let (result, commit) = try await environment.withWorktree(repository, project: state.project) { worktree, _ in
             let result = try await environment.developer.implement(task, in: worktree, context: context)
             let summary = result.implemented.isEmpty ? "Developer: \(result.note)" : "Implement \(result.implemented.joined(separator: ", "))"
+            // A trailer names the change requests in the repo's history too, beside the project record.
+            let trailer = result.implemented.isEmpty ? "" : "\n\nSteward-Change-Requests: \(result.implemented.joined(separator: ", "))"
             let commit = try await environment.workspace.commit(
-                repository, branch: repository.defaultBranch, from: worktree, message: "\(summary)\n\n\(result.note)")
+                repository, branch: repository.defaultBranch, from: worktree, message: "\(summary)\n\n\(result.note)\(trailer)")
             return (result, commit)
         }
         try await environment.recorder.move(state.project, to: .implemented, "implemented at \(commit.map { String($0.prefix(12)) } ?? "-"): \(result.note)")

@@ -22,6 +22,9 @@ public struct EngineeringState: GraphState {
     public var brief: String
     public var changes: [ProjectSpec.Change]
     public var stage: ProjectSpec.Stage
+    /// A maintenance thread (nil in threads started before maintenance existed): the Architect finds the repo
+    /// and plans the new change requests instead of creating, scaffolding and designing.
+    public var maintenance: Bool?
 
     /// The repository once the Architect has created or found it.
     public var repository: ForgeRepository?
@@ -59,6 +62,8 @@ public struct EngineeringState: GraphState {
         brief = parent.brief
         changes = parent.changes
         stage = parent.stage
+        maintenance = parent.maintenance
+        implemented = parent.implementedBefore ?? []
     }
 
     /// Change requests not implemented yet, in manifest order.

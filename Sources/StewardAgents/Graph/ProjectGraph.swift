@@ -40,6 +40,8 @@ public enum ProjectGraph {
             if state.stage != .active, state.engineered {
                 try await recorder.settle(state.project, "\(outcome) at \(state.commit.map { String($0.prefix(12)) } ?? "-")")
             }
+            // After the join: both agents reported; the record shows it before DevOps or the wait.
+            try await recorder.agentStatus(state.project, (state.engineeringStatus, state.zavhozStatus))
             return Update<ProjectThreadState>()
                 .setting(\.outcome, outcome)
                 .appending(\.log, "preflight: engineered \(state.engineered), server \(state.server ?? "none")")

@@ -26,31 +26,49 @@ public struct ProjectGraphRunner: ProjectEngineering {
         let engine = GraphEngine(graph: try ProjectGraph.build(environment), checkpointer: checkpointer, options: options)
         let thread = ProjectThreadState.thread(project: request.project.name, generation: request.generation)
         let logger = environment.logger
+        let recorder = environment.recorder
+        let project = request.project.name
         let run: GraphRun<ProjectThreadState>
         do {
             if let current = try await engine.current(thread: thread) {
                 switch current.status {
                 case .completed:
+                    try await recorder.agentStatus(project, ProjectThreadStatus.agentStatuses(of: current))
                     return .completed(current.state.outcome)
                 case .interrupted(let questions):
-                    guard let answer = request.answer else { return .waiting(question: Self.question(questions)) }
-                    logger.info("resuming with a person's answer", metadata: ["project": "\(request.project.name)", "thread": "\(thread)"])
+                    guard let answer = request.answer else {
+                        try await recorder.agentStatus(project, ProjectThreadStatus.agentStatuses(of: current))
+                        return .waiting(question: Self.question(questions))
+                    }
+                    logger.info("resuming with a person's answer", metadata: ["project": "\(project)", "thread": "\(thread)"])
+                    try await recorder.agentStatus(project, (.working, current.state.zavhozStatus))
                     run = try await engine.resume(thread: thread, answer: answer)
                 case .blocked(let reason):
-                    guard request.answer != nil else { return .blocked(reason) }
+                    guard request.answer != nil else {
+                        try await recorder.agentStatus(project, ProjectThreadStatus.agentStatuses(of: current))
+                        return .blocked(reason)
+                    }
+                    try await recorder.agentStatus(project, (.working, current.state.zavhozStatus))
                     run = try await engine.resume(thread: thread)
                 case .running, .failed:
+                    try await recorder.agentStatus(project, (.working, current.state.zavhozStatus))
                     run = try await engine.resume(thread: thread)
                 }
             } else {
-                logger.info("starting the project graph", metadata: ["project": "\(request.project.name)", "thread": "\(thread)"])
+                logger.info(request.maintenance ? "starting a maintenance thread" : "starting the project graph", metadata: [
+                    "project": "\(project)", "thread": "\(thread)",
+                ])
+                try await recorder.agentStatus(project, (.working, request.project.spec.stage == .active ? .working : .idle))
                 run = try await engine.start(
                     thread: thread,
-                    input: ProjectThreadState(project: request.project, generation: request.generation, plannedServer: request.server))
+                    input: ProjectThreadState(
+                        project: request.project, generation: request.generation, plannedServer: request.server,
+                        implementedBefore: request.implemented, maintenance: request.maintenance))
             }
         } catch let error as GraphError where error.kind == .threadBusy {
             return .busy
         }
+        try await recorder.agentStatus(project, ProjectThreadStatus.agentStatuses(of: run))
         switch run.status {
         case .completed: return .completed(run.state.outcome)
         case .interrupted(let questions): return .waiting(question: Self.question(questions))

@@ -1,20 +1,9 @@
 import StewardGraph
 import StewardModel
 
-/// Zavhoz's progress (seed 3.2): idle (nothing to place), working (no server fits yet), done (placed).
-public enum ZavhozStatus: String, Sendable, Codable, Hashable {
-    case idle, working, done
-}
-
-/// The Engineering subgraph's progress (seed 3.2): idle, working, blocked (waiting for a person or over its
-/// iteration budget).
-public enum EngineeringStatus: String, Sendable, Codable, Hashable {
-    case idle, working, blocked
-}
-
 /// The state of a project's thread (`project/NAME/gGENERATION`): the manifest's inputs and what the agents
-/// decided. `zavhozStatus` and `engineeringStatus` live here, in the checkpoints: `steward describe project`
-/// reads them from the latest checkpoint (`ProjectThreadStatus`).
+/// decided. `zavhozStatus` and `engineeringStatus` live here, in the checkpoints, and the runner copies them to
+/// the project's record as the thread runs (`ProjectGraphRunner`), where `describe` and `get` read them.
 public struct ProjectThreadState: GraphState {
     // Inputs, from the manifest and the planner.
     public var project: String
@@ -25,6 +14,10 @@ public struct ProjectThreadState: GraphState {
     public var stage: ProjectSpec.Stage
     /// Where the planner placed the project (Placement, Zavhoz's rule); nil when nothing fits.
     public var plannedServer: String?
+    /// Change requests implemented before this thread (nil in threads started before maintenance existed).
+    public var implementedBefore: [String]?
+    /// A maintenance thread: the project is deployed, its repo exists; only new change requests are engineered.
+    public var maintenance: Bool?
 
     // Channels.
     public var zavhozStatus = ZavhozStatus.idle
@@ -51,7 +44,12 @@ public struct ProjectThreadState: GraphState {
     )
 
     /// The thread's input for a project manifest and its record's generation.
-    public init(project: ProjectManifest, generation: Int64, plannedServer: String?) {
+    public init(
+        project: ProjectManifest, generation: Int64, plannedServer: String?, implementedBefore: [String] = [],
+        maintenance: Bool = false
+    ) {
+        self.implementedBefore = implementedBefore
+        self.maintenance = maintenance
         self.project = project.name
         self.generation = generation
         repo = project.spec.repo

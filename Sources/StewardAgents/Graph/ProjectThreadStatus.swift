@@ -1,4 +1,5 @@
 import StewardGraph
+import StewardModel
 
 /// Where a project's thread stands, read from its latest checkpoint (for `steward describe project`).
 public struct ProjectThreadStatus: Sendable, Hashable {
@@ -19,22 +20,30 @@ public struct ProjectThreadStatus: Sendable, Hashable {
         let engine = try reader(checkpointer)
         let thread = ProjectThreadState.thread(project: project, generation: generation)
         guard let run = try await engine.current(thread: thread) else { return nil }
-        var engineering = run.state.engineeringStatus
         let (status, question): (String, String?)
         switch run.status {
         case .completed: (status, question) = ("completed", nil)
         case .running: (status, question) = ("running", nil)
         case .failed(let message): (status, question) = ("failed: \(message)", nil)
-        case .blocked(let reason):
-            (status, question) = ("blocked: \(reason)", nil)
-            engineering = .blocked
+        case .blocked(let reason): (status, question) = ("blocked: \(reason)", nil)
         case .interrupted(let questions):
             (status, question) = ("interrupted at \(questions.map(\.node).joined(separator: ", "))", questions.map(\.question).joined(separator: "\n"))
-            if questions.contains(where: { $0.node == "engineering" }) { engineering = .blocked }
         }
+        let (engineering, zavhoz) = agentStatuses(of: run)
         return ProjectThreadStatus(
-            thread: thread, status: status, question: question, zavhoz: run.state.zavhozStatus, engineering: engineering,
+            thread: thread, status: status, question: question, zavhoz: zavhoz, engineering: engineering,
             server: run.state.server, outcome: run.state.outcome, step: run.step)
+    }
+
+    /// engineering_status and zavhoz_status of a run: the state's, except that engineering is `blocked` while
+    /// its node waits for a person or the thread hit a loop limit.
+    public static func agentStatuses(of run: GraphRun<ProjectThreadState>) -> (EngineeringStatus, ZavhozStatus) {
+        switch run.status {
+        case .blocked: return (.blocked, run.state.zavhozStatus)
+        case .interrupted(let questions) where questions.contains(where: { $0.node == "engineering" }):
+            return (.blocked, run.state.zavhozStatus)
+        default: return (run.state.engineeringStatus, run.state.zavhozStatus)
+        }
     }
 
     /// The checkpoints of the project's thread for `generation`, oldest first (`steward history`).

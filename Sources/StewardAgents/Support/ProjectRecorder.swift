@@ -16,7 +16,17 @@ public struct ProjectRecorder: Sendable {
     /// Moves the project to `target` along the lifecycle table. A project already there, or past it on the way
     /// to its stage (a re-run node after a crash), stays where it is.
     /// - Throws: `IllegalTransition` when `target` cannot be reached and the project is not past it.
-    public func move(_ project: String, to target: ProjectPhase, _ message: String) async throws {
+    /// - Parameter update: further changes saved with the move, in the same transaction (also when the project
+    ///   is already there).
+    public func move(
+        _ project: String, to target: ProjectPhase, _ message: String, update: (inout ProjectRecord) -> Void = { _ in }
+    ) async throws {
+        if let record = try await store.project(named: project), record.phase == target {
+            var updated = record
+            update(&updated)
+            if updated != record { try await store.save(project: updated, events: []) }
+            return
+        }
         guard var record = try await store.project(named: project), record.phase != target else { return }
         let walk: [ProjectPhase]
         do {
@@ -34,6 +44,7 @@ public struct ProjectRecorder: Sendable {
             events.append(event(project, "PhaseChanged", "\(record.phase.rawValue) -> \(next.rawValue): \(message)"))
             record.phase = next
         }
+        update(&record)
         record.conditions.remove(Condition.stalled)
         record.conditions.set(Condition.reconciling, .true, reason: "Engineering", message: message, at: now())
         record.updatedAt = now()
@@ -48,6 +59,14 @@ public struct ProjectRecorder: Sendable {
         record.observedGeneration = record.generation
         record.updatedAt = now()
         try await store.save(project: record, events: [event(project, "StageReached", message)])
+    }
+
+    /// Records the agent graph's statuses on the project's record (`engineering_status`, `zavhoz_status`).
+    public func agentStatus(_ project: String, _ statuses: (engineering: EngineeringStatus, zavhoz: ZavhozStatus)) async throws {
+        guard let record = try await store.project(named: project),
+            record.engineeringStatus != statuses.engineering || record.zavhozStatus != statuses.zavhoz
+        else { return }
+        try await store.setAgentStatus(project: project, engineering: statuses.engineering, zavhoz: statuses.zavhoz)
     }
 
     /// Appends one event about the project.

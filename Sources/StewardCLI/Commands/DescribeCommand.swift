@@ -82,15 +82,22 @@ struct DescribeCommand: AsyncParsableCommand {
         } else {
             lines.append("Health:        not checked" + (project.phase == .active ? " yet" : " (only active projects are)"))
         }
+        if let spec = project.spec, !spec.changes.isEmpty {
+            lines.append("Changes:       " + spec.changes.map {
+                "\($0.id) (\(project.implementedChanges.contains($0.id) ? "implemented" : "pending"))"
+            }.joined(separator: ", "))
+        }
+        // The statuses are the record's (the runner keeps them current); the thread adds its position and question.
+        let statuses = "\(project.engineeringStatus.rawValue) (zavhoz \(project.zavhozStatus.rawValue)"
         if let thread = try await ProjectThreadStatus.read(
             checkpointer: SQLiteCheckpointer(store: store), project: name, generation: project.generation)
         {
-            lines.append("Engineering:   \(thread.engineering.rawValue) (zavhoz \(thread.zavhoz.rawValue)"
+            lines.append("Engineering:   \(statuses)"
                 + (thread.server.map { ", server \($0)" } ?? "") + "); thread \(thread.thread) \(thread.status) at step \(thread.step)"
                 + (thread.outcome.isEmpty ? "" : ": \(thread.outcome)"))
             if let question = thread.question { lines.append("Question:      \(question)") }
         } else {
-            lines.append("Engineering:   idle (zavhoz idle); no agent thread for generation \(project.generation)")
+            lines.append("Engineering:   \(statuses)); no agent thread for generation \(project.generation)")
         }
         lines += try await sharedSections(kind: "Project", conditions: project.conditions, store: store, formatter: formatter)
         lines.append("Runs:")

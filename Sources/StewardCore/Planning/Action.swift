@@ -77,7 +77,8 @@ public enum Action: Sendable, Hashable {
     case deploy(DeployPlan)
     /// The project needs the engineering agents (a brief to build, or a stage short of active): run or resume
     /// its graph thread. `server`: where the planner placed it, nil when nothing fits or it does not deploy.
-    case engineer(ProjectManifest, server: String?)
+    /// `changes`: for maintenance of an active project, the ids of the change requests to implement (else empty).
+    case engineer(ProjectManifest, server: String?, changes: [String] = [])
     /// The server already runs exactly this deploy (its marker has the same input hash): record it instead of
     /// running the playbook (a fresh state dir, as in CI). Falls back to the deploy if its ports are taken.
     case adoptDeploy(DeployPlan, DeployMarker)
@@ -92,6 +93,12 @@ public enum Action: Sendable, Hashable {
         return false
     }
 
+    /// Whether it runs a project's agent-graph thread (threads of different projects run concurrently).
+    public var isEngineer: Bool {
+        if case .engineer = self { return true }
+        return false
+    }
+
     /// `Project/NAME` or `Server/NAME`: the work-queue key the action belongs to.
     public var key: String {
         switch self {
@@ -103,7 +110,7 @@ public enum Action: Sendable, Hashable {
             .orphanProject(let name), .pruneProject(let name):
             "Project/\(name)"
         case .deploy(let plan), .adoptDeploy(let plan, _): "Project/\(plan.project)"
-        case .engineer(let project, _): "Project/\(project.name)"
+        case .engineer(let project, _, _): "Project/\(project.name)"
         }
     }
 
@@ -158,8 +165,9 @@ public enum Action: Sendable, Hashable {
             "\(plan.server.name) already runs \(marker.commit.prefix(12)) on port \(marker.port) with these inputs "
                 + "(deployed \(marker.time.isEmpty ? "earlier" : marker.time)): adopt it, no playbook"
         case .markActive: "last deploy matches: active"
-        case .engineer(let project, let server):
-            "run the engineering graph to \(project.spec.stage == .active ? "verified" : project.spec.stage.rawValue)"
+        case .engineer(let project, let server, let changes):
+            (changes.isEmpty ? "" : "maintenance: change requests \(changes.joined(separator: ", ")); ")
+                + "run the engineering graph to \(project.spec.stage == .active ? "verified" : project.spec.stage.rawValue)"
                 + (server.map { " (placed on \($0))" } ?? "")
         case .orphanProject: "manifest removed: keep the project (prune is off)"
         case .pruneProject: "manifest removed: delete the project and free its ports (prune is on)"

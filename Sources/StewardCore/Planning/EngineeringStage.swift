@@ -1,7 +1,8 @@
 import StewardModel
 
 /// Which projects the engineering agents work on, and when their work is done: a project with a `brief` (or
-/// a stage short of active) is engineered until its phase reaches its stage (`verified` for active).
+/// a stage short of active) is engineered until its phase reaches its stage (`verified` for active); an active
+/// project with a change request not implemented yet is engineered again (maintenance, seed 5.1).
 public enum EngineeringStage {
     /// The engineering phases in order; a phase after them (verified, deploying, active, maintenance) has
     /// reached every stage.
@@ -26,10 +27,39 @@ public enum EngineeringStage {
         return target != .verified && rank >= order.firstIndex(of: target)!
     }
 
+    /// The phases of a maintenance thread: a deployed project in one of them (or `active`, which moves to
+    /// `maintenance`) has its change requests engineered. Other phases finish what they do first (a project in
+    /// `verified` or `deploying` deploys, then its new change requests start maintenance).
+    public static let maintainedPhases: Set<ProjectPhase> = [.active, .maintenance, .implementing, .implemented, .verifying]
+
     /// Whether the planner hands the project to the engineering graph.
-    public static func needsEngineering(_ spec: ProjectSpec, phase: ProjectPhase, resumePhase: ProjectPhase?) -> Bool {
-        guard spec.brief != nil || spec.stage != .active else { return false }
+    /// - Parameters:
+    ///   - implemented: the change requests already implemented (`ProjectRecord.implementedChanges`).
+    ///   - deployed: the project has been deployed (`lastDeployCommit`): its engineering phases are maintenance.
+    public static func needsEngineering(
+        _ spec: ProjectSpec, phase: ProjectPhase, resumePhase: ProjectPhase?, implemented: [String] = [], deployed: Bool = false
+    ) -> Bool {
         if phase == .discovered { return false }
-        return !reached(spec.stage, phase: phase, resumePhase: resumePhase)
+        if spec.brief != nil || spec.stage != .active, !reached(spec.stage, phase: phase, resumePhase: resumePhase) {
+            return true
+        }
+        return needsMaintenance(spec, phase: phase, resumePhase: resumePhase, implemented: implemented, deployed: deployed)
+    }
+
+    /// Whether an active project (or a deployed one in its maintenance) has change requests to engineer. A first
+    /// build that has not been deployed yet is not maintenance, whatever its phase.
+    public static func needsMaintenance(
+        _ spec: ProjectSpec, phase: ProjectPhase, resumePhase: ProjectPhase?, implemented: [String], deployed: Bool
+    ) -> Bool {
+        guard spec.stage == .active, !pendingChanges(spec, implemented: implemented).isEmpty else { return false }
+        let effective = phase.isInterruption ? (resumePhase ?? .draft) : phase
+        return effective == .active || (deployed && maintainedPhases.contains(effective))
+    }
+
+    /// The change requests of `spec` not in `implemented`, in manifest order.
+    public static func pendingChanges(_ spec: ProjectSpec, implemented: [String]) -> [ProjectSpec.Change] {
+        guard !spec.changes.isEmpty else { return [] }
+        let done = Set(implemented)
+        return spec.changes.filter { !done.contains($0.id) }
     }
 }

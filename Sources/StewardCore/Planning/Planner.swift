@@ -32,7 +32,8 @@ public struct Planner: Sendable {
         for project in desired.projects where only == nil || only == project.name {
             if worldUnchanged, let record = observed.projects[project.name], record.phase == .active, !record.orphaned,
                 record.specHash == project.specHash, record.manifestPath == project.location.file,
-                !observed.serviceDown.contains(project.name)
+                !observed.serviceDown.contains(project.name),
+                EngineeringStage.pendingChanges(project.spec, implemented: record.implementedChanges).isEmpty
             {
                 continue
             }
@@ -101,13 +102,21 @@ public struct Planner: Sendable {
         }
 
         let phase = record?.phase ?? .draft
-        if EngineeringStage.needsEngineering(spec, phase: phase, resumePhase: record?.resumePhase) {
+        let implemented = record?.implementedChanges ?? []
+        let deployed = record?.lastDeployCommit != nil
+        if EngineeringStage.needsEngineering(
+            spec, phase: phase, resumePhase: record?.resumePhase, implemented: implemented, deployed: deployed)
+        {
             // The graph owns the repo (the Architect creates it) and the phases up to the stage; deploys stay here.
             var server = spec.server
             if spec.stage == .active, server == nil, case .success(let placed) = placement.place(project, current: record?.server) {
                 server = placed
             }
-            return actions + [.engineer(project, server: spec.stage == .active ? server : nil)]
+            // Maintenance: the change requests the running version lacks (it keeps serving until the redeploy).
+            let maintenance = EngineeringStage.needsMaintenance(
+                spec, phase: phase, resumePhase: record?.resumePhase, implemented: implemented, deployed: deployed)
+            let changes = maintenance ? EngineeringStage.pendingChanges(spec, implemented: implemented).map(\.id) : []
+            return actions + [.engineer(project, server: spec.stage == .active ? server : nil, changes: changes)]
         }
         let repo: ResolvedRepo
         switch observed.repos[name] {

@@ -20,13 +20,23 @@ public struct EngineeringRequest: Sendable {
     public var settings: Settings
     /// A person's answer to the thread's pending question (`steward answer`).
     public var answer: String?
+    /// Change requests already implemented (`ProjectRecord.implementedChanges`): a new thread leaves them alone.
+    public var implemented: [String]
+    /// The project is deployed and in maintenance: its repo exists and only the change requests not yet
+    /// implemented are engineered (the Architect neither scaffolds nor redesigns).
+    public var maintenance: Bool
 
-    public init(project: ProjectManifest, generation: Int64, server: String?, settings: Settings, answer: String? = nil) {
+    public init(
+        project: ProjectManifest, generation: Int64, server: String?, settings: Settings, answer: String? = nil,
+        implemented: [String] = [], maintenance: Bool = false
+    ) {
         self.project = project
         self.generation = generation
         self.server = server
         self.settings = settings
         self.answer = answer
+        self.implemented = implemented
+        self.maintenance = maintenance
     }
 }
 

@@ -16,6 +16,9 @@ public protocol StateStore: Sendable {
     func save(project: ProjectRecord, events: [EventRecord]) async throws
     /// Deletes the project, its port allocations, and appends the events, in one transaction.
     func deleteProject(named name: String, events: [EventRecord]) async throws
+    /// Records the agent graph's engineering and zavhoz status on the project (nil keeps that one). Only this
+    /// writes them: `save(project:)` keeps the stored statuses, so the graph and other writers never undo each other.
+    func setAgentStatus(project: String, engineering: EngineeringStatus?, zavhoz: ZavhozStatus?) async throws
 
     func servers() async throws -> [ServerRecord]
     func server(named name: String) async throws -> ServerRecord?

@@ -109,8 +109,8 @@ struct ActionExecutor {
             try await store.save(project: record, events: alreadyStalled ? [] : [event("Project", name, reason, message, .warning)])
         case .deploy(let plan):
             try await deploy(plan)
-        case .engineer(let project, let server):
-            try await engineer(project, server: server)
+        case .engineer(let project, let server, let changes):
+            try await engineer(project, server: server, changes: changes)
         case .adoptDeploy(let plan, let marker):
             try await adopt(plan, marker)
         case .markActive(let name, let hash):
@@ -169,17 +169,27 @@ struct ActionExecutor {
 
     /// Runs or resumes the project's graph thread; a question or a loop limit leaves it waiting with a
     /// condition that says so. Without engineering agents it stalls, as before they existed.
-    private mutating func engineer(_ project: ProjectManifest, server: String?) async throws {
-        guard let record = try await store.project(named: project.name) else { return }
+    private mutating func engineer(_ project: ProjectManifest, server: String?, changes: [String]) async throws {
+        guard var record = try await store.project(named: project.name) else { return }
         guard let engineering = reconciler.engineering else {
             try await execute(.stall(
                 project: project.name, reason: "EngineeringUnavailable",
-                message: "stage \(project.spec.stage.rawValue) or a brief needs the engineering agents, which are not wired here"))
+                message: changes.isEmpty
+                    ? "stage \(project.spec.stage.rawValue) or a brief needs the engineering agents, which are not wired here"
+                    : "change requests \(changes.joined(separator: ", ")) need the engineering agents, which are not wired here"))
             return
+        }
+        let effective = record.phase.isInterruption ? record.resumePhase : record.phase
+        if !changes.isEmpty, effective == .active {
+            // Maintenance (seed 5.1): the deployed version keeps serving while the agents work; the normal deploy
+            // replaces it once the change is verified (blue/green without a gap when the project asks for it).
+            try await transition(project.name, to: .maintenance,
+                "change requests \(changes.joined(separator: ", ")): maintenance (the deployed version keeps serving)")
+            record = try await store.project(named: project.name) ?? record
         }
         let outcome = try await engineering.advance(EngineeringRequest(
             project: project, generation: record.generation, server: server, settings: loaded.desired.settings,
-            answer: answers[project.name]))
+            answer: answers[project.name], implemented: record.implementedChanges, maintenance: record.phase == .maintenance))
         let (reason, message): (String, String)
         switch outcome {
         case .completed, .busy:

@@ -163,13 +163,15 @@ public struct Reconciler: Sendable {
         var reconcile = ReconcileRecord(commit: revision.commit, ref: revision.ref, startedAt: now(), actions: actions.count)
         reconcile.id = try await store.beginReconcile(reconcile)
 
-        // Everything but deploys runs in plan order (registrations, phases, prunes that free ports); then the
-        // deploys, each project's Ansible run independent of the others, at most `concurrency` at once.
+        // Everything but agent threads and deploys runs in plan order (registrations, phases, prunes that free
+        // ports); then the projects' agent threads, then the deploys, each project's independent of the others, at
+        // most `concurrency` at once.
         var executor = ActionExecutor(reconciler: self, loaded: loaded)
         if let project = options.project, let answer = options.answer { executor.answers[project] = answer }
-        for action in actions where !action.isDeploy {
+        for action in actions where !action.isDeploy && !action.isEngineer {
             await execute(action, with: &executor)
         }
+        executor.failures += await engineerConcurrently(actions.filter(\.isEngineer), loaded: loaded, answers: executor.answers)
         let deploys = actions.filter(\.isDeploy)
         let limit = max(1, loaded.desired.settings.concurrency)
         await withTaskGroup(of: (failures: [String], runs: Int).self) { group in
@@ -338,7 +340,7 @@ public struct Reconciler: Sendable {
     }
 
     /// Runs one action, logs its outcome (phase after it, duration) and records a failure instead of throwing.
-    private func execute(_ action: Action, with executor: inout ActionExecutor) async {
+    func execute(_ action: Action, with executor: inout ActionExecutor) async {
         let actionStart = ContinuousClock.now
         do {
             try await executor.execute(action)

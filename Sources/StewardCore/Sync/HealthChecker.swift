@@ -31,7 +31,8 @@ public struct HealthCheckReport: Sendable {
 /// N failures in a row (`thresholds.serviceDownAfter`) open one critical `service_down` incident, append a
 /// `ServiceDown` event and set the project's `Healthy` condition False; fewer only log a warning. The phase
 /// stays `active`: the deploy is right, the service is down. The first success afterwards resolves the
-/// incident (`ServiceRecovered`, `Healthy` True). A project that is deleted or leaves `active` loses its
+/// incident (`ServiceRecovered`, `Healthy` True). Deployed projects in maintenance are checked like active ones
+/// (`serves`). A project that is deleted or leaves `active` otherwise loses its
 /// health row and any open `service_down` incident is resolved, saying why.
 ///
 /// Each write comes before the one that depends on it (incident, then condition, then counter), and opening
@@ -97,7 +98,7 @@ public struct HealthChecker: Sendable {
         let projects = try await store.projects()
         let servers = Dictionary(try await store.servers().map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var targets: [Target] = []
-        for project in projects where project.phase == .active {
+        for project in projects where Self.serves(project) {
             switch Self.target(for: project, servers: servers) {
             case .success(let target): targets.append(target)
             case .failure(let reason):
@@ -107,7 +108,7 @@ public struct HealthChecker: Sendable {
                 ])
             }
         }
-        try await stopChecking(except: Set(projects.filter { $0.phase == .active }.map(\.name)),
+        try await stopChecking(except: Set(projects.filter(Self.serves).map(\.name)),
             projects: projects, report: &report)
 
         let rows = Dictionary(try await store.healthChecks().map { ($0.project, $0) }, uniquingKeysWith: { first, _ in first })
@@ -149,6 +150,16 @@ public struct HealthChecker: Sendable {
     struct Target: Sendable {
         var project: String
         var url: URL
+    }
+
+    /// Whether a deployed version of the project is meant to answer: active projects, and deployed ones in
+    /// maintenance (the old version keeps serving while the agents work on a change request).
+    public static func serves(_ project: ProjectRecord) -> Bool {
+        switch project.phase {
+        case .active: true
+        case .maintenance, .implementing, .implemented, .verifying, .verified: project.lastDeployCommit != nil
+        default: false
+        }
     }
 
     /// Why an active project cannot be checked.

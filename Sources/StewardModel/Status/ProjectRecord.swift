@@ -35,6 +35,14 @@ public struct ProjectRecord: Sendable, Hashable, Codable {
     /// The forge reports the repo archived (flagged, never deleted).
     public var archived: Bool
     public var updatedAt: Date
+    /// Ids of the change requests (`spec.changes`) the engineering agents implemented and verified (or a person
+    /// said to skip). A change request of an active project that is not here starts maintenance.
+    public var implementedChanges: [String]
+    /// The agent graph's progress, as its thread last reported it. Written only by `StateStore.setAgentStatus`
+    /// (the graph runs beside other writers of the record): `save(project:)` keeps the stored values.
+    public var engineeringStatus: EngineeringStatus
+    /// Zavhoz's progress, as the project's thread last reported it (see `engineeringStatus`).
+    public var zavhozStatus: ZavhozStatus
 
     public init(
         name: String, repo: String? = nil, githubRepoID: Int64? = nil, manifestPath: String? = nil,
@@ -42,8 +50,12 @@ public struct ProjectRecord: Sendable, Hashable, Codable {
         observedGeneration: Int64 = 0, specHash: String? = nil, spec: ProjectSpec? = nil,
         conditions: [Condition] = [], server: String? = nil, port: Int? = nil,
         lastDeployInputHash: String? = nil, lastDeployCommit: String? = nil, lastDeployedAt: Date? = nil,
-        orphaned: Bool = false, archived: Bool = false, updatedAt: Date
+        orphaned: Bool = false, archived: Bool = false, updatedAt: Date, implementedChanges: [String] = [],
+        engineeringStatus: EngineeringStatus = .idle, zavhozStatus: ZavhozStatus = .idle
     ) {
+        self.implementedChanges = implementedChanges
+        self.engineeringStatus = engineeringStatus
+        self.zavhozStatus = zavhozStatus
         self.archived = archived
         self.name = name
         self.repo = repo

@@ -16,7 +16,24 @@ enum StoreSchema {
         SchemaMigration(version: 6, summary: "health checks: per-project counter and last result, last round", sql: version6),
         SchemaMigration(version: 7, summary: graphSummary, sql: graphCheckpoints),
         SchemaMigration(version: 8, summary: "incidents.acknowledged_at: the PO reports each incident once", sql: version8),
+        SchemaMigration(version: 9, summary: "projects: implemented change requests, engineering and zavhoz status", sql: maintenance),
     ]
+
+    /// Maintenance and the agents' status on the project record: the change requests engineered so far (a new
+    /// one on an active project starts maintenance) and the graph's engineering_status / zavhoz_status. Projects
+    /// the engineering graph already took to verified or beyond (a brief, so agents built them; their review
+    /// approves only with every change implemented) start with their current change requests implemented.
+    private static let maintenance = """
+        ALTER TABLE projects ADD COLUMN implemented_changes TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE projects ADD COLUMN engineering_status TEXT NOT NULL DEFAULT 'idle'
+            CHECK (engineering_status IN ('idle', 'working', 'blocked'));
+        ALTER TABLE projects ADD COLUMN zavhoz_status TEXT NOT NULL DEFAULT 'idle'
+            CHECK (zavhoz_status IN ('idle', 'working', 'done'));
+        UPDATE projects SET implemented_changes = (
+            SELECT json_group_array(json_extract(change.value, '$.id')) FROM json_each(projects.spec, '$.changes') AS change)
+        WHERE spec IS NOT NULL AND json_extract(spec, '$.brief') IS NOT NULL
+            AND phase IN ('verified', 'deploying', 'active');
+        """
 
     /// When the person was shown an incident (by `steward ask`); NULL until then.
     private static let version8 = """
