@@ -140,8 +140,14 @@ struct RecoveryGraphTests {
         #expect(first[0].status == nil)
         #expect(first[0].failure?.contains("killed during redeploy bye") == true)
 
+        // The thread is unfinished: a closed incident (server_sync resolved it meanwhile) is still resumed.
+        var closed = incident
+        closed.status = .resolved
+        #expect(try await runner.unfinished([closed]) == [closed])
+
         let second = try await runner.recover([incident])
         #expect(second[0].status == .resolved)
+        #expect(try await runner.unfinished([closed]).isEmpty)
         // Check, bootstrap, provision and the first redeploy ran once; only the interrupted redeploy ran again.
         #expect(await operations.calls == [
             "check vps-1", "bootstrap vps-1", "provision vps-1", "projects vps-1", "redeploy hello", "redeploy bye",

@@ -171,6 +171,8 @@ struct RecoveryIntegrationTests {
 
         // demo/two is deleted from the forge: repo_missing. `fix p2` re-creates it with the deployed commit.
         let commit = try run(["git", "--git-dir", two.bare, "rev-parse", "main"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        // A forge sync after the projects were registered links p2 to the repo's id (the first one only discovered it).
+        _ = try steward(["sync", "forge", "--once"])
         try FileManager.default.removeItem(atPath: forgeRoot.url.appendingPathComponent("demo/two.git").path)
         _ = try steward(["sync", "forge", "--once"])
         #expect(try projects()["p2"]?.phase == "missing")
@@ -217,7 +219,10 @@ struct RecoveryIntegrationTests {
         #expect(process.terminationReason == .uncaughtSignal, "fix finished before it was killed: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
         #expect(try await runs("th32", "bootstrap").count == bootstraps + 1)
         #expect(try await runs("th32", "provision").count == provisions + 1)
-        #expect(try incidents().first { $0.kind == "server_unreachable" && $0.objectName == "th32" }?.status == "recovering")
+        // The incident is recovering, or already resolved by server_sync (the server answers again): either way its
+        // thread is unfinished and the next fix resumes it.
+        let killedStatus = try incidents().first { $0.kind == "server_unreachable" && $0.objectName == "th32" }?.status
+        #expect(killedStatus == "recovering" || killedStatus == "resolved", "\(killedStatus ?? "none")")
 
         let resumed = try steward(["fix", "th32"])
         #expect(resumed.status == 0, "\(resumed.stdout)\n\(resumed.stderr)")
@@ -225,7 +230,7 @@ struct RecoveryIntegrationTests {
         #expect(try await runs("th32", "bootstrap").count == bootstraps + 1, "bootstrap.yml ran again after the kill")
         let provisionRuns = try await runs("th32", "provision")
         #expect(provisionRuns.count == provisions + 2)
-        #expect(provisionRuns.first?.status == .succeeded)
+        #expect(provisionRuns.map(\.status).prefix(2) == [.succeeded, .interrupted], "\(provisionRuns.map(\.status))")
         #expect(health(p2)?.contains("ok") == true)
         #expect(try incidents().first { $0.kind == "server_unreachable" && $0.objectName == "th32" }?.status == "resolved")
         // Nothing left to fix.

@@ -24,6 +24,20 @@ public struct RecoveryRunner: Sendable {
         self.options = options
     }
 
+    /// The incidents among `incidents` whose Recovery thread started and did not finish (a crash, a failed step):
+    /// they are resumed even when the incident was closed meanwhile (a server that answers again resolves its
+    /// server_unreachable by itself, but its re-provisioning and redeploys still have to finish).
+    public func unfinished(_ incidents: [IncidentRecord]) async throws -> [IncidentRecord] {
+        let engine = GraphEngine(graph: try RecoveryGraph.build(operations), checkpointer: checkpointer, options: options)
+        var found: [IncidentRecord] = []
+        for incident in incidents {
+            guard let id = incident.id, let current = try await engine.current(thread: RecoveryDecision.thread(incident: id))
+            else { continue }
+            if current.status != .completed { found.append(incident) }
+        }
+        return found
+    }
+
     /// Recovers each incident in its own thread, oldest first, one after the other: a new thread is started, an
     /// unfinished one (a crash, a failed step) resumed, a completed one only read back.
     public func recover(_ incidents: [IncidentRecord]) async throws -> [RecoveryOutcome] {

@@ -25,14 +25,12 @@ extension Wiring {
         if let object, try await store.project(named: object) == nil, try await store.server(named: object) == nil {
             throw CommandFailure("no project or server named \(object) is registered (`steward get projects`, `steward get servers`)")
         }
-        let incidents = try await store.incidents(openOnly: true).filter { object == nil || $0.objectName == object }
-        guard !incidents.isEmpty else {
-            return RecoveryAnswer(text: "No open incidents for \(object ?? "any project or server"); nothing to fix.", allResolved: true)
-        }
-        // Holding the state lock, a recovery thread's lease left in the store belongs to a process that died.
+        // Holding the state lock, a recovery thread's lease left in the store belongs to a process that died, and
+        // so does a run still marked running.
         let checkpointer = SQLiteCheckpointer(store: store)
         _ = try checkpointer.releaseStaleLeases(threadPrefix: "recovery/")
         _ = try checkpointer.releaseStaleLeases(threadPrefix: "project/")
+        _ = try await store.recoverInterruptedRuns(at: Date())
         let source = try configSource()
         let revision = try await source.update()
         let loaded = try await ConfigLoader(source: source, store: store, builtinPlaybooks: library.playbooks).load(revision)
@@ -57,8 +55,14 @@ extension Wiring {
                 "status": "\(event.status.rawValue)", "duration_ms": "\(Self.ms(event.duration))", "action": "graph_step",
             ])
         })
-        let outcomes = try await RecoveryRunner(checkpointer: checkpointer, operations: operations, options: graphOptions)
-            .recover(incidents)
+        let runner = RecoveryRunner(checkpointer: checkpointer, operations: operations, options: graphOptions)
+        let all = try await store.incidents(openOnly: false).filter { object == nil || $0.objectName == object }
+        let unfinished = try await runner.unfinished(all.filter { !$0.status.isOpen })
+        let incidents = all.filter(\.status.isOpen) + unfinished
+        guard !incidents.isEmpty else {
+            return RecoveryAnswer(text: "No open incidents for \(object ?? "any project or server"); nothing to fix.", allResolved: true)
+        }
+        let outcomes = try await runner.recover(incidents)
         var lines: [String] = []
         for outcome in outcomes {
             let incident = outcome.incident
@@ -117,3 +121,4 @@ extension Wiring {
             + "Steward had no copy of \(record.lastDeployCommit.map { String($0.prefix(12)) } ?? "any commit")")
     }
 }
+

@@ -60,6 +60,8 @@ public struct ControllerRecovery: RecoveryOperations {
     }
 
     public func checkServer(_ name: String) async throws -> RecoveryStepResult {
+        guard let spec = try await store.server(named: name)?.spec else { return .failed("server \(name) has no manifest") }
+        if spec.connection == .local { return .done("local server: always reachable") }
         let report = try await servers.sync(server: name, settings: settings)
         if report.hostKeyChanged.contains(name) {
             return .failed("server \(name) presents a host key other than the trusted one; pin the new key with spec.hostKey")
