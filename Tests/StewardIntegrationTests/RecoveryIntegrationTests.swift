@@ -123,6 +123,9 @@ struct RecoveryIntegrationTests {
             try run([Self.script, "sshd", hostsDir.path, "\(number)", "stop"])
             for _ in 1...2 { _ = try steward(["sync", "servers", "--once"]) }
             #expect(try incidents().contains { $0.kind == "server_unreachable" && $0.objectName == name && $0.status == "detected" })
+            let servers = try JSONSerialization.jsonObject(with: Data(try steward(["get", "servers", "-o", "json"]).stdout.utf8))
+                as? [[String: Any]] ?? []
+            #expect(servers.first { $0["name"] as? String == name }?["status"] as? String == "error", "\(servers)")
             try run([Self.script, "sshd", hostsDir.path, "\(number)", "start"])
         }
 
@@ -185,6 +188,22 @@ struct RecoveryIntegrationTests {
         #expect(try run(["git", "--git-dir", recreated, "rev-list", "--count", "main"]).trimmingCharacters(in: .whitespacesAndNewlines) == "2")
         #expect(try projects()["p2"]?.phase == "active")
         #expect(try incidents().first { $0.kind == "repo_missing" && $0.objectName == "p2" }?.status == "resolved")
+
+        // demo/app is deleted and Steward has no copy of its commit either: `fix p1` re-creates and scaffolds it
+        // (as the Architect would), and the next pass deploys the scaffold.
+        let lost = try #require(try await SQLiteStateStore(stateDirectory: state.url, readOnly: true).project(named: "p1")?.lastDeployCommit)
+        try FileManager.default.removeItem(atPath: forgeRoot.url.appendingPathComponent("demo/app.git").path)
+        try FileManager.default.removeItem(at: state.url.appendingPathComponent("bundles/\(lost).bundle"))
+        _ = try steward(["sync", "forge", "--once"])
+        #expect(try projects()["p1"]?.phase == "missing")
+        let scaffolded = try steward(["fix", "p1"])
+        #expect(scaffolded.status == 0, "\(scaffolded.stdout)\n\(scaffolded.stderr)")
+        #expect(scaffolded.stdout.contains("scaffolded it"), "\(scaffolded.stdout)")
+        let newApp = forgeRoot.url.appendingPathComponent("demo/app.git").path
+        #expect(try run(["git", "--git-dir", newApp, "rev-list", "--count", "main"]).trimmingCharacters(in: .whitespacesAndNewlines) == "1")
+        #expect(try run(["git", "--git-dir", newApp, "show", "main:Procfile"]).contains("web:"))
+        #expect(try projects()["p1"]?.phase == "active")
+        #expect(health(p1)?.contains("ok") == true)
 
         // kill -9 during the re-provision of th32, then `fix` again: bootstrap is not repeated, provision is
         // redone (it never finished), the incident ends resolved.

@@ -7,13 +7,6 @@ import StewardGraph
 import StewardModel
 import StewardStore
 
-/// What `steward fix` (and the PO's Fix) did: one block per incident.
-struct RecoveryAnswer {
-    var text: String
-    /// Every incident the recovery looked at ended resolved.
-    var allResolved: Bool
-}
-
 extension Wiring {
     /// Runs the Recovery agent for the open incidents of `object` (a project or server name; all when nil),
     /// holding the state lock like `reconcile`. - Throws: `CommandFailure` for an unknown object.

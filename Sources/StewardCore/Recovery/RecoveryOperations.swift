@@ -28,12 +28,3 @@ public protocol RecoveryOperations: Sendable {
     /// Points the project at `repo` again (its id), back to the phase it had before it went missing.
     func relink(_ project: String, to repo: ForgeRepository) async throws -> RecoveryStepResult
 }
-
-/// The two provisioning playbooks, run as separate recorded steps so a resumed recovery repeats neither.
-public enum ProvisionStep: String, Sendable, Hashable, Codable, CaseIterable {
-    case bootstrap
-    case provision
-
-    /// The playbook file.
-    public var playbook: String { "\(rawValue).yml" }
-}
