@@ -112,7 +112,8 @@ struct RecoveryGraphTests {
         #expect(outcomes.map(\.status) == [.failed])
         #expect(outcomes[0].failure?.contains("pin") == true)
         #expect(await operations.calls.isEmpty)
-        #expect(await operations.marks.map(\.1) == [.failed])
+        // Refused, not failed: the incident stays open until the new key is pinned.
+        #expect(await operations.marks.map(\.1) == [.detected])
     }
 
     @Test func aMissingRepoIsRelinkedWhenTheForgeHasItAgainElseRecreated() async throws {

@@ -60,6 +60,15 @@ public enum RecoveryGraph {
             let message = state.failure.map { "recovery failed: \($0)" }
                 ?? "recovered: " + state.steps.filter { !$0.hasPrefix("recovering") }.joined(separator: "; ")
             let incident = state.incident
+            if state.decision == .refuse {
+                // Not started: the incident stays open (the sync resolves it once the new key is pinned).
+                _ = try await context.effect("mark-refused") { _ -> Bool in
+                    try await operations.mark(incident: incident, .detected,
+                        "\(incident.message) (not recovered automatically: \(state.failure ?? "refused"))")
+                    return true
+                }
+                return Update<RecoveryState>().setting(\.outcome, .failed).appending(\.steps, "not started")
+            }
             _ = try await context.effect("mark-\(status.rawValue)") { _ -> Bool in
                 try await operations.mark(incident: incident, status, message)
                 return true

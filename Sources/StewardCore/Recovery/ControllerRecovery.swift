@@ -46,11 +46,11 @@ public struct ControllerRecovery: RecoveryOperations {
         case .recovering: "RecoveryStarted"
         case .resolved: "IncidentResolved"
         case .failed: "RecoveryFailed"
-        case .detected: "IncidentDetected"
+        case .detected: "RecoveryRefused"
         }
         let event = EventRecord(
             time: now(), objectKind: incident.objectKind, objectName: incident.objectName,
-            type: status == .failed ? .warning : .normal, reason: reason,
+            type: status == .failed || status == .detected ? .warning : .normal, reason: reason,
             message: "\(incident.kind.rawValue) #\(id) -> \(status.rawValue): \(message)")
         _ = try await store.setIncident(id: id, status: status, message: message, at: now(), events: [event])
         logger.info("incident \(status.rawValue)", metadata: [

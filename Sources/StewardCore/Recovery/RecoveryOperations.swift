@@ -3,7 +3,8 @@ import StewardModel
 /// What the Recovery agent acts through (the CLI wires the real server lifecycle, reconciler, health checker and
 /// forge; tests pass fakes). Expected failures are results, not errors: errors are for the store and bugs.
 public protocol RecoveryOperations: Sendable {
-    /// Moves the incident to `status` (recovering, resolved, failed) with `message`, and records an event.
+    /// Moves the incident to `status` (recovering, resolved, failed; detected: recovery refused, it stays open)
+    /// with `message`, and records an event.
     func mark(incident: IncidentRecord, _ status: IncidentRecord.Status, _ message: String) async throws
 
     /// Checks the server now: host key, reachability, facts (server_sync for that server).
