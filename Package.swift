@@ -148,7 +148,7 @@ let package = Package(
         ),
         .testTarget(
             name: "StewardIntegrationTests",
-            dependencies: ["StewardCLI", "StewardTestSupport"],
+            dependencies: ["StewardCLI", "StewardStore", "StewardTestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -10,7 +10,7 @@ public struct StewardCommand: AsyncParsableCommand {
             """,
         subcommands: [
             ValidateCommand.self, PlanCommand.self, ReconcileCommand.self, RunCommand.self, SyncCommand.self, GetCommand.self,
-            DescribeCommand.self, HistoryCommand.self, SecretCommand.self, AskCommand.self, AnswerCommand.self,
+            DescribeCommand.self, HistoryCommand.self, SecretCommand.self, AskCommand.self, AnswerCommand.self, FixCommand.self,
         ])
 
     public init() {}

@@ -20,13 +20,18 @@ public struct ProductOwner: Sendable {
     public let configRepo: (any ConfigRepoWriter)?
     /// The forge owner of new projects' repos (`OWNER/NAME`), or why there is none (asked for by `new` only).
     public let repoOwner: Result<String, ProductOwnerError>
+    /// The Recovery agent for a project or server (all open incidents when nil): what it did, and whether every
+    /// incident ended resolved. nil: Fix only lists the incidents and how to repair each by hand.
+    public var recover: (@Sendable (String?) async throws -> (text: String, allResolved: Bool))?
     private let now: @Sendable () -> Date
 
     public init(
         classifier: any IntentClassifier, store: any ProductOwnerStore, configRepo: (any ConfigRepoWriter)?,
         repoOwner: Result<String, ProductOwnerError>,
+        recover: (@Sendable (String?) async throws -> (text: String, allResolved: Bool))? = nil,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
+        self.recover = recover
         self.classifier = classifier
         self.store = store
         self.configRepo = configRepo
@@ -161,13 +166,22 @@ public struct ProductOwner: Sendable {
         return ProductOwnerAnswer(intent: intent, text: status.details, project: name, projects: [status])
     }
 
-    /// `fix`: the open incidents of the project or server (all when none is named), and what repairs each today.
-    /// Nothing is changed: the Recovery agent that repairs on its own is not built yet.
+    /// `fix`: starts the Recovery agent for the open incidents of the project or server (all when none is named)
+    /// and reports what it did; without one, lists them and what repairs each by hand.
     public func fixAdvice(_ intent: Intent) async throws -> ProductOwnerAnswer {
         let open = try await store.incidents(openOnly: true).filter { intent.project == nil || $0.objectName == intent.project }
         let subject = intent.project ?? "any project or server"
         guard !open.isEmpty else {
             return ProductOwnerAnswer(intent: intent, text: "No open incidents for \(subject); nothing to fix.", project: intent.project)
+        }
+        if let recover {
+            let result = try await recover(intent.project)
+            let statuses = try await listProjects().filter { status in
+                open.contains { $0.objectKind == "Project" && $0.objectName == status.name }
+            }
+            let headline = result.allResolved ? "Recovered \(subject):" : "Recovery of \(subject) did not resolve everything:"
+            return ProductOwnerAnswer(
+                intent: intent, text: headline + "\n" + result.text, project: intent.project, projects: statuses)
         }
         var lines = ["Open incidents for \(subject):"]
         for incident in open.reversed() {
@@ -175,7 +189,7 @@ public struct ProductOwner: Sendable {
                 + "\(incident.objectKind) \(incident.objectName) (\(incident.status.rawValue)): \(incident.message)")
             lines.append("    to fix it today: \(Self.remedy(for: incident))")
         }
-        lines.append("Nothing was changed: automatic recovery (`steward fix`) is not built yet.")
+        lines.append("Nothing was changed: `steward fix \(intent.project ?? "NAME")` starts the Recovery agent.")
         let statuses = try await listProjects().filter { status in open.contains { $0.objectKind == "Project" && $0.objectName == status.name } }
         return ProductOwnerAnswer(intent: intent, text: lines.joined(separator: "\n"), project: intent.project, projects: statuses)
     }

@@ -13,7 +13,7 @@ public actor InMemoryStateStore: StateStore {
     private var allocations: [String: [Int: String]] = [:]
     private var pages: [String: [ForgePage]] = [:]
     private var syncStates: [String: ForgeSyncState] = [:]
-    public private(set) var incidentLog: [IncidentRecord] = []
+    public internal(set) var incidentLog: [IncidentRecord] = []
     private var secretRecords: [String: SecretRecord] = [:]
     public private(set) var healthRows: [String: HealthCheckRecord] = [:]
     public private(set) var healthCheckerRunAt: Date?

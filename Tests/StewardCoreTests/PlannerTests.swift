@@ -73,6 +73,26 @@ struct PlannerTests {
         #expect(planner.plan(desired: desired, observed: observed) == [])
     }
 
+    @Test func aForcedDeployRunsWithUnchangedInputsFromAnyPhase() {
+        let project = Fixtures.project("hello")
+        let server = Fixtures.server()
+        let desired = DesiredState(projects: [project], servers: [server])
+        var record = Fixtures.deployedRecord(project, server: server)
+        var observed = ObservedState(
+            projects: ["hello": record], servers: ["local": Fixtures.serverRecord(server)],
+            repos: ["hello": Fixtures.resolved()], playbooks: ["deploy_project.yml": Fixtures.playbook])
+        observed.forceDeploy = ["hello"]
+        var actions = planner.plan(desired: desired, observed: observed, only: "hello")
+        guard case .deploy(let plan)? = actions.last, actions.count == 1 else { Issue.record("\(actions)"); return }
+        #expect(plan.isRepair && plan.reason == "recovery: forced redeploy" && plan.port == 18000)
+
+        // Waiting after its server came back: marked active, then deployed again all the same.
+        record.phase = .waitingForResources
+        observed.projects["hello"] = record
+        actions = planner.plan(desired: desired, observed: observed, only: "hello")
+        #expect(actions.map(\.name) == ["mark_active", "deploy"])
+    }
+
     @Test func newCommitRedeploysAndSaysWhy() {
         let project = Fixtures.project("hello")
         let server = Fixtures.server()

@@ -11,12 +11,15 @@ actor ServerPlaybookRunner: PlaybookRunner {
     var reachable: Set<String> = []
     var failingTask: String?
     var markers: [String: JSONValue] = [:]
+    /// The provisioning marker each host reports (`provisioned`), by host.
+    var provisioned: [String: String] = [:]
     private(set) var playbooks: [String] = []
     private(set) var requests: [PlaybookRequest] = []
 
     func setReachable(_ hosts: Set<String>) { reachable = hosts }
     func setFailingTask(_ task: String?) { failingTask = task }
     func setMarkers(_ markers: [String: JSONValue]) { self.markers = markers }
+    func setProvisioned(_ host: String, _ hash: String?) { provisioned[host] = hash }
 
     func run(_ request: PlaybookRequest, onTask: @escaping @Sendable (TaskEvent) -> Void) async throws -> PlaybookResult {
         let playbook = URL(fileURLWithPath: request.playbook).lastPathComponent
@@ -32,6 +35,7 @@ actor ServerPlaybookRunner: PlaybookRunner {
                         "distribution": .string("Debian"), "distribution_version": .string("12.11"),
                         "kernel": .string("6.1.0"), "python": .string("3.11.2"), "service_mgr": .string("systemd"),
                         "apps_dir": .string("/home/deploy/.steward/apps"), "markers": .object(markers),
+                        "provisioned": .string(provisioned[host.name] ?? ""),
                     ])
                     try JSONEncoder().encode(report).write(to: URL(fileURLWithPath: "\(directory)/\(host.name).json"))
                     tasks.append(TaskEvent(host: host.name, task: "Report to Steward", status: .changed, durationMs: 1))
@@ -306,5 +310,34 @@ struct ServerSyncTests {
         let local = access.host(name: "here", spec: ServerSpec(address: "localhost", connection: .local))
         #expect(local.vars["steward_apps_dir"] == .string(state.url.appendingPathComponent("apps").path))
         #expect(local.vars["ansible_ssh_common_args"] == nil)
+    }
+
+    @Test func aFreshStateDirAdoptsAServerWhoseProvisioningMarkerMatches() async throws {
+        try await register("vps-1", address: "10.0.0.2")
+        await probe.set("10.0.0.2", [Self.keyA])
+        await runner.setReachable(["vps-1"])
+        // The marker provision.yml left with other inputs: provisioned as usual, the hash passed to the playbook.
+        await runner.setProvisioned("vps-1", "an-older-hash")
+        try await pass()
+        let provisioned = try await server("vps-1")
+        let hash = try #require(provisioned.provisionedHash)
+        #expect(await runner.playbooks == ["server_facts.yml", "bootstrap.yml", "provision.yml"])
+        let provision = try #require(await runner.requests.last)
+        #expect(provision.extraVars["steward_provision_hash"] == .string(hash))
+
+        // A fresh state dir: the same server, its marker now matching the current inputs.
+        let fresh = try ServerSyncTests()
+        try await fresh.register("vps-1", address: "10.0.0.2")
+        await fresh.probe.set("10.0.0.2", [Self.keyA])
+        await fresh.runner.setReachable(["vps-1"])
+        await fresh.runner.setProvisioned("vps-1", hash)
+        let report = try await fresh.pass()
+        #expect(report.provision.provisioned.isEmpty)
+        #expect(await fresh.runner.playbooks == ["server_facts.yml"])
+        let adopted = try await fresh.server("vps-1")
+        #expect(adopted.status == .ready)
+        #expect(adopted.provisionedHash == hash)
+        let events = try await fresh.store.events(objectKind: "Server", objectName: "vps-1", limit: 20)
+        #expect(events.contains { $0.reason == "ProvisioningAdopted" })
     }
 }

@@ -50,4 +50,38 @@ struct GitBundleTests {
         #expect(error.description.contains("abababab"))
         #expect(!FileManager.default.fileExists(atPath: bundle.path))
     }
+
+    @Test func aBundleImportedIntoAnEmptyRepoRestoresTheCommitWithItsHistory() throws {
+        let fixture = try GitFixture()
+        try fixture.write("app.py", "print('one')\n")
+        try fixture.commit("one")
+        try fixture.write("app.py", "print('two')\n")
+        let second = try fixture.commit("two")
+        let directory = try TemporaryDirectory()
+        let bundle = directory.url.appendingPathComponent("\(second).bundle")
+        try GitRepository.open(at: URL(fileURLWithPath: fixture.bare)).writeBundle(commit: GitObjectID(hex: second)!, to: bundle)
+
+        let restored = directory.url.appendingPathComponent("restored.git")
+        let repository = try GitRepository.createBare(at: restored)
+        #expect(try repository.importBundle(bundle, branch: "main").hex == second)
+        #expect(try repository.commitID(forReference: "refs/heads/main")?.hex == second)
+        #expect(try run(["git", "--git-dir", restored.path, "rev-list", "--count", "main"])
+            .trimmingCharacters(in: .whitespacesAndNewlines) == "2")
+        // Every object is there and sound (fsck exits non-zero otherwise; notices about HEAD are fine).
+        let fsck = try run(["git", "--git-dir", restored.path, "fsck", "--no-dangling", "main"])
+        #expect(!fsck.contains("missing") && !fsck.contains("error"), "\(fsck)")
+        #expect(try run(["git", "--git-dir", restored.path, "show", "main:app.py"]) == "print('two')\n")
+        // Importing again is a no-op; a branch that points elsewhere is refused.
+        #expect(try repository.importBundle(bundle, branch: "main").hex == second)
+        try fixture.write("app.py", "print('three')\n")
+        let third = try fixture.commit("three")
+        let other = directory.url.appendingPathComponent("third.bundle")
+        try GitRepository.open(at: URL(fileURLWithPath: fixture.bare)).writeBundle(commit: GitObjectID(hex: third)!, to: other)
+        #expect(throws: GitError.self) { try repository.importBundle(other, branch: "main") }
+        // Not a bundle at all.
+        let junk = directory.url.appendingPathComponent("junk.bundle")
+        try Data("hello".utf8).write(to: junk)
+        let error = try #require(throws: GitError.self) { try repository.importBundle(junk, branch: "other") }
+        #expect(error.description.contains("not a v2 git bundle"))
+    }
 }

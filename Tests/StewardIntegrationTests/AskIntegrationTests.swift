@@ -89,9 +89,13 @@ struct AskIntegrationTests {
         #expect(second.stdout.contains("hello: missing"))
         #expect(second.stdout.contains("#1 repo_missing (detected)"))
 
+        // Fix starts the Recovery agent: the repo is re-created (scaffolded: Steward never deployed it, so it has
+        // no copy) and the incident resolved.
         let fix = try ask("fix hello", fixture)
-        #expect(fix.stdout.contains("to fix it today: create the repo on the forge"))
-        #expect(fix.stdout.contains("Nothing was changed"))
+        #expect(fix.status == 0, "\(fix.stdout)\n\(fix.stderr)")
+        #expect(fix.stdout.contains("Recovered hello:"), "\(fix.stdout)")
+        #expect(fix.stdout.contains("repo_missing on Project hello: resolved"), "\(fix.stdout)")
+        #expect(FileManager.default.fileExists(atPath: fixture.state.url.appendingPathComponent("forge/quickstart/hello.git/HEAD").path))
     }
 
     @Test func theOpenAIBackendIsUsedWithTheKeyFromTheEnvironmentOnly() throws {

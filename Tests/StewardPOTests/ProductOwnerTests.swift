@@ -199,7 +199,7 @@ struct ProductOwnerTests {
         #expect(answer.text.contains("service_down on Project hello (detected): service_down on hello"))
         #expect(answer.text.contains("`steward reconcile --once` redeploys an active project the health checker declared down"))
         #expect(!answer.text.contains("vps-1"))
-        #expect(answer.text.contains("Nothing was changed: automatic recovery (`steward fix`) is not built yet."))
+        #expect(answer.text.contains("Nothing was changed: `steward fix hello` starts the Recovery agent."))
         #expect(try world.head() == head)
         #expect(try await world.store.incidents(openOnly: true).count == 2)
 
@@ -207,5 +207,29 @@ struct ProductOwnerTests {
         #expect(server.text.contains("make vps-1 reachable over SSH"))
         let nothing = try await world.productOwner().handle("fix url-shortener")
         #expect(nothing.text == "No open incidents for url-shortener; nothing to fix.")
+    }
+
+    @Test func fixStartsTheRecoveryAgentForTheNamedObject() async throws {
+        let world = try World()
+        try await world.register("hello", phase: .active)
+        _ = try await world.openIncident(.serviceDown, on: "hello")
+        let asked = Asked()
+        var productOwner = world.productOwner()
+        productOwner.recover = { object in
+            await asked.add(object)
+            return ("#1 service_down on Project hello: resolved", object == "hello")
+        }
+        let answer = try await productOwner.handle("fix hello")
+        #expect(await asked.objects == ["hello"])
+        #expect(answer.text.hasPrefix("Recovered hello:\n#1 service_down on Project hello: resolved"))
+        let nothing = try await productOwner.handle("fix url-shortener")
+        #expect(nothing.text == "No open incidents for url-shortener; nothing to fix.")
+        #expect(await asked.objects == ["hello"])
+    }
+
+    /// Which objects the PO asked the Recovery agent to fix.
+    actor Asked {
+        var objects: [String?] = []
+        func add(_ object: String?) { objects.append(object) }
     }
 }

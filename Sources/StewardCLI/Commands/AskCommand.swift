@@ -7,7 +7,7 @@ import StewardPO
 struct AskCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ask",
-        abstract: "Ask the Product Owner: start a project, ask how one is doing, request a change, or ask what to fix.",
+        abstract: "Ask the Product Owner: start a project, ask how one is doing, request a change, or fix one (the Recovery agent).",
         discussion: """
             Examples: "new project: a url shortener", "status of url-shortener", "url-shortener: add a /stats endpoint", \
             "fix url-shortener". New projects and change requests are commits to the config repo (pushed when it is a URL); \

@@ -20,9 +20,19 @@ extension Wiring {
                 url: $0, branch: options.ref.hasPrefix("refs/heads/") ? String(options.ref.dropFirst("refs/heads/".count)) : options.ref,
                 scratchDirectory: options.stateDirectory.appendingPathComponent("tmp", isDirectory: true))
         }
+        // Fix starts the Recovery agent; it needs the config repo (manifests, settings) like `steward fix`.
+        var recover: (@Sendable (String?) async throws -> (text: String, allResolved: Bool))?
+        if configRepo != nil {
+            // Parsed options are never mutated after parsing; GlobalOptions is not Sendable only for its wrappers.
+            nonisolated(unsafe) let options = self.options
+            recover = { object in
+                let answer = try await Wiring(options).recover(object: object)
+                return (text: answer.text, allResolved: answer.allResolved)
+            }
+        }
         return ProductOwner(
             classifier: try classifier(settings), store: store, configRepo: writer,
-            repoOwner: Result { try repoOwner(settings) }.mapError { ProductOwnerError("\($0)") })
+            repoOwner: Result { try repoOwner(settings) }.mapError { ProductOwnerError("\($0)") }, recover: recover)
     }
 
     /// `steward.yaml` at `--ref`, read through a cache of its own per URL (`STATE/po-config-repo-HASH.git`), so

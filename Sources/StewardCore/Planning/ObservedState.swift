@@ -44,6 +44,8 @@ public struct ObservedState: Sendable {
     public var ports: [String: PortAllocation]
     /// Active projects the health checker declared down (an open service_down): a deploy repairs them.
     public var serviceDown: Set<String> = []
+    /// Projects the Recovery agent redeploys whatever their inputs (`steward fix`): never adopted, never skipped.
+    public var forceDeploy: Set<String> = []
 
     public init(
         projects: [String: ProjectRecord] = [:], servers: [String: ServerRecord] = [:],

@@ -171,17 +171,18 @@ public struct Planner: Sendable {
                 serverSpecHash: serverInputs, port: port, projectSpecHash: project.specHash,
                 secretVersions: DeployInputs.secretVersions(references, available), slotPorts: slotPorts)
         {
+            let forced = observed.forceDeploy.contains(name)
             if record.phase != .active { actions.append(.markActive(project: name, inputHash: last)) }
-            guard record.phase == .active, observed.serviceDown.contains(name) else { return actions }
+            guard forced || (record.phase == .active && observed.serviceDown.contains(name)) else { return actions }
             // Level-triggered repair: the same inputs again; the playbook restarts an instance that is not healthy.
             var repair = DeployPlan(
                 project: name, server: server, repo: repo, port: port, spec: spec, specHash: project.specHash,
                 slotPorts: slotPorts, secretVersions: DeployInputs.secretVersions(references, available),
-                playbook: playbook, reason: "service down: repair", serverInputs: serverInputs)
+                playbook: playbook, reason: forced ? "recovery: forced redeploy" : "service down: repair", serverInputs: serverInputs)
             repair.isRepair = true
             return actions + [.deploy(repair)]
         }
-        if record?.lastDeployInputHash == nil, let marker = observed.servers[serverName]?.deployMarkers[name],
+        if record?.lastDeployInputHash == nil, !observed.forceDeploy.contains(name), let marker = observed.servers[serverName]?.deployMarkers[name],
             marker.commit == repo.commit
         {
             // Nothing recorded here, but the server says what runs there: when it is exactly this deploy, adopt it.
@@ -200,10 +201,13 @@ public struct Planner: Sendable {
                     marker)]
             }
         }
-        actions.append(.deploy(DeployPlan(
+        var plan = DeployPlan(
             project: name, server: server, repo: repo, port: samePort, spec: spec, specHash: project.specHash,
             slotPorts: slotPorts, secretVersions: DeployInputs.secretVersions(references, available), playbook: playbook,
-            reason: deployReason(record: record, repo: repo, serverName: serverName), serverInputs: serverInputs)))
+            reason: deployReason(record: record, repo: repo, serverName: serverName), serverInputs: serverInputs)
+        // Forced by recovery: a finished run with these inputs is not adopted in place of running again.
+        plan.isRepair = observed.forceDeploy.contains(name)
+        actions.append(.deploy(plan))
         return actions
     }
 

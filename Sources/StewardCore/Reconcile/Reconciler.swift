@@ -10,11 +10,14 @@ public struct ReconcileOptions: Sendable {
     public var project: String?
     /// A person's answer for `project`'s waiting graph thread (`steward answer`).
     public var answer: String?
+    /// Redeploy `project` even when its inputs are unchanged (the Recovery agent's `steward fix`).
+    public var forceDeploy = false
 
-    public init(dryRun: Bool = false, project: String? = nil, answer: String? = nil) {
+    public init(dryRun: Bool = false, project: String? = nil, answer: String? = nil, forceDeploy: Bool = false) {
         self.dryRun = dryRun
         self.project = project
         self.answer = answer
+        self.forceDeploy = forceDeploy
     }
 }
 
@@ -127,7 +130,8 @@ public struct Reconciler: Sendable {
                 logger.error("server sync failed: \(error)", metadata: ["action": "server_sync"])
             }
         }
-        let (observed, repoAnswers) = try await observe(loaded, only: options.project)
+        var (observed, repoAnswers) = try await observe(loaded, only: options.project)
+        if options.forceDeploy, let project = options.project { observed.forceDeploy.insert(project) }
         let digest = worldDigest(loaded, observed, repoAnswers)
         let previous = try await store.lastReconcile()
         let worldUnchanged = options.project == nil && previous?.finishedAt != nil && previous?.worldDigest == digest

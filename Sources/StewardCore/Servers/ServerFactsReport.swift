@@ -14,11 +14,13 @@ struct ServerFactsReport: Decodable {
     var appsDirectory: String?
     /// Raw `deployed.json` documents by project directory name; unreadable ones are skipped with a warning.
     var markers: [String: JSONValue]
+    /// The inputs hash `provision.yml` left in `~DEPLOY_USER/.steward/provisioned.json`, when there is one.
+    var provisioned: String?
 
     private enum CodingKeys: String, CodingKey {
         case memoryMB = "memory_mb", memoryFreeMB = "memory_free_mb", diskFreeMB = "disk_free_mb"
         case distribution, distributionVersion = "distribution_version", kernel, python
-        case serviceManager = "service_mgr", appsDirectory = "apps_dir", markers
+        case serviceManager = "service_mgr", appsDirectory = "apps_dir", markers, provisioned
     }
 
     init(from decoder: any Decoder) throws {
@@ -41,6 +43,7 @@ struct ServerFactsReport: Decodable {
         python = string(.python)
         serviceManager = string(.serviceManager)
         appsDirectory = string(.appsDirectory)
+        provisioned = string(.provisioned)
         markers = (try? container.decodeIfPresent([String: JSONValue].self, forKey: .markers)) ?? [:]
     }
 

@@ -137,37 +137,17 @@ public struct ServerProvisioner: Sendable {
             return outcomes
         }
         for record in due {
-            guard var current = try await store.server(named: record.name) else { continue }
+            guard let current = try await store.server(named: record.name) else { continue }
             switch outcomes[record.name]! {
             case .failure(let error):
                 try await failed(current, why: "provisioning could not start: \(error)", report: &report)
             case .success(let (result, duration)):
                 report.durations[record.name] = duration
                 guard result.status == .succeeded else {
-                    let message = result.tasks.last { $0.status == .failed || $0.status == .unreachable }?.message
-                    var why = "provisioning \(result.status.rawValue)"
-                    if let task = result.failedTask { why += ": task \"\(task)\" on \(result.failedHost ?? record.name)" }
-                    if let message { why += ": \(message)" } else if !result.stderrTail.isEmpty { why += ": \(result.stderrTail)" }
-                    try await failed(current, why: why, report: &report)
+                    try await failed(current, why: failureReason(result, server: record.name), report: &report)
                     continue
                 }
-                let old = current.status
-                current.status = .ready
-                current.provisionedHash = Self.inputsHash(playbooksHash: playbooksHash, server: current)
-                current.provisionAttempts = 0
-                current.observedGeneration = current.generation
-                let message = "provisioned in \(ServerSync.milliseconds(duration)) ms"
-                current.conditions.set(Condition.ready, .true, reason: "Provisioned", message: message, at: now())
-                current.updatedAt = now()
-                var events = [event(current.name, "Provisioned", message),
-                              event(current.name, "StatusChanged", "\(old.rawValue) -> ready: \(message)")]
-                if let incident = try await store.updateOpenIncident(
-                    kind: .provisioningFailed, objectKind: "Server", objectName: current.name, status: .resolved,
-                    message: message, at: now(), events: [])
-                {
-                    events.append(event(current.name, "IncidentResolved", "provisioning_failed #\(incident.id ?? 0): \(message)"))
-                }
-                try await store.save(server: current, events: events)
+                try await markProvisioned(current, duration: duration)
                 report.provisioned.append(current.name)
                 logger.info("server provisioned", metadata: [
                     "server": "\(current.name)", "status": "ready", "duration_ms": "\(ServerSync.milliseconds(duration))",
@@ -180,26 +160,67 @@ public struct ServerProvisioner: Sendable {
 
     /// bootstrap.yml then provision.yml for one server, each recorded before and after.
     private func run(_ record: ServerRecord, publicKey: String) async throws -> PlaybookResult {
-        let spec = record.spec!
-        let host = access.host(name: record.name, spec: spec, purpose: .bootstrap)
-        var vars = variables
-        vars["steward_user"] = .string(spec.user)
-        vars["steward_public_key"] = .string(publicKey)
-        let hash = Self.inputsHash(playbooksHash: playbooksHash, server: record) ?? ""
         var last: PlaybookResult?
-        for (kind, playbook) in [("bootstrap", "bootstrap.yml"), ("provision", "provision.yml")] {
-            let request = PlaybookRequest(
-                playbook: playbooksDirectory.appendingPathComponent(playbook).path, hosts: [host], extraVars: vars,
-                timeout: timeout)
-            let result = try await recordedRun(
-                RunRecord(kind: kind, server: record.name, playbook: playbook, inputHash: hash, startedAt: now()), request)
+        for kind in ["bootstrap", "provision"] {
+            let result = try await runPlaybook(kind, record, publicKey: publicKey)
             last = result
             guard result.status == .succeeded else { return result }
         }
         return last!
     }
 
-    private func recordedRun(_ record: RunRecord, _ request: PlaybookRequest) async throws -> PlaybookResult {
+    /// One provisioning playbook (`bootstrap` or `provision`) as the bootstrap user, recorded before and after.
+    func runPlaybook(_ kind: String, _ record: ServerRecord, publicKey: String) async throws -> PlaybookResult {
+        let spec = record.spec!
+        let host = access.host(name: record.name, spec: spec, purpose: .bootstrap)
+        var vars = variables
+        vars["steward_user"] = .string(spec.user)
+        vars["steward_public_key"] = .string(publicKey)
+        let hash = Self.inputsHash(playbooksHash: playbooksHash, server: record) ?? ""
+        // provision.yml leaves it on the server, so a fresh state dir adopts the server instead of provisioning it.
+        vars["steward_provision_hash"] = .string(hash)
+        let playbook = "\(kind).yml"
+        let request = PlaybookRequest(
+            playbook: playbooksDirectory.appendingPathComponent(playbook).path, hosts: [host], extraVars: vars,
+            timeout: timeout)
+        return try await recordedRun(
+            RunRecord(kind: kind, server: record.name, playbook: playbook, inputHash: hash, startedAt: now()), request)
+    }
+
+    /// Why a playbook run failed, in one line (task, host, message).
+    func failureReason(_ result: PlaybookResult, server: String) -> String {
+        let message = result.tasks.last { $0.status == .failed || $0.status == .unreachable }?.message
+        var why = "provisioning \(result.status.rawValue)"
+        if let task = result.failedTask { why += ": task \"\(task)\" on \(result.failedHost ?? server)" }
+        if let message { why += ": \(message)" } else if !result.stderrTail.isEmpty { why += ": \(result.stderrTail)" }
+        return why
+    }
+
+
+    /// Records a successful bootstrap + provision: `ready` with the current inputs, attempts reset, a
+    /// `provisioning_failed` incident resolved.
+    func markProvisioned(_ record: ServerRecord, duration: Duration) async throws {
+        var current = record
+        let old = current.status
+        current.status = .ready
+        current.provisionedHash = Self.inputsHash(playbooksHash: playbooksHash, server: current)
+        current.provisionAttempts = 0
+        current.observedGeneration = current.generation
+        let message = "provisioned in \(ServerSync.milliseconds(duration)) ms"
+        current.conditions.set(Condition.ready, .true, reason: "Provisioned", message: message, at: now())
+        current.updatedAt = now()
+        var events = [event(current.name, "Provisioned", message),
+                      event(current.name, "StatusChanged", "\(old.rawValue) -> ready: \(message)")]
+        if let incident = try await store.updateOpenIncident(
+            kind: .provisioningFailed, objectKind: "Server", objectName: current.name, status: .resolved,
+            message: message, at: now(), events: [])
+        {
+            events.append(event(current.name, "IncidentResolved", "provisioning_failed #\(incident.id ?? 0): \(message)"))
+        }
+        try await store.save(server: current, events: events)
+    }
+
+    func recordedRun(_ record: RunRecord, _ request: PlaybookRequest) async throws -> PlaybookResult {
         var run = record
         run.id = try await store.beginRun(run)
         let id = run.id!
@@ -240,7 +261,7 @@ public struct ServerProvisioner: Sendable {
         return result
     }
 
-    private func failed(_ record: ServerRecord, why: String, report: inout ProvisionReport) async throws {
+    func failed(_ record: ServerRecord, why: String, report: inout ProvisionReport) async throws {
         var record = record
         let old = record.status
         record.provisionAttempts += 1
@@ -268,7 +289,7 @@ public struct ServerProvisioner: Sendable {
         ])
     }
 
-    private func event(_ name: String, _ reason: String, _ message: String, _ type: EventRecord.EventType = .normal) -> EventRecord {
+    func event(_ name: String, _ reason: String, _ message: String, _ type: EventRecord.EventType = .normal) -> EventRecord {
         EventRecord(time: now(), objectKind: "Server", objectName: name, type: type, reason: reason, message: message)
     }
 }

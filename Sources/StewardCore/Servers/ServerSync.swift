@@ -248,7 +248,16 @@ public struct ServerSync: Sendable {
         let why: String
         switch record.status {
         case .discovered:
-            (next, why) = (.provisioning, "reachable; provisioning")
+            if let current, facts.provisioned == current, record.provisionedHash == nil {
+                // A fresh state dir: the server says it was provisioned with exactly these inputs.
+                record.provisionedHash = current
+                record.observedGeneration = record.generation
+                events.append(event(record.name, "ProvisioningAdopted",
+                    "the provisioning marker on the server matches the current inputs (\(current.prefix(12))); no playbook run"))
+                (next, why) = (.ready, "reachable; provisioned with the current inputs (marker)")
+            } else {
+                (next, why) = (.provisioning, "reachable; provisioning")
+            }
         case .provisioning:
             (next, why) = (.provisioning, "")
         case .ready:
