@@ -129,6 +129,52 @@ struct GitMirrorsTests {
         #expect(try await LocalSourceBundler(directory: fixture.directory.url).bundle(repo) == nil)
     }
 
+    @Test func restoresADeletedRepoFromTheMirrorElseFromTheBundleAndNeverForces() async throws {
+        let fixture = try Fixture()
+        _ = try fixture.server.pushCommit(owner: "acme", name: "app", files: ["app.py": "print(1)\n"])
+        let commit = try fixture.server.pushCommit(owner: "acme", name: "app", files: ["app.py": "print(2)\n"])
+        let mirrors = fixture.mirrors()
+        let bundler = LocalSourceBundler(directory: fixture.directory.url.appendingPathComponent("bundles"), mirrors: mirrors)
+        let bundle = try #require(try await bundler.bundle(ResolvedRepo(cloneURL: fixture.cloneURL, commit: commit)))
+        let id = try #require(GitObjectID(hex: commit))
+        func forge(_ arguments: [String]) throws -> String {
+            let bare = try #require(try fixture.server.gitDirectory(owner: "acme", name: "app")).path
+            return try run(["git", "--git-dir", bare] + arguments).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+
+        // Deleted on GitHub (git data too) and created again empty: the mirror's history is pushed.
+        #expect(fixture.server.removeRepository(owner: "acme", name: "app"))
+        _ = try fixture.server.addRepository(owner: "acme", name: "app", isPrivate: true)
+        #expect(try forge(["for-each-ref"]).isEmpty)
+        #expect(try await mirrors.restore(commit: id, branch: "main", cloneURL: fixture.cloneURL, bundle: nil) == .mirror)
+        #expect(try forge(["rev-parse", "main"]) == commit)
+        #expect(try forge(["rev-list", "--count", "main"]) == "2")
+        // Again (an interrupted attempt resumed): the forge already has it, the push changes nothing.
+        #expect(try await mirrors.restore(commit: id, branch: "main", cloneURL: fixture.cloneURL, bundle: nil) == .mirror)
+
+        // Someone else filled the new repo first: never forced, a clear non-fast-forward error, the forge keeps its branch.
+        #expect(fixture.server.removeRepository(owner: "acme", name: "app"))
+        _ = try fixture.server.pushCommit(owner: "acme", name: "app", files: ["app.py": "print('someone else')\n"])
+        let refused = await #expect(throws: GitError.self) {
+            try await mirrors.restore(commit: id, branch: "main", cloneURL: fixture.cloneURL, bundle: nil)
+        }
+        #expect(refused?.description.contains(fixture.server.configuration.token) == false)
+        #expect(try forge(["rev-list", "--count", "main"]) == "1")
+
+        // The mirror is lost too: nothing without the bundle, the history from the bundle with it.
+        #expect(fixture.server.removeRepository(owner: "acme", name: "app"))
+        _ = try fixture.server.addRepository(owner: "acme", name: "app", isPrivate: true)
+        try FileManager.default.removeItem(at: try mirrors.directory(for: fixture.cloneURL))
+        #expect(try await mirrors.restore(commit: id, branch: "main", cloneURL: fixture.cloneURL, bundle: nil) == nil)
+        #expect(try forge(["for-each-ref"]).isEmpty)
+        #expect(try await mirrors.restore(commit: id, branch: "main", cloneURL: fixture.cloneURL, bundle: bundle) == .bundle)
+        #expect(try forge(["rev-parse", "main"]) == commit)
+        #expect(try forge(["rev-list", "--count", "main"]) == "2")
+        let mirror = try mirrors.directory(for: fixture.cloneURL).path
+        #expect(try run(["git", "--git-dir", mirror, "for-each-ref", "--format=%(refname)"]).trimmingCharacters(in: .whitespacesAndNewlines)
+            == "refs/heads/main")
+    }
+
     @Test func aWorkspaceCommitsInTheMirrorAndPushesToTheForge() async throws {
         let fixture = try Fixture()
         _ = try fixture.server.addRepository(owner: "acme", name: "app", isPrivate: true)

@@ -3,6 +3,7 @@ import Logging
 import StewardAgents
 import StewardCore
 import StewardGit
+import StewardGitHub
 import StewardGraph
 import StewardModel
 import StewardStore
@@ -31,6 +32,11 @@ extension Wiring {
         let reconciler = reconciler(store: store, source: source, library: library)
         let stateDirectory = options.stateDirectory
         let forge = try Self.makeForge(stateDirectory: stateDirectory, logger: logger)(settings)?.forge
+        // GitHub repositories are refilled through their mirrors under the state dir, pushed with the forge's token.
+        let mirrors = (forge as? GitHubForge).map { github in
+            Self.mirrors(stateDirectory: stateDirectory, token: { try await github.gitToken() },
+                tokenRejected: { await github.gitTokenRejected($0) })
+        }
         let logger = self.logger
         let operations = ControllerRecovery(
             store: store, settings: settings, servers: serverLifecycle(store: store, library: library), reconciler: reconciler,
@@ -38,7 +44,7 @@ extension Wiring {
             recreate: { record in
                 guard let forge else { return .failed("no forge is configured") }
                 return try await Self.recreateRepository(
-                    record, forge: forge, bundles: stateDirectory.appendingPathComponent("bundles", isDirectory: true),
+                    record, forge: forge, mirrors: mirrors, bundles: stateDirectory.appendingPathComponent("bundles", isDirectory: true),
                     templates: try Self.locateTemplates(library: library), logger: logger)
             },
             logger: logger)
@@ -68,50 +74,68 @@ extension Wiring {
         return RecoveryAnswer(text: lines.joined(separator: "\n"), allResolved: resolved == outcomes.count)
     }
 
-    /// Creates the project's repo on the forge and fills it with the last deployed commit and its history from
-    /// Steward's bundle (`STATE/bundles/COMMIT.bundle`); without one, scaffolds it from the template as the
-    /// Architect does. A repo that already holds the branch is left as it is (a resumed attempt).
+    /// Creates the project's repo on the forge (the Architect's create call: found rather than created twice) and
+    /// fills it with the last deployed commit and its history: for a local forge from Steward's bundle
+    /// (`STATE/bundles/COMMIT.bundle`); for GitHub from the repo's mirror when it holds the commit, else from the
+    /// bundle imported into the mirror, pushed with the token given to libgit2 only (never forced). With neither,
+    /// it scaffolds the repo from the template as the Architect does. A repo that already holds the branch (a
+    /// resumed attempt) is left as it is.
     static func recreateRepository(
-        _ record: ProjectRecord, forge: any Forge, bundles: URL, templates: URL, logger: Logger
+        _ record: ProjectRecord, forge: any Forge, mirrors: GitMirrors?, bundles: URL, templates: URL, logger: Logger
     ) async throws -> RecoveryStepResult {
         guard let spec = record.spec else { return .failed("project \(record.name) has no manifest") }
         let parts = spec.repo.split(separator: "/").map(String.init)
         guard parts.count == 2 else { return .failed("repo \(spec.repo) is not OWNER/NAME") }
         let repo = try await forge.createRepository(
             owner: parts[0], name: parts[1], isPrivate: true, description: spec.brief.map { String($0.prefix(200)) })
-        guard repo.cloneURL.hasPrefix("file://") else {
-            return .failed("created \(repo.fullName), but filling a repo with its history needs the local forge in this version")
-        }
-        let directory = URL(fileURLWithPath: String(repo.cloneURL.dropFirst("file://".count)))
         // A branch ref (`main`), else the repo's default branch when the manifest pins a commit or tag.
         let branch = GitObjectID(hex: spec.ref) == nil && !spec.ref.hasPrefix("refs/tags/") ? spec.ref.replacingOccurrences(
             of: "refs/heads/", with: "") : repo.defaultBranch
-        let git = try GitRepository.open(at: directory)
-        if let head = try git.commitID(forReference: "refs/heads/\(branch)") {
-            return .done("\(repo.fullName) already holds \(branch) at \(head.hex.prefix(12))")
-        }
-        if let commit = record.lastDeployCommit {
-            let bundle = bundles.appendingPathComponent("\(commit).bundle")
-            if FileManager.default.fileExists(atPath: bundle.path) {
+        let commit = record.lastDeployCommit.flatMap(GitObjectID.init(hex:))
+        let bundle = commit.map { bundles.appendingPathComponent("\($0.hex).bundle") }
+            .flatMap { FileManager.default.fileExists(atPath: $0.path) ? $0 : nil }
+        if repo.cloneURL.hasPrefix("file://") {
+            let git = try GitRepository.open(at: URL(fileURLWithPath: String(repo.cloneURL.dropFirst("file://".count))))
+            if let head = try git.commitID(forReference: "refs/heads/\(branch)") {
+                return .done("\(repo.fullName) already holds \(branch) at \(head.hex.prefix(12))")
+            }
+            if let bundle {
                 let restored = try git.importBundle(bundle, branch: branch)
-                logger.info("repo re-created from Steward's bundle", metadata: [
-                    "project": "\(record.name)", "repo": "\(repo.fullName)", "commit": "\(restored.hex)", "action": "recovery",
-                ])
-                return .done("re-created \(repo.fullName) (id \(repo.id)) with \(branch) at \(restored.hex.prefix(12)) and its "
-                    + "history from Steward's bundle")
+                return restoredResult(record, repo, branch: branch, commit: restored, from: .bundle, logger: logger)
+            }
+        } else {
+            guard let mirrors else {
+                return .failed("created \(repo.fullName), but no mirrors directory is configured to fill it from")
+            }
+            if let commit, let source = try await mirrors.restore(commit: commit, branch: branch, cloneURL: repo.cloneURL, bundle: bundle) {
+                return restoredResult(record, repo, branch: branch, commit: commit, from: source, logger: logger)
             }
         }
         let template = try ScaffoldTemplate(templates: templates)
         let worktree = FileManager.default.temporaryDirectory.appendingPathComponent("steward-recover-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: worktree) }
-        let workspace = LocalRepoWorkspace()
-        _ = try await workspace.checkout(repo, branch: branch, into: worktree)
+        let workspace = LocalRepoWorkspace(mirrors: mirrors)
+        if let head = try await workspace.checkout(repo, branch: branch, into: worktree) {
+            return .done("\(repo.fullName) already holds \(branch) at \(head.prefix(12))")
+        }
         try template.scaffold(into: worktree, name: record.name, brief: spec.brief ?? "")
-        let commit = try await workspace.commit(
+        let scaffold = try await workspace.commit(
             repo, branch: branch, from: worktree,
             message: "Scaffold \(record.name) again: the repo was lost and Steward had no copy of it")
-        return .done("re-created \(repo.fullName) (id \(repo.id)) and scaffolded it (\(commit.map { String($0.prefix(12)) } ?? "-")): "
+        return .done("re-created \(repo.fullName) (id \(repo.id)) and scaffolded it (\(scaffold.map { String($0.prefix(12)) } ?? "-")): "
             + "Steward had no copy of \(record.lastDeployCommit.map { String($0.prefix(12)) } ?? "any commit")")
     }
-}
 
+    /// The step's result (and a log line) for a repo refilled with `commit` and its history.
+    private static func restoredResult(
+        _ record: ProjectRecord, _ repo: ForgeRepository, branch: String, commit: GitObjectID, from source: GitMirrorRestore,
+        logger: Logger
+    ) -> RecoveryStepResult {
+        let origin = source == .mirror ? "its mirror" : "Steward's bundle"
+        logger.info("repo re-created", metadata: [
+            "project": "\(record.name)", "repo": "\(repo.fullName)", "commit": "\(commit.hex)", "from": "\(source.rawValue)",
+            "action": "recovery",
+        ])
+        return .done("re-created \(repo.fullName) (id \(repo.id)) with \(branch) at \(commit.hex.prefix(12)) and its history from \(origin)")
+    }
+}

@@ -141,6 +141,47 @@ public struct GitMirrors: Sendable {
         }
     }
 
+    /// Fills the forge's (re-created, empty) repository of `cloneURL` with `commit` and its history: the mirror's
+    /// `refs/heads/BRANCH` is set to `commit`, taken from the mirror when it holds it, else imported from `bundle`
+    /// (a git bundle of it), and pushed (never forced; a forge branch already at `commit`, from an interrupted
+    /// attempt, takes the push as a no-op). Under the mirror's lock, so no fetch prunes the branch in between.
+    /// - Returns: where the history came from; nil (nothing changed) when neither the mirror nor `bundle` has it.
+    /// - Throws: `GitError`: `.authentication`; `.library` with `GIT_ENONFASTFORWARD` when the forge's branch
+    ///   holds other commits.
+    public func restore(
+        commit: GitObjectID, branch: String, cloneURL: String, bundle: URL?
+    ) async throws -> GitMirrorRestore? {
+        let directory = try directory(for: cloneURL)
+        let source = tokenSource
+        return try await withToken { token in
+            try await locked(directory) { () throws -> GitMirrorRestore? in
+                let remote = try Self.origin(of: directory, url: cloneURL)
+                let repository = remote.repository
+                var origin = GitMirrorRestore.mirror
+                if try repository.commitID(matchingPrefix: commit.hex) != commit {
+                    guard let bundle, FileManager.default.fileExists(atPath: bundle.path) else { return nil }
+                    // Into a branch of its own: the mirror's BRANCH may still point at a commit the forge lost.
+                    let scratch = "steward-restore-\(commit.hex.prefix(12))"
+                    try repository.deleteBranch(scratch)
+                    let imported = try repository.importBundle(bundle, branch: scratch)
+                    try repository.deleteBranch(scratch)
+                    guard imported == commit else {
+                        throw GitError(code: .library, operation: "restore \(GitRemoteURL.redacted(cloneURL))",
+                            message: "bundle \(bundle.path) holds \(imported.hex), not \(commit.hex)")
+                    }
+                    origin = .bundle
+                }
+                let current = try repository.commitID(forReference: "refs/heads/\(branch)")
+                if current != commit {
+                    try repository.updateBranch(branch, to: commit, from: current, message: "steward: restore \(branch) for the re-created repository")
+                }
+                try remote.push(["refs/heads/\(branch):refs/heads/\(branch)"],
+                    credentials: GitTokenCredentials(token: token, source: source))
+                return origin
+            }
+        }
+    }
+
     /// Runs `body` with the mirror's repository, under the mirror's lock (for reads and local commits).
     public func withRepository<T: Sendable>(cloneURL: String, _ body: @escaping @Sendable (GitRepository) throws -> T) async throws -> T {
         let directory = try directory(for: cloneURL)
@@ -204,4 +245,12 @@ public struct GitMirrors: Sendable {
 public struct GitMirrorUpdate: Sendable, Hashable {
     public var directory: URL
     public var fetched: Bool
+}
+
+/// Where `GitMirrors.restore` found the history it pushed.
+public enum GitMirrorRestore: String, Sendable, Hashable {
+    /// The mirror held the commit.
+    case mirror
+    /// Steward's bundle of the commit, imported into the mirror.
+    case bundle
 }

@@ -88,6 +88,16 @@ extension GitRepository {
         git_reference_free(reference)
     }
 
+    /// Deletes `refs/heads/BRANCH`; nothing when it does not exist.
+    public func deleteBranch(_ branch: String) throws {
+        var reference: OpaquePointer?
+        let name = "refs/heads/" + branch
+        guard try gitCheck(git_reference_lookup(&reference, handle, name), "look up \(name) in \(path)", absent: [GIT_ENOTFOUND])
+        else { return }
+        defer { git_reference_free(reference) }
+        try gitCheck(git_reference_delete(reference), "delete \(name) in \(path)")
+    }
+
     /// The branch `HEAD` names (also when it has no commit yet); nil for a detached `HEAD`.
     public func headBranch() throws -> String? {
         var reference: OpaquePointer?

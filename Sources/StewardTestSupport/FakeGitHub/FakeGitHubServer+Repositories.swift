@@ -92,7 +92,8 @@ extension FakeGitHubServer {
 
     // MARK: - Changing
 
-    /// Deletes a repository: afterwards it answers 404 by id, by name and by former names.
+    /// Deletes a repository and its git data (as `DELETE /repos/{owner}/{repo}` does): afterwards it answers 404
+    /// by id, by name and by former names.
     /// - Returns: whether it existed.
     @discardableResult
     public func removeRepository(id: Int64) -> Bool {

@@ -104,6 +104,14 @@ extension FakeGitHubWorld {
             }
             return createRepository(request, org: login, viewer: viewer, now: now, asUser: true)
         }
+        if let captured = path.match("DELETE", "repos", "*", "*") {
+            let docs = "https://docs.github.com/rest/repos/repos#delete-a-repository"
+            guard let repo = repository(owner: captured[0], name: captured[1]), isVisible(repo, to: viewer) else {
+                return .notFound(documentation: docs)
+            }
+            _ = removeRepository(id: repo.id)
+            return FakeGitHubAnswer(204, nil)
+        }
         if let captured = path.match("GET", "repos", "*", "*") {
             if let repo = repository(owner: captured[0], name: captured[1]), isVisible(repo, to: viewer) {
                 return repositoryAnswer(repo, viewer: viewer, structured: structured)

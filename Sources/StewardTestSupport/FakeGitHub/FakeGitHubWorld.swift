@@ -102,6 +102,10 @@ struct FakeGitHubWorld {
         }
         repositoryIDsByName[repo.fullName.lowercased()] = nil
         formerNames = formerNames.filter { $0.value != id }
+        if let root = configuration.gitDirectory {
+            // GitHub deletes the git data with the repository: a new one of the same name starts empty.
+            try? FileManager.default.removeItem(at: FakeGitSmartHTTP.directory(root: root, fullName: repo.fullName))
+        }
         return repo
     }
 

@@ -236,6 +236,17 @@ import Testing
         #expect(try Curl.get(server.url("/orgs/acme/repos"), token: token).array?.isEmpty == true)
     }
 
+    @Test func deleteRepositoryAnswers204ThenTheRepositoryIsGone() throws {
+        let repo = try server.addRepository(owner: "acme", name: "doomed")
+        let deleted = try Curl.get(server.url("/repos/acme/doomed"), token: token, extra: ["-X", "DELETE"])
+        #expect(deleted.status == 204)
+        #expect(deleted.body.isEmpty)
+        #expect(server.repository(id: repo.id) == nil)
+        #expect(try Curl.get(server.url("/repos/acme/doomed"), token: token).status == 404)
+        #expect(try Curl.get(server.url("/repos/acme/doomed"), token: token, extra: ["-X", "DELETE"]).status == 404)
+        #expect(try Curl.get(server.url("/repos/acme/doomed"), token: nil, extra: ["-X", "DELETE"]).status != 204)
+    }
+
     @Test func unknownPathIsGitHubs404() throws {
         let answer = try Curl.get(server.url("/no/such/endpoint"), token: token)
         #expect(answer.status == 404)
