@@ -4,7 +4,7 @@ import Testing
 
 /// `steward fix` for a project whose repo was deleted on GitHub (the fake: REST and git smart HTTP on loopback):
 /// re-linked when GitHub has it again, else re-created once and refilled with the deployed commit's history,
-/// from the mirror or from Steward's bundle, pushed with the token given to libgit2 only.
+/// from the mirror or from Steward's bundle (scaffolded with neither), pushed with the token given to libgit2 only.
 @Suite(.serialized)
 struct GitHubRecoveryIntegrationTests {
     struct IncidentJSON: Decodable {
@@ -112,6 +112,18 @@ struct GitHubRecoveryIntegrationTests {
         #expect(try fakeGit(["rev-list", "--count", "main"]) == "2")
         #expect(try incident()?.status == "resolved")
         #expect(httpGet("http://127.0.0.1:\(fixture.port)/")?.contains("\"version\": \"2\"") == true)
+
+        // 4. Deleted again with neither the mirror nor the bundle: re-created and scaffolded as the Architect does.
+        try deleteOnGitHub()
+        try FileManager.default.removeItem(at: fixture.state.url.appendingPathComponent("mirrors/acme/hello.git"))
+        try FileManager.default.removeItem(at: fixture.state.url.appendingPathComponent("bundles/\(deployed).bundle"))
+        let scaffolded = try steward(["fix", "hello"])
+        #expect(scaffolded.status == 0, "\(scaffolded.stdout)\n\(scaffolded.stderr)")
+        #expect(scaffolded.stdout.contains("and scaffolded it"), "\(scaffolded.stdout)")
+        #expect(creates() == 3)
+        #expect(try fakeGit(["rev-list", "--count", "main"]) == "1")
+        #expect(try fakeGit(["ls-tree", "-r", "--name-only", "main"]).contains("routes.json"))
+        #expect(try incident()?.status == "resolved")
 
         let leaks = try fixture.filesHoldingTheToken()
         #expect(leaks.isEmpty, "\(leaks)")

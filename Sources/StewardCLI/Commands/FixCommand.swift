@@ -9,8 +9,9 @@ struct FixCommand: AsyncParsableCommand {
         discussion: """
             Each open incident gets a Recovery thread (recovery/INCIDENT_ID, checkpointed): server_unreachable and \
             provisioning_failed re-check the server, run bootstrap.yml and provision.yml and redeploy its projects; \
-            service_down and deploy_failed redeploy the project; repo_missing re-links the repo or re-creates it from \
-            Steward's copy of the last deployed commit; host_key_changed is never automatic (pin the new key). \
+            service_down and deploy_failed redeploy the project; repo_missing re-links the repo or re-creates it with \
+            the last deployed commit and its history (from the GitHub mirror or Steward's bundle; scaffolded without \
+            either); host_key_changed is never automatic (pin the new key). \
             A fix interrupted by a crash continues where it stopped the next time. Holds the state lock.
             Exit codes: 0 every incident resolved (or none open); 1 any failed, or errors.
             """)
