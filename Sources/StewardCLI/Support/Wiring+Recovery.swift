@@ -78,8 +78,9 @@ extension Wiring {
     /// fills it with the last deployed commit and its history: for a local forge from Steward's bundle
     /// (`STATE/bundles/COMMIT.bundle`); for GitHub from the repo's mirror when it holds the commit, else from the
     /// bundle imported into the mirror, pushed with the token given to libgit2 only (never forced). With neither,
-    /// it scaffolds the repo from the template as the Architect does. A repo that already holds the branch (a
-    /// resumed attempt) is left as it is.
+    /// it scaffolds the repo from the template as the Architect does. A resumed attempt repeats nothing: a local
+    /// repo or a scaffolded one that already holds the branch is left as it is, and a GitHub branch already at the
+    /// commit takes the push as a no-op (one at another commit fails the step: nothing is forced).
     static func recreateRepository(
         _ record: ProjectRecord, forge: any Forge, mirrors: GitMirrors?, bundles: URL, templates: URL, logger: Logger
     ) async throws -> RecoveryStepResult {
