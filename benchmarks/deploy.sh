@@ -5,6 +5,8 @@
 #
 # 1. 5 projects on 3 SSH hosts (steward-th41..43): a new app commit deployed one at a time (concurrency: 1)
 #    vs all at once (concurrency: 5), in the same run, on the same provisioned hosts. Ratio = concurrent/serial.
+#    concurrency 1 runs one ansible-playbook per project, one after another; concurrency 5 one ansible-playbook
+#    for the five (a batch: each project an inventory host, forks 5, strategy free).
 # 2. An unchanged pass (0 ansible-playbook runs) vs `ansible-pull` re-running deploy_project.yml for one of
 #    those apps on this machine (one full run, which is what a pull-based setup does every interval).
 # Builds and uses the release binary (STEWARD_BIN=path to use another one).
@@ -89,6 +91,9 @@ EOF
 done
 git -C "$config" add -A && git -C "$config" commit -q -m bench
 
+# ansible-playbook processes of the last pass, from its closing log line.
+runs() { sed -n 's/.*actions, \([0-9]*\) ansible-playbook runs.*/\1/p' "$work/last.log" | tail -1; }
+
 calc() { python3 -c "print(round($1, 3))"; }
 
 pass() {  # prints seconds and the pass's exit code
@@ -125,14 +130,16 @@ echo "    $first s (exit $code)"
 
 settings 1; git -C "$config" commit -q -am "concurrency 1"
 new_commit serial
+echo "    load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 read -r serial code sum < <(pass)
-echo "==> new commit, concurrency 1: $serial s (exit $code; the deploys' own durations add up to $sum s)"
+echo "==> new commit, concurrency 1: $serial s (exit $code; $(runs) ansible-playbook runs; the deploys' own durations add up to $sum s)"
 [ "$code" -eq 0 ] || { tail -30 "$work/last.log"; exit 1; }
 
 settings 5; git -C "$config" commit -q -am "concurrency 5"
 new_commit concurrent
+echo "    load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 read -r concurrent code sum < <(pass)
-echo "==> new commit, concurrency 5: $concurrent s (exit $code; the deploys' own durations add up to $sum s)"
+echo "==> new commit, concurrency 5: $concurrent s (exit $code; $(runs) ansible-playbook runs; the deploys' own durations add up to $sum s)"
 [ "$code" -eq 0 ] || { tail -30 "$work/last.log"; exit 1; }
 echo "    ratio concurrent/serial: $(calc "$concurrent / $serial")"
 
