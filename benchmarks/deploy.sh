@@ -18,6 +18,7 @@ else
   (cd "$root" && swift build -c release --product steward >/dev/null)
   steward="$root/.build/release/steward"
 fi
+[ -x /usr/bin/time ] || { echo "/usr/bin/time is missing: apt-get install time" >&2; exit 1; }
 command -v ansible-pull >/dev/null || { echo "ansible-pull is missing: apt-get install ansible-core" >&2; exit 1; }
 
 work=$(mktemp -d /tmp/steward-bench-deploy.XXXXXX)
@@ -100,7 +101,10 @@ pass() {  # prints seconds and the pass's exit code
   local start end code
   start=$(date +%s.%N)
   set +e
-  "$steward" reconcile --once --config-repo "$config" --state-dir "$state" --log-format json 2>"$work/last.log" >/dev/null
+  # CPU of the controller side (steward, ansible-playbook, ssh clients; not the hosts' sshd and modules),
+  # which the load of other processes on the machine does not inflate the way it does wall time.
+  /usr/bin/time -f "%U %S" -o "$work/cpu" \
+    "$steward" reconcile --once --config-repo "$config" --state-dir "$state" --log-format json 2>"$work/last.log" >/dev/null
   code=$?
   set -e
   end=$(date +%s.%N)
@@ -116,7 +120,7 @@ for line in open(sys.argv[1]):
     if event.get("action") == "deploy" and "duration_ms" in event and event.get("msg", "").startswith("deploy "):
         total += int(event["duration_ms"])
 print(round(total / 1000, 2))' "$work/last.log")
-  echo "$(calc "$end - $start") $code $deploy_sum"
+  echo "$(calc "$end - $start") $code $deploy_sum $(calc "$(tail -1 "$work/cpu" | tr ' ' '+')")"
 }
 
 echo "==> pass 1: server sync and provisioning (the projects wait for ready servers)"
@@ -131,15 +135,15 @@ echo "    $first s (exit $code)"
 settings 1; git -C "$config" commit -q -am "concurrency 1"
 new_commit serial
 echo "    load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-read -r serial code sum < <(pass)
-echo "==> new commit, concurrency 1: $serial s (exit $code; $(runs) ansible-playbook runs; the deploys' own durations add up to $sum s)"
+read -r serial code sum cpu < <(pass)
+echo "==> new commit, concurrency 1: $serial s (exit $code; $(runs) ansible-playbook runs; the deploys' own durations add up to $sum s; controller CPU $cpu s)"
 [ "$code" -eq 0 ] || { tail -30 "$work/last.log"; exit 1; }
 
 settings 5; git -C "$config" commit -q -am "concurrency 5"
 new_commit concurrent
 echo "    load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-read -r concurrent code sum < <(pass)
-echo "==> new commit, concurrency 5: $concurrent s (exit $code; $(runs) ansible-playbook runs; the deploys' own durations add up to $sum s)"
+read -r concurrent code sum cpu < <(pass)
+echo "==> new commit, concurrency 5: $concurrent s (exit $code; $(runs) ansible-playbook runs; the deploys' own durations add up to $sum s; controller CPU $cpu s)"
 [ "$code" -eq 0 ] || { tail -30 "$work/last.log"; exit 1; }
 echo "    ratio concurrent/serial: $(calc "$concurrent / $serial")"
 
