@@ -182,9 +182,10 @@ struct AnsiblePlaybookRunnerTests {
                     msg: "{{ inventory_hostname }} was asked to fail"
                   when: fail_here | default(false)
                 - name: after
-                  ansible.builtin.command: "true"
-                  changed_when: false
+                  ansible.builtin.assert:
+                    that: not own_config or lookup('ansible.builtin.config', 'DEFAULT_INTERNAL_POLL_INTERVAL') == 0.01
             """)
+        let runner = AnsibleTestSupport.runner(work: work)
         let runs = work.url.appendingPathComponent("runs")
         let seen = Recorder<String>()
         var hosts: [InventoryHost] = []
@@ -196,10 +197,10 @@ struct AnsiblePlaybookRunnerTests {
             hostVars[name] = [
                 "value": .string(name == "p2" ? secret : "{{ \(name) }}"),
                 "output": .string(work.url.appendingPathComponent("\(name).out").path),
-                "fail_here": .bool(name == "p3"),
+                "fail_here": .bool(name == "p3"), "own_config": .bool(runner.usesOwnConfig),
             ]
         }
-        let result = try await AnsibleTestSupport.runner(work: work).run(
+        let result = try await runner.run(
             PlaybookRequest(
                 playbook: playbook.path, hosts: hosts, timeout: .seconds(120), secrets: [secret], hostVars: hostVars,
                 forks: 3, strategy: "free")
@@ -209,11 +210,12 @@ struct AnsiblePlaybookRunnerTests {
                 for name in ["p1", "p2", "p3"] {
                     seen.append("\(name) \(Self.mode(run.appendingPathComponent("host_vars/\(name).yml").path))")
                 }
+                if runner.usesOwnConfig { seen.append("cfg \(Self.mode(run.appendingPathComponent("ansible.cfg").path))") }
             }
         }
         #expect(result.status == .failed)
         #expect(result.exitCode == 2)
-        #expect(Set(seen.values) == ["p1 600", "p2 600", "p3 600"])
+        #expect(Set(seen.values) == Set(["p1 600", "p2 600", "p3 600"] + (runner.usesOwnConfig ? ["cfg 600"] : [])))
         // Each host saw its own values, verbatim (never templated).
         #expect(try String(contentsOf: work.url.appendingPathComponent("p1.out"), encoding: .utf8) == "{{ p1 }}")
         #expect(try String(contentsOf: work.url.appendingPathComponent("p2.out"), encoding: .utf8) == secret)

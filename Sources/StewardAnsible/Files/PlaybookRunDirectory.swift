@@ -8,6 +8,8 @@ struct PlaybookRunDirectory: Sendable {
 
     var inventoryFile: URL { url.appendingPathComponent("inventory.json") }
     var extraVarsFile: URL { url.appendingPathComponent("extra-vars.yml") }
+    /// The run's own `ansible.cfg`, when it has one.
+    var configFile: URL { url.appendingPathComponent("ansible.cfg") }
     /// Private vars of each host (`host_vars/<host>.yml`, 0600), which Ansible reads next to the inventory.
     var hostVarsDirectory: URL { url.appendingPathComponent("host_vars") }
     /// `ANSIBLE_LOCAL_TEMP`: the controller-side temp dir.
