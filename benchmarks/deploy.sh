@@ -5,6 +5,8 @@
 #
 # 1. 5 projects on 3 SSH hosts (steward-th41..43): a new app commit deployed one at a time (concurrency: 1)
 #    vs all at once (concurrency: 5), in the same run, on the same provisioned hosts. Ratio = concurrent/serial.
+#    concurrency 1 runs one ansible-playbook per project, one after another; concurrency 5 one ansible-playbook
+#    for the five (a batch: each project an inventory host, forks 5, strategy free).
 # 2. An unchanged pass (0 ansible-playbook runs) vs `ansible-pull` re-running deploy_project.yml for one of
 #    those apps on this machine (one full run, which is what a pull-based setup does every interval).
 # Builds and uses the release binary (STEWARD_BIN=path to use another one).
@@ -16,6 +18,7 @@ else
   (cd "$root" && swift build -c release --product steward >/dev/null)
   steward="$root/.build/release/steward"
 fi
+[ -x /usr/bin/time ] || { echo "/usr/bin/time is missing: apt-get install time" >&2; exit 1; }
 command -v ansible-pull >/dev/null || { echo "ansible-pull is missing: apt-get install ansible-core" >&2; exit 1; }
 
 work=$(mktemp -d /tmp/steward-bench-deploy.XXXXXX)
@@ -89,13 +92,19 @@ EOF
 done
 git -C "$config" add -A && git -C "$config" commit -q -m bench
 
+# ansible-playbook processes of the last pass, from its closing log line.
+runs() { sed -n 's/.*actions, \([0-9]*\) ansible-playbook runs.*/\1/p' "$work/last.log" | tail -1; }
+
 calc() { python3 -c "print(round($1, 3))"; }
 
 pass() {  # prints seconds and the pass's exit code
   local start end code
   start=$(date +%s.%N)
   set +e
-  "$steward" reconcile --once --config-repo "$config" --state-dir "$state" --log-format json 2>"$work/last.log" >/dev/null
+  # CPU of the controller side (steward, ansible-playbook, ssh clients; not the hosts' sshd and modules),
+  # which the load of other processes on the machine does not inflate the way it does wall time.
+  /usr/bin/time -f "%U %S" -o "$work/cpu" \
+    "$steward" reconcile --once --config-repo "$config" --state-dir "$state" --log-format json 2>"$work/last.log" >/dev/null
   code=$?
   set -e
   end=$(date +%s.%N)
@@ -111,7 +120,7 @@ for line in open(sys.argv[1]):
     if event.get("action") == "deploy" and "duration_ms" in event and event.get("msg", "").startswith("deploy "):
         total += int(event["duration_ms"])
 print(round(total / 1000, 2))' "$work/last.log")
-  echo "$(calc "$end - $start") $code $deploy_sum"
+  echo "$(calc "$end - $start") $code $deploy_sum $(calc "$(tail -1 "$work/cpu" | tr ' ' '+')")"
 }
 
 echo "==> pass 1: server sync and provisioning (the projects wait for ready servers)"
@@ -125,14 +134,16 @@ echo "    $first s (exit $code)"
 
 settings 1; git -C "$config" commit -q -am "concurrency 1"
 new_commit serial
-read -r serial code sum < <(pass)
-echo "==> new commit, concurrency 1: $serial s (exit $code; the deploys' own durations add up to $sum s)"
+echo "    load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+read -r serial code sum cpu < <(pass)
+echo "==> new commit, concurrency 1: $serial s (exit $code; $(runs) ansible-playbook runs; the deploys' own durations add up to $sum s; controller CPU $cpu s)"
 [ "$code" -eq 0 ] || { tail -30 "$work/last.log"; exit 1; }
 
 settings 5; git -C "$config" commit -q -am "concurrency 5"
 new_commit concurrent
-read -r concurrent code sum < <(pass)
-echo "==> new commit, concurrency 5: $concurrent s (exit $code; the deploys' own durations add up to $sum s)"
+echo "    load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+read -r concurrent code sum cpu < <(pass)
+echo "==> new commit, concurrency 5: $concurrent s (exit $code; $(runs) ansible-playbook runs; the deploys' own durations add up to $sum s; controller CPU $cpu s)"
 [ "$code" -eq 0 ] || { tail -30 "$work/last.log"; exit 1; }
 echo "    ratio concurrent/serial: $(calc "$concurrent / $serial")"
 

@@ -5,7 +5,7 @@ import Foundation
 struct PlaybookInvocation: Sendable, Hashable {
     /// Absolute path of `ansible-playbook`.
     var executable: String
-    /// Full argv: `[ansible-playbook, -i, inventory, -e, @extra-vars, playbook]`.
+    /// Full argv: `[ansible-playbook, -i, inventory, -e, @extra-vars, (--forks N,) playbook]`.
     var arguments: [String]
     var environment: [String: String]
     /// The run's private directory, also the process's working directory.

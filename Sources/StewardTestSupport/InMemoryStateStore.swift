@@ -190,10 +190,12 @@ public final class FakeBundler: SourceBundler, @unchecked Sendable {
     }
 }
 
-/// A `PlaybookRunner` that records requests and returns a scripted status.
+/// A `PlaybookRunner` that records requests and returns a scripted status, per host when asked.
 public actor FakePlaybookRunner: PlaybookRunner {
     public private(set) var requests: [PlaybookRequest] = []
     public var status: RunRecord.Status
+    /// Statuses of particular inventory hosts (a batch's project aliases); the others get `status`.
+    public var hostStatuses: [String: RunRecord.Status] = [:]
     /// How long each run takes (on the real clock), so tests can see runs overlap.
     public var delay: Duration = .zero
     /// The most runs that were in flight at once.
@@ -205,21 +207,39 @@ public actor FakePlaybookRunner: PlaybookRunner {
     }
 
     public func setStatus(_ status: RunRecord.Status) { self.status = status }
+    public func setStatus(_ status: RunRecord.Status, host: String) { hostStatuses[host] = status }
     public func setDelay(_ delay: Duration) { self.delay = delay }
 
+    /// One `deploy` task per host (changed, or failed with "boom"), a recap per host, and the run's status as
+    /// Ansible would end it: succeeded when every host did, else failed (unreachable when no host failed).
     public func run(_ request: PlaybookRequest, onTask: @escaping @Sendable (TaskEvent) -> Void) async throws -> PlaybookResult {
         requests.append(request)
         running += 1
         maxConcurrentRuns = max(maxConcurrentRuns, running)
         if delay > .zero { try? await Task.sleep(for: delay) }
         running -= 1
-        let task = TaskEvent(
-            host: request.hosts.first?.name ?? "?", task: "deploy", status: status == .succeeded ? .changed : .failed,
-            durationMs: 1, message: status == .succeeded ? nil : "boom")
-        onTask(task)
+        var tasks: [TaskEvent] = []
+        var hosts: [String: PlaybookHostResult] = [:]
+        for host in request.hosts.map(\.name) {
+            let status = hostStatuses[host] ?? self.status
+            let ok = status == .succeeded
+            let task = TaskEvent(
+                host: host, task: "deploy", status: ok ? .changed : status == .unreachable ? .unreachable : .failed,
+                durationMs: 1, message: ok ? nil : "boom")
+            onTask(task)
+            tasks.append(task)
+            hosts[host] = PlaybookHostResult(status: ok ? .succeeded : status, failedTask: ok ? nil : "deploy")
+        }
+        let failed = tasks.first { $0.status != .changed }
+        if status == .timedOut || status == .interrupted {
+            // Stopped: no recap, the same status for every host.
+            return PlaybookResult(status: status, exitCode: nil, tasks: tasks)
+        }
+        let overall: RunRecord.Status = failed == nil ? .succeeded
+            : hosts.values.contains { $0.status != .succeeded && $0.status != .unreachable } ? .failed : .unreachable
         return PlaybookResult(
-            status: status, exitCode: status == .succeeded ? 0 : 2, tasks: [task],
-            failedTask: status == .succeeded ? nil : "deploy", failedHost: status == .succeeded ? nil : task.host)
+            status: overall, exitCode: overall == .succeeded ? 0 : overall == .unreachable ? 4 : 2, tasks: tasks,
+            failedTask: failed == nil ? nil : "deploy", failedHost: failed?.host, hosts: hosts)
     }
 }
 

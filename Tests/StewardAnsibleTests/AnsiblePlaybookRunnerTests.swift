@@ -163,6 +163,74 @@ struct AnsiblePlaybookRunnerTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: runs.path).isEmpty)
     }
 
+    /// A batch: several inventory hosts, each with private vars in a 0600 `host_vars/` file; one host failing
+    /// does not stop the others, and the recap gives each its own status.
+    @Test func hostVarsArePrivatePerHostAndEachHostHasItsOwnResult() async throws {
+        try AnsibleTestSupport.requireAnsible()
+        let work = try TemporaryDirectory(prefix: "steward-ansible")
+        let secret = "batch-secret-\(UUID().uuidString.prefix(8))"
+        let playbook = try work.write("batch.yml", """
+            - hosts: all
+              gather_facts: false
+              tasks:
+                - name: write the value
+                  ansible.builtin.copy:
+                    content: "{{ value }}"
+                    dest: "{{ output }}"
+                - name: fail on request
+                  ansible.builtin.fail:
+                    msg: "{{ inventory_hostname }} was asked to fail"
+                  when: fail_here | default(false)
+                - name: after
+                  ansible.builtin.assert:
+                    that: not own_config or lookup('ansible.builtin.config', 'DEFAULT_INTERNAL_POLL_INTERVAL') == 0.01
+            """)
+        let runner = AnsibleTestSupport.runner(work: work)
+        let runs = work.url.appendingPathComponent("runs")
+        let seen = Recorder<String>()
+        var hosts: [InventoryHost] = []
+        var hostVars: [String: [String: JSONValue]] = [:]
+        for name in ["p1", "p2", "p3"] {
+            var host = AnsibleTestSupport.localHost()
+            host.name = name
+            hosts.append(host)
+            hostVars[name] = [
+                "value": .string(name == "p2" ? secret : "{{ \(name) }}"),
+                "output": .string(work.url.appendingPathComponent("\(name).out").path),
+                "fail_here": .bool(name == "p3"), "own_config": .bool(runner.usesOwnConfig),
+            ]
+        }
+        let result = try await runner.run(
+            PlaybookRequest(
+                playbook: playbook.path, hosts: hosts, timeout: .seconds(120), secrets: [secret], hostVars: hostVars,
+                forks: 3, strategy: "free")
+        ) { _ in
+            for directory in (try? FileManager.default.contentsOfDirectory(atPath: runs.path)) ?? [] {
+                let run = runs.appendingPathComponent(directory)
+                for name in ["p1", "p2", "p3"] {
+                    seen.append("\(name) \(Self.mode(run.appendingPathComponent("host_vars/\(name).yml").path))")
+                }
+                if runner.usesOwnConfig { seen.append("cfg \(Self.mode(run.appendingPathComponent("ansible.cfg").path))") }
+            }
+        }
+        #expect(result.status == .failed)
+        #expect(result.exitCode == 2)
+        #expect(Set(seen.values) == Set(["p1 600", "p2 600", "p3 600"] + (runner.usesOwnConfig ? ["cfg 600"] : [])))
+        // Each host saw its own values, verbatim (never templated).
+        #expect(try String(contentsOf: work.url.appendingPathComponent("p1.out"), encoding: .utf8) == "{{ p1 }}")
+        #expect(try String(contentsOf: work.url.appendingPathComponent("p2.out"), encoding: .utf8) == secret)
+        #expect(result.hosts["p1"] == PlaybookHostResult(status: .succeeded))
+        #expect(result.hosts["p2"] == PlaybookHostResult(status: .succeeded))
+        #expect(result.hosts["p3"] == PlaybookHostResult(status: .failed, failedTask: "fail on request"))
+        #expect(result.tasks.filter { $0.host == "p1" }.map(\.task) == ["write the value", "fail on request", "after"])
+        #expect(result.tasks.filter { $0.host == "p3" }.map(\.status) == [.changed, .failed])
+        let p2 = result.result(forHost: "p2", reportedAs: "server")
+        #expect(p2.status == .succeeded && p2.tasks.count == 3 && p2.tasks.allSatisfy { $0.host == "server" })
+        #expect(result.result(forHost: "p3").failedTask == "fail on request")
+        #expect(!result.tasks.contains { ($0.message ?? "").contains(secret) })
+        #expect(try FileManager.default.contentsOfDirectory(atPath: runs.path).isEmpty)
+    }
+
     @Test func secretsStayOutOfArgvAndAreRedacted() async throws {
         try AnsibleTestSupport.requireAnsible()
         let work = try TemporaryDirectory(prefix: "steward-ansible")

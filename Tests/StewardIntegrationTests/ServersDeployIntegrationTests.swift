@@ -5,7 +5,8 @@ import Testing
 /// Issue 5 end to end with the built binary on three real sshd test hosts (numbers 4–6): five projects reach
 /// `active` and answer health on their servers; an unchanged pass runs no playbook; a fresh state dir adopts
 /// what the servers run; an sshd outage is an error and an incident until it is back; a killed app is
-/// service_down and repaired; a blue/green redeploy answers throughout and a broken version rolls back.
+/// service_down and repaired; a blue/green redeploy answers throughout and a broken version rolls back while
+/// the other projects of its batch (one ansible-playbook run) deploy.
 @Suite(.serialized)
 struct ServersDeployIntegrationTests {
     static let script = StewardBinary.repoRoot.appendingPathComponent("scripts/testhosts.sh").path
@@ -124,6 +125,8 @@ struct ServersDeployIntegrationTests {
         #expect(first.status == 2 || first.status == 0, "\(first.stdout)\n\(first.stderr)")
         let second = try reconcile()
         #expect(second.status == 0, "\(second.stdout)\n\(second.stderr)")
+        // One ansible-playbook process for the five (a batch, concurrency 5), five run records.
+        #expect(second.stdout.contains(" 1 ansible-playbook runs"), "\(second.stdout)")
         var deployed = try projects()
         #expect(deployed.count == 5)
         for (name, project) in deployed.sorted(by: { $0.key < $1.key }) {
@@ -186,16 +189,28 @@ struct ServersDeployIntegrationTests {
         #expect(polls.failed == 0, "\(polls.failed) of \(polls.total) polls failed during the switch: \(polls.lastError)")
         #expect(httpGet(url(p5, "/"))?.contains("\"version\": \"2\"") == true)
 
-        // A broken version (health 500) is rolled back: the pass fails, v2 keeps serving, an incident says so.
+        // In one pass, a broken version of p5 (health 500) and a new commit of demo/app for p1-p4: one
+        // ansible-playbook run deploys all five, each recorded on its own. p5 is rolled back (v2 keeps serving,
+        // the pass fails, an incident says so); the four others go live all the same.
         let v2 = try String(contentsOfFile: shop.workTree + "/app.py", encoding: .utf8)
         try shop.write("app.py", v2.replacingOccurrences(of: "VERSION = \"2\"", with: "VERSION = \"3\"")
             .replacingOccurrences(of: "self.reply(200, {\"status\": \"ok\"})", with: "self.reply(500, {\"status\": \"broken\"})"))
         try shop.commit("broken version 3")
+        try app.write("NOTES.md", "a new commit\n")
+        let appCommit = try app.commit("app: a new commit")
         let broken = try reconcile()
         #expect(broken.status == 1, "\(broken.stdout)\n\(broken.stderr)")
+        #expect(broken.stdout.contains(" 1 ansible-playbook runs"), "\(broken.stdout)")
         #expect(httpGet(url(p5, "/"))?.contains("\"version\": \"2\"") == true)
         #expect(try projects()["p5"]?.phase == "error")
         #expect(try openIncidents().contains { $0.kind == "deploy_failed" && $0.objectName == "p5" })
+        #expect(try steward(["describe", "project", "p5"]).stdout.contains(" deploy failed commit "))
+        for name in ["p1", "p2", "p3", "p4"] {
+            let described = try steward(["describe", "project", name]).stdout
+            #expect(described.contains(" deploy succeeded commit \(appCommit.prefix(12))"), "\(name): \(described)")
+            #expect(try projects()[name]?.phase == "active", "\(name)")
+        }
+        #expect(try !openIncidents().contains { $0.kind == "deploy_failed" && $0.objectName != "p5" })
         deployed = try projects()
         #expect(deployed.filter { $0.value.phase == "active" }.count == 4)
     }

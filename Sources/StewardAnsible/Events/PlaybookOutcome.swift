@@ -19,6 +19,8 @@ struct PlaybookOutcome: Sendable {
     private(set) var stats: [String: AnsibleEvent.HostStats] = [:]
     private var firstFailure: AnsibleEvent.HostResult?
     private var firstUnreachable: AnsibleEvent.HostResult?
+    /// The first failed (or unreachable) task of each host.
+    private var failedTasks: [String: String] = [:]
 
     /// Records `event`. - Returns: the task event to stream, for final per-host results.
     mutating func record(_ event: AnsibleEvent) -> TaskEvent? {
@@ -26,6 +28,11 @@ struct PlaybookOutcome: Sendable {
         case .hostResult(let result):
             if result.status == .failed, !result.ignoreErrors, firstFailure == nil { firstFailure = result }
             if result.status == .unreachable, firstUnreachable == nil { firstUnreachable = result }
+            if result.status == .unreachable || (result.status == .failed && !result.ignoreErrors),
+                failedTasks[result.host] == nil
+            {
+                failedTasks[result.host] = result.task
+            }
             tasks.append(result.taskEvent)
             return result.taskEvent
         case .stats(let hosts):
@@ -75,7 +82,17 @@ struct PlaybookOutcome: Sendable {
         }
         return PlaybookResult(
             status: status, exitCode: exitCode, tasks: tasks, failedTask: culprit?.task,
-            failedHost: culprit?.host, stderrTail: tail
+            failedHost: culprit?.host, stderrTail: tail, hosts: hostResults()
         )
+    }
+
+    /// Each host of the recap: unreachable, failed (a failure `rescue` did not handle) or succeeded.
+    func hostResults() -> [String: PlaybookHostResult] {
+        var results: [String: PlaybookHostResult] = [:]
+        for (host, counts) in stats {
+            let status: RunRecord.Status = counts.unreachable > 0 ? .unreachable : counts.failures > 0 ? .failed : .succeeded
+            results[host] = PlaybookHostResult(status: status, failedTask: status == .succeeded ? nil : failedTasks[host])
+        }
+        return results
     }
 }

@@ -8,6 +8,10 @@ struct PlaybookRunDirectory: Sendable {
 
     var inventoryFile: URL { url.appendingPathComponent("inventory.json") }
     var extraVarsFile: URL { url.appendingPathComponent("extra-vars.yml") }
+    /// The run's own `ansible.cfg`, when it has one.
+    var configFile: URL { url.appendingPathComponent("ansible.cfg") }
+    /// Private vars of each host (`host_vars/<host>.yml`, 0600), which Ansible reads next to the inventory.
+    var hostVarsDirectory: URL { url.appendingPathComponent("host_vars") }
     /// `ANSIBLE_LOCAL_TEMP`: the controller-side temp dir.
     var localTemporaryDirectory: URL { url.appendingPathComponent("tmp/local") }
     /// `ansible_remote_tmp` of hosts with the local connection (their "remote" is this machine).
@@ -23,8 +27,12 @@ struct PlaybookRunDirectory: Sendable {
         try makeDirectory(url.appendingPathComponent("tmp").path, intermediate: false)
         try makeDirectory(directory.localTemporaryDirectory.path, intermediate: false)
         try makeDirectory(directory.remoteTemporaryDirectory.path, intermediate: false)
+        try makeDirectory(directory.hostVarsDirectory.path, intermediate: false)
         return directory
     }
+
+    /// The private vars file of inventory host `host`.
+    func hostVarsFile(_ host: String) -> URL { hostVarsDirectory.appendingPathComponent("\(host).yml") }
 
     /// Writes a new file readable by the owner only; fails if it exists (no following a planted link).
     func writePrivateFile(_ file: URL, _ data: Data) throws(SystemCallError) {

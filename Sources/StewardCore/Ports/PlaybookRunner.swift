@@ -34,16 +34,42 @@ public struct PlaybookRequest: Sendable {
     public var timeout: Duration
     /// Values that must never appear in logs or stored task messages (redacted to `***`).
     public var secrets: [String]
+    /// Private vars of each host, by host name: written 0600 like the extra vars (one file per host, in
+    /// the run's `host_vars/`), so one run can deploy several projects, each with its own `repo_info`,
+    /// `env_content` and ports. Extra vars override them, so a batch puts per-project values only here.
+    public var hostVars: [String: [String: JSONValue]]
+    /// How many hosts Ansible works on at once (`--forks`); nil keeps Ansible's default (5).
+    public var forks: Int?
+    /// Ansible's play strategy (`ANSIBLE_STRATEGY`), e.g. `free` so each host of a batch runs its tasks
+    /// without waiting for the others; nil keeps the playbook's own (`linear` by default).
+    public var strategy: String?
 
     public init(
         playbook: String, hosts: [InventoryHost], extraVars: [String: JSONValue] = [:],
-        timeout: Duration = .seconds(900), secrets: [String] = []
+        timeout: Duration = .seconds(900), secrets: [String] = [], hostVars: [String: [String: JSONValue]] = [:],
+        forks: Int? = nil, strategy: String? = nil
     ) {
         self.playbook = playbook
         self.hosts = hosts
         self.extraVars = extraVars
         self.timeout = timeout
         self.secrets = secrets
+        self.hostVars = hostVars
+        self.forks = forks
+        self.strategy = strategy
+    }
+}
+
+/// How one host of a run ended, from Ansible's recap (`PLAY RECAP`).
+public struct PlaybookHostResult: Sendable, Hashable {
+    /// `succeeded`, `failed` (a task failed outside `ignore_errors`) or `unreachable`.
+    public var status: RunRecord.Status
+    /// The first task that failed (or found the host unreachable) on this host.
+    public var failedTask: String?
+
+    public init(status: RunRecord.Status, failedTask: String? = nil) {
+        self.status = status
+        self.failedTask = failedTask
     }
 }
 
@@ -56,10 +82,12 @@ public struct PlaybookResult: Sendable, Hashable {
     public var failedHost: String?
     /// Last lines of stderr (redacted), for errors that happen before any task runs.
     public var stderrTail: String
+    /// Each host's own outcome, for the hosts the recap names (empty when the run ended before it).
+    public var hosts: [String: PlaybookHostResult]
 
     public init(
         status: RunRecord.Status, exitCode: Int?, tasks: [TaskEvent], failedTask: String? = nil,
-        failedHost: String? = nil, stderrTail: String = ""
+        failedHost: String? = nil, stderrTail: String = "", hosts: [String: PlaybookHostResult] = [:]
     ) {
         self.status = status
         self.exitCode = exitCode
@@ -67,6 +95,7 @@ public struct PlaybookResult: Sendable, Hashable {
         self.failedTask = failedTask
         self.failedHost = failedHost
         self.stderrTail = stderrTail
+        self.hosts = hosts
     }
 }
 

@@ -209,7 +209,16 @@ struct ActionExecutor {
     // MARK: - Deploy
 
     private mutating func deploy(_ plan: DeployPlan) async throws {
-        guard let record = try await store.project(named: plan.project) else { return }
+        guard let prepared = try await prepareDeploy(plan) else { return }
+        try await runDeploys([prepared], forks: 1)
+    }
+
+    /// Everything a deploy records before its playbook runs: ports (kept by a retry after a crash), the
+    /// `deploying` phase, and its run record (`running`). A deploy whose inputs already ran to success is
+    /// finished here (adopted); one whose secrets cannot be read goes to `error`.
+    /// - Returns: the deploy ready to run, or nil when there is nothing to run.
+    mutating func prepareDeploy(_ plan: DeployPlan) async throws -> PreparedDeploy? {
+        guard let record = try await store.project(named: plan.project) else { return nil }
         let range = plan.server.spec.capacity.ports
         if record.server != nil, record.server != plan.server.name { try await store.releasePorts(project: plan.project) }
         // Recorded before the deploy runs, so a crash keeps the same ports for the retry. The public port stays
@@ -229,7 +238,7 @@ struct ActionExecutor {
             last.status == .succeeded, last.inputHash == hash
         {
             try await finishDeploy(plan, port: port, hash: hash, message: "adopted finished run \(last.id ?? 0)")
-            return
+            return nil
         }
 
         // Bundled before anything is recorded: a forge that cannot be reached (a mirror fetch) fails the action
@@ -257,7 +266,7 @@ struct ActionExecutor {
             try await transition(plan.project, to: .error, why, type: .warning) { record in
                 record.conditions.set(Condition.ready, .false, reason: "SecretsUnreadable", message: why, at: self.now())
             }
-            return
+            return nil
         }
         var vars = extraVars(plan, port: port, slotPorts: slotPorts, hash: hash)
         vars["env_content"] = .string((plan.spec.env ?? "").renderingSecrets(secrets))
@@ -268,13 +277,69 @@ struct ActionExecutor {
                 vars["repo_info"] = .object(info)
             }
         }
-        // Values go only into the 0600 extra-vars file; every log line and stored message is redacted.
-        let request = PlaybookRequest(
-            playbook: playbook.path, hosts: [host(for: plan.server)], extraVars: vars,
-            timeout: .seconds(loaded.desired.settings.playbookTimeout), secrets: Array(secrets.values))
-        let result = try await recordedRun(RunRecord(
+        var run = RunRecord(
             kind: "deploy", project: plan.project, server: plan.server.name, playbook: plan.playbook.playbook,
-            inputHash: hash, commit: plan.repo.commit, startedAt: now()), request)
+            inputHash: hash, commit: plan.repo.commit, startedAt: now())
+        run.id = try await store.beginRun(run)
+        return PreparedDeploy(
+            plan: plan, port: port, hash: hash, playbookPath: playbook.path, host: host(for: plan.server), vars: vars,
+            secrets: Array(secrets.values), run: run)
+    }
+
+    /// Runs prepared deploys of one playbook in one `ansible-playbook` process (see ``DeployBatch``) and records
+    /// each project's own outcome: its run record, its phase, a `deploy_failed` incident when it failed. One
+    /// project failing or unreachable never fails another. A project whose recording throws is counted as a
+    /// failure; the others are still recorded.
+    mutating func runDeploys(_ prepared: [PreparedDeploy], forks: Int) async throws {
+        guard !prepared.isEmpty else { return }
+        let batch = DeployBatch(deploys: prepared)
+        let request = batch.request(timeout: .seconds(loaded.desired.settings.playbookTimeout), forks: forks)
+        playbookRuns += 1
+        let logger = self.logger
+        let projects = batch.projectsByHost
+        let servers = batch.serversByHost
+        let result: PlaybookResult
+        do {
+            result = try await reconciler.runner.run(request) { task in
+                // Values go only into the 0600 files; every log line and stored message is redacted.
+                logger.info("\(task.task)", metadata: [
+                    "project": "\(projects[task.host] ?? "-")", "host": "\(servers[task.host] ?? task.host)",
+                    "status": "\(task.status.rawValue)", "duration_ms": "\(task.durationMs)", "action": "ansible_task",
+                ])
+            }
+        } catch {
+            // The process could not start: every run of the batch ends failed, with why.
+            for deploy in prepared {
+                var run = deploy.run
+                run.status = .failed
+                run.finishedAt = now()
+                try? await store.finishRun(run)
+            }
+            throw error
+        }
+        var firstError: (any Error)?
+        for deploy in prepared {
+            do {
+                try await completeDeploy(deploy, batch.result(for: deploy, in: result))
+            } catch {
+                failures.append("Project/\(deploy.plan.project): recording the deploy failed: \(error)")
+                firstError = firstError ?? error
+            }
+        }
+        if prepared.count == 1, let firstError { throw firstError }
+    }
+
+    /// Records one project's run and moves the project to `active` or `error`.
+    private mutating func completeDeploy(_ deploy: PreparedDeploy, _ result: PlaybookResult) async throws {
+        let plan = deploy.plan
+        var run = deploy.run
+        for task in result.tasks { try await store.appendTask(runID: run.id!, task) }
+        run.status = result.status
+        run.exitCode = result.exitCode
+        run.failedTask = result.failedTask
+        run.failedHost = result.failedHost
+        run.finishedAt = now()
+        try await store.finishRun(run)
 
         guard result.status == .succeeded else {
             let failedMessage = result.tasks.last(where: { $0.status == .failed || $0.status == .unreachable })?.message
@@ -293,7 +358,8 @@ struct ActionExecutor {
                 events: [event("Project", plan.project, "IncidentOpened", "deploy_failed: \(why)\(kept)", .warning)])
             return
         }
-        try await finishDeploy(plan, port: port, hash: hash, message: "deployed \(plan.repo.commit.prefix(12)) to \(plan.server.name):\(port)")
+        try await finishDeploy(plan, port: deploy.port, hash: deploy.hash,
+            message: "deployed \(plan.repo.commit.prefix(12)) to \(plan.server.name):\(deploy.port)")
     }
 
     /// Records the deploy a server reports (its marker) as this project's last success, holding the same ports.

@@ -168,21 +168,40 @@ public struct Reconciler: Sendable {
         reconcile.id = try await store.beginReconcile(reconcile)
 
         // Everything but agent threads and deploys runs in plan order (registrations, phases, prunes that free
-        // ports); then the projects' agent threads, then the deploys, each project's independent of the others, at
-        // most `concurrency` at once.
+        // ports); then the projects' agent threads, at most `concurrency` at once; then the deploys, at most
+        // `concurrency` at once. Those with Steward's own playbooks run in batches of up to `concurrency` projects,
+        // one `ansible-playbook` per batch (see DeployBatch); those with a config repo's playbook (which may expect
+        // the server as its inventory host) each in a run of its own. With `concurrency: 1` every deploy runs
+        // alone, one after another.
         var executor = ActionExecutor(reconciler: self, loaded: loaded)
         if let project = options.project, let answer = options.answer { executor.answers[project] = answer }
         for action in actions where !action.isDeploy && !action.isEngineer {
             await execute(action, with: &executor)
         }
         executor.failures += await engineerConcurrently(actions.filter(\.isEngineer), loaded: loaded, answers: executor.answers)
-        let deploys = actions.filter(\.isDeploy)
         let limit = max(1, loaded.desired.settings.concurrency)
+        var alone: [Action] = []
+        var batches: [PlaybookSource: [DeployPlan]] = [:]
+        var batchOrder: [PlaybookSource] = []
+        for action in actions where action.isDeploy {
+            guard case .deploy(let plan) = action, limit > 1, plan.playbook.origin == .steward else {
+                alone.append(action)
+                continue
+            }
+            if batches[plan.playbook] == nil { batchOrder.append(plan.playbook) }
+            batches[plan.playbook, default: []].append(plan)
+        }
+        for playbook in batchOrder {
+            let plans = batches[playbook]!
+            for start in stride(from: 0, to: plans.count, by: limit) {
+                await deployBatch(Array(plans[start..<min(start + limit, plans.count)]), forks: limit, with: &executor)
+            }
+        }
         await withTaskGroup(of: (failures: [String], runs: Int).self) { group in
             var next = 0
             func startNext() {
-                guard next < deploys.count else { return }
-                let action = deploys[next]
+                guard next < alone.count else { return }
+                let action = alone[next]
                 next += 1
                 group.addTask {
                     var own = ActionExecutor(reconciler: self, loaded: loaded)
@@ -352,10 +371,46 @@ public struct Reconciler: Sendable {
             executor.failures.append("\(action.key): \(action.name) failed: \(error)")
             logger.error("\(error)", metadata: action.logMetadata)
         }
+        await logOutcome(action, since: actionStart)
+    }
+
+    /// Deploys `plans` (same playbook) in one `ansible-playbook` run: each is prepared (ports, phase, run record)
+    /// in plan order, then run together, then each recorded on its own; each deploy's outcome is logged as
+    /// `execute` logs an action's.
+    private func deployBatch(_ plans: [DeployPlan], forks: Int, with executor: inout ActionExecutor) async {
+        let started = ContinuousClock.now
+        var prepared: [PreparedDeploy] = []
+        for plan in plans {
+            let action = Action.deploy(plan)
+            do {
+                if let deploy = try await executor.prepareDeploy(plan) {
+                    prepared.append(deploy)
+                    continue
+                }
+            } catch {
+                executor.failures.append("\(action.key): \(action.name) failed: \(error)")
+                logger.error("\(error)", metadata: action.logMetadata)
+            }
+            await logOutcome(action, since: started)
+        }
+        guard !prepared.isEmpty else { return }
+        do {
+            try await executor.runDeploys(prepared, forks: forks)
+        } catch {
+            for deploy in prepared {
+                let action = Action.deploy(deploy.plan)
+                executor.failures.append("\(action.key): \(action.name) failed: \(error)")
+                logger.error("\(error)", metadata: action.logMetadata)
+            }
+        }
+        for deploy in prepared { await logOutcome(.deploy(deploy.plan), since: started) }
+    }
+
+    private func logOutcome(_ action: Action, since start: ContinuousClock.Instant) async {
         let phase = (try? await currentPhase(action.key)) ?? "-"
         var metadata = action.logMetadata
         metadata["phase"] = "\(phase)"
-        metadata["duration_ms"] = "\(ms(ContinuousClock.now - actionStart))"
+        metadata["duration_ms"] = "\(ms(ContinuousClock.now - start))"
         logger.info("\(action.summary)", metadata: metadata)
     }
 
