@@ -52,6 +52,28 @@ struct ProjectGraphTests {
         #expect(status.zavhoz == .working && status.server == nil)
     }
 
+    @Test func zavhozAllocatesThePortsOnThePlacedServerOnceAndTheyStayOnOneServer() async throws {
+        let fixture = try AgentFixture()
+        var manifest = AgentFixture.manifest("blue", brief: "a blue/green shop")
+        manifest.spec.deploy.strategy = .blueGreen
+        await fixture.register(manifest)
+        // Another project already holds the lowest port of the range: allocations are unique per server.
+        _ = try await fixture.store.allocatePorts(project: "other", server: "local", range: 9000...9010, count: 1, preferred: [])
+        var request = fixture.request(manifest)
+        request.serverPorts = 9000...9010
+        #expect(try await fixture.runner().advance(request) == .completed("ready to deploy"))
+        let held = try #require(try await fixture.store.portAllocations()["blue"])
+        #expect(held == PortAllocation(server: "local", ports: [9001, 9002, 9003]))
+        #expect(try await fixture.events("PortsAllocated", "blue").count == 1)
+
+        // Held elsewhere (deployed on another server): Zavhoz leaves the move to the deploy, allocating nothing here.
+        let recorder = ProjectRecorder(store: fixture.store)
+        await fixture.store.save(project: ProjectRecord(name: "moved", repo: "acme/moved", phase: .active, generation: 1, updatedAt: Date()), events: [])
+        _ = try await fixture.store.allocatePorts(project: "moved", server: "web-1", range: 8000...8010, count: 1, preferred: [])
+        #expect(try await recorder.allocatePorts("moved", server: "local", range: 9000...9010, count: 1) == nil)
+        #expect(try await fixture.store.portAllocations()["moved"] == PortAllocation(server: "web-1", ports: [8000]))
+    }
+
     @Test func stageDesignedStopsAfterTheArchitect() async throws {
         let fixture = try AgentFixture()
         let manifest = AgentFixture.manifest(stage: .designed)

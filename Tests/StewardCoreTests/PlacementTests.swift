@@ -65,6 +65,26 @@ struct PlacementTests {
         let actions = Planner().plan(desired: DesiredState(projects: [api, web], servers: [one, two]), observed: observed)
         #expect(deployTargets(actions) == ["api": "one", "web": "two"])
     }
+
+    @Test func portsZavhozAllocatedKeepTheProjectThereAndAMoveFreesThem() {
+        let one = server("one", memoryMB: 512)
+        let two = server("two", memoryMB: 4096)
+        let api = project("api", memoryMB: 128)
+        // Zavhoz allocated a port on one before the first deploy; two now has more room, yet api stays on one.
+        var observed = ObservedState(
+            servers: ["one": Fixtures.serverRecord(one), "two": Fixtures.serverRecord(two)],
+            repos: ["api": Fixtures.resolved()], playbooks: ["deploy_project.yml": Fixtures.playbook],
+            ports: ["api": PortAllocation(server: "one", ports: [9004])])
+        var actions = Planner().plan(desired: DesiredState(projects: [api], servers: [one, two]), observed: observed)
+        #expect(deployTargets(actions) == ["api": "one"])
+        #expect(actions.allSatisfy { if case .deploy(let plan) = $0 { !plan.releasesPortsElsewhere } else { true } })
+
+        // one is no longer ready: the deploy goes to two and frees the ports held on one first.
+        observed.servers["one"] = Fixtures.serverRecord(one, status: .error)
+        actions = Planner().plan(desired: DesiredState(projects: [api], servers: [one, two]), observed: observed)
+        #expect(deployTargets(actions) == ["api": "two"])
+        #expect(actions.contains { if case .deploy(let plan) = $0 { plan.releasesPortsElsewhere } else { false } })
+    }
 }
 
 /// An active project the health checker declared down is repaired by redeploying the same inputs.

@@ -15,7 +15,7 @@ public enum ProjectGraph {
     /// The compiled project graph over `environment`.
     public static func build(_ environment: AgentEnvironment) throws -> CompiledGraph<ProjectThreadState> {
         let engineering = try EngineeringGraph.build(environment)
-        let zavhoz = Zavhoz()
+        let zavhoz = Zavhoz(recorder: environment.recorder)
         let devops = DevOps(recorder: environment.recorder)
         var builder = GraphBuilder<ProjectThreadState>()
         builder.addNode("po", writes: [\.zavhozStatus, \.engineeringStatus, \.log]) { state, _ in
@@ -25,7 +25,7 @@ public enum ProjectGraph {
                 .setting(\.engineeringStatus, .working)
                 .appending(\.log, "po: dispatch zavhoz and engineering for \(state.repo) (stage \(state.stage.rawValue))")
         }
-        builder.addNode("zavhoz", writes: [\.zavhozStatus, \.server, \.log]) { state, _ in zavhoz.place(state) }
+        builder.addNode("zavhoz", writes: [\.zavhozStatus, \.server, \.ports, \.log]) { state, _ in try await zavhoz.place(state) }
         builder.addSubgraph(
             "engineering", engineering, writes: [\.engineeringStatus, \.commit, \.engineered, \.log],
             input: { EngineeringState($0) },

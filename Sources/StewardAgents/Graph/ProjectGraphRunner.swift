@@ -63,7 +63,8 @@ public struct ProjectGraphRunner: ProjectEngineering {
                     thread: thread,
                     input: ProjectThreadState(
                         project: request.project, generation: request.generation, plannedServer: request.server,
-                        implementedBefore: request.implemented, maintenance: request.maintenance))
+                        implementedBefore: request.implemented, maintenance: request.maintenance,
+                        plannedPortRange: request.serverPorts))
             }
         } catch let error as GraphError where error.kind == .threadBusy {
             return .busy

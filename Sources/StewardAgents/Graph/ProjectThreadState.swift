@@ -14,6 +14,10 @@ public struct ProjectThreadState: GraphState {
     public var stage: ProjectSpec.Stage
     /// Where the planner placed the project (Placement, Zavhoz's rule); nil when nothing fits.
     public var plannedServer: String?
+    /// That server's port range, `[lower, upper]` (nil in threads started before Zavhoz allocated ports).
+    public var plannedPortRange: [Int]?
+    /// How many ports the project needs: the public one, plus two slots for blue/green.
+    public var plannedPortCount: Int?
     /// Change requests implemented before this thread (nil in threads started before maintenance existed).
     public var implementedBefore: [String]?
     /// A maintenance thread: the project is deployed, its repo exists; only new change requests are engineered.
@@ -24,6 +28,8 @@ public struct ProjectThreadState: GraphState {
     public var engineeringStatus = EngineeringStatus.idle
     /// The server Zavhoz recorded.
     public var server: String?
+    /// The ports Zavhoz allocated there (the public one first); nil when none were allocated.
+    public var ports: [Int]?
     /// The commit the Engineering subgraph verified (or reached its stage with).
     public var commit: String?
     /// Whether Engineering reached the project's stage.
@@ -37,6 +43,7 @@ public struct ProjectThreadState: GraphState {
         .lastValue("zavhoz_status", \.zavhozStatus),
         .lastValue("engineering_status", \.engineeringStatus),
         .lastValue("server", \.server),
+        .lastValue("ports", \.ports),
         .lastValue("commit", \.commit),
         .lastValue("engineered", \.engineered),
         .lastValue("outcome", \.outcome),
@@ -46,8 +53,10 @@ public struct ProjectThreadState: GraphState {
     /// The thread's input for a project manifest and its record's generation.
     public init(
         project: ProjectManifest, generation: Int64, plannedServer: String?, implementedBefore: [String] = [],
-        maintenance: Bool = false
+        maintenance: Bool = false, plannedPortRange: ClosedRange<Int>? = nil
     ) {
+        self.plannedPortRange = plannedPortRange.map { [$0.lowerBound, $0.upperBound] }
+        plannedPortCount = project.spec.deploy.strategy == .blueGreen ? 3 : 1
         self.implementedBefore = implementedBefore
         self.maintenance = maintenance
         self.project = project.name

@@ -74,7 +74,7 @@ public struct ProjectRecorder: Sendable {
         try await store.append(events: [event(project, reason, message, warning ? .warning : .normal)])
     }
 
-    private func event(_ project: String, _ reason: String, _ message: String, _ type: EventRecord.EventType = .normal) -> EventRecord {
+    func event(_ project: String, _ reason: String, _ message: String, _ type: EventRecord.EventType = .normal) -> EventRecord {
         EventRecord(time: now(), objectKind: "Project", objectName: project, type: type, reason: reason, message: message)
     }
 }

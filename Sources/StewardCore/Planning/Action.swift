@@ -21,6 +21,9 @@ public struct DeployPlan: Sendable, Hashable {
     public var reason: String
     /// The inputs are those of the last success, but the service is down: run again so the playbook restarts it.
     public var isRepair = false
+    /// The project holds ports on another server (Zavhoz allocated them there before its first deploy): the deploy
+    /// frees them before it allocates here, so a project's ports are always on one server.
+    public var releasesPortsElsewhere = false
     /// The server's part of the inputs (`DeployInputs.serverInputs`); the spec hash unless the planner knew facts.
     public var serverInputs: String
 

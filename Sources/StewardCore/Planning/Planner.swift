@@ -109,7 +109,9 @@ public struct Planner: Sendable {
         {
             // The graph owns the repo (the Architect creates it) and the phases up to the stage; deploys stay here.
             var server = spec.server
-            if spec.stage == .active, server == nil, case .success(let placed) = placement.place(project, current: record?.server) {
+            if spec.stage == .active, server == nil,
+                case .success(let placed) = placement.place(project, current: record?.server ?? observed.ports[name]?.server)
+            {
                 server = placed
             }
             // Maintenance: the change requests the running version lacks (it keeps serving until the redeploy).
@@ -143,7 +145,7 @@ public struct Planner: Sendable {
         if let chosen = spec.server {
             serverName = chosen
         } else {
-            switch placement.place(project, current: record?.server) {
+            switch placement.place(project, current: record?.server ?? observed.ports[name]?.server) {
             case .success(let placed): serverName = placed
             case .failure(let failure): return actions + [.waitForResources(project: name, reason: failure.message)]
             }
@@ -207,6 +209,7 @@ public struct Planner: Sendable {
             reason: deployReason(record: record, repo: repo, serverName: serverName), serverInputs: serverInputs)
         // Forced by recovery: a finished run with these inputs is not adopted in place of running again.
         plan.isRepair = observed.forceDeploy.contains(name)
+        if record?.server == nil, let held = observed.ports[name], held.server != serverName { plan.releasesPortsElsewhere = true }
         actions.append(.deploy(plan))
         return actions
     }

@@ -17,6 +17,8 @@ public struct EngineeringRequest: Sendable {
     public var generation: Int64
     /// Where the planner placed it (nil: no ready server has room, or its stage does not deploy).
     public var server: String?
+    /// That server's port range (`capacity.ports`), where Zavhoz allocates the project's ports.
+    public var serverPorts: ClosedRange<Int>?
     public var settings: Settings
     /// A person's answer to the thread's pending question (`steward answer`).
     public var answer: String?
@@ -28,8 +30,9 @@ public struct EngineeringRequest: Sendable {
 
     public init(
         project: ProjectManifest, generation: Int64, server: String?, settings: Settings, answer: String? = nil,
-        implemented: [String] = [], maintenance: Bool = false
+        implemented: [String] = [], maintenance: Bool = false, serverPorts: ClosedRange<Int>? = nil
     ) {
+        self.serverPorts = serverPorts
         self.project = project
         self.generation = generation
         self.server = server

@@ -189,7 +189,9 @@ struct ActionExecutor {
         }
         let outcome = try await engineering.advance(EngineeringRequest(
             project: project, generation: record.generation, server: server, settings: loaded.desired.settings,
-            answer: answers[project.name], implemented: record.implementedChanges, maintenance: record.phase == .maintenance))
+            answer: answers[project.name], implemented: record.implementedChanges, maintenance: record.phase == .maintenance,
+            serverPorts: server.flatMap { name in loaded.desired.servers.first { $0.name == name } }
+                .map { $0.spec.capacity.ports.lower...$0.spec.capacity.ports.upper }))
         let (reason, message): (String, String)
         switch outcome {
         case .completed, .busy:
@@ -220,7 +222,9 @@ struct ActionExecutor {
     mutating func prepareDeploy(_ plan: DeployPlan) async throws -> PreparedDeploy? {
         guard let record = try await store.project(named: plan.project) else { return nil }
         let range = plan.server.spec.capacity.ports
-        if record.server != nil, record.server != plan.server.name { try await store.releasePorts(project: plan.project) }
+        if (record.server != nil && record.server != plan.server.name) || plan.releasesPortsElsewhere {
+            try await store.releasePorts(project: plan.project)
+        }
         // Recorded before the deploy runs, so a crash keeps the same ports for the retry. The public port stays
         // first (its URL does not change when a project moves to blue/green); slots ascend; ports the strategy
         // no longer needs are freed.
