@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(git pkg-config libgit2-dev libcurl4-openssl-dev libyaml-dev libsqlite3-dev ansible-core python3 curl openssl
-  openssh-client openssh-server iproute2 nginx-light)
+  openssh-client openssh-server iproute2 nginx-light time)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
