@@ -54,6 +54,18 @@ struct AskIntegrationTests {
         #expect(status.status == 0)
         #expect(status.stdout.contains("url-shortener: verified, repo quickstart/url-shortener"), "\(status.stdout)")
 
+        // The next pass deploys it on the port Zavhoz allocated: active, its app answering /health.
+        let deployed = try fixture.reconcile()
+        #expect(deployed.status == 0, "\(deployed.stdout)\n\(deployed.stderr)")
+        let after = try StewardBinary.run(["get", "projects", "-o", "json"] + fixture.stateArguments)
+        let records = try JSONSerialization.jsonObject(with: Data(after.stdout.utf8)) as? [[String: Any]] ?? []
+        let running = try #require(records.first { $0["name"] as? String == "url-shortener" })
+        #expect(running["phase"] as? String == "active")
+        let port = try #require(running["port"] as? Int)
+        #expect(httpGet("http://127.0.0.1:\(port)/health")?.contains("ok") == true)
+        let described = try StewardBinary.run(["describe", "project", "url-shortener"] + fixture.stateArguments)
+        #expect(described.stdout.contains("PortsAllocated"), "\(described.stdout)")
+
         // An update is a second commit that keeps the first one's text.
         let update = try ask("url-shortener: add a /stats endpoint", fixture, ["-o", "json"])
         #expect(update.status == 0, "\(update.stdout)\n\(update.stderr)")
