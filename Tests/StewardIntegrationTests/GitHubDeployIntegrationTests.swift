@@ -55,6 +55,21 @@ final class GitHubForgeFixture: @unchecked Sendable {
         return output.split(separator: "\n").map(String.init)
     }
 
+    /// The quickstart app's files (`names` of examples/quickstart/app), to push to the fake GitHub.
+    static func quickstartApp(_ names: [String] = ["app.py", "Procfile", "README.md"]) throws -> [String: String] {
+        let directory = StewardBinary.repoRoot.appendingPathComponent("examples/quickstart/app")
+        var files: [String: String] = [:]
+        for name in names { files[name] = try String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8) }
+        return files
+    }
+
+    /// Writes the quickstart's hello manifest pointing at acme/hello on the fake GitHub (not committed).
+    func writeHelloManifest() throws {
+        let manifest = try String(
+            contentsOf: StewardBinary.repoRoot.appendingPathComponent("examples/quickstart/config/manifests/hello.yaml"), encoding: .utf8)
+        try config.write("manifests/hello.yaml", manifest.replacingOccurrences(of: "repo: quickstart/hello", with: "repo: acme/hello"))
+    }
+
     func stopApps() {
         let apps = state.url.appendingPathComponent("apps")
         for project in (try? FileManager.default.contentsOfDirectory(atPath: apps.path)) ?? [] {
@@ -71,14 +86,9 @@ struct GitHubDeployIntegrationTests {
         try StewardBinary.requireAnsible()
         let fixture = try GitHubForgeFixture()
         defer { fixture.stopApps() }
-        let appDirectory = StewardBinary.repoRoot.appendingPathComponent("examples/quickstart/app")
-        var files: [String: String] = [:]
-        for name in ["app.py", "Procfile", "README.md"] {
-            files[name] = try String(contentsOf: appDirectory.appendingPathComponent(name), encoding: .utf8)
-        }
+        let files = try GitHubForgeFixture.quickstartApp()
         try fixture.server.pushCommit(owner: "acme", name: "hello", files: files, message: "hello app")
-        let manifest = try String(contentsOf: StewardBinary.repoRoot.appendingPathComponent("examples/quickstart/config/manifests/hello.yaml"), encoding: .utf8)
-        try fixture.config.write("manifests/hello.yaml", manifest.replacingOccurrences(of: "repo: quickstart/hello", with: "repo: acme/hello"))
+        try fixture.writeHelloManifest()
         try fixture.config.commit("hello from GitHub")
 
         let first = try fixture.reconcile()
@@ -228,14 +238,9 @@ struct GitHubDeployIntegrationTests {
         try run(["openssl", "genrsa", "-out", key, "2048"])
         let fixture = try GitHubForgeFixture(auth: "{appID: 4242, privateKeyFile: \(key)}")
         defer { fixture.stopApps() }
-        let appDirectory = StewardBinary.repoRoot.appendingPathComponent("examples/quickstart/app")
-        var files: [String: String] = [:]
-        for name in ["app.py", "Procfile"] {
-            files[name] = try String(contentsOf: appDirectory.appendingPathComponent(name), encoding: .utf8)
-        }
+        let files = try GitHubForgeFixture.quickstartApp(["app.py", "Procfile"])
         try fixture.server.pushCommit(owner: "acme", name: "hello", files: files, message: "hello app")
-        let manifest = try String(contentsOf: StewardBinary.repoRoot.appendingPathComponent("examples/quickstart/config/manifests/hello.yaml"), encoding: .utf8)
-        try fixture.config.write("manifests/hello.yaml", manifest.replacingOccurrences(of: "repo: quickstart/hello", with: "repo: acme/hello"))
+        try fixture.writeHelloManifest()
         try fixture.config.commit("hello from GitHub, as an App")
 
         let result = try StewardBinary.run(["reconcile", "--once", "--config-repo", fixture.config.bare] + fixture.stateArguments)

@@ -18,16 +18,11 @@ struct GitHubRecoveryIntegrationTests {
         try StewardBinary.requireAnsible()
         let fixture = try GitHubForgeFixture()
         defer { fixture.stopApps() }
-        let appDirectory = StewardBinary.repoRoot.appendingPathComponent("examples/quickstart/app")
-        var files: [String: String] = [:]
-        for name in ["app.py", "Procfile", "README.md"] {
-            files[name] = try String(contentsOf: appDirectory.appendingPathComponent(name), encoding: .utf8)
-        }
+        let files = try GitHubForgeFixture.quickstartApp()
         try fixture.server.pushCommit(owner: "acme", name: "hello", files: files, message: "hello app")
         let deployed = try fixture.server.pushCommit(owner: "acme", name: "hello",
             files: ["app.py": files["app.py"]!.replacingOccurrences(of: "VERSION = \"1\"", with: "VERSION = \"2\"")], message: "version 2")
-        let manifest = try String(contentsOf: StewardBinary.repoRoot.appendingPathComponent("examples/quickstart/config/manifests/hello.yaml"), encoding: .utf8)
-        try fixture.config.write("manifests/hello.yaml", manifest.replacingOccurrences(of: "repo: quickstart/hello", with: "repo: acme/hello"))
+        try fixture.writeHelloManifest()
         try fixture.config.commit("hello from GitHub")
         let first = try fixture.reconcile()
         #expect(first.status == 0, "\(first.stdout)\n\(first.stderr)")

@@ -9,14 +9,6 @@ import Testing
 /// resumes after `kill -9` without repeating a finished step; a fresh state dir adopts provisioned servers.
 @Suite(.serialized)
 struct RecoveryIntegrationTests {
-    static let script = StewardBinary.repoRoot.appendingPathComponent("scripts/testhosts.sh").path
-
-    struct Host: Decodable {
-        var name: String
-        var address: String
-        var privateKeyFile: String
-    }
-
     struct ProjectJSON: Decodable {
         var name: String
         var phase: String
@@ -37,15 +29,9 @@ struct RecoveryIntegrationTests {
             return
         }
         try StewardBinary.requireAnsible()
-        let hostsDir = try TemporaryDirectory(prefix: "steward-recoveryhosts")
-        defer { _ = try? run([Self.script, "down", hostsDir.path]) }
-        do {
-            try run([Self.script, "up", hostsDir.path, "2", "31"])
-        } catch {
-            Issue.record("scripts/testhosts.sh up failed: \(error)")
-            throw error
-        }
-        let hosts = try JSONDecoder().decode([Host].self, from: Data(contentsOf: hostsDir.url.appendingPathComponent("hosts.json")))
+        let testHosts = try TestHostFixture(count: 2, first: 31, prefix: "steward-recoveryhosts")
+        defer { testHosts.down() }
+        let hosts = testHosts.hosts
         let address = Dictionary(uniqueKeysWithValues: zip(["th31", "th32"], hosts.map(\.address)))
 
         // demo/app (p1 on th31) and demo/two (p2 on th32) on the local forge, as links to fixture repos.
@@ -120,13 +106,13 @@ struct RecoveryIntegrationTests {
         }
         /// sshd of test host N stops; two checks make the server `error` with a server_unreachable incident.
         func makeUnreachable(_ number: Int, _ name: String) throws {
-            try run([Self.script, "sshd", hostsDir.path, "\(number)", "stop"])
+            try testHosts.sshd(number, "stop")
             for _ in 1...2 { _ = try steward(["sync", "servers", "--once"]) }
             #expect(try incidents().contains { $0.kind == "server_unreachable" && $0.objectName == name && $0.status == "detected" })
             let servers = try JSONSerialization.jsonObject(with: Data(try steward(["get", "servers", "-o", "json"]).stdout.utf8))
                 as? [[String: Any]] ?? []
             #expect(servers.first { $0["name"] as? String == name }?["status"] as? String == "error", "\(servers)")
-            try run([Self.script, "sshd", hostsDir.path, "\(number)", "start"])
+            try testHosts.sshd(number, "start")
         }
 
         // Provision (pass 1) and deploy (pass 2).

@@ -9,14 +9,6 @@ import Testing
 /// the other projects of its batch (one ansible-playbook run) deploy.
 @Suite(.serialized)
 struct ServersDeployIntegrationTests {
-    static let script = StewardBinary.repoRoot.appendingPathComponent("scripts/testhosts.sh").path
-
-    struct Host: Decodable {
-        var name: String
-        var address: String
-        var privateKeyFile: String
-    }
-
     struct ProjectJSON: Decodable {
         var name: String
         var phase: String
@@ -36,15 +28,9 @@ struct ServersDeployIntegrationTests {
             return
         }
         try StewardBinary.requireAnsible()
-        let hostsDir = try TemporaryDirectory(prefix: "steward-deployhosts")
-        defer { _ = try? run([Self.script, "down", hostsDir.path]) }
-        do {
-            try run([Self.script, "up", hostsDir.path, "3", "4"])
-        } catch {
-            Issue.record("scripts/testhosts.sh up failed: \(error)")
-            throw error
-        }
-        let hosts = try JSONDecoder().decode([Host].self, from: Data(contentsOf: hostsDir.url.appendingPathComponent("hosts.json")))
+        let testHosts = try TestHostFixture(count: 3, first: 4, prefix: "steward-deployhosts")
+        defer { testHosts.down() }
+        let hosts = testHosts.hosts
         let address = Dictionary(uniqueKeysWithValues: zip(["th4", "th5", "th6"], hosts.map(\.address)))
 
         // The example app on the local forge (its state dir is per pass below, so the forge lives beside them).
@@ -155,10 +141,10 @@ struct ServersDeployIntegrationTests {
         }
 
         // th5's sshd stops: error and one server_unreachable after 2 checks; back: ready, resolved.
-        try run([Self.script, "sshd", hostsDir.path, "5", "stop"])
+        try testHosts.sshd(5, "stop")
         for _ in 1...2 { _ = try steward(["sync", "servers", "--once"]) }
         #expect(try openIncidents().contains { $0.kind == "server_unreachable" && $0.objectName == "th5" })
-        try run([Self.script, "sshd", hostsDir.path, "5", "start"])
+        try testHosts.sshd(5, "start")
         let back = try steward(["sync", "servers", "--once"])
         #expect(back.status == 0, "\(back.stdout)\n\(back.stderr)")
         #expect(try !openIncidents().contains { $0.kind == "server_unreachable" })

@@ -338,11 +338,7 @@ struct ActionExecutor {
         let plan = deploy.plan
         var run = deploy.run
         for task in result.tasks { try await store.appendTask(runID: run.id!, task) }
-        run.status = result.status
-        run.exitCode = result.exitCode
-        run.failedTask = result.failedTask
-        run.failedHost = result.failedHost
-        run.finishedAt = now()
+        run.finish(with: result, at: now())
         try await store.finishRun(run)
 
         guard result.status == .succeeded else {
@@ -462,11 +458,7 @@ struct ActionExecutor {
             ])
         }
         for task in result.tasks { try await store.appendTask(runID: run.id!, task) }
-        run.status = result.status
-        run.exitCode = result.exitCode
-        run.failedTask = result.failedTask
-        run.failedHost = result.failedHost
-        run.finishedAt = now()
+        run.finish(with: result, at: now())
         try await store.finishRun(run)
         return result
     }

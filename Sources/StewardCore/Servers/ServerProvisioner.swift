@@ -252,11 +252,7 @@ public struct ServerProvisioner: Sendable {
         }
         continuation.finish()
         await writer.value
-        run.status = result.status
-        run.exitCode = result.exitCode
-        run.failedTask = result.failedTask
-        run.failedHost = result.failedHost
-        run.finishedAt = now()
+        run.finish(with: result, at: now())
         try await store.finishRun(run)
         return result
     }
