@@ -1,4 +1,5 @@
 import Foundation
+import StewardCore
 
 /// Runs a program (argv, no shell) for test fixtures; throws with its output when it fails.
 public struct ShellError: Error, CustomStringConvertible {
@@ -16,8 +17,18 @@ public struct ShellError: Error, CustomStringConvertible {
 }
 
 /// Runs `arguments` (first is looked up on PATH) in `directory`; returns stdout+stderr.
+///
+/// The wait happens off the cooperative pool (`BlockingWork`): tests run in parallel on one pool thread per
+/// core, and a test waiting on `git` there would hold up every other test.
 @discardableResult
-public func run(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]) throws -> String {
+public func run(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]) async throws -> String {
+    try await BlockingWork.run("steward.test.run") { try runBlocking(arguments, in: directory, environment: environment) }
+}
+
+/// `run`, waiting on the calling thread: only for code that cannot suspend (a `deinit`, a synchronous
+/// initializer that tests do not call from the cooperative pool).
+@discardableResult
+public func runBlocking(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]) throws -> String {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = arguments

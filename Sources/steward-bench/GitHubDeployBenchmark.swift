@@ -19,9 +19,9 @@ struct GitHubDeployBenchmark {
         let state = try TemporaryDirectory(prefix: "steward-bench-deploy")
         var content: [String: String] = [:]
         for index in 0..<files { content["src/file-\(index).txt"] = String(repeating: "line \(index)\n", count: 40) }
-        try server.pushCommit(owner: "acme", name: "app", files: content, message: "initial")
+        try await server.pushCommit(owner: "acme", name: "app", files: content, message: "initial")
         for index in 1..<max(1, commits) {
-            try server.pushCommit(owner: "acme", name: "app", files: ["src/file-\(index % files).txt": "change \(index)\n"], message: "c\(index)")
+            try await server.pushCommit(owner: "acme", name: "app", files: ["src/file-\(index % files).txt": "change \(index)\n"], message: "c\(index)")
         }
         let token = server.configuration.token
         var forge = GitHubForge(client: try HTTPClient(), apiURL: server.baseURL,
@@ -50,7 +50,7 @@ struct GitHubDeployBenchmark {
         print("unchanged: bundle reused median \(ms(median(reused))), commit-present check median \(ms(median(present))), "
             + "git requests \(server.gitRequests.count)")
 
-        try server.pushCommit(owner: "acme", name: "app", files: ["src/new.txt": "new\n"], message: "new")
+        try await server.pushCommit(owner: "acme", name: "app", files: ["src/new.txt": "new\n"], message: "new")
         let next = try await forge.resolve(repo: "acme/app", ref: "main")!
         server.resetLog()
         let (_, bundleNext) = try await time { try await bundler.bundle(next) }

@@ -51,7 +51,7 @@ guard FileManager.default.fileExists(atPath: stewardBinary.path) else {
 
 let work = try TemporaryDirectory(prefix: "steward-bench")
 let state = work.url.appendingPathComponent("state")
-let config = try GitFixture()
+let config = try await GitFixture()
 print("config repo: \(projectCount) projects, \(serverCount) servers, \(repoCount) app repos")
 
 // The config repo: one file per manifest.
@@ -81,14 +81,14 @@ let (_, generate) = try await time {
                 LOG_LEVEL=info
             """)
     }
-    try config.commit("bench config")
+    try await config.commit("bench config")
 }
 print("generated and committed in \(ms(generate))")
 
 // The local forge: one app repo, copied.
-let seed = try GitFixture()
+let seed = try await GitFixture()
 try seed.write("Procfile", "web: python3 app.py\n")
-try seed.commit("app")
+try await seed.commit("app")
 let forge = state.appendingPathComponent("forge/bench")
 try FileManager.default.createDirectory(at: forge, withIntermediateDirectories: true)
 for index in 0..<repoCount {
@@ -159,7 +159,7 @@ for round in 0..<5 {
           suspend: true
           env: "ROUND=\(round)"
         """)
-    try config.commit("change p-42 (\(round))")
+    try await config.commit("change p-42 (\(round))")
     let report = try await reconciler(runner: FakePlaybookRunner()).reconcile()
     guard report.parsedFiles == 1 else { print("expected 1 parsed file, got \(report.parsedFiles)"); exit(1) }
     incremental.append(report.timings)
@@ -176,12 +176,12 @@ print("  fixed per-pass cost at this size: list \(medianOf(\.load.list)), cache 
 let source = GitConfigSource(url: config.bare, ref: "main", cacheDirectory: state.appendingPathComponent("config-repo.git"))
 _ = try await source.update()
 let cliClone = work.url.appendingPathComponent("cli-clone.git").path
-try run(["git", "clone", "-q", "--bare", config.bare, cliClone])
+try await run(["git", "clone", "-q", "--bare", config.bare, cliClone])
 var libgit2Times: [Duration] = []
 var cliTimes: [Duration] = []
 for _ in 0..<21 {
     libgit2Times.append(try await time { try await source.update() }.1)
-    cliTimes.append(try await time { try run(["git", "-C", cliClone, "fetch", "-q", "origin"]) }.1)
+    cliTimes.append(try await time { try await run(["git", "-C", cliClone, "fetch", "-q", "origin"]) }.1)
 }
 let ratio = Double(median(libgit2Times).components.attoseconds + median(libgit2Times).components.seconds * 1_000_000_000_000_000_000)
     / Double(median(cliTimes).components.attoseconds + median(cliTimes).components.seconds * 1_000_000_000_000_000_000)

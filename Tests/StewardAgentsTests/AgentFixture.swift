@@ -83,8 +83,8 @@ final class AgentFixture: @unchecked Sendable {
     }
 
     /// Commits on the default branch of `acme/NAME`, newest first (git log through the CLI).
-    func commitCount(_ name: String = "shop") throws -> Int {
-        let output = try run(["git", "--git-dir", directory.url.appendingPathComponent("forge/acme/\(name).git").path, "rev-list", "--count", "main"])
+    func commitCount(_ name: String = "shop") async throws -> Int {
+        let output = try await run(["git", "--git-dir", directory.url.appendingPathComponent("forge/acme/\(name).git").path, "rev-list", "--count", "main"])
         return Int(output.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
     }
 }

@@ -45,11 +45,11 @@ struct MaintenanceGraphTests {
         #expect(record.engineeringStatus == .idle && record.zavhozStatus == .done)
         // One more commit (the change), no new repo, no scaffold, no redesign.
         #expect(await fixture.forge.creations == 1)
-        #expect(try fixture.commitCount() == 3)
+        await #expect(try fixture.commitCount() == 3)
         let files = try await fixture.files()
         #expect(files["routes.json"]?.contains("\"/stats\" : \"ok\"") == true)
         #expect(files["routes.json"]?.contains("\"/about\"") == true)
-        let log = try run(["git", "--git-dir", fixture.directory.url.appendingPathComponent("forge/acme/shop.git").path, "log", "-1", "--format=%B"])
+        let log = try await run(["git", "--git-dir", fixture.directory.url.appendingPathComponent("forge/acme/shop.git").path, "log", "-1", "--format=%B"])
         #expect(log.contains("Steward-Change-Requests: stats"), "\(log)")
         #expect(!log.contains("about"), "\(log)")
         let phases = try await fixture.events("PhaseChanged").dropFirst(phasesBefore).map { $0.message.components(separatedBy: ":")[0] }
@@ -90,6 +90,6 @@ struct MaintenanceGraphTests {
             project: manifest, generation: 2, server: "local", settings: Settings(), maintenance: true))
         guard case .waiting(let question) = outcome else { Issue.record("not waiting: \(outcome)"); return }
         #expect(question.contains("has no routes.json"))
-        #expect(try fixture.commitCount() == 1)
+        await #expect(try fixture.commitCount() == 1)
     }
 }

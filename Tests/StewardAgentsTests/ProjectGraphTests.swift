@@ -23,7 +23,7 @@ struct ProjectGraphTests {
         #expect(files["docs/DESIGN.md"]?.contains("`about`: add endpoint /about") == true)
         #expect(files["routes.json"]?.contains("\"/about\" : \"a tiny shop\"") == true)
         // Scaffold + design, then the change: two commits.
-        #expect(try fixture.commitCount() == 2)
+        await #expect(try fixture.commitCount() == 2)
         let phases = try await fixture.events("PhaseChanged").map(\.message).map { $0.components(separatedBy: ":")[0] }
         #expect(phases == [
             "draft -> provisioning", "provisioning -> initialized", "initialized -> designing", "designing -> designed",
@@ -36,7 +36,7 @@ struct ProjectGraphTests {
         // Asked again, a completed thread does nothing: no second repo, no new commit.
         #expect(try await fixture.runner().advance(fixture.request(manifest)) == .completed("ready to deploy"))
         #expect(await fixture.forge.creations == 1)
-        #expect(try fixture.commitCount() == 2)
+        await #expect(try fixture.commitCount() == 2)
     }
 
     @Test func zavhozAndEngineeringRunInOneStepAndPreflightWaitsWithoutAServer() async throws {

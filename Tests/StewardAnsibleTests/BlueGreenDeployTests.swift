@@ -23,8 +23,8 @@ struct BlueGreenDeployTests {
 
     @Test func switchesToANewCommitWithoutAFailedRequest() async throws {
         try AnsibleTestSupport.requireAnsible()
-        let deployment = try ProjectDeployment(project: "bg-switch")
-        let first = try deployment.commitVersion("1")
+        let deployment = try await ProjectDeployment(project: "bg-switch")
+        let first = try await deployment.commitVersion("1")
 
         let initial = try await deployment.deploy(commit: first, strategy: "blueGreen")
         #expect(initial.status == .succeeded, "\(Self.describe(initial))")
@@ -38,7 +38,7 @@ struct BlueGreenDeployTests {
         #expect(site.contains("proxy_pass http://127.0.0.1:\(deployment.slotPorts.blue);"))
         let blue = try #require(deployment.supervisorPid(deployment.slotPidFile("blue")))
 
-        let second = try deployment.commitVersion("2")
+        let second = try await deployment.commitVersion("2")
         let poller = PublicPortPoller(port: deployment.port)
         let clock = ContinuousClock()
         let started = clock.now
@@ -75,8 +75,8 @@ struct BlueGreenDeployTests {
 
     @Test func unchangedRerunRestartsNothingAndRepairsAStoppedNginx() async throws {
         try AnsibleTestSupport.requireAnsible()
-        let deployment = try ProjectDeployment(project: "bg-rerun")
-        let commit = try deployment.commitVersion("1")
+        let deployment = try await ProjectDeployment(project: "bg-rerun")
+        let commit = try await deployment.commitVersion("1")
         let first = try await deployment.deploy(commit: commit, strategy: "blueGreen")
         #expect(first.status == .succeeded, "\(Self.describe(first))")
         let slot = try #require(deployment.supervisorPid(deployment.slotPidFile("blue")))
@@ -94,7 +94,7 @@ struct BlueGreenDeployTests {
 
         // nginx gone behind Steward's back: the next run starts it again and leaves the healthy slot alone.
         let files = AnsibleTestSupport.playbooksDirectory.appendingPathComponent("files").path
-        try run(["python3", files + "/steward_proxy.py", "stop", "--prefix", deployment.nginxPrefix.path])
+        try await run(["python3", files + "/steward_proxy.py", "stop", "--prefix", deployment.nginxPrefix.path])
         #expect(await AnsibleTestSupport.httpGet(port: deployment.port, path: "/health") == nil)
         let repaired = try await deployment.deploy(commit: commit, strategy: "blueGreen")
         #expect(repaired.status == .succeeded, "\(Self.describe(repaired))")
@@ -107,8 +107,8 @@ struct BlueGreenDeployTests {
 
     @Test func failedHealthGateOrProxyCheckKeepsTheOldVersionServing() async throws {
         try AnsibleTestSupport.requireAnsible()
-        let deployment = try ProjectDeployment(project: "bg-rollback")
-        let good = try deployment.commitVersion("1")
+        let deployment = try await ProjectDeployment(project: "bg-rollback")
+        let good = try await deployment.commitVersion("1")
         let initial = try await deployment.deploy(commit: good, strategy: "blueGreen")
         #expect(initial.status == .succeeded, "\(Self.describe(initial))")
         let blue = try #require(deployment.supervisorPid(deployment.slotPidFile("blue")))
@@ -117,7 +117,7 @@ struct BlueGreenDeployTests {
         try deployment.editApp {
             $0.replacingOccurrences(of: #"self.reply(200, {"status": "ok"})"#, with: #"self.reply(500, {"status": "broken"})"#)
         }
-        let broken = try deployment.commitVersion("2")
+        let broken = try await deployment.commitVersion("2")
         let poller = PublicPortPoller(port: deployment.port)
         let failed = try await deployment.deploy(
             commit: broken, strategy: "blueGreen", extra: ["steward_health_retries": .int(2)]
@@ -156,7 +156,7 @@ struct BlueGreenDeployTests {
 
             """
         try deployment.repository.write("flaky.py", flaky)
-        let third = try deployment.commitVersion("3")
+        let third = try await deployment.commitVersion("3")
         let rolledBack = try await deployment.deploy(
             commit: third, command: "python3 flaky.py", strategy: "blueGreen", extra: ["steward_proxy_health_retries": .int(1)]
         )
@@ -174,7 +174,7 @@ struct BlueGreenDeployTests {
         try deployment.editApp {
             $0.replacingOccurrences(of: #"self.reply(500, {"status": "broken"})"#, with: #"self.reply(200, {"status": "ok"})"#)
         }
-        let fixed = try deployment.commitVersion("4")
+        let fixed = try await deployment.commitVersion("4")
         let recovered = try await deployment.deploy(commit: fixed, strategy: "blueGreen")
         #expect(recovered.status == .succeeded, "\(Self.describe(recovered))")
         #expect(await AnsibleTestSupport.httpGet(port: deployment.port, path: "/")?.body.contains(#""version": "4""#) == true)
@@ -184,15 +184,15 @@ struct BlueGreenDeployTests {
 
     @Test func switchesStrategiesBothWaysAndRemoveLeavesNothing() async throws {
         try AnsibleTestSupport.requireAnsible()
-        let deployment = try ProjectDeployment(project: "bg-remove")
-        let first = try deployment.commitVersion("1")
+        let deployment = try await ProjectDeployment(project: "bg-remove")
+        let first = try await deployment.commitVersion("1")
 
         let recreate = try await deployment.deploy(commit: first)
         #expect(recreate.status == .succeeded, "\(Self.describe(recreate))")
         let instance = try #require(deployment.supervisorPid())
 
         // recreate -> blueGreen: nginx takes over the public port, the recreate instance is stopped.
-        let second = try deployment.commitVersion("2")
+        let second = try await deployment.commitVersion("2")
         let toBlueGreen = try await deployment.deploy(commit: second, strategy: "blueGreen")
         #expect(toBlueGreen.status == .succeeded, "\(Self.describe(toBlueGreen))")
         #expect(deployment.supervisorPid() == nil && !AnsibleTestSupport.isAlive(Int32(instance)))
@@ -210,7 +210,7 @@ struct BlueGreenDeployTests {
         #expect(try deployment.marker()["slot"] == nil)
         #expect(await AnsibleTestSupport.httpGet(port: deployment.port, path: "/")?.body.contains(#""version": "2""#) == true)
 
-        let third = try deployment.commitVersion("3")
+        let third = try await deployment.commitVersion("3")
         let again = try await deployment.deploy(commit: third, strategy: "blueGreen")
         #expect(again.status == .succeeded, "\(Self.describe(again))")
         #expect(!deployment.liveProcesses().isEmpty)
@@ -229,8 +229,8 @@ struct BlueGreenDeployTests {
 
     @Test func refusesBlueGreenWithoutNginxBeforeAnythingHappens() async throws {
         try AnsibleTestSupport.requireAnsible()
-        let deployment = try ProjectDeployment(project: "no-nginx")
-        let commit = try deployment.repository.commit()
+        let deployment = try await ProjectDeployment(project: "no-nginx")
+        let commit = try await deployment.repository.commit()
         let result = try await deployment.deploy(
             commit: commit, strategy: "blueGreen", extra: ["steward_nginx": .string("/nonexistent/sbin/nginx")]
         )
@@ -245,8 +245,8 @@ struct BlueGreenDeployTests {
 
     @Test func refusesBlueGreenWithoutDistinctSlotPorts() async throws {
         try AnsibleTestSupport.requireAnsible()
-        let deployment = try ProjectDeployment(project: "bad-slots")
-        let commit = try deployment.repository.commit()
+        let deployment = try await ProjectDeployment(project: "bad-slots")
+        let commit = try await deployment.repository.commit()
         let result = try await deployment.deploy(
             commit: commit, strategy: "blueGreen",
             extra: ["slot_ports": .object(["blue": .int(deployment.port), "green": .int(deployment.slotPorts.green)])]

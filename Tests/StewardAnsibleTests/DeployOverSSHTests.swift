@@ -64,9 +64,9 @@ struct DeployOverSSHTests {
         let dir = try TemporaryDirectory(prefix: "steward-ssh-deploy")
         let hostsDir = dir.url.appendingPathComponent("hosts").path
         do {
-            try run([Self.script, "up", hostsDir, "1", String(Self.hostNumber)])
+            try await run([Self.script, "up", hostsDir, "1", String(Self.hostNumber)])
         } catch {
-            _ = try? run([Self.script, "down", hostsDir])
+            _ = try? await run([Self.script, "down", hostsDir])
             Issue.record("scripts/testhosts.sh up failed: \(error)")
             throw error
         }
@@ -77,8 +77,8 @@ struct DeployOverSSHTests {
             let testHost = try #require(hosts.first)
             #expect(testHost.address == "10.231.\(Self.hostNumber).2")
             let host = Self.inventoryHost(testHost, knownHosts: hostsDir + "/known_hosts")
-            let recreate = try ProjectDeployment(project: "ssh-recreate", host: host)
-            let blueGreen = try ProjectDeployment(project: "ssh-bluegreen", host: host)
+            let recreate = try await ProjectDeployment(project: "ssh-recreate", host: host)
+            let blueGreen = try await ProjectDeployment(project: "ssh-bluegreen", host: host)
             deployments = [recreate, blueGreen]
             try await exercise(recreate: recreate, blueGreen: blueGreen, testHost: testHost, hostsDir: hostsDir)
         } catch {
@@ -88,15 +88,15 @@ struct DeployOverSSHTests {
         for deployment in deployments {
             _ = try? await deployment.remove()
         }
-        _ = try? run([Self.script, "down", hostsDir])
+        _ = try? await run([Self.script, "down", hostsDir])
         if let failure { throw failure }
     }
 
     private func exercise(
         recreate: ProjectDeployment, blueGreen: ProjectDeployment, testHost: TestHost, hostsDir: String
     ) async throws {
-        func ssh(_ command: String) throws -> String {
-            try run([
+        func ssh(_ command: String) async throws -> String {
+            try await run([
                 "ssh", "-i", testHost.privateKeyFile, "-p", String(testHost.port), "-o", "BatchMode=yes",
                 "-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=\(hostsDir)/known_hosts",
                 "-o", "ConnectTimeout=5", "\(testHost.user)@\(testHost.address)", command,
@@ -109,10 +109,10 @@ struct DeployOverSSHTests {
         }
         // Nothing at this URL on the host: a deploy that succeeds took its source from the bundle.
         let noForge = "/nonexistent/steward-forge/\(UUID().uuidString).git"
-        #expect(try ssh("test -e /nonexistent/steward-forge && echo present || echo absent").contains("absent"))
+        await #expect(try ssh("test -e /nonexistent/steward-forge && echo present || echo absent").contains("absent"))
 
         // recreate
-        let recreateCommit = try recreate.commitVersion("1")
+        let recreateCommit = try await recreate.commitVersion("1")
         var started = clock.now
         let recreated = try await recreate.deploy(commit: recreateCommit, env: env, cloneURL: noForge, bundle: try recreate.bundle())
         let recreateTime = clock.now - started
@@ -120,11 +120,11 @@ struct DeployOverSSHTests {
         let direct = await AnsibleTestSupport.httpGet(host: testHost.address, port: recreate.port, path: "/")
         #expect(direct?.status == 200)
         #expect(direct?.body.contains("hello from the test host") == true)
-        #expect(try ssh("cat ~/.steward/apps/ssh-recreate/deployed.json").contains(recreateCommit))
-        #expect(try ssh("test -f ~/.steward/apps/ssh-recreate/source.bundle && echo yes").contains("yes"))
+        await #expect(try ssh("cat ~/.steward/apps/ssh-recreate/deployed.json").contains(recreateCommit))
+        await #expect(try ssh("test -f ~/.steward/apps/ssh-recreate/source.bundle && echo yes").contains("yes"))
 
         // blueGreen: first deploy, then a switch to a new commit while this machine polls the host's public port.
-        let first = try blueGreen.commitVersion("1")
+        let first = try await blueGreen.commitVersion("1")
         started = clock.now
         let initial = try await blueGreen.deploy(commit: first, env: env, strategy: "blueGreen", cloneURL: noForge, bundle: try blueGreen.bundle())
         let initialTime = clock.now - started
@@ -133,8 +133,8 @@ struct DeployOverSSHTests {
         #expect(served?.status == 200)
         #expect(served.flatMap { PublicPortPoller.version(in: $0.body) } == "1")
 
-        let second = try blueGreen.commitVersion("2")
-        let bundle = try blueGreen.bundle()
+        let second = try await blueGreen.commitVersion("2")
+        let bundle = try await blueGreen.bundle()
         let poller = PublicPortPoller(host: testHost.address, port: blueGreen.port)
         started = clock.now
         let switched = try await blueGreen.deploy(commit: second, env: env, strategy: "blueGreen", cloneURL: noForge, bundle: bundle)
@@ -147,9 +147,9 @@ struct DeployOverSSHTests {
         #expect(versions["2", default: 0] > 0, "\(versions)")
         let after = await AnsibleTestSupport.httpGet(host: testHost.address, port: blueGreen.port, path: "/")
         #expect(after.flatMap { PublicPortPoller.version(in: $0.body) } == "2")
-        let marker = try ssh("cat ~/.steward/apps/ssh-bluegreen/deployed.json")
+        let marker = try await ssh("cat ~/.steward/apps/ssh-bluegreen/deployed.json")
         #expect(marker.contains(#""slot": "green""#) && marker.contains(second), "\(marker)")
-        #expect(try ssh("cat ~/.steward/nginx/sites/ssh-bluegreen.conf").contains("proxy_pass http://127.0.0.1:\(blueGreen.slotPorts.green);"))
+        await #expect(try ssh("cat ~/.steward/nginx/sites/ssh-bluegreen.conf").contains("proxy_pass http://127.0.0.1:\(blueGreen.slotPorts.green);"))
 
         // The same bundle again: nothing to copy, nothing restarted.
         let again = try await blueGreen.deploy(commit: second, env: env, strategy: "blueGreen", cloneURL: noForge, bundle: bundle)
@@ -162,7 +162,7 @@ struct DeployOverSSHTests {
             #expect(removed.status == .succeeded, "\(BlueGreenDeployTests.describe(removed))")
             #expect(await AnsibleTestSupport.httpGet(host: testHost.address, port: deployment.port, path: "/health") == nil)
         }
-        #expect(try ssh("find ~/.steward/apps ~/.steward/nginx/sites -mindepth 1 | wc -l").trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+        await #expect(try ssh("find ~/.steward/apps ~/.steward/nginx/sites -mindepth 1 | wc -l").trimmingCharacters(in: .whitespacesAndNewlines) == "0")
         // The host shares this machine's process table (not its root): its processes are those whose root is its tree.
         let merged = URL(fileURLWithPath: hostsDir).resolvingSymlinksInPath().appendingPathComponent("steward-th\(Self.hostNumber)/merged").path
         let left = Self.processes(rootedAt: merged).filter { !$0.contains("sshd") }

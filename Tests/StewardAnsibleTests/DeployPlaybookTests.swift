@@ -11,8 +11,8 @@ import Testing
 struct DeployPlaybookTests {
     @Test func deploysRedeploysSwitchesCommitsAndRemoves() async throws {
         try AnsibleTestSupport.requireAnsible()
-        let deployment = try ProjectDeployment()
-        let first = try deployment.repository.commit("quickstart app v1")
+        let deployment = try await ProjectDeployment()
+        let first = try await deployment.repository.commit("quickstart app v1")
         let secret = "tok-\(UUID().uuidString.prefix(8))"
         let env = "GREETING=hello {{ 7 * 6 }}\nAPI_TOKEN=\(secret)\n"
         let clock = ContinuousClock()
@@ -47,7 +47,7 @@ struct DeployPlaybookTests {
         #expect(await AnsibleTestSupport.httpGet(port: deployment.port, path: "/health")?.status == 200)
 
         // An instance that died behind Steward's back is brought back by the next run with the same inputs.
-        try run(["python3", deployment.projectDirectory.appendingPathComponent("steward_supervise.py").path, "stop", "--pid-file", deployment.pidFile])
+        try await run(["python3", deployment.projectDirectory.appendingPathComponent("steward_supervise.py").path, "stop", "--pid-file", deployment.pidFile])
         #expect(await AnsibleTestSupport.httpGet(port: deployment.port, path: "/health") == nil)
         let repaired = try await deployment.deploy(commit: first, env: env, secrets: [secret])
         #expect(repaired.status == .succeeded)
@@ -58,7 +58,7 @@ struct DeployPlaybookTests {
         let appFile = URL(fileURLWithPath: deployment.repository.workTree).appendingPathComponent("app.py")
         let source = try String(contentsOf: appFile, encoding: .utf8)
         try deployment.repository.write("app.py", source.replacingOccurrences(of: #"VERSION = "1""#, with: #"VERSION = "2""#))
-        let second = try deployment.repository.commit("quickstart app v2")
+        let second = try await deployment.repository.commit("quickstart app v2")
         let switched = try await deployment.deploy(commit: second, env: env, extra: ["steward_keep_releases": .int(1)], secrets: [secret])
         #expect(switched.status == .succeeded, "\(switched.failedTask ?? "") \(switched.tasks.last?.message ?? "")")
         #expect(try deployment.marker()["commit"] == .string(second))
@@ -80,8 +80,8 @@ struct DeployPlaybookTests {
 
     @Test func unhealthyAppFailsNamingTheURLAndTheLog() async throws {
         try AnsibleTestSupport.requireAnsible()
-        let deployment = try ProjectDeployment(project: "never-healthy")
-        let commit = try deployment.repository.commit()
+        let deployment = try await ProjectDeployment(project: "never-healthy")
+        let commit = try await deployment.repository.commit()
         let result = try await deployment.deploy(
             commit: commit, command: "echo 'not listening today'; sleep 600",
             extra: ["steward_health_retries": .int(2), "steward_health_delay": .int(1)]
@@ -98,9 +98,9 @@ struct DeployPlaybookTests {
 
     @Test func missingProcfileLineFailsClearly() async throws {
         try AnsibleTestSupport.requireAnsible()
-        let deployment = try ProjectDeployment(project: "no-web")
+        let deployment = try await ProjectDeployment(project: "no-web")
         try deployment.repository.write("Procfile", "worker: python3 app.py\n")
-        let commit = try deployment.repository.commit()
+        let commit = try await deployment.repository.commit()
         let result = try await deployment.deploy(commit: commit)
         #expect(result.status == .failed)
         #expect(result.failedTask == "Inspect the deployed instance")

@@ -23,9 +23,9 @@ final class ProjectDeployment: @unchecked Sendable {
 
     /// - Parameter host: nil for this machine; a remote host uses the playbooks' default apps dir
     ///   (`~/.steward/apps` of the deploy user there).
-    init(project: String = "quickstart", host: InventoryHost? = nil) throws {
+    init(project: String = "quickstart", host: InventoryHost? = nil) async throws {
         work = try TemporaryDirectory(prefix: "steward-deploy")
-        repository = try GitFixture()
+        repository = try await GitFixture()
         runner = AnsibleTestSupport.runner(work: work)
         self.host = host ?? AnsibleTestSupport.localHost()
         appsDirectory = work.url.appendingPathComponent("apps")
@@ -56,15 +56,15 @@ final class ProjectDeployment: @unchecked Sendable {
     }
 
     /// Commits the app with `VERSION = "version"`. - Returns: the commit id.
-    func commitVersion(_ version: String) throws -> String {
+    func commitVersion(_ version: String) async throws -> String {
         try editApp { $0.replacingOccurrences(of: #"VERSION = "[^"]*""#, with: "VERSION = \"\(version)\"", options: .regularExpression) }
-        return try repository.commit("quickstart app v\(version)")
+        return try await repository.commit("quickstart app v\(version)")
     }
 
     /// A git bundle of HEAD (`# v2 git bundle`, one ref), as the controller sends to servers without forge access.
-    func bundle() throws -> String {
+    func bundle() async throws -> String {
         let path = work.url.appendingPathComponent("source-\(UUID().uuidString.prefix(8)).bundle").path
-        try run(["git", "bundle", "create", "-q", path, "HEAD"], in: repository.workTree)
+        try await run(["git", "bundle", "create", "-q", path, "HEAD"], in: repository.workTree)
         return path
     }
 
@@ -143,8 +143,8 @@ final class ProjectDeployment: @unchecked Sendable {
         guard isLocal else { return }
         let files = AnsibleTestSupport.playbooksDirectory.appendingPathComponent("files").path
         for pidFile in [pidFile, slotPidFile("blue"), slotPidFile("green")] {
-            _ = try? run(["python3", files + "/steward_supervise.py", "stop", "--pid-file", pidFile, "--timeout", "3"])
+            _ = try? runBlocking(["python3", files + "/steward_supervise.py", "stop", "--pid-file", pidFile, "--timeout", "3"])
         }
-        _ = try? run(["python3", files + "/steward_proxy.py", "stop", "--prefix", nginxPrefix.path, "--timeout", "3"])
+        _ = try? runBlocking(["python3", files + "/steward_proxy.py", "stop", "--prefix", nginxPrefix.path, "--timeout", "3"])
     }
 }

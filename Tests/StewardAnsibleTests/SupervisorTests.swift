@@ -15,16 +15,16 @@ struct SupervisorTests {
         let log = work.url.appendingPathComponent("app.log").path
         let port = try AnsibleTestSupport.freePort()
         try work.write(".env", "# comment\nexport GREETING='hi there'\n")
-        defer { _ = try? run(["python3", Self.script, "stop", "--pid-file", pidFile, "--timeout", "3"]) }
+        defer { _ = try? runBlocking(["python3", Self.script, "stop", "--pid-file", pidFile, "--timeout", "3"]) }
 
-        try run([
+        try await run([
             "python3", Self.script, "start", "--pid-file", pidFile, "--log-file", log,
             "--workdir", AnsibleTestSupport.quickstartApp.path, "--env-file", work.url.appendingPathComponent(".env").path,
             "--port", String(port), "--procfile", AnsibleTestSupport.quickstartApp.appendingPathComponent("Procfile").path,
         ])
         try await waitForHealth(port: port)
         #expect(await AnsibleTestSupport.httpGet(port: port, path: "/")?.body.contains("hi there") == true)
-        #expect(try run(["python3", Self.script, "status", "--pid-file", pidFile]).contains(#""running": true"#))
+        #expect(try await run(["python3", Self.script, "status", "--pid-file", pidFile]).contains(#""running": true"#))
 
         let info = try JSONDecoder().decode(JSONValue.self, from: Data(contentsOf: URL(fileURLWithPath: pidFile)))
         guard case .object(let fields) = info, case .int(let pgid) = fields["pgid"] else {
@@ -40,21 +40,21 @@ struct SupervisorTests {
         try await waitForHealth(port: port)
         #expect(try String(contentsOfFile: log, encoding: .utf8).contains("restarting in 1 s"))
 
-        let stopped = try run(["python3", Self.script, "stop", "--pid-file", pidFile])
+        let stopped = try await run(["python3", Self.script, "stop", "--pid-file", pidFile])
         #expect(stopped.contains(#""killed": false"#), "SIGTERM was enough: \(stopped)")
         #expect(AnsibleTestSupport.survivors(ofGroup: app.pgid).isEmpty)
         #expect(await AnsibleTestSupport.httpGet(port: port, path: "/health") == nil)
-        #expect(throws: ShellError.self) { try run(["python3", Self.script, "status", "--pid-file", pidFile]) }
+        await #expect(throws: ShellError.self) { try await run(["python3", Self.script, "status", "--pid-file", pidFile]) }
     }
 
-    @Test func refusesToStartTwice() throws {
+    @Test func refusesToStartTwice() async throws {
         let work = try TemporaryDirectory(prefix: "steward-supervise")
         let pidFile = work.url.appendingPathComponent("supervisor.pid").path
         let log = work.url.appendingPathComponent("app.log").path
-        defer { _ = try? run(["python3", Self.script, "stop", "--pid-file", pidFile, "--timeout", "3"]) }
+        defer { _ = try? runBlocking(["python3", Self.script, "stop", "--pid-file", pidFile, "--timeout", "3"]) }
         let start = ["python3", Self.script, "start", "--pid-file", pidFile, "--log-file", log, "--workdir", work.path, "--", "sleep 600"]
-        try run(start)
-        let error = #expect(throws: ShellError.self) { try run(start) }
+        try await run(start)
+        let error = await #expect(throws: ShellError.self) { try await run(start) }
         #expect(error?.output.contains("already running") == true)
     }
 

@@ -8,26 +8,26 @@ import Testing
 @Suite(.enabled(if: ProcessInfo.processInfo.environment["STEWARD_GIT_BENCH"] != nil))
 struct GitBenchmarkTests {
     @Test func noChangeUpdateIsNoSlowerThanGitFetch() async throws {
-        let fixture = try GitFixture()
+        let fixture = try await GitFixture()
         try generateFiles(in: fixture, directories: 20, filesPerDirectory: 50)
-        try fixture.commit()
+        try await fixture.commit()
         for index in 0..<20 {
-            try fixture.tag("v\(index)")
+            try await fixture.tag("v\(index)")
         }
         let source = fixture.source(url: fixture.fileURL)
         _ = try await source.update()
 
         let steward = try await median(runs: 50) { _ = try await source.update() }
-        let gitFetch = try await median(runs: 50) { try run(["git", "-C", fixture.cache.path, "fetch", "-q", "origin"]) }
+        let gitFetch = try await median(runs: 50) { try await run(["git", "-C", fixture.cache.path, "fetch", "-q", "origin"]) }
 
         print("no-change update(): \(milliseconds(steward)) ms; git fetch: \(milliseconds(gitFetch)) ms (medians of 50)")
         #expect(steward <= gitFetch)
     }
 
     @Test func entriesOfTenThousandFiles() async throws {
-        let fixture = try GitFixture()
+        let fixture = try await GitFixture()
         try generateFiles(in: fixture, directories: 101, filesPerDirectory: 100)
-        try fixture.commit()
+        try await fixture.commit()
         let source = fixture.source()
         let revision = try await source.update()
 

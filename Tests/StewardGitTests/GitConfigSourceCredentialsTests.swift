@@ -11,7 +11,7 @@ struct GitConfigSourceCredentialsTests {
         "http://x-access-token:hunter2-secret@127.0.0.1:1/config.git",
     ])
     func urlWithCredentialsIsRejectedWithoutRepeatingThem(url: String) async throws {
-        let fixture = try GitFixture()
+        let fixture = try await GitFixture()
 
         let error = try await #require(throws: GitError.self) { try await fixture.source(url: url).update() }
 
@@ -22,9 +22,9 @@ struct GitConfigSourceCredentialsTests {
     }
 
     @Test func tokenIsSentFromTheEnvironmentAndNeverStored() async throws {
-        let fixture = try GitFixture()
+        let fixture = try await GitFixture()
         try fixture.write("steward.yaml", "kind: Settings\n")
-        let commit = try fixture.commit()
+        let commit = try await fixture.commit()
         let token = "tok-" + UUID().uuidString
         let server = try SmartHTTPServer(projectRoot: fixture.root.path, token: token)
         let variable = uniqueTokenVariable()
@@ -34,7 +34,7 @@ struct GitConfigSourceCredentialsTests {
 
         let revision = try await source.update()
         try fixture.write("steward.yaml", "kind: Settings\nx: 1\n")
-        let second = try fixture.commit()
+        let second = try await fixture.commit()
         let updated = try await source.update()
 
         #expect(revision.commit == commit)
@@ -47,8 +47,8 @@ struct GitConfigSourceCredentialsTests {
     }
 
     @Test func rejectedTokenFailsWithoutRepeatingIt() async throws {
-        let fixture = try GitFixture()
-        try fixture.commit()
+        let fixture = try await GitFixture()
+        try await fixture.commit()
         let server = try SmartHTTPServer(projectRoot: fixture.root.path, token: "the-right-token")
         let variable = uniqueTokenVariable()
         setenv(variable, "wrong-token-value", 1)
@@ -64,8 +64,8 @@ struct GitConfigSourceCredentialsTests {
     }
 
     @Test func missingTokenSaysWhereToPutOne() async throws {
-        let fixture = try GitFixture()
-        try fixture.commit()
+        let fixture = try await GitFixture()
+        try await fixture.commit()
         let server = try SmartHTTPServer(projectRoot: fixture.root.path, token: "the-right-token")
         let variable = uniqueTokenVariable()
 
@@ -79,8 +79,8 @@ struct GitConfigSourceCredentialsTests {
     }
 
     @Test func localCloneWithATokenSetStoresNoToken() async throws {
-        let fixture = try GitFixture()
-        try fixture.commit()
+        let fixture = try await GitFixture()
+        try await fixture.commit()
         let token = "tok-" + UUID().uuidString
         let variable = uniqueTokenVariable()
         setenv(variable, token, 1)

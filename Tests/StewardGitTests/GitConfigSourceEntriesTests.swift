@@ -7,7 +7,7 @@ import Testing
 
 struct GitConfigSourceEntriesTests {
     @Test func listsEveryFileWithSizeKindAndBlobID() async throws {
-        let fixture = try GitFixture()
+        let fixture = try await GitFixture()
         try fixture.write("steward.yaml", "kind: Settings\n")
         try fixture.write("manifests/apps/web.yaml", "kind: Project\nname: web\n")
         try fixture.write("scripts/deploy.sh", "#!/bin/sh\necho deploy\n")
@@ -17,7 +17,7 @@ struct GitConfigSourceEntriesTests {
             atPath: URL(fileURLWithPath: fixture.workTree).appendingPathComponent("manifests/current.yaml").path,
             withDestinationPath: "apps/web.yaml"
         )
-        try fixture.commit()
+        try await fixture.commit()
         let source = fixture.source()
 
         let entries = try await source.entries(at: source.update())
@@ -25,7 +25,7 @@ struct GitConfigSourceEntriesTests {
         let byPath = Dictionary(uniqueKeysWithValues: entries.map { ($0.path, $0) })
         #expect(Set(byPath.keys) == ["steward.yaml", "manifests/apps/web.yaml", "manifests/current.yaml", "scripts/deploy.sh"])
         for entry in entries {
-            #expect(entry.blobID == (try fixture.git("rev-parse", "HEAD:\(entry.path)")))
+            await #expect(entry.blobID == (try fixture.git("rev-parse", "HEAD:\(entry.path)")))
         }
         #expect(byPath["steward.yaml"] == ConfigEntry(path: "steward.yaml", blobID: byPath["steward.yaml"]!.blobID, size: 15))
         #expect(byPath["manifests/apps/web.yaml"]?.size == 24)
@@ -39,13 +39,13 @@ struct GitConfigSourceEntriesTests {
     }
 
     @Test func contentsAreReadByBlobID() async throws {
-        let fixture = try GitFixture()
+        let fixture = try await GitFixture()
         try fixture.write("manifests/web.yaml", "kind: Project\n")
         try FileManager.default.createSymbolicLink(
             atPath: URL(fileURLWithPath: fixture.workTree).appendingPathComponent("link.yaml").path,
             withDestinationPath: "manifests/web.yaml"
         )
-        try fixture.commit()
+        try await fixture.commit()
         let source = fixture.source()
         let entries = try await source.entries(at: source.update())
 
@@ -57,14 +57,14 @@ struct GitConfigSourceEntriesTests {
     }
 
     @Test func entriesOfAnOlderRevisionStayReadable() async throws {
-        let fixture = try GitFixture()
+        let fixture = try await GitFixture()
         try fixture.write("a.yaml", "old\n")
-        try fixture.commit()
+        try await fixture.commit()
         let source = fixture.source()
         let old = try await source.update()
         try fixture.remove("a.yaml")
         try fixture.write("b.yaml", "new\n")
-        try fixture.commit()
+        try await fixture.commit()
         let new = try await source.update()
 
         #expect(try await source.entries(at: old).map(\.path) == ["a.yaml"])
@@ -72,12 +72,12 @@ struct GitConfigSourceEntriesTests {
     }
 
     @Test func submodulesAreSkipped() async throws {
-        let fixture = try GitFixture()
+        let fixture = try await GitFixture()
         try fixture.write("steward.yaml", "kind: Settings\n")
-        let commit = try fixture.commit()
-        try fixture.git("update-index", "--add", "--cacheinfo", "160000,\(commit),vendor/lib")
-        try fixture.git("commit", "-q", "-m", "submodule")
-        try fixture.git("push", "-q", "origin", "HEAD:refs/heads/main")
+        let commit = try await fixture.commit()
+        try await fixture.git("update-index", "--add", "--cacheinfo", "160000,\(commit),vendor/lib")
+        try await fixture.git("commit", "-q", "-m", "submodule")
+        try await fixture.git("push", "-q", "origin", "HEAD:refs/heads/main")
         let source = fixture.source()
 
         let entries = try await source.entries(at: source.update())
@@ -86,9 +86,9 @@ struct GitConfigSourceEntriesTests {
     }
 
     @Test func aNewInstanceReadsAnExistingCacheWithoutUpdating() async throws {
-        let fixture = try GitFixture()
+        let fixture = try await GitFixture()
         try fixture.write("a.yaml", "a\n")
-        try fixture.commit()
+        try await fixture.commit()
         let revision = try await fixture.source().update()
 
         let entries = try await fixture.source().entries(at: revision)
@@ -97,7 +97,7 @@ struct GitConfigSourceEntriesTests {
     }
 
     @Test func readingBeforeAnyCloneFails() async throws {
-        let fixture = try GitFixture()
+        let fixture = try await GitFixture()
         let revision = ConfigRevision(commit: String(repeating: "a", count: 40), ref: "main")
 
         let error = try await #require(throws: GitError.self) { try await fixture.source().entries(at: revision) }
@@ -107,8 +107,8 @@ struct GitConfigSourceEntriesTests {
     }
 
     @Test func revisionWithoutCommitAndBadBlobIDsAreRejected() async throws {
-        let fixture = try GitFixture()
-        try fixture.commit()
+        let fixture = try await GitFixture()
+        try await fixture.commit()
         let source = fixture.source()
         _ = try await source.update()
 
@@ -128,9 +128,9 @@ struct GitConfigSourceEntriesTests {
     }
 
     @Test func tenThousandEntries() async throws {
-        let fixture = try GitFixture()
+        let fixture = try await GitFixture()
         try generateFiles(in: fixture, directories: 101, filesPerDirectory: 100)
-        try fixture.commit()
+        try await fixture.commit()
         let source = fixture.source()
         let revision = try await source.update()
 

@@ -13,17 +13,17 @@ struct GitConfigSourceRefTests {
         let second: String
         let third: String
 
-        init() throws {
-            fixture = try GitFixture()
+        init() async throws {
+            fixture = try await GitFixture()
             try fixture.write("a.yaml", "a: 1\n")
-            first = try fixture.commit("first")
-            try fixture.tag("v1")
+            first = try await fixture.commit("first")
+            try await fixture.tag("v1")
             try fixture.write("a.yaml", "a: 2\n")
-            second = try fixture.commit("second")
-            try fixture.git("tag", "-a", "v2", "-m", "release two")
-            try fixture.git("push", "-q", "origin", "refs/tags/v2")
+            second = try await fixture.commit("second")
+            try await fixture.git("tag", "-a", "v2", "-m", "release two")
+            try await fixture.git("push", "-q", "origin", "refs/tags/v2")
             try fixture.write("a.yaml", "a: 3\n")
-            third = try fixture.commit("third", branch: "dev")
+            third = try await fixture.commit("third", branch: "dev")
         }
 
         func commit(for ref: String) async throws -> String? {
@@ -32,39 +32,39 @@ struct GitConfigSourceRefTests {
     }
 
     @Test func branch() async throws {
-        let history = try History()
+        let history = try await History()
         #expect(try await history.commit(for: "main") == history.second)
         #expect(try await history.commit(for: "dev") == history.third)
     }
 
     @Test func fullRefNames() async throws {
-        let history = try History()
+        let history = try await History()
         #expect(try await history.commit(for: "refs/heads/dev") == history.third)
         #expect(try await history.commit(for: "refs/remotes/origin/main") == history.second)
         #expect(try await history.commit(for: "refs/tags/v1") == history.first)
     }
 
     @Test func lightweightAndAnnotatedTagsPeelToCommits() async throws {
-        let history = try History()
+        let history = try await History()
         #expect(try await history.commit(for: "v1") == history.first)
         #expect(try await history.commit(for: "v2") == history.second)
     }
 
     @Test func fullAndShortCommitIDs() async throws {
-        let history = try History()
+        let history = try await History()
         #expect(try await history.commit(for: history.first) == history.first)
         #expect(try await history.commit(for: String(history.first.prefix(7))) == history.first)
         #expect(try await history.commit(for: history.second.prefix(12).uppercased()) == history.second)
     }
 
     @Test func revisionKeepsTheRefAsWritten() async throws {
-        let history = try History()
+        let history = try await History()
         let revision = try await history.fixture.source(ref: "v2").update()
         #expect(revision == ConfigRevision(commit: history.second, ref: "v2"))
     }
 
     @Test func unknownRefNamesTheRefAndTheRepo() async throws {
-        let history = try History()
+        let history = try await History()
         let error = try await #require(throws: GitError.self) {
             try await history.fixture.source(url: history.fixture.fileURL, ref: "no-such-branch").update()
         }
@@ -74,8 +74,8 @@ struct GitConfigSourceRefTests {
     }
 
     @Test func tooShortOrNonCommitIDsAreUnknown() async throws {
-        let history = try History()
-        let tree = try history.fixture.git("rev-parse", "HEAD^{tree}")
+        let history = try await History()
+        let tree = try await history.fixture.git("rev-parse", "HEAD^{tree}")
         for ref in [String(history.first.prefix(6)), String(tree.prefix(10)), "refs/heads/../x", ""] {
             let error = try await #require(throws: GitError.self) { try await history.fixture.source(ref: ref).update() }
             #expect(error.code == .unknownReference)

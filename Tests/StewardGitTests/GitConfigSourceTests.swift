@@ -6,9 +6,9 @@ import Testing
 
 struct GitConfigSourceTests {
     @Test func clonesFromALocalPathIntoABareCache() async throws {
-        let fixture = try GitFixture()
+        let fixture = try await GitFixture()
         try fixture.write("steward.yaml", "kind: Settings\n")
-        let commit = try fixture.commit()
+        let commit = try await fixture.commit()
 
         let revision = try await fixture.source().update()
 
@@ -19,9 +19,9 @@ struct GitConfigSourceTests {
     }
 
     @Test func clonesFromAFileURL() async throws {
-        let fixture = try GitFixture()
+        let fixture = try await GitFixture()
         try fixture.write("steward.yaml", "kind: Settings\n")
-        let commit = try fixture.commit()
+        let commit = try await fixture.commit()
 
         let revision = try await fixture.source(url: fixture.fileURL).update()
 
@@ -29,8 +29,8 @@ struct GitConfigSourceTests {
     }
 
     @Test func clonesFromARelativePath() async throws {
-        let fixture = try GitFixture()
-        let commit = try fixture.commit()
+        let fixture = try await GitFixture()
+        let commit = try await fixture.commit()
         let depth = FileManager.default.currentDirectoryPath.split(separator: "/").count
         let relative = String(repeating: "../", count: depth) + fixture.bare.dropFirst()
 
@@ -41,15 +41,15 @@ struct GitConfigSourceTests {
     }
 
     @Test func incrementalFetchSeesANewCommit() async throws {
-        let fixture = try GitFixture()
+        let fixture = try await GitFixture()
         try fixture.write("a.yaml", "a: 1\n")
-        let first = try fixture.commit()
+        let first = try await fixture.commit()
         let source = fixture.source()
         #expect(try await source.update().commit == first)
         let packsBefore = try fixture.cachePacks()
 
         try fixture.write("a.yaml", "a: 2\n")
-        let second = try fixture.commit()
+        let second = try await fixture.commit()
 
         #expect(try await source.update().commit == second)
         let packsAfter = try fixture.cachePacks()
@@ -58,12 +58,12 @@ struct GitConfigSourceTests {
     }
 
     @Test func noChangeUpdateReturnsTheSameCommitWithoutDownloading() async throws {
-        let fixture = try GitFixture()
-        let commit = try fixture.commit()
-        try fixture.commit("feature", branch: "feature/nested")
-        try fixture.tag("v1")
-        try fixture.git("tag", "-a", "v2", "-m", "annotated")
-        try fixture.git("push", "-q", "origin", "refs/tags/v2")
+        let fixture = try await GitFixture()
+        let commit = try await fixture.commit()
+        try await fixture.commit("feature", branch: "feature/nested")
+        try await fixture.tag("v1")
+        try await fixture.git("tag", "-a", "v2", "-m", "annotated")
+        try await fixture.git("push", "-q", "origin", "refs/tags/v2")
         let source = fixture.source()
         _ = try await source.update()
         let cached = try GitRepository.open(at: fixture.cache)
@@ -76,16 +76,16 @@ struct GitConfigSourceTests {
     }
 
     @Test func secondInstanceOnTheSameCacheFetchesIncrementally() async throws {
-        let fixture = try GitFixture()
+        let fixture = try await GitFixture()
         try fixture.write("a.yaml", "a: 1\n")
-        let first = try fixture.commit()
+        let first = try await fixture.commit()
         #expect(try await fixture.source().update().commit == first)
         let packsBefore = try fixture.cachePacks()
         let marker = fixture.cache.appendingPathComponent("steward-marker")
         try Data("kept".utf8).write(to: marker)
 
         try fixture.write("a.yaml", "a: 2\n")
-        let second = try fixture.commit()
+        let second = try await fixture.commit()
         let fresh = fixture.source()
 
         #expect(try await fresh.update().commit == second)
@@ -96,36 +96,36 @@ struct GitConfigSourceTests {
     }
 
     @Test func deletedBranchesArePruned() async throws {
-        let fixture = try GitFixture()
-        try fixture.commit()
-        try fixture.commit("dev", branch: "dev")
+        let fixture = try await GitFixture()
+        try await fixture.commit()
+        try await fixture.commit("dev", branch: "dev")
         _ = try await fixture.source(ref: "dev").update()
 
-        try fixture.git("push", "-q", "origin", ":refs/heads/dev")
+        try await fixture.git("push", "-q", "origin", ":refs/heads/dev")
 
         let error = try await #require(throws: GitError.self) { try await fixture.source(ref: "dev").update() }
         #expect(error.code == .unknownReference)
     }
 
     @Test func forcePushedBranchIsFollowed() async throws {
-        let fixture = try GitFixture()
-        try fixture.commit("one")
+        let fixture = try await GitFixture()
+        try await fixture.commit("one")
         let source = fixture.source()
         _ = try await source.update()
         try fixture.write("b.yaml", "b: 1\n")
-        try fixture.git("add", "-A")
-        try fixture.git("commit", "-q", "--amend", "-m", "rewritten")
-        try fixture.git("push", "-q", "-f", "origin", "HEAD:refs/heads/main")
+        try await fixture.git("add", "-A")
+        try await fixture.git("commit", "-q", "--amend", "-m", "rewritten")
+        try await fixture.git("push", "-q", "-f", "origin", "HEAD:refs/heads/main")
 
         #expect(try await source.update().commit == fixture.git("rev-parse", "HEAD"))
     }
 
     @Test func cacheOfAnotherURLIsRejected() async throws {
-        let fixture = try GitFixture()
-        try fixture.commit()
+        let fixture = try await GitFixture()
+        try await fixture.commit()
         _ = try await fixture.source().update()
-        let other = try GitFixture()
-        try other.commit()
+        let other = try await GitFixture()
+        try await other.commit()
 
         let error = try await #require(throws: GitError.self) { try await fixture.source(url: other.bare).update() }
 
@@ -136,9 +136,9 @@ struct GitConfigSourceTests {
     }
 
     @Test func cacheWithoutAnOriginIsRejected() async throws {
-        let fixture = try GitFixture()
-        try fixture.commit()
-        try run(["git", "init", "-q", "--bare", fixture.cache.path])
+        let fixture = try await GitFixture()
+        try await fixture.commit()
+        try await run(["git", "init", "-q", "--bare", fixture.cache.path])
 
         let error = try await #require(throws: GitError.self) { try await fixture.source().update() }
 
@@ -147,9 +147,9 @@ struct GitConfigSourceTests {
     }
 
     @Test func cacheOfACredentialBearingURLIsReportedWithoutTheCredentials() async throws {
-        let fixture = try GitFixture()
-        try run(["git", "init", "-q", "--bare", fixture.cache.path])
-        try run(["git", "-C", fixture.cache.path, "remote", "add", "origin", "https://me:s3cret-token@example.com/c.git"])
+        let fixture = try await GitFixture()
+        try await run(["git", "init", "-q", "--bare", fixture.cache.path])
+        try await run(["git", "-C", fixture.cache.path, "remote", "add", "origin", "https://me:s3cret-token@example.com/c.git"])
 
         let error = try await #require(throws: GitError.self) { try await fixture.source().update() }
 
@@ -159,9 +159,9 @@ struct GitConfigSourceTests {
     }
 
     @Test func concurrentUpdatesAndReadsAreSerialized() async throws {
-        let fixture = try GitFixture()
+        let fixture = try await GitFixture()
         try fixture.write("a.yaml", "a\n")
-        let commit = try fixture.commit()
+        let commit = try await fixture.commit()
         let source = fixture.source()
 
         let results = try await withThrowingTaskGroup(of: String?.self) { group in
@@ -179,8 +179,8 @@ struct GitConfigSourceTests {
     }
 
     @Test func cacheDirectoryWithOtherContentsIsRejected() async throws {
-        let fixture = try GitFixture()
-        try fixture.commit()
+        let fixture = try await GitFixture()
+        try await fixture.commit()
         try FileManager.default.createDirectory(at: fixture.cache, withIntermediateDirectories: true)
         try Data("x".utf8).write(to: fixture.cache.appendingPathComponent("notes.txt"))
 
@@ -191,7 +191,7 @@ struct GitConfigSourceTests {
     }
 
     @Test func cacheThatIsAFileIsRejected() async throws {
-        let fixture = try GitFixture()
+        let fixture = try await GitFixture()
         try Data("x".utf8).write(to: fixture.cache)
 
         let error = try await #require(throws: GitError.self) { try await fixture.source().update() }
@@ -201,15 +201,15 @@ struct GitConfigSourceTests {
     }
 
     @Test func emptyExistingCacheDirectoryIsUsed() async throws {
-        let fixture = try GitFixture()
-        let commit = try fixture.commit()
+        let fixture = try await GitFixture()
+        let commit = try await fixture.commit()
         try FileManager.default.createDirectory(at: fixture.cache, withIntermediateDirectories: true)
 
         #expect(try await fixture.source().update().commit == commit)
     }
 
     @Test func unreachableRemoteNamesTheURL() async throws {
-        let fixture = try GitFixture()
+        let fixture = try await GitFixture()
         let missing = fixture.root.url.appendingPathComponent("missing.git").path
 
         let error = try await #require(throws: GitError.self) { try await fixture.source(url: missing).update() }

@@ -13,8 +13,8 @@ extension GitFixture {
 
     /// Runs git in the work tree.
     @discardableResult
-    func git(_ arguments: String...) throws -> String {
-        try run(["git"] + arguments, in: workTree).trimmingCharacters(in: .whitespacesAndNewlines)
+    func git(_ arguments: String...) async throws -> String {
+        try await run(["git"] + arguments, in: workTree).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// Pack files in the cache's object database.

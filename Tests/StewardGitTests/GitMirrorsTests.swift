@@ -28,7 +28,7 @@ struct GitMirrorsTests {
 
     @Test func fetchesOnlyWhenTheWantedCommitIsMissing() async throws {
         let fixture = try Fixture()
-        let first = try fixture.server.pushCommit(owner: "acme", name: "app", files: ["app.py": "print(1)\n"])
+        let first = try await fixture.server.pushCommit(owner: "acme", name: "app", files: ["app.py": "print(1)\n"])
         let mirrors = fixture.mirrors()
         let created = try await mirrors.ensure(commit: first, cloneURL: fixture.cloneURL)
         #expect(created.fetched)
@@ -42,19 +42,19 @@ struct GitMirrorsTests {
         #expect(!again.fetched)
         #expect(fixture.server.gitRequests.isEmpty)
 
-        let second = try fixture.server.pushCommit(owner: "acme", name: "app", files: ["app.py": "print(2)\n"])
+        let second = try await fixture.server.pushCommit(owner: "acme", name: "app", files: ["app.py": "print(2)\n"])
         #expect(try await mirrors.ensure(commit: second, cloneURL: fixture.cloneURL).fetched)
         #expect(fixture.server.gitFetchCount == 1)
         let config = try String(contentsOf: created.directory.appendingPathComponent("config"), encoding: .utf8)
         #expect(!config.contains(fixture.server.configuration.token))
-        #expect(try run(["git", "--git-dir", created.directory.path, "rev-parse", "main"]).hasPrefix(second))
+        #expect(try await run(["git", "--git-dir", created.directory.path, "rev-parse", "main"]).hasPrefix(second))
     }
 
     @Test func aRejectedTokenOrADeadServerIsAClearErrorWithoutTheTokenAndLeavesTheMirror() async throws {
         let fixture = try Fixture()
-        let first = try fixture.server.pushCommit(owner: "acme", name: "app", files: ["a": "1"])
+        let first = try await fixture.server.pushCommit(owner: "acme", name: "app", files: ["a": "1"])
         _ = try await fixture.mirrors().ensure(commit: first, cloneURL: fixture.cloneURL)
-        let second = try fixture.server.pushCommit(owner: "acme", name: "app", files: ["a": "2"])
+        let second = try await fixture.server.pushCommit(owner: "acme", name: "app", files: ["a": "2"])
 
         let wrong = "ghp_wrongTokenThatMustNotLeak0000000000"
         let rejected = await #expect(throws: GitError.self) {
@@ -65,13 +65,13 @@ struct GitMirrorsTests {
         #expect(rejected?.description.contains(wrong) == false)
 
         let bare = fixture.directory.path + "/mirrors/acme/app.git"
-        #expect(try run(["git", "--git-dir", bare, "rev-parse", "main"]).hasPrefix(first))
+        #expect(try await run(["git", "--git-dir", bare, "rev-parse", "main"]).hasPrefix(first))
         fixture.server.stop()
         let down = await #expect(throws: GitError.self) {
             try await fixture.mirrors().ensure(commit: second, cloneURL: fixture.cloneURL)
         }
         #expect(down?.description.contains(fixture.server.configuration.token) == false)
-        #expect(try run(["git", "--git-dir", bare, "rev-parse", "main"]).hasPrefix(first))
+        #expect(try await run(["git", "--git-dir", bare, "rev-parse", "main"]).hasPrefix(first))
     }
 
     /// Hands out a revoked token first, a good one once told the first was rejected.
@@ -94,7 +94,7 @@ struct GitMirrorsTests {
 
     @Test func aRefusedTokenThatCanBeRenewedIsRenewedOnceAndTheFetchSucceeds() async throws {
         let fixture = try Fixture()
-        let commit = try fixture.server.pushCommit(owner: "acme", name: "app", files: ["a": "1"])
+        let commit = try await fixture.server.pushCommit(owner: "acme", name: "app", files: ["a": "1"])
         let rotating = RotatingToken(first: "ghs_revokedInstallationToken000000000", next: fixture.server.configuration.token)
         let mirrors = GitMirrors(root: fixture.directory.url.appendingPathComponent("mirrors"), tokenSource: "the test App",
             token: { rotating.token() }, tokenRejected: { rotating.rejected($0) })
@@ -113,14 +113,14 @@ struct GitMirrorsTests {
 
     @Test func bundlesACommitFromTheMirrorAndReusesTheBundleWithoutTheForge() async throws {
         let fixture = try Fixture()
-        let commit = try fixture.server.pushCommit(owner: "acme", name: "app", files: ["app.py": "print('hi')\n"])
+        let commit = try await fixture.server.pushCommit(owner: "acme", name: "app", files: ["app.py": "print('hi')\n"])
         let bundler = LocalSourceBundler(directory: fixture.directory.url.appendingPathComponent("bundles"), mirrors: fixture.mirrors())
         let repo = ResolvedRepo(cloneURL: fixture.cloneURL, commit: commit)
         let bundle = try #require(try await bundler.bundle(repo))
         #expect(bundle.lastPathComponent == "\(commit).bundle")
         let clone = fixture.directory.path + "/clone"
-        try run(["git", "clone", "-q", "--no-checkout", bundle.path, clone])
-        #expect(try run(["git", "-C", clone, "rev-parse", "origin/steward-deploy"]).hasPrefix(commit))
+        try await run(["git", "clone", "-q", "--no-checkout", bundle.path, clone])
+        #expect(try await run(["git", "-C", clone, "rev-parse", "origin/steward-deploy"]).hasPrefix(commit))
 
         fixture.server.resetLog()
         #expect(try await bundler.bundle(repo) == bundle)
@@ -131,47 +131,47 @@ struct GitMirrorsTests {
 
     @Test func restoresADeletedRepoFromTheMirrorElseFromTheBundleAndNeverForces() async throws {
         let fixture = try Fixture()
-        _ = try fixture.server.pushCommit(owner: "acme", name: "app", files: ["app.py": "print(1)\n"])
-        let commit = try fixture.server.pushCommit(owner: "acme", name: "app", files: ["app.py": "print(2)\n"])
+        _ = try await fixture.server.pushCommit(owner: "acme", name: "app", files: ["app.py": "print(1)\n"])
+        let commit = try await fixture.server.pushCommit(owner: "acme", name: "app", files: ["app.py": "print(2)\n"])
         let mirrors = fixture.mirrors()
         let bundler = LocalSourceBundler(directory: fixture.directory.url.appendingPathComponent("bundles"), mirrors: mirrors)
         let bundle = try #require(try await bundler.bundle(ResolvedRepo(cloneURL: fixture.cloneURL, commit: commit)))
         let id = try #require(GitObjectID(hex: commit))
-        func forge(_ arguments: [String]) throws -> String {
+        func forge(_ arguments: [String]) async throws -> String {
             let bare = try #require(try fixture.server.gitDirectory(owner: "acme", name: "app")).path
-            return try run(["git", "--git-dir", bare] + arguments).trimmingCharacters(in: .whitespacesAndNewlines)
+            return try await run(["git", "--git-dir", bare] + arguments).trimmingCharacters(in: .whitespacesAndNewlines)
         }
 
         // Deleted on GitHub (git data too) and created again empty: the mirror's history is pushed.
         #expect(fixture.server.removeRepository(owner: "acme", name: "app"))
         _ = try fixture.server.addRepository(owner: "acme", name: "app", isPrivate: true)
-        #expect(try forge(["for-each-ref"]).isEmpty)
+        await #expect(try forge(["for-each-ref"]).isEmpty)
         #expect(try await mirrors.restore(commit: id, branch: "main", cloneURL: fixture.cloneURL, bundle: nil) == .mirror)
-        #expect(try forge(["rev-parse", "main"]) == commit)
-        #expect(try forge(["rev-list", "--count", "main"]) == "2")
+        await #expect(try forge(["rev-parse", "main"]) == commit)
+        await #expect(try forge(["rev-list", "--count", "main"]) == "2")
         // Again (an interrupted attempt resumed): the forge already has it, the push changes nothing.
         #expect(try await mirrors.restore(commit: id, branch: "main", cloneURL: fixture.cloneURL, bundle: nil) == .mirror)
 
         // Someone else filled the new repo first: never forced, a clear non-fast-forward error, the forge keeps its branch.
         #expect(fixture.server.removeRepository(owner: "acme", name: "app"))
-        _ = try fixture.server.pushCommit(owner: "acme", name: "app", files: ["app.py": "print('someone else')\n"])
+        _ = try await fixture.server.pushCommit(owner: "acme", name: "app", files: ["app.py": "print('someone else')\n"])
         let refused = await #expect(throws: GitError.self) {
             try await mirrors.restore(commit: id, branch: "main", cloneURL: fixture.cloneURL, bundle: nil)
         }
         #expect(refused?.description.contains(fixture.server.configuration.token) == false)
-        #expect(try forge(["rev-list", "--count", "main"]) == "1")
+        await #expect(try forge(["rev-list", "--count", "main"]) == "1")
 
         // The mirror is lost too: nothing without the bundle, the history from the bundle with it.
         #expect(fixture.server.removeRepository(owner: "acme", name: "app"))
         _ = try fixture.server.addRepository(owner: "acme", name: "app", isPrivate: true)
         try FileManager.default.removeItem(at: try mirrors.directory(for: fixture.cloneURL))
         #expect(try await mirrors.restore(commit: id, branch: "main", cloneURL: fixture.cloneURL, bundle: nil) == nil)
-        #expect(try forge(["for-each-ref"]).isEmpty)
+        await #expect(try forge(["for-each-ref"]).isEmpty)
         #expect(try await mirrors.restore(commit: id, branch: "main", cloneURL: fixture.cloneURL, bundle: bundle) == .bundle)
-        #expect(try forge(["rev-parse", "main"]) == commit)
-        #expect(try forge(["rev-list", "--count", "main"]) == "2")
+        await #expect(try forge(["rev-parse", "main"]) == commit)
+        await #expect(try forge(["rev-list", "--count", "main"]) == "2")
         let mirror = try mirrors.directory(for: fixture.cloneURL).path
-        #expect(try run(["git", "--git-dir", mirror, "for-each-ref", "--format=%(refname)"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try await run(["git", "--git-dir", mirror, "for-each-ref", "--format=%(refname)"]).trimmingCharacters(in: .whitespacesAndNewlines)
             == "refs/heads/main")
     }
 
@@ -186,15 +186,15 @@ struct GitMirrorsTests {
         let commit = try #require(try await workspace.commit(repository, branch: "main", from: first, message: "Scaffold"))
         #expect(fixture.server.gitPushCount == 1)
         let bare = try #require(try fixture.server.gitDirectory(owner: "acme", name: "app"))
-        #expect(try run(["git", "--git-dir", bare.path, "rev-parse", "main"]).hasPrefix(commit))
+        #expect(try await run(["git", "--git-dir", bare.path, "rev-parse", "main"]).hasPrefix(commit))
 
         // Someone else pushes; the next checkout sees it, and a commit on top is pushed fast-forward.
-        let other = try fixture.server.pushCommit(owner: "acme", name: "app", files: ["README.md": "hello\n"])
+        let other = try await fixture.server.pushCommit(owner: "acme", name: "app", files: ["README.md": "hello\n"])
         let second = fixture.directory.url.appendingPathComponent("second")
         #expect(try await workspace.checkout(repository, branch: "main", into: second) == other)
         _ = try fixture.directory.write("second/app.py", "print('hello')\n")
         let next = try #require(try await workspace.commit(repository, branch: "main", from: second, message: "Change"))
-        #expect(try run(["git", "--git-dir", bare.path, "rev-list", "--count", next]).trimmingCharacters(in: .whitespacesAndNewlines) == "3")
+        #expect(try await run(["git", "--git-dir", bare.path, "rev-list", "--count", next]).trimmingCharacters(in: .whitespacesAndNewlines) == "3")
     }
 
     @Test func refusesURLsThatWouldExposeTheToken() throws {

@@ -13,8 +13,8 @@ struct GitRepositoryTests {
         #expect(error.message.contains("none"))
     }
 
-    @Test func openDoesNotSearchParentDirectories() throws {
-        let fixture = try GitFixture()
+    @Test func openDoesNotSearchParentDirectories() async throws {
+        let fixture = try await GitFixture()
         let inside = URL(fileURLWithPath: fixture.workTree).appendingPathComponent("sub")
         try FileManager.default.createDirectory(at: inside, withIntermediateDirectories: true)
         #expect(throws: GitError.self) { try GitRepository.open(at: inside) }
@@ -27,22 +27,22 @@ struct GitRepositoryTests {
         #expect(try repository.commitID(forReference: "refs/heads/main") == nil)
     }
 
-    @Test func objectSizesAndBlobsAreReadByID() throws {
-        let fixture = try GitFixture()
+    @Test func objectSizesAndBlobsAreReadByID() async throws {
+        let fixture = try await GitFixture()
         try fixture.write("a.txt", "hello\n")
-        try fixture.commit()
+        try await fixture.commit()
         let repository = try GitRepository.open(at: URL(fileURLWithPath: fixture.bare))
-        let blob = try #require(GitObjectID(hex: try fixture.git("rev-parse", "HEAD:a.txt")))
+        let blob = try await #require(GitObjectID(hex: try fixture.git("rev-parse", "HEAD:a.txt")))
 
         #expect(try repository.objectSize(blob) == 6)
         #expect(try repository.blobContents(blob) == Data("hello\n".utf8))
         #expect(throws: GitError.self) { try repository.objectSize(GitObjectID(hex: String(repeating: "1", count: 40))!) }
     }
 
-    @Test func emptyBlobHasNoContents() throws {
-        let fixture = try GitFixture()
+    @Test func emptyBlobHasNoContents() async throws {
+        let fixture = try await GitFixture()
         try fixture.write("empty", "")
-        try fixture.commit()
+        try await fixture.commit()
         let repository = try GitRepository.open(at: URL(fileURLWithPath: fixture.bare))
         let commit = try #require(try repository.commitID(forReference: "refs/heads/main"))
 
@@ -52,13 +52,13 @@ struct GitRepositoryTests {
         #expect(try repository.blobContents(GitObjectID(hex: entries[0].blobID)!) == Data())
     }
 
-    @Test func tagOfATreeDoesNotResolveToACommit() throws {
-        let fixture = try GitFixture()
+    @Test func tagOfATreeDoesNotResolveToACommit() async throws {
+        let fixture = try await GitFixture()
         try fixture.write("a.txt", "a\n")
-        try fixture.commit()
-        let tree = try fixture.git("rev-parse", "HEAD^{tree}")
-        try fixture.git("tag", "tree-tag", tree)
-        try fixture.git("push", "-q", "origin", "refs/tags/tree-tag")
+        try await fixture.commit()
+        let tree = try await fixture.git("rev-parse", "HEAD^{tree}")
+        try await fixture.git("tag", "tree-tag", tree)
+        try await fixture.git("push", "-q", "origin", "refs/tags/tree-tag")
         let repository = try GitRepository.open(at: URL(fileURLWithPath: fixture.bare))
 
         let error = try #require(throws: GitError.self) { try repository.resolveCommit("tree-tag", branchNamespace: "refs/heads/") }

@@ -10,7 +10,7 @@ struct LocalForgeListingTests {
         let root = try TemporaryDirectory(prefix: "forge")
         let forge = LocalForge(root: root.url)
         _ = try await forge.createRepository(owner: "acme", name: "web", isPrivate: true, description: "the site")
-        try run(["git", "init", "-q", "--bare", root.path + "/acme/api.git"])
+        try await run(["git", "init", "-q", "--bare", root.path + "/acme/api.git"])
         let first = try await forge.listRepositories(owner: "acme", cached: [])
         #expect(first.count == 1)
         let ids = Dictionary(uniqueKeysWithValues: first[0].repositories.map { ($0.name, $0.id) })
@@ -22,7 +22,7 @@ struct LocalForgeListingTests {
         #expect(again[0].repositories == first[0].repositories)
 
         try FileManager.default.removeItem(atPath: root.path + "/acme/api.git")
-        try run(["git", "init", "-q", "--bare", root.path + "/acme/docs.git"])
+        try await run(["git", "init", "-q", "--bare", root.path + "/acme/docs.git"])
         let later = try await forge.listRepositories(owner: "acme", cached: again)
         #expect(!later[0].notModified)
         #expect(later[0].repositories.map { "\($0.name)=\($0.id)" } == ["docs=3", "web=1"])

@@ -13,30 +13,30 @@ struct LocalForgeTests {
         let first: String
         let second: String
 
-        init() throws {
-            fixture = try GitFixture()
+        init() async throws {
+            fixture = try await GitFixture()
             let root = fixture.root.url.appendingPathComponent("forge")
             repository = root.appendingPathComponent("acme/app.git").path
-            try run(["git", "init", "-q", "--bare", "-b", "main", repository])
-            try fixture.git("remote", "set-url", "origin", repository)
+            try await run(["git", "init", "-q", "--bare", "-b", "main", repository])
+            try await fixture.git("remote", "set-url", "origin", repository)
             try fixture.write("app.py", "print('v1')\n")
-            first = try fixture.commit("first")
-            try fixture.git("tag", "-a", "v1.0", "-m", "release")
-            try fixture.git("push", "-q", "origin", "refs/tags/v1.0")
+            first = try await fixture.commit("first")
+            try await fixture.git("tag", "-a", "v1.0", "-m", "release")
+            try await fixture.git("push", "-q", "origin", "refs/tags/v1.0")
             try fixture.write("app.py", "print('v2')\n")
-            second = try fixture.commit("second", branch: "dev")
+            second = try await fixture.commit("second", branch: "dev")
             forge = LocalForge(root: root)
         }
     }
 
     @Test func missingRepositoryIsNil() async throws {
-        let forge = try Forge()
+        let forge = try await Forge()
         #expect(try await forge.forge.resolve(repo: "acme/other", ref: "main") == nil)
         #expect(try await forge.forge.resolve(repo: "nobody/app", ref: "main") == nil)
     }
 
     @Test func resolvesBranchesTagsAndCommits() async throws {
-        let forge = try Forge()
+        let forge = try await Forge()
         let cloneURL = "file://\(forge.repository)"
         #expect(try await forge.forge.resolve(repo: "acme/app", ref: "main") == ResolvedRepo(cloneURL: cloneURL, commit: forge.first))
         #expect(try await forge.forge.resolve(repo: "acme/app", ref: "dev")?.commit == forge.second)
@@ -47,9 +47,9 @@ struct LocalForgeTests {
     }
 
     @Test func seesPushesWithoutReopening() async throws {
-        let forge = try Forge()
+        let forge = try await Forge()
         #expect(try await forge.forge.resolve(repo: "acme/app", ref: "main")?.commit == forge.first)
-        let third = try forge.fixture.commit("third")
+        let third = try await forge.fixture.commit("third")
         #expect(try await forge.forge.resolve(repo: "acme/app", ref: "main")?.commit == third)
     }
 
@@ -61,7 +61,7 @@ struct LocalForgeTests {
     }
 
     @Test func unknownRefIsAnError() async throws {
-        let forge = try Forge()
+        let forge = try await Forge()
         let error = try await #require(throws: GitError.self) { try await forge.forge.resolve(repo: "acme/app", ref: "nope") }
         #expect(error.code == .unknownReference)
         #expect(error.description.contains("'nope'"))
@@ -69,7 +69,7 @@ struct LocalForgeTests {
     }
 
     @Test func directoryThatIsNoRepositoryIsAnError() async throws {
-        let forge = try Forge()
+        let forge = try await Forge()
         try FileManager.default.createDirectory(
             at: forge.forge.root.appendingPathComponent("acme/junk.git"),
             withIntermediateDirectories: true

@@ -21,11 +21,11 @@ struct LocalRepoWorkspaceTests {
         let commit = try #require(await workspace.commit(repository, branch: "main", from: first, message: "Scaffold"))
 
         let bare = directory.url.appendingPathComponent("forge/acme/app.git").path
-        let tree = try run(["git", "--git-dir", bare, "ls-tree", "-r", "main"])
+        let tree = try await run(["git", "--git-dir", bare, "ls-tree", "-r", "main"])
         #expect(tree.contains("100644 blob") && tree.contains("app.py") && tree.contains("docs/DESIGN.md"))
         #expect(tree.contains("100755 blob") && tree.contains("bin/run"))
         #expect(!tree.contains("__pycache__"))
-        #expect(try run(["git", "--git-dir", bare, "log", "-1", "--format=%s %an", "main"]).contains("Scaffold Steward"))
+        #expect(try await run(["git", "--git-dir", bare, "log", "-1", "--format=%s %an", "main"]).contains("Scaffold Steward"))
 
         // The same files again: no new commit; a change: one commit on top.
         #expect(try await workspace.commit(repository, branch: "main", from: first, message: "again") == commit)
@@ -35,7 +35,7 @@ struct LocalRepoWorkspaceTests {
         try directory.write("second/app.py", "print('hello')\n")
         let next = try #require(await workspace.commit(repository, branch: "main", from: second, message: "Change"))
         #expect(next != commit)
-        #expect(try run(["git", "--git-dir", bare, "rev-list", "--count", "main"]).trimmingCharacters(in: .whitespacesAndNewlines) == "2")
+        #expect(try await run(["git", "--git-dir", bare, "rev-list", "--count", "main"]).trimmingCharacters(in: .whitespacesAndNewlines) == "2")
     }
 
     @Test func aRepositoryThatIsNotLocalIsRefusedWithWhy() async throws {

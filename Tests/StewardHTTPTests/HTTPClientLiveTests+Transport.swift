@@ -104,7 +104,7 @@ extension HTTPClientLiveTests {
             let directory = try TemporaryDirectory(prefix: "steward-tls")
             let key = directory.url.appendingPathComponent("key.pem").path
             let certificate = directory.url.appendingPathComponent("cert.pem").path
-            try run([
+            try await run([
                 "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
                 "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-days", "1",
                 "-keyout", key, "-out", certificate,

@@ -6,9 +6,9 @@ import Testing
 /// "fix hello"` redeploys it (real ansible-playbook) until it answers, resolving the incident.
 @Suite(.serialized)
 struct AskFixIntegrationTests {
-    @Test func askingToFixADownProjectRedeploysItAndResolvesTheIncident() throws {
-        try StewardBinary.requireAnsible()
-        let fixture = try QuickstartFixture()
+    @Test func askingToFixADownProjectRedeploysItAndResolvesTheIncident() async throws {
+        try await StewardBinary.requireAnsible()
+        let fixture = try await QuickstartFixture()
         defer { fixture.stopApps() }
         let health = HealthIntegrationTests()
         let app = HealthIntegrationTests.App(fixture: fixture)
@@ -16,8 +16,8 @@ struct AskFixIntegrationTests {
         let deployed = try fixture.reconcile()
         #expect(deployed.status == 0, "\(deployed.stdout)\n\(deployed.stderr)")
 
-        try app.stop()
-        #expect(health.waitForHealth(url, answering: false))
+        try await app.stop()
+        await #expect(health.waitForHealth(url, answering: false))
         for _ in 1...3 { _ = try health.syncHealth(fixture) }
         #expect(try health.openIncidents(fixture).count == 1)
 
@@ -26,7 +26,7 @@ struct AskFixIntegrationTests {
         #expect(fixed.stdout.contains("Recovered hello:"), "\(fixed.stdout)")
         #expect(fixed.stdout.contains("service_down on Project hello: resolved"), "\(fixed.stdout)")
         #expect(fixed.stdout.contains("redeploy hello: ok"), "\(fixed.stdout)")
-        #expect(httpGet(url)?.contains("ok") == true)
+        await #expect(httpGet(url)?.contains("ok") == true)
         #expect(try health.openIncidents(fixture).isEmpty)
     }
 }

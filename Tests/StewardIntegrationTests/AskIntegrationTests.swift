@@ -5,11 +5,11 @@ import Testing
 /// `steward ask` through the built binary: the PO's commits go through GitOps like a person's.
 struct AskIntegrationTests {
     /// The quickstart with hello suspended (registered and synced, never deployed: no Ansible run needed).
-    func fixture() throws -> QuickstartFixture {
-        let fixture = try QuickstartFixture()
+    func fixture() async throws -> QuickstartFixture {
+        let fixture = try await QuickstartFixture()
         let manifest = try String(contentsOfFile: fixture.config.workTree + "/manifests/hello.yaml", encoding: .utf8)
         try fixture.config.write("manifests/hello.yaml", manifest + "  suspend: true\n")
-        try fixture.config.commit("suspend hello")
+        try await fixture.config.commit("suspend hello")
         return fixture
     }
 
@@ -17,23 +17,23 @@ struct AskIntegrationTests {
         try StewardBinary.run(["ask", message] + fixture.configArguments + extra)
     }
 
-    func bareGit(_ fixture: QuickstartFixture, _ arguments: String...) throws -> String {
-        try run(["git", "--git-dir", fixture.config.bare] + arguments).trimmingCharacters(in: .whitespacesAndNewlines)
+    func bareGit(_ fixture: QuickstartFixture, _ arguments: String...) async throws -> String {
+        try await run(["git", "--git-dir", fixture.config.bare] + arguments).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    @Test func aNewProjectGoesThroughGitOpsAndStatusComesFromTheStore() throws {
-        let fixture = try fixture()
-        let before = try bareGit(fixture, "rev-parse", "main")
+    @Test func aNewProjectGoesThroughGitOpsAndStatusComesFromTheStore() async throws {
+        let fixture = try await fixture()
+        let before = try await bareGit(fixture, "rev-parse", "main")
 
         let asked = try ask("new project: a url shortener", fixture)
         #expect(asked.status == 0, "\(asked.stdout)\n\(asked.stderr)")
-        let commit = try bareGit(fixture, "rev-parse", "main")
+        let commit = try await bareGit(fixture, "rev-parse", "main")
         #expect(commit != before)
         #expect(asked.stdout.contains("New project url-shortener (repo quickstart/url-shortener)"))
         #expect(asked.stdout.contains("commit: \(commit)"))
-        #expect(try bareGit(fixture, "rev-parse", "main^") == before)
-        #expect(try bareGit(fixture, "log", "-1", "--format=%s", "main") == "Add project url-shortener: a url shortener")
-        #expect(try bareGit(fixture, "show", "main:manifests/url-shortener.yaml").contains("  repo: quickstart/url-shortener\n"))
+        await #expect(try bareGit(fixture, "rev-parse", "main^") == before)
+        await #expect(try bareGit(fixture, "log", "-1", "--format=%s", "main") == "Add project url-shortener: a url shortener")
+        await #expect(try bareGit(fixture, "show", "main:manifests/url-shortener.yaml").contains("  repo: quickstart/url-shortener\n"))
 
         let validated = try StewardBinary.run(["validate"] + fixture.configArguments)
         #expect(validated.status == 0, "\(validated.stdout)\n\(validated.stderr)")
@@ -62,7 +62,7 @@ struct AskIntegrationTests {
         let running = try #require(records.first { $0["name"] as? String == "url-shortener" })
         #expect(running["phase"] as? String == "active")
         let port = try #require(running["port"] as? Int)
-        #expect(httpGet("http://127.0.0.1:\(port)/health")?.contains("ok") == true)
+        await #expect(httpGet("http://127.0.0.1:\(port)/health")?.contains("ok") == true)
         let described = try StewardBinary.run(["describe", "project", "url-shortener"] + fixture.stateArguments)
         #expect(described.stdout.contains("PortsAllocated"), "\(described.stdout)")
 
@@ -71,9 +71,9 @@ struct AskIntegrationTests {
         #expect(update.status == 0, "\(update.stdout)\n\(update.stderr)")
         let answer = try #require(try JSONSerialization.jsonObject(with: Data(update.stdout.utf8)) as? [String: Any])
         #expect(answer["changeID"] as? String == "add-a-stats-endpoint")
-        #expect(answer["commit"] as? String == (try bareGit(fixture, "rev-parse", "main")))
+        await #expect(answer["commit"] as? String == (try bareGit(fixture, "rev-parse", "main")))
         #expect((answer["intent"] as? [String: Any])?["kind"] as? String == "update")
-        let manifest = try bareGit(fixture, "show", "main:manifests/url-shortener.yaml")
+        let manifest = try await bareGit(fixture, "show", "main:manifests/url-shortener.yaml")
         #expect(manifest.hasPrefix("# Created by `steward ask`"))
         #expect(manifest.contains("  changes:\n    - id: add-a-stats-endpoint\n      description: \"add a /stats endpoint\""))
         #expect(try StewardBinary.run(["validate"] + fixture.configArguments).status == 0)
@@ -83,8 +83,8 @@ struct AskIntegrationTests {
         #expect(unknown.stderr.contains("could not tell what \"lorem ipsum\" asks for"))
     }
 
-    @Test func incidentsAreShownOnce() throws {
-        let fixture = try fixture()
+    @Test func incidentsAreShownOnce() async throws {
+        let fixture = try await fixture()
         #expect(try fixture.reconcile().status == 0)
         // hello's repo disappears from the forge: the forge sync opens a repo_missing incident.
         try FileManager.default.removeItem(at: fixture.state.url.appendingPathComponent("forge/quickstart/hello.git"))
@@ -110,7 +110,7 @@ struct AskIntegrationTests {
         #expect(FileManager.default.fileExists(atPath: fixture.state.url.appendingPathComponent("forge/quickstart/hello.git/HEAD").path))
     }
 
-    @Test func theOpenAIBackendIsUsedWithTheKeyFromTheEnvironmentOnly() throws {
+    @Test func theOpenAIBackendIsUsedWithTheKeyFromTheEnvironmentOnly() async throws {
         let key = "sk-it-\(UUID().uuidString)"
         let server = try FakeChatServer { request in
             let message = ((request.json?["messages"] as? [[String: Any]])?.last?["content"] as? String) ?? ""
@@ -119,7 +119,7 @@ struct AskIntegrationTests {
                 : .completion(content: "Sure! Here is what I think.")
         }
         defer { server.stop() }
-        let config = try GitFixture()
+        let config = try await GitFixture()
         try config.write("steward.yaml", """
             kind: Settings
             forge: {provider: local, owner: acme}
@@ -130,14 +130,14 @@ struct AskIntegrationTests {
               apiKeyEnv: PO_IT_KEY
 
             """)
-        try config.commit("openai settings")
+        try await config.commit("openai settings")
         let state = try TemporaryDirectory(prefix: "steward-state")
         let arguments = ["--config-repo", config.fileURL, "--state-dir", state.path]
 
         let asked = try StewardBinary.run(["ask", "new project: a url shortener"] + arguments, environment: ["PO_IT_KEY": key])
         #expect(asked.status == 0, "\(asked.stdout)\n\(asked.stderr)")
         #expect(asked.stdout.contains("New project shortener (repo acme/shortener)"))
-        #expect(try run(["git", "--git-dir", config.bare, "show", "main:manifests/shortener.yaml"]).contains("brief: \"a url shortener\""))
+        #expect(try await run(["git", "--git-dir", config.bare, "show", "main:manifests/shortener.yaml"]).contains("brief: \"a url shortener\""))
         #expect(server.requests.first?.headers["authorization"] == "Bearer \(key)")
 
         let malformed = try StewardBinary.run(["ask", "status", "-v"] + arguments, environment: ["PO_IT_KEY": key])

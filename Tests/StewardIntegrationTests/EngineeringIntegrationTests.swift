@@ -10,8 +10,8 @@ final class EngineeringFixture: @unchecked Sendable {
     let port: Int
 
     /// - Parameter ports: how many ports the local server offers from `port` on (blue/green needs 3).
-    init(changes: String = "", agents: String = "agents: {backend: builtin}", ports: Int = 1) throws {
-        config = try GitFixture()
+    init(changes: String = "", agents: String = "agents: {backend: builtin}", ports: Int = 1) async throws {
+        config = try await GitFixture()
         state = try TemporaryDirectory(prefix: "steward-state")
         port = try freePort()
         try config.write("steward.yaml", """
@@ -36,7 +36,7 @@ final class EngineeringFixture: @unchecked Sendable {
               stage: active
             \(changes)
             """)
-        try config.commit("a project with a brief and no repo")
+        try await config.commit("a project with a brief and no repo")
     }
 
     var stateArguments: [String] { ["--state-dir", state.path] }
@@ -51,8 +51,8 @@ final class EngineeringFixture: @unchecked Sendable {
         try StewardBinary.run(["describe", "project", "shop"] + stateArguments).stdout
     }
 
-    func commitCount() throws -> Int {
-        Int(try run(["git", "--git-dir", bareRepo, "rev-list", "--count", "main"]).trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+    func commitCount() async throws -> Int {
+        Int(try await run(["git", "--git-dir", bareRepo, "rev-list", "--count", "main"]).trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
     }
 
     /// How many events of `reason` describe lists (its last 20).
@@ -72,9 +72,9 @@ final class EngineeringFixture: @unchecked Sendable {
 
 @Suite(.serialized)
 struct EngineeringIntegrationTests {
-    @Test func aBriefBecomesARunningServiceAndASecondRunCreatesNothing() throws {
-        try StewardBinary.requireAnsible()
-        let fixture = try EngineeringFixture(changes: "  changes:\n    - {id: about, description: \"add endpoint /about returning a tiny shop\"}")
+    @Test func aBriefBecomesARunningServiceAndASecondRunCreatesNothing() async throws {
+        try await StewardBinary.requireAnsible()
+        let fixture = try await EngineeringFixture(changes: "  changes:\n    - {id: about, description: \"add endpoint /about returning a tiny shop\"}")
         defer { fixture.stopApps() }
 
         let first = try fixture.reconcile()
@@ -85,14 +85,14 @@ struct EngineeringIntegrationTests {
         let second = try fixture.reconcile()
         #expect(second.status == 0, "\(second.stdout)\n\(second.stderr)")
         #expect(second.stdout.contains("1 ansible-playbook runs"))
-        #expect(httpGet("http://127.0.0.1:\(fixture.port)/health")?.contains("ok") == true)
-        #expect(httpGet("http://127.0.0.1:\(fixture.port)/about")?.contains("a tiny shop") == true)
-        #expect(httpGet("http://127.0.0.1:\(fixture.port)/")?.contains("shop") == true)
+        await #expect(httpGet("http://127.0.0.1:\(fixture.port)/health")?.contains("ok") == true)
+        await #expect(httpGet("http://127.0.0.1:\(fixture.port)/about")?.contains("a tiny shop") == true)
+        await #expect(httpGet("http://127.0.0.1:\(fixture.port)/")?.contains("shop") == true)
 
         let third = try fixture.reconcile()
         #expect(third.status == 0)
         #expect(third.stdout.contains("0 actions, 0 ansible-playbook runs"))
-        #expect(try fixture.commitCount() == 2)
+        await #expect(try fixture.commitCount() == 2)
         let describe = try fixture.describe()
         #expect(describe.contains("Phase:         active"))
         #expect(describe.contains("Engineering:   idle (zavhoz done, server local); thread project/shop/g1 completed"))
@@ -118,14 +118,14 @@ struct EngineeringIntegrationTests {
         #expect(missing.stderr.contains("has no checkpoint \(last + 100)"))
     }
 
-    @Test func aControllerKilledMidGraphNeverCreatesTheRepoTwice() throws {
+    @Test func aControllerKilledMidGraphNeverCreatesTheRepoTwice() async throws {
         let marker = try TemporaryDirectory(prefix: "developer")
         // The first run of the developer program says it started and hangs; later runs do nothing and succeed.
         let script = try marker.write("developer.sh", """
             if [ ! -e \(marker.path)/started ]; then echo $$ > \(marker.path)/started; sleep 120; fi
             exit 0
             """)
-        let fixture = try EngineeringFixture(agents: "agents: {backend: command, command: \"sh \(script.path)\"}")
+        let fixture = try await EngineeringFixture(agents: "agents: {backend: command, command: \"sh \(script.path)\"}")
         defer { fixture.stopApps() }
         let process = try StewardBinary.start(["reconcile", "--once"] + fixture.configArguments)
         let deadline = Date().addingTimeInterval(60)
@@ -138,7 +138,7 @@ struct EngineeringIntegrationTests {
             kill(-pid, SIGKILL)
             kill(pid, SIGKILL)
         }
-        #expect(try fixture.commitCount() == 1)
+        await #expect(try fixture.commitCount() == 1)
 
         let rerun = try fixture.reconcile()
         #expect(rerun.status == 2, "\(rerun.stdout)\n\(rerun.stderr)")
@@ -147,12 +147,12 @@ struct EngineeringIntegrationTests {
         #expect(try fixture.eventCount("RepoCreated") == 1)
         #expect(try fixture.eventCount("RepoFound") == 0)
         #expect(try fixture.eventCount("draft -> provisioning") == 1)
-        #expect(try fixture.commitCount() == 1)
+        await #expect(try fixture.commitCount() == 1)
     }
 
-    @Test func aQuestionWaitsAcrossProcessesAndTheAnswerResumesAtTheSameNode() throws {
-        try StewardBinary.requireAnsible()
-        let fixture = try EngineeringFixture(changes: "  changes:\n    - {id: sparkle, description: \"make it sparkle\"}")
+    @Test func aQuestionWaitsAcrossProcessesAndTheAnswerResumesAtTheSameNode() async throws {
+        try await StewardBinary.requireAnsible()
+        let fixture = try await EngineeringFixture(changes: "  changes:\n    - {id: sparkle, description: \"make it sparkle\"}")
         defer { fixture.stopApps() }
 
         let asked = try fixture.reconcile()
@@ -177,7 +177,7 @@ struct EngineeringIntegrationTests {
 
         let deployed = try fixture.reconcile()
         #expect(deployed.status == 0, "\(deployed.stdout)\n\(deployed.stderr)")
-        #expect(httpGet("http://127.0.0.1:\(fixture.port)/sparkle")?.contains("sparkles") == true)
+        await #expect(httpGet("http://127.0.0.1:\(fixture.port)/sparkle")?.contains("sparkles") == true)
         describe = try fixture.describe()
         #expect(describe.contains("Phase:         active"))
 

@@ -10,14 +10,14 @@ struct ForgeSyncIntegrationTests {
         return Dictionary(uniqueKeysWithValues: array.map { ($0["name"] as? String ?? "", $0) })
     }
 
-    @Test func discoversHandMadeReposAndFlagsAManagedRepoThatDisappears() throws {
-        let fixture = try QuickstartFixture()
+    @Test func discoversHandMadeReposAndFlagsAManagedRepoThatDisappears() async throws {
+        let fixture = try await QuickstartFixture()
         // No deploy needed here: a suspended project is registered and synced, never deployed.
         let manifest = try String(contentsOfFile: fixture.config.workTree + "/manifests/hello.yaml", encoding: .utf8)
         try fixture.config.write("manifests/hello.yaml", manifest + "  suspend: true\n")
-        try fixture.config.commit("suspend hello")
+        try await fixture.config.commit("suspend hello")
         let forge = fixture.state.url.appendingPathComponent("forge/quickstart")
-        try run(["git", "init", "-q", "--bare", forge.appendingPathComponent("by-hand.git").path])
+        try await run(["git", "init", "-q", "--bare", forge.appendingPathComponent("by-hand.git").path])
 
         let registered = try fixture.reconcile()
         #expect(registered.status == 0, "\(registered.stdout)\n\(registered.stderr)")

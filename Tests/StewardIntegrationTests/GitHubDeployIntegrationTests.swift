@@ -14,11 +14,11 @@ final class GitHubForgeFixture: @unchecked Sendable {
     var token: String { server.configuration.token }
 
     /// - Parameter auth: `forge.auth` in flow style; a token in `$ACME_TOKEN` by default.
-    init(agents: String = "agents: {backend: builtin}", auth: String = "{tokenEnv: ACME_TOKEN}") throws {
+    init(agents: String = "agents: {backend: builtin}", auth: String = "{tokenEnv: ACME_TOKEN}") async throws {
         gitRoot = try TemporaryDirectory(prefix: "fake-github-git")
         server = try FakeGitHubServer(configuration: .init(gitDirectory: gitRoot.url))
         _ = server.addOrganization("acme")
-        config = try GitFixture()
+        config = try await GitFixture()
         state = try TemporaryDirectory(prefix: "steward-state")
         port = try freePort()
         try config.write("steward.yaml", """
@@ -50,8 +50,8 @@ final class GitHubForgeFixture: @unchecked Sendable {
     }
 
     /// Files under the state dir (database, run records, mirrors, bundles, ansible run dirs) holding the token.
-    func filesHoldingTheToken() throws -> [String] {
-        let output = (try? run(["grep", "-rlaF", token, state.path])) ?? ""
+    func filesHoldingTheToken() async throws -> [String] {
+        let output = (try? await run(["grep", "-rlaF", token, state.path])) ?? ""
         return output.split(separator: "\n").map(String.init)
     }
 
@@ -82,19 +82,19 @@ final class GitHubForgeFixture: @unchecked Sendable {
 
 @Suite(.serialized)
 struct GitHubDeployIntegrationTests {
-    @Test func deploysARepoOnGitHubRedeploysANewCommitAndAnUnchangedPassFetchesNothing() throws {
-        try StewardBinary.requireAnsible()
-        let fixture = try GitHubForgeFixture()
+    @Test func deploysARepoOnGitHubRedeploysANewCommitAndAnUnchangedPassFetchesNothing() async throws {
+        try await StewardBinary.requireAnsible()
+        let fixture = try await GitHubForgeFixture()
         defer { fixture.stopApps() }
         let files = try GitHubForgeFixture.quickstartApp()
-        try fixture.server.pushCommit(owner: "acme", name: "hello", files: files, message: "hello app")
+        try await fixture.server.pushCommit(owner: "acme", name: "hello", files: files, message: "hello app")
         try fixture.writeHelloManifest()
-        try fixture.config.commit("hello from GitHub")
+        try await fixture.config.commit("hello from GitHub")
 
         let first = try fixture.reconcile()
         #expect(first.status == 0, "\(first.stdout)\n\(first.stderr)")
         #expect(first.stdout.contains("1 ansible-playbook runs"))
-        #expect(httpGet("http://127.0.0.1:\(fixture.port)/health")?.contains("ok") == true)
+        await #expect(httpGet("http://127.0.0.1:\(fixture.port)/health")?.contains("ok") == true)
         #expect(fixture.server.gitFetchCount == 1)
         #expect(FileManager.default.fileExists(atPath: fixture.state.path + "/mirrors/acme/hello.git/HEAD"))
         #expect(try fixture.describe("hello").contains("Phase:         active"))
@@ -108,15 +108,15 @@ struct GitHubDeployIntegrationTests {
 
         // A new commit pushed to GitHub deploys.
         let app = files["app.py"]!
-        let v2 = try fixture.server.pushCommit(owner: "acme", name: "hello",
+        let v2 = try await fixture.server.pushCommit(owner: "acme", name: "hello",
             files: ["app.py": app.replacingOccurrences(of: "VERSION = \"1\"", with: "VERSION = \"2\"")], message: "version 2")
         let third = try fixture.reconcile()
         #expect(third.status == 0, "\(third.stdout)\n\(third.stderr)")
-        #expect(httpGet("http://127.0.0.1:\(fixture.port)/")?.contains("\"version\": \"2\"") == true)
+        await #expect(httpGet("http://127.0.0.1:\(fixture.port)/")?.contains("\"version\": \"2\"") == true)
 
         // Git is down while the API works: a clear error, the project stays as it was, no incident; the next
         // pass deploys.
-        try fixture.server.pushCommit(owner: "acme", name: "hello",
+        try await fixture.server.pushCommit(owner: "acme", name: "hello",
             files: ["app.py": app.replacingOccurrences(of: "VERSION = \"1\"", with: "VERSION = \"3\"")], message: "version 3")
         fixture.server.injectGitFault(times: 100)
         let failed = try fixture.reconcile()
@@ -128,21 +128,21 @@ struct GitHubDeployIntegrationTests {
         #expect(!describe.contains("Phase:         deploying"))
         let incidents = try StewardBinary.run(["get", "incidents"] + fixture.stateArguments)
         #expect(!incidents.stdout.contains("hello"), "\(incidents.stdout)")
-        #expect(httpGet("http://127.0.0.1:\(fixture.port)/")?.contains("\"version\": \"2\"") == true)
+        await #expect(httpGet("http://127.0.0.1:\(fixture.port)/")?.contains("\"version\": \"2\"") == true)
         let projects = try StewardBinary.run(["get", "projects", "-o", "json"] + fixture.stateArguments)
         #expect(projects.stdout.contains(v2))
         fixture.server.injectGitFault(times: 0)
         let recovered = try fixture.reconcile()
         #expect(recovered.status == 0, "\(recovered.stdout)\n\(recovered.stderr)")
-        #expect(httpGet("http://127.0.0.1:\(fixture.port)/")?.contains("\"version\": \"3\"") == true)
+        await #expect(httpGet("http://127.0.0.1:\(fixture.port)/")?.contains("\"version\": \"3\"") == true)
 
-        let leaks = try fixture.filesHoldingTheToken()
+        let leaks = try await fixture.filesHoldingTheToken()
         #expect(leaks.isEmpty, "\(leaks)")
     }
 
-    @Test func theArchitectCreatesTheRepoOnGitHubOnceScaffoldsPushesAndItDeploys() throws {
-        try StewardBinary.requireAnsible()
-        let fixture = try GitHubForgeFixture()
+    @Test func theArchitectCreatesTheRepoOnGitHubOnceScaffoldsPushesAndItDeploys() async throws {
+        try await StewardBinary.requireAnsible()
+        let fixture = try await GitHubForgeFixture()
         defer { fixture.stopApps() }
         try fixture.config.write("manifests/shop.yaml", """
             apiVersion: steward/v1
@@ -155,7 +155,7 @@ struct GitHubDeployIntegrationTests {
               changes:
                 - {id: about, description: "add endpoint /about returning a tiny shop"}
             """)
-        try fixture.config.commit("a project with a brief and no repo")
+        try await fixture.config.commit("a project with a brief and no repo")
 
         let first = try fixture.reconcile()
         #expect(first.status == 2, "\(first.stdout)\n\(first.stderr)")
@@ -164,14 +164,14 @@ struct GitHubDeployIntegrationTests {
         #expect(repo.isPrivate)
         #expect(fixture.server.requests(matching: { $0.method == "POST" && $0.path == "/orgs/acme/repos" }).count == 1)
         let bare = try #require(try fixture.server.gitDirectory(owner: "acme", name: "shop")).path
-        let tree = try run(["git", "--git-dir", bare, "ls-tree", "-r", "--name-only", "main"])
+        let tree = try await run(["git", "--git-dir", bare, "ls-tree", "-r", "--name-only", "main"])
         #expect(tree.contains("docs/DESIGN.md") && tree.contains("routes.json"), "\(tree)")
         #expect(fixture.server.gitPushCount >= 2)
 
         let second = try fixture.reconcile()
         #expect(second.status == 0, "\(second.stdout)\n\(second.stderr)")
-        #expect(httpGet("http://127.0.0.1:\(fixture.port)/health")?.contains("ok") == true)
-        #expect(httpGet("http://127.0.0.1:\(fixture.port)/about")?.contains("a tiny shop") == true)
+        await #expect(httpGet("http://127.0.0.1:\(fixture.port)/health")?.contains("ok") == true)
+        await #expect(httpGet("http://127.0.0.1:\(fixture.port)/about")?.contains("a tiny shop") == true)
 
         fixture.server.resetLog()
         let third = try fixture.reconcile()
@@ -183,18 +183,18 @@ struct GitHubDeployIntegrationTests {
         #expect(describe.contains("Phase:         active"))
         #expect(describe.components(separatedBy: "\n").filter { $0.contains("RepoCreated") }.count == 1)
         #expect(describe.components(separatedBy: "\n").filter { $0.contains("TestsPassed") }.count == 1)
-        let leaks = try fixture.filesHoldingTheToken()
+        let leaks = try await fixture.filesHoldingTheToken()
         #expect(leaks.isEmpty, "\(leaks)")
     }
 
-    @Test func aControllerKilledMidGraphNeverCreatesTheGitHubRepoTwice() throws {
+    @Test func aControllerKilledMidGraphNeverCreatesTheGitHubRepoTwice() async throws {
         let marker = try TemporaryDirectory(prefix: "developer")
         // The first run of the developer program says it started and hangs; later runs do nothing and succeed.
         let script = try marker.write("developer.sh", """
             if [ ! -e \(marker.path)/started ]; then echo $$ > \(marker.path)/started; sleep 120; fi
             exit 0
             """)
-        let fixture = try GitHubForgeFixture(agents: "agents: {backend: command, command: \"sh \(script.path)\"}")
+        let fixture = try await GitHubForgeFixture(agents: "agents: {backend: command, command: \"sh \(script.path)\"}")
         defer { fixture.stopApps() }
         try fixture.config.write("manifests/shop.yaml", """
             apiVersion: steward/v1
@@ -202,7 +202,7 @@ struct GitHubDeployIntegrationTests {
             metadata: {name: shop}
             spec: {repo: acme/shop, brief: "A tiny shop front.", stage: active}
             """)
-        try fixture.config.commit("a project with a brief and no repo")
+        try await fixture.config.commit("a project with a brief and no repo")
         let process = try StewardBinary.start(["reconcile", "--once", "--config-repo", fixture.config.bare] + fixture.stateArguments,
             environment: ["ACME_TOKEN": fixture.token])
         let deadline = Date().addingTimeInterval(60)
@@ -218,34 +218,34 @@ struct GitHubDeployIntegrationTests {
             kill(pid, SIGKILL)
         }
         let bare = try #require(try fixture.server.gitDirectory(owner: "acme", name: "shop")).path
-        func commits() throws -> String { try run(["git", "--git-dir", bare, "rev-list", "--count", "main"]).trimmingCharacters(in: .whitespacesAndNewlines) }
-        #expect(try commits() == "1")
+        func commits() async throws -> String { try await run(["git", "--git-dir", bare, "rev-list", "--count", "main"]).trimmingCharacters(in: .whitespacesAndNewlines) }
+        await #expect(try commits() == "1")
 
         let rerun = try fixture.reconcile()
         #expect(rerun.status == 2, "\(rerun.stdout)\n\(rerun.stderr)")
         #expect(rerun.stdout.contains("pending: Project/shop: verified"))
         #expect(fixture.server.requests(matching: { $0.method == "POST" && $0.path.hasSuffix("/repos") }).count == 1)
-        #expect(try commits() == "1")
+        await #expect(try commits() == "1")
         let describe = try fixture.describe("shop")
         #expect(describe.components(separatedBy: "\n").filter { $0.contains("RepoCreated") }.count == 1)
         #expect(!describe.contains("RepoFound"))
     }
 
-    @Test func aGitHubAppDeploysWithItsInstallationToken() throws {
-        try StewardBinary.requireAnsible()
+    @Test func aGitHubAppDeploysWithItsInstallationToken() async throws {
+        try await StewardBinary.requireAnsible()
         let keys = try TemporaryDirectory(prefix: "steward-app")
         let key = keys.url.appendingPathComponent("app.pem").path
-        try run(["openssl", "genrsa", "-out", key, "2048"])
-        let fixture = try GitHubForgeFixture(auth: "{appID: 4242, privateKeyFile: \(key)}")
+        try await run(["openssl", "genrsa", "-out", key, "2048"])
+        let fixture = try await GitHubForgeFixture(auth: "{appID: 4242, privateKeyFile: \(key)}")
         defer { fixture.stopApps() }
         let files = try GitHubForgeFixture.quickstartApp(["app.py", "Procfile"])
-        try fixture.server.pushCommit(owner: "acme", name: "hello", files: files, message: "hello app")
+        try await fixture.server.pushCommit(owner: "acme", name: "hello", files: files, message: "hello app")
         try fixture.writeHelloManifest()
-        try fixture.config.commit("hello from GitHub, as an App")
+        try await fixture.config.commit("hello from GitHub, as an App")
 
         let result = try StewardBinary.run(["reconcile", "--once", "--config-repo", fixture.config.bare] + fixture.stateArguments)
         #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
-        #expect(httpGet("http://127.0.0.1:\(fixture.port)/health")?.contains("ok") == true)
+        await #expect(httpGet("http://127.0.0.1:\(fixture.port)/health")?.contains("ok") == true)
         #expect(fixture.server.gitFetchCount == 1)
         // git authenticated with an installation token (Basic x-access-token): no other token is configured.
         // (The forge sync and the resolver each hold their own App credentials, so two tokens are issued.)

@@ -14,19 +14,19 @@ struct GitHubRecoveryIntegrationTests {
         var status: String
     }
 
-    @Test func aRepoDeletedOnGitHubIsRelinkedWhenBackElseRecreatedOnceWithItsHistory() throws {
-        try StewardBinary.requireAnsible()
-        let fixture = try GitHubForgeFixture()
+    @Test func aRepoDeletedOnGitHubIsRelinkedWhenBackElseRecreatedOnceWithItsHistory() async throws {
+        try await StewardBinary.requireAnsible()
+        let fixture = try await GitHubForgeFixture()
         defer { fixture.stopApps() }
         let files = try GitHubForgeFixture.quickstartApp()
-        try fixture.server.pushCommit(owner: "acme", name: "hello", files: files, message: "hello app")
-        let deployed = try fixture.server.pushCommit(owner: "acme", name: "hello",
+        try await fixture.server.pushCommit(owner: "acme", name: "hello", files: files, message: "hello app")
+        let deployed = try await fixture.server.pushCommit(owner: "acme", name: "hello",
             files: ["app.py": files["app.py"]!.replacingOccurrences(of: "VERSION = \"1\"", with: "VERSION = \"2\"")], message: "version 2")
         try fixture.writeHelloManifest()
-        try fixture.config.commit("hello from GitHub")
+        try await fixture.config.commit("hello from GitHub")
         let first = try fixture.reconcile()
         #expect(first.status == 0, "\(first.stdout)\n\(first.stderr)")
-        #expect(httpGet("http://127.0.0.1:\(fixture.port)/")?.contains("\"version\": \"2\"") == true)
+        await #expect(httpGet("http://127.0.0.1:\(fixture.port)/")?.contains("\"version\": \"2\"") == true)
 
         let environment = ["ACME_TOKEN": fixture.token]
         func steward(_ arguments: [String]) throws -> StewardBinary.Result {
@@ -51,13 +51,13 @@ struct GitHubRecoveryIntegrationTests {
             #expect(try incident()?.status == "detected")
             #expect(try fixture.describe("hello").contains("Phase:         missing"))
         }
-        func fakeGit(_ arguments: [String]) throws -> String {
+        func fakeGit(_ arguments: [String]) async throws -> String {
             let bare = try #require(try fixture.server.gitDirectory(owner: "acme", name: "hello")).path
-            return try run(["git", "--git-dir", bare] + arguments).trimmingCharacters(in: .whitespacesAndNewlines)
+            return try await run(["git", "--git-dir", bare] + arguments).trimmingCharacters(in: .whitespacesAndNewlines)
         }
         _ = try steward(["sync", "forge", "--once"])
         let original = try #require(fixture.server.repository(owner: "acme", name: "hello"))
-        #expect(try fakeGit(["rev-list", "--count", "main"]) == "2")
+        await #expect(try fakeGit(["rev-list", "--count", "main"]) == "2")
 
         // 1. Deleted, then restored on GitHub (same id, same git data): `fix` re-links it and creates nothing.
         let saved = try TemporaryDirectory(prefix: "saved-git")
@@ -85,8 +85,8 @@ struct GitHubRecoveryIntegrationTests {
         #expect(creates() == 1)
         let again = try #require(fixture.server.repository(owner: "acme", name: "hello"))
         #expect(again.id != original.id)
-        #expect(try fakeGit(["rev-parse", "main"]) == deployed)
-        #expect(try fakeGit(["rev-list", "--count", "main"]) == "2")
+        await #expect(try fakeGit(["rev-parse", "main"]) == deployed)
+        await #expect(try fakeGit(["rev-list", "--count", "main"]) == "2")
         #expect(try incident()?.status == "resolved")
         #expect(try fixture.describe("hello").contains("Phase:         active"))
         let nothing = try steward(["fix", "hello"])
@@ -103,10 +103,10 @@ struct GitHubRecoveryIntegrationTests {
         #expect(fromBundle.status == 0, "\(fromBundle.stdout)\n\(fromBundle.stderr)")
         #expect(fromBundle.stdout.contains("and its history from Steward's bundle"), "\(fromBundle.stdout)")
         #expect(creates() == 2)
-        #expect(try fakeGit(["rev-parse", "main"]) == deployed)
-        #expect(try fakeGit(["rev-list", "--count", "main"]) == "2")
+        await #expect(try fakeGit(["rev-parse", "main"]) == deployed)
+        await #expect(try fakeGit(["rev-list", "--count", "main"]) == "2")
         #expect(try incident()?.status == "resolved")
-        #expect(httpGet("http://127.0.0.1:\(fixture.port)/")?.contains("\"version\": \"2\"") == true)
+        await #expect(httpGet("http://127.0.0.1:\(fixture.port)/")?.contains("\"version\": \"2\"") == true)
 
         // 4. Deleted again with neither the mirror nor the bundle: re-created and scaffolded as the Architect does.
         try deleteOnGitHub()
@@ -116,11 +116,11 @@ struct GitHubRecoveryIntegrationTests {
         #expect(scaffolded.status == 0, "\(scaffolded.stdout)\n\(scaffolded.stderr)")
         #expect(scaffolded.stdout.contains("and scaffolded it"), "\(scaffolded.stdout)")
         #expect(creates() == 3)
-        #expect(try fakeGit(["rev-list", "--count", "main"]) == "1")
-        #expect(try fakeGit(["ls-tree", "-r", "--name-only", "main"]).contains("routes.json"))
+        await #expect(try fakeGit(["rev-list", "--count", "main"]) == "1")
+        await #expect(try fakeGit(["ls-tree", "-r", "--name-only", "main"]).contains("routes.json"))
         #expect(try incident()?.status == "resolved")
 
-        let leaks = try fixture.filesHoldingTheToken()
+        let leaks = try await fixture.filesHoldingTheToken()
         #expect(leaks.isEmpty, "\(leaks)")
     }
 }

@@ -4,17 +4,17 @@ import Testing
 
 /// `steward sync github --once` through the binary against the fake GitHub on loopback.
 struct GitHubSyncIntegrationTests {
-    @Test func syncsAnOrganizationLogsEveryRequestAndNeverTheToken() throws {
+    @Test func syncsAnOrganizationLogsEveryRequestAndNeverTheToken() async throws {
         let server = try FakeGitHubServer()
         _ = server.addOrganization("acme")
         _ = try server.seed(org: "acme", count: 150)
-        let config = try GitFixture()
+        let config = try await GitFixture()
         try config.write("steward.yaml", """
             apiVersion: steward/v1
             kind: Settings
             forge: {provider: github, owner: acme, apiURL: https://api.github.invalid, auth: {tokenEnv: ACME_TOKEN}}
             """)
-        try config.commit("github settings")
+        try await config.commit("github settings")
         let state = try TemporaryDirectory(prefix: "steward-state")
         let token = server.configuration.token
         let environment = ["STEWARD_GITHUB_API_URL": server.baseURL.absoluteString, "ACME_TOKEN": token]
@@ -44,13 +44,13 @@ struct GitHubSyncIntegrationTests {
 }
 
 struct GitHubReconcileIntegrationTests {
-    @Test func aManifestRepoMissingOnGitHubIsProvisioningPendingNotAnError() throws {
+    @Test func aManifestRepoMissingOnGitHubIsProvisioningPendingNotAnError() async throws {
         let server = try FakeGitHubServer()
         _ = server.addOrganization("acme")
         try server.addRepository(owner: "acme", name: "exists")
         let tokenFile = try TemporaryDirectory(prefix: "steward-token")
         let token = try tokenFile.write("token", server.configuration.token + "\n")
-        let config = try GitFixture()
+        let config = try await GitFixture()
         try config.write("steward.yaml", """
             apiVersion: steward/v1
             kind: Settings
@@ -64,7 +64,7 @@ struct GitHubReconcileIntegrationTests {
                 spec: {repo: acme/\(name)}
                 """)
         }
-        try config.commit("two projects")
+        try await config.commit("two projects")
         let state = try TemporaryDirectory(prefix: "steward-state")
         let result = try StewardBinary.run(
             ["reconcile", "--once", "--config-repo", config.bare, "--state-dir", state.path],
@@ -80,20 +80,20 @@ struct GitHubReconcileIntegrationTests {
 }
 
 struct GitHubAppIntegrationTests {
-    @Test func syncsAsAGitHubAppWithAnInstallationToken() throws {
+    @Test func syncsAsAGitHubAppWithAnInstallationToken() async throws {
         let server = try FakeGitHubServer()
         _ = server.addOrganization("acme")
         _ = try server.seed(org: "acme", count: 3)
         let keys = try TemporaryDirectory(prefix: "steward-app")
         let key = keys.url.appendingPathComponent("app.pem").path
-        try run(["openssl", "genrsa", "-out", key, "2048"])
-        let config = try GitFixture()
+        try await run(["openssl", "genrsa", "-out", key, "2048"])
+        let config = try await GitFixture()
         try config.write("steward.yaml", """
             apiVersion: steward/v1
             kind: Settings
             forge: {provider: github, owner: acme, auth: {appID: \(server.configuration.appID), privateKeyFile: \(key)}}
             """)
-        try config.commit("app auth")
+        try await config.commit("app auth")
         let state = try TemporaryDirectory(prefix: "steward-state")
         let result = try StewardBinary.run(
             ["sync", "github", "--once", "--config-repo", config.bare, "--state-dir", state.path],

@@ -14,14 +14,14 @@ struct HealthIntegrationTests {
         var pidFile: String { directory.appendingPathComponent("supervisor.pid").path }
 
         /// Stops supervisor and app together (SIGTERM to the process group), so nothing restarts it.
-        func stop() throws {
-            try run(["python3", supervisor, "stop", "--pid-file", pidFile, "--timeout", "10"])
+        func stop() async throws {
+            try await run(["python3", supervisor, "stop", "--pid-file", pidFile, "--timeout", "10"])
         }
 
         /// Starts it again exactly as the deploy playbook's "Start the app under the supervisor" task does.
-        func start() throws {
+        func start() async throws {
             let current = directory.appendingPathComponent("current").path
-            try run(["python3", supervisor, "start", "--pid-file", pidFile,
+            try await run(["python3", supervisor, "start", "--pid-file", pidFile,
                      "--log-file", directory.appendingPathComponent("app.log").path, "--workdir", current,
                      "--env-file", directory.appendingPathComponent(".env").path, "--port", "\(fixture.port)",
                      "--procfile", current + "/Procfile"])
@@ -39,17 +39,17 @@ struct HealthIntegrationTests {
     }
 
     /// Waits up to `seconds` for the health URL to answer (or to stop answering).
-    func waitForHealth(_ url: String, answering: Bool, seconds: Int = 20) -> Bool {
+    func waitForHealth(_ url: String, answering: Bool, seconds: Int = 20) async -> Bool {
         for _ in 0..<(seconds * 4) {
-            if (httpGet(url) != nil) == answering { return true }
+            if await (httpGet(url) != nil) == answering { return true }
             usleep(250_000)
         }
         return false
     }
 
-    @Test func aKilledAppIsDownAfterThreeChecksAndRecoversWhenItIsBack() throws {
-        try StewardBinary.requireAnsible()
-        let fixture = try QuickstartFixture()
+    @Test func aKilledAppIsDownAfterThreeChecksAndRecoversWhenItIsBack() async throws {
+        try await StewardBinary.requireAnsible()
+        let fixture = try await QuickstartFixture()
         defer { fixture.stopApps() }
         let app = App(fixture: fixture)
         let url = "http://127.0.0.1:\(fixture.port)/health"
@@ -62,8 +62,8 @@ struct HealthIntegrationTests {
         #expect(first.stdout.contains("Health:        healthy (HTTP 200), 0 failed in a row"), "\(first.stdout)")
         #expect(first.stdout.contains("Healthy=True"))
 
-        try app.stop()
-        #expect(waitForHealth(url, answering: false))
+        try await app.stop()
+        await #expect(waitForHealth(url, answering: false))
 
         // Two failures: counted, no incident.
         for count in 1...2 {
@@ -100,7 +100,7 @@ struct HealthIntegrationTests {
         #expect(pass.status == 0, "\(pass.stdout)\n\(pass.stderr)")
         #expect(pass.stdout.contains("1 ansible-playbook runs"), "\(pass.stdout)")
         #expect(pass.stderr.contains("service down: repair"))
-        #expect(waitForHealth(url, answering: true))
+        await #expect(waitForHealth(url, answering: true))
         #expect(try openIncidents(fixture).isEmpty)
 
         let back = try syncHealth(fixture)

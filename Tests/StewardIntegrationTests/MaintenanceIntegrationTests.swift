@@ -13,14 +13,14 @@ struct MaintenanceIntegrationTests {
         #expect(asked.stdout.contains("commit:"), "\(asked.stdout)")
     }
 
-    @Test func aChangeRequestOnAnActiveProjectIsEngineeredRedeployedAndThenNothingHappens() throws {
-        try StewardBinary.requireAnsible()
-        let fixture = try EngineeringFixture(changes: "  changes:\n    - {id: about, description: \"add endpoint /about returning a tiny shop\"}")
+    @Test func aChangeRequestOnAnActiveProjectIsEngineeredRedeployedAndThenNothingHappens() async throws {
+        try await StewardBinary.requireAnsible()
+        let fixture = try await EngineeringFixture(changes: "  changes:\n    - {id: about, description: \"add endpoint /about returning a tiny shop\"}")
         defer { fixture.stopApps() }
         _ = try fixture.reconcile()
         let deployed = try fixture.reconcile()
         #expect(deployed.status == 0, "\(deployed.stdout)\n\(deployed.stderr)")
-        #expect(httpGet("http://127.0.0.1:\(fixture.port)/about")?.contains("a tiny shop") == true)
+        await #expect(httpGet("http://127.0.0.1:\(fixture.port)/about")?.contains("a tiny shop") == true)
         #expect(try fixture.reconcile().stdout.contains("0 actions, 0 ansible-playbook runs"))
 
         try ask(fixture, "shop: add endpoint /stats returning ok")
@@ -29,21 +29,21 @@ struct MaintenanceIntegrationTests {
         #expect(engineered.stdout.contains("pending: Project/shop: verified"), "\(engineered.stdout)")
         #expect(engineered.stderr.contains("maintenance: change requests"), "\(engineered.stderr)")
         // Engineered, not deployed yet: the old version still serves, without the new endpoint.
-        #expect(httpGet("http://127.0.0.1:\(fixture.port)/health")?.contains("ok") == true)
-        #expect(httpGet("http://127.0.0.1:\(fixture.port)/stats")?.contains("ok") != true)
-        #expect(try fixture.commitCount() == 3)
+        await #expect(httpGet("http://127.0.0.1:\(fixture.port)/health")?.contains("ok") == true)
+        await #expect(httpGet("http://127.0.0.1:\(fixture.port)/stats")?.contains("ok") != true)
+        await #expect(try fixture.commitCount() == 3)
 
         let redeployed = try fixture.reconcile()
         #expect(redeployed.status == 0, "\(redeployed.stdout)\n\(redeployed.stderr)")
         #expect(redeployed.stdout.contains("1 ansible-playbook runs"))
-        #expect(httpGet("http://127.0.0.1:\(fixture.port)/stats")?.contains("ok") == true)
-        #expect(httpGet("http://127.0.0.1:\(fixture.port)/about")?.contains("a tiny shop") == true)
+        await #expect(httpGet("http://127.0.0.1:\(fixture.port)/stats")?.contains("ok") == true)
+        await #expect(httpGet("http://127.0.0.1:\(fixture.port)/about")?.contains("a tiny shop") == true)
 
         // No new change request: no engineering, no deploy, no commit.
         let idle = try fixture.reconcile()
         #expect(idle.status == 0)
         #expect(idle.stdout.contains("0 actions, 0 ansible-playbook runs"), "\(idle.stdout)")
-        #expect(try fixture.commitCount() == 3)
+        await #expect(try fixture.commitCount() == 3)
         let describe = try fixture.describe()
         #expect(describe.contains("Phase:         active"))
         #expect(describe.contains("(implemented)") && !describe.contains("(pending)"), "\(describe)")
@@ -56,9 +56,9 @@ struct MaintenanceIntegrationTests {
         #expect(json.contains("\"engineeringStatus\" : \"idle\"") && json.contains("\"zavhozStatus\" : \"done\""), "\(json)")
     }
 
-    @Test func aChangeTheBuiltinDeveloperCannotDoWaitsWhileTheOldVersionServesAndTheAnswerResumesIt() throws {
-        try StewardBinary.requireAnsible()
-        let fixture = try EngineeringFixture()
+    @Test func aChangeTheBuiltinDeveloperCannotDoWaitsWhileTheOldVersionServesAndTheAnswerResumesIt() async throws {
+        try await StewardBinary.requireAnsible()
+        let fixture = try await EngineeringFixture()
         defer { fixture.stopApps() }
         _ = try fixture.reconcile()
         #expect(try fixture.reconcile().status == 0)
@@ -67,7 +67,7 @@ struct MaintenanceIntegrationTests {
         let asked = try fixture.reconcile()
         #expect(asked.status == 2, "\(asked.stdout)\n\(asked.stderr)")
         #expect(asked.stdout.contains("pending: Project/shop: implementing: The builtin developer cannot implement change"), "\(asked.stdout)")
-        #expect(httpGet("http://127.0.0.1:\(fixture.port)/health")?.contains("ok") == true)
+        await #expect(httpGet("http://127.0.0.1:\(fixture.port)/health")?.contains("ok") == true)
         // Asked again: still waiting, nothing repeated.
         #expect(try fixture.reconcile().status == 2)
         #expect(try fixture.eventCount("Warning  WaitingForAnswer") == 1)
@@ -82,20 +82,20 @@ struct MaintenanceIntegrationTests {
         #expect(answered.stdout.contains("pending: Project/shop: verified"), "\(answered.stdout)")
         let deployed = try fixture.reconcile()
         #expect(deployed.status == 0, "\(deployed.stdout)\n\(deployed.stderr)")
-        #expect(httpGet("http://127.0.0.1:\(fixture.port)/sparkle")?.contains("sparkles") == true)
+        await #expect(httpGet("http://127.0.0.1:\(fixture.port)/sparkle")?.contains("sparkles") == true)
         describe = try fixture.describe()
         #expect(describe.contains("Phase:         active") && describe.contains("Engineering:   idle"), "\(describe)")
         #expect(try fixture.reconcile().stdout.contains("0 actions, 0 ansible-playbook runs"))
     }
 
-    @Test func blueGreenKeepsServingWhileTheMaintenanceDeployReplacesTheVersion() throws {
-        try StewardBinary.requireAnsible()
-        let fixture = try EngineeringFixture(changes: "  deploy: {strategy: blueGreen}", ports: 3)
+    @Test func blueGreenKeepsServingWhileTheMaintenanceDeployReplacesTheVersion() async throws {
+        try await StewardBinary.requireAnsible()
+        let fixture = try await EngineeringFixture(changes: "  deploy: {strategy: blueGreen}", ports: 3)
         defer { fixture.stopApps() }
         _ = try fixture.reconcile()
         let first = try fixture.reconcile()
         #expect(first.status == 0, "\(first.stdout)\n\(first.stderr)")
-        #expect(httpGet("http://127.0.0.1:\(fixture.port)/health")?.contains("ok") == true)
+        await #expect(httpGet("http://127.0.0.1:\(fixture.port)/health")?.contains("ok") == true)
 
         try ask(fixture, "shop: add endpoint /stats returning ok")
         #expect(try fixture.reconcile().stdout.contains("pending: Project/shop: verified"))
@@ -107,7 +107,7 @@ struct MaintenanceIntegrationTests {
         #expect(redeployed.status == 0, "\(redeployed.stdout)\n\(redeployed.stderr)")
         #expect(counts.total >= 10, "the poller ran throughout (\(counts.total) polls)")
         #expect(counts.failed == 0, "\(counts.failed) of \(counts.total) polls failed during the blue/green switch: \(counts.lastError)")
-        #expect(httpGet("http://127.0.0.1:\(fixture.port)/stats")?.contains("ok") == true)
+        await #expect(httpGet("http://127.0.0.1:\(fixture.port)/stats")?.contains("ok") == true)
         #expect(try fixture.describe().contains("blueGreen"))
     }
 }

@@ -87,12 +87,12 @@ final class FakeChatEndpoint: @unchecked Sendable {
 
 @Suite(.serialized)
 struct OpenAIBackendIntegrationTests {
-    @Test func theModelAsksAPersonThenItsDiffIsAppliedTestedAndDeployed() throws {
-        try StewardBinary.requireAnsible()
+    @Test func theModelAsksAPersonThenItsDiffIsAppliedTestedAndDeployed() async throws {
+        try await StewardBinary.requireAnsible()
         let key = "sk-test-\(UUID().uuidString.prefix(8))"
         let endpoint = try FakeChatEndpoint(key: key)
         #expect(endpoint.port > 0, "the fake chat endpoint did not start (python3 is required)")
-        let fixture = try EngineeringFixture(
+        let fixture = try await EngineeringFixture(
             changes: "  changes:\n    - {id: menu, description: \"put the menu online\"}",
             agents: "agents: {backend: openai, endpoint: \"http://127.0.0.1:\(endpoint.port)/v1\", model: fake-model, apiKeyEnv: STEWARD_TEST_OPENAI_KEY}")
         defer { fixture.stopApps() }
@@ -106,13 +106,13 @@ struct OpenAIBackendIntegrationTests {
         #expect(answered.stdout.contains("pending: Project/shop: verified"))
         let deployed = try StewardBinary.run(["reconcile", "--once"] + fixture.configArguments, environment: environment)
         #expect(deployed.status == 0, "\(deployed.stdout)\n\(deployed.stderr)")
-        #expect(httpGet("http://127.0.0.1:\(fixture.port)/menu")?.contains("coffee and cake") == true)
+        await #expect(httpGet("http://127.0.0.1:\(fixture.port)/menu")?.contains("coffee and cake") == true)
         #expect(endpoint.requests.allSatisfy { $0.contains("\"model\": \"fake-model\"") })
         #expect(endpoint.requests.count >= 2)
         for output in [asked, answered, deployed] { #expect(!output.stderr.contains(key) && !output.stdout.contains(key)) }
 
         // Without the key the backend says which variable to set, and never guesses.
-        let other = try EngineeringFixture(agents: "agents: {backend: openai, endpoint: \"http://127.0.0.1:\(endpoint.port)/v1\", model: fake-model, apiKeyEnv: STEWARD_TEST_NO_SUCH_KEY}")
+        let other = try await EngineeringFixture(agents: "agents: {backend: openai, endpoint: \"http://127.0.0.1:\(endpoint.port)/v1\", model: fake-model, apiKeyEnv: STEWARD_TEST_NO_SUCH_KEY}")
         let failed = try StewardBinary.run(["reconcile", "--once"] + other.configArguments)
         #expect(failed.status == 1)
         #expect(failed.stdout.contains("$STEWARD_TEST_NO_SUCH_KEY (agents.apiKeyEnv) is not set"))

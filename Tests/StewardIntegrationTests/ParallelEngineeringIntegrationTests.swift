@@ -6,7 +6,7 @@ import Testing
 /// stack (SQLite checkpoints, libgit2 worktrees, the command developer, the Tester) with the built binary.
 struct ParallelEngineeringIntegrationTests {
     /// One pass over two projects with briefs; returns each developer's (start, end).
-    private func developerIntervals(concurrency: Int) throws -> (shop: (Double, Double), cart: (Double, Double)) {
+    private func developerIntervals(concurrency: Int) async throws -> (shop: (Double, Double), cart: (Double, Double)) {
         let marks = try TemporaryDirectory(prefix: "developer-marks")
         // Each project's developer writes when it started and ended, 3 s apart. One after another, the two
         // intervals could not overlap; at once, each starts before the other ends.
@@ -16,7 +16,7 @@ struct ParallelEngineeringIntegrationTests {
             sleep 3
             date +%s.%N > \(marks.path)/$name.end
             """)
-        let fixture = try EngineeringFixture(
+        let fixture = try await EngineeringFixture(
             agents: "agents: {backend: command, command: \"sh \(script.path)\"}\nconcurrency: \(concurrency)")
         defer { fixture.stopApps() }
         try fixture.config.write("manifests/cart.yaml", """
@@ -25,7 +25,7 @@ struct ParallelEngineeringIntegrationTests {
             metadata: {name: cart}
             spec: {repo: acme/cart, brief: "A shopping cart.", stage: verified}
             """)
-        _ = try fixture.config.commit("a second project")
+        _ = try await fixture.config.commit("a second project")
 
         let pass = try fixture.reconcile()
         #expect(pass.status == 2, "\(pass.stdout)\n\(pass.stderr)")
@@ -39,10 +39,10 @@ struct ParallelEngineeringIntegrationTests {
         return ((try mark("shop.start"), try mark("shop.end")), (try mark("cart.start"), try mark("cart.end")))
     }
 
-    @Test func twoProjectsDevelopersRunAtTheSameTimeAndConcurrencyOneRunsThemInTurn() throws {
-        let parallel = try developerIntervals(concurrency: 4)
+    @Test func twoProjectsDevelopersRunAtTheSameTimeAndConcurrencyOneRunsThemInTurn() async throws {
+        let parallel = try await developerIntervals(concurrency: 4)
         #expect(parallel.shop.0 < parallel.cart.1 && parallel.cart.0 < parallel.shop.1, "\(parallel)")
-        let serial = try developerIntervals(concurrency: 1)
+        let serial = try await developerIntervals(concurrency: 1)
         #expect(serial.shop.1 <= serial.cart.0 || serial.cart.1 <= serial.shop.0, "\(serial)")
     }
 }

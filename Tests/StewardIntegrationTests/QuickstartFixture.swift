@@ -9,18 +9,18 @@ final class QuickstartFixture: @unchecked Sendable {
     let app: GitFixture
     let port: Int
 
-    init() throws {
-        config = try GitFixture()
+    init() async throws {
+        config = try await GitFixture()
         state = try TemporaryDirectory(prefix: "steward-state")
-        app = try GitFixture()
+        app = try await GitFixture()
         port = try freePort()
         let examples = StewardBinary.repoRoot.appendingPathComponent("examples/quickstart")
         try copyTree(examples.appendingPathComponent("config"), into: config.workTree)
         let local = try String(contentsOfFile: config.workTree + "/manifests/local.yaml", encoding: .utf8)
         try config.write("manifests/local.yaml", local.replacingOccurrences(of: "18080-18089", with: "\(port)-\(port)"))
-        try config.commit("quickstart")
+        try await config.commit("quickstart")
         try copyTree(examples.appendingPathComponent("app"), into: app.workTree)
-        try app.commit("hello app")
+        try await app.commit("hello app")
         // The local forge is a directory of bare repos under the state dir: quickstart/hello.git.
         let forge = state.url.appendingPathComponent("forge/quickstart")
         try FileManager.default.createDirectory(at: forge, withIntermediateDirectories: true)

@@ -5,9 +5,9 @@ import Testing
 /// The walking skeleton end to end: a real config repo, the real binary, real ansible-playbook on localhost.
 @Suite(.serialized)
 struct QuickstartIntegrationTests {
-    @Test func deploysOnceThenRunsNothingThenRedeploysOnEveryKindOfChange() throws {
-        try StewardBinary.requireAnsible()
-        let fixture = try QuickstartFixture()
+    @Test func deploysOnceThenRunsNothingThenRedeploysOnEveryKindOfChange() async throws {
+        try await StewardBinary.requireAnsible()
+        let fixture = try await QuickstartFixture()
         defer { fixture.stopApps() }
 
         let first = try fixture.reconcile()
@@ -15,8 +15,8 @@ struct QuickstartIntegrationTests {
         #expect(first.stdout.contains("1 ansible-playbook runs"))
         #expect(first.stderr.contains("action=ansible_task"))
         #expect(first.stderr.contains("Start the app under the supervisor"))
-        #expect(httpGet("http://127.0.0.1:\(fixture.port)/health")?.contains("ok") == true)
-        #expect(httpGet("http://127.0.0.1:\(fixture.port)/")?.contains("hello from the quickstart app") == true)
+        await #expect(httpGet("http://127.0.0.1:\(fixture.port)/health")?.contains("ok") == true)
+        await #expect(httpGet("http://127.0.0.1:\(fixture.port)/")?.contains("hello from the quickstart app") == true)
 
         let second = try fixture.reconcile()
         #expect(second.status == 0)
@@ -26,23 +26,23 @@ struct QuickstartIntegrationTests {
         // A manifest change, committed, deploys again.
         let manifest = try String(contentsOfFile: fixture.config.workTree + "/manifests/hello.yaml", encoding: .utf8)
         try fixture.config.write("manifests/hello.yaml", manifest.replacingOccurrences(of: "GREETING=hello", with: "GREETING=bonjour"))
-        try fixture.config.commit("greeting")
+        try await fixture.config.commit("greeting")
         let plan = try StewardBinary.run(["plan"] + fixture.configArguments)
         #expect(plan.status == 2)
         #expect(plan.stdout.contains("Project/hello: deploy quickstart/hello@"))
         let third = try fixture.reconcile()
         #expect(third.status == 0)
         #expect(third.stdout.contains("1 ansible-playbook runs"))
-        #expect(httpGet("http://127.0.0.1:\(fixture.port)/")?.contains("bonjour") == true)
+        await #expect(httpGet("http://127.0.0.1:\(fixture.port)/")?.contains("bonjour") == true)
 
         // A new commit of the app repo deploys again, and says why.
         let app = try String(contentsOfFile: fixture.app.workTree + "/app.py", encoding: .utf8)
         try fixture.app.write("app.py", app.replacingOccurrences(of: "VERSION = \"1\"", with: "VERSION = \"2\""))
-        let commit = try fixture.app.commit("version 2")
+        let commit = try await fixture.app.commit("version 2")
         let fourth = try fixture.reconcile()
         #expect(fourth.status == 0)
         #expect(fourth.stderr.contains("(commit "))
-        #expect(httpGet("http://127.0.0.1:\(fixture.port)/")?.contains("\"version\": \"2\"") == true)
+        await #expect(httpGet("http://127.0.0.1:\(fixture.port)/")?.contains("\"version\": \"2\"") == true)
 
         let projects = try StewardBinary.run(["get", "projects", "-o", "json"] + fixture.stateArguments)
         let records = try JSONSerialization.jsonObject(with: Data(projects.stdout.utf8)) as? [[String: Any]]
@@ -55,46 +55,46 @@ struct QuickstartIntegrationTests {
 
         // Removing the manifest keeps everything (prune is off)...
         try fixture.config.remove("manifests/hello.yaml")
-        try fixture.config.commit("remove hello")
+        try await fixture.config.commit("remove hello")
         let orphaned = try fixture.reconcile()
         #expect(orphaned.status == 0)
-        #expect(httpGet("http://127.0.0.1:\(fixture.port)/health") != nil)
+        await #expect(httpGet("http://127.0.0.1:\(fixture.port)/health") != nil)
         let listed = try StewardBinary.run(["get", "projects"] + fixture.stateArguments)
         #expect(listed.stdout.contains("active (orphaned)"))
         // ...until prune is turned on: then the app is removed and the record deleted.
         let settings = try String(contentsOfFile: fixture.config.workTree + "/steward.yaml", encoding: .utf8)
         try fixture.config.write("steward.yaml", settings.replacingOccurrences(of: "prune: false", with: "prune: true"))
-        try fixture.config.commit("prune")
+        try await fixture.config.commit("prune")
         let pruned = try fixture.reconcile()
         #expect(pruned.status == 0, "\(pruned.stdout)\n\(pruned.stderr)")
-        #expect(httpGet("http://127.0.0.1:\(fixture.port)/health") == nil)
+        await #expect(httpGet("http://127.0.0.1:\(fixture.port)/health") == nil)
         let after = try StewardBinary.run(["get", "projects", "-o", "json"] + fixture.stateArguments)
         #expect(after.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[\n\n]" || after.stdout.contains("[]"))
     }
 
-    @Test func aBrokenManifestIsReportedWhileTheOthersDeploy() throws {
-        try StewardBinary.requireAnsible()
-        let fixture = try QuickstartFixture()
+    @Test func aBrokenManifestIsReportedWhileTheOthersDeploy() async throws {
+        try await StewardBinary.requireAnsible()
+        let fixture = try await QuickstartFixture()
         defer { fixture.stopApps() }
         try fixture.config.write("manifests/broken.yaml", "apiVersion: steward/v1\nkind: Project\nmetadata: {name: Broken}\nspec: {repo: a/b}\n")
-        try fixture.config.commit("add a broken manifest")
+        try await fixture.config.commit("add a broken manifest")
         let result = try fixture.reconcile()
         #expect(result.status == 1)
         #expect(result.stderr.contains("file=manifests/broken.yaml:3:"))
-        #expect(httpGet("http://127.0.0.1:\(fixture.port)/health")?.contains("ok") == true)
+        await #expect(httpGet("http://127.0.0.1:\(fixture.port)/health")?.contains("ok") == true)
         let listed = try StewardBinary.run(["get", "projects"] + fixture.stateArguments)
         #expect(listed.stdout.contains("hello") && listed.stdout.contains("active"))
     }
 
-    @Test func waitingProjectsExitTwoAndDryRunChangesNothing() throws {
-        let fixture = try QuickstartFixture()
+    @Test func waitingProjectsExitTwoAndDryRunChangesNothing() async throws {
+        let fixture = try await QuickstartFixture()
         defer { fixture.stopApps() }
         let manifest = try String(contentsOfFile: fixture.config.workTree + "/manifests/hello.yaml", encoding: .utf8)
         try fixture.config.write("manifests/hello.yaml", manifest + "    TOKEN=${secret:TELEGRAM_TOKEN}\n")
         try fixture.config.write("manifests/later.yaml", manifest
             .replacingOccurrences(of: "name: hello", with: "name: later")
             .replacingOccurrences(of: "repo: quickstart/hello", with: "repo: quickstart/not-yet"))
-        try fixture.config.commit("a project with a secret and one without a repo")
+        try await fixture.config.commit("a project with a secret and one without a repo")
 
         let dry = try fixture.reconcile(["--dry-run"])
         #expect(dry.status == 2)
@@ -109,9 +109,9 @@ struct QuickstartIntegrationTests {
         #expect(result.stdout.contains("0 ansible-playbook runs"))
     }
 
-    @Test func aControllerKilledDuringADeployResumesWithoutLosingState() throws {
-        try StewardBinary.requireAnsible()
-        let fixture = try QuickstartFixture()
+    @Test func aControllerKilledDuringADeployResumesWithoutLosingState() async throws {
+        try await StewardBinary.requireAnsible()
+        let fixture = try await QuickstartFixture()
         defer { fixture.stopApps() }
         let process = try StewardBinary.start(["reconcile", "--once"] + fixture.configArguments)
         // Kill -9 once the playbook is underway (its first directory exists).
@@ -125,7 +125,7 @@ struct QuickstartIntegrationTests {
         let resumed = try fixture.reconcile()
         #expect(resumed.status == 0, "\(resumed.stdout)\n\(resumed.stderr)")
         #expect(resumed.stderr.contains("run interrupted by a crash"))
-        #expect(httpGet("http://127.0.0.1:\(fixture.port)/health")?.contains("ok") == true)
+        await #expect(httpGet("http://127.0.0.1:\(fixture.port)/health")?.contains("ok") == true)
         let describe = try StewardBinary.run(["describe", "project", "hello"] + fixture.stateArguments)
         #expect(describe.stdout.contains("#1 deploy interrupted"))
         #expect(describe.stdout.contains("#2 deploy succeeded"))

@@ -28,26 +28,26 @@ struct RecoveryIntegrationTests {
             Issue.record("the test hosts need root (network namespaces, overlay mounts); run the tests as root")
             return
         }
-        try StewardBinary.requireAnsible()
-        let testHosts = try TestHostFixture(count: 2, first: 31, prefix: "steward-recoveryhosts")
+        try await StewardBinary.requireAnsible()
+        let testHosts = try await TestHostFixture(count: 2, first: 31, prefix: "steward-recoveryhosts")
         defer { testHosts.down() }
         let hosts = testHosts.hosts
         let address = Dictionary(uniqueKeysWithValues: zip(["th31", "th32"], hosts.map(\.address)))
 
         // demo/app (p1 on th31) and demo/two (p2 on th32) on the local forge, as links to fixture repos.
-        let app = try GitFixture()
-        let two = try GitFixture()
+        let app = try await GitFixture()
+        let two = try await GitFixture()
         let forgeRoot = try TemporaryDirectory(prefix: "steward-forge")
         try FileManager.default.createDirectory(at: forgeRoot.url.appendingPathComponent("demo"), withIntermediateDirectories: true)
         for (repo, name) in [(app, "app"), (two, "two")] {
             try copyTree(StewardBinary.repoRoot.appendingPathComponent("examples/quickstart/app"), into: repo.workTree)
-            try repo.commit(name)
+            try await repo.commit(name)
             try repo.write("NOTES.md", "history matters\n")
-            try repo.commit("second commit of \(name)")
+            try await repo.commit("second commit of \(name)")
             try FileManager.default.createSymbolicLink(
                 atPath: forgeRoot.url.appendingPathComponent("demo/\(name).git").path, withDestinationPath: repo.bare)
         }
-        let config = try GitFixture()
+        let config = try await GitFixture()
         try config.write("steward.yaml", """
             apiVersion: steward/v1
             kind: Settings
@@ -76,7 +76,7 @@ struct RecoveryIntegrationTests {
                 """
         }
         try config.write("manifests/all.yaml", manifests)
-        try config.commit("two servers, two projects")
+        try await config.commit("two servers, two projects")
 
         let state = try TemporaryDirectory(prefix: "steward-state")
         func steward(_ arguments: [String], _ stateDir: TemporaryDirectory = state) throws -> StewardBinary.Result {
@@ -90,8 +90,8 @@ struct RecoveryIntegrationTests {
         func incidents() throws -> [IncidentJSON] {
             try JSONDecoder().decode([IncidentJSON].self, from: Data(try steward(["get", "incidents", "-o", "json"]).stdout.utf8))
         }
-        func health(_ project: ProjectJSON) -> String? {
-            httpGet("http://\(address[project.server ?? ""] ?? "?"):\(project.port ?? 0)/health")
+        func health(_ project: ProjectJSON) async -> String? {
+            await httpGet("http://\(address[project.server ?? ""] ?? "?"):\(project.port ?? 0)/health")
         }
         func runs(_ server: String, _ kind: String, _ stateDir: TemporaryDirectory = state) async throws -> [RunRecord] {
             try await SQLiteStateStore(stateDirectory: stateDir.url, readOnly: true).runs(server: server, limit: 100)
@@ -100,19 +100,19 @@ struct RecoveryIntegrationTests {
         func events(_ kind: String, _ name: String) async throws -> [EventRecord] {
             try await SQLiteStateStore(stateDirectory: state.url, readOnly: true).events(objectKind: kind, objectName: name, limit: 200)
         }
-        func ssh(_ host: String, _ command: String) throws {
-            try run(["ssh", "-i", hosts[0].privateKeyFile, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
+        func ssh(_ host: String, _ command: String) async throws {
+            try await run(["ssh", "-i", hosts[0].privateKeyFile, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
                      "-o", "UserKnownHostsFile=\(state.path)/known_hosts", "deploy@\(address[host]!)", command])
         }
         /// sshd of test host N stops; two checks make the server `error` with a server_unreachable incident.
-        func makeUnreachable(_ number: Int, _ name: String) throws {
-            try testHosts.sshd(number, "stop")
+        func makeUnreachable(_ number: Int, _ name: String) async throws {
+            try await testHosts.sshd(number, "stop")
             for _ in 1...2 { _ = try steward(["sync", "servers", "--once"]) }
             #expect(try incidents().contains { $0.kind == "server_unreachable" && $0.objectName == name && $0.status == "detected" })
             let servers = try JSONSerialization.jsonObject(with: Data(try steward(["get", "servers", "-o", "json"]).stdout.utf8))
                 as? [[String: Any]] ?? []
             #expect(servers.first { $0["name"] as? String == name }?["status"] as? String == "error", "\(servers)")
-            try testHosts.sshd(number, "start")
+            try await testHosts.sshd(number, "start")
         }
 
         // Provision (pass 1) and deploy (pass 2).
@@ -123,7 +123,7 @@ struct RecoveryIntegrationTests {
         let p1 = try #require(deployed["p1"])
         let p2 = try #require(deployed["p2"])
         #expect(p1.phase == "active" && p2.phase == "active")
-        #expect(health(p1)?.contains("ok") == true)
+        await #expect(health(p1)?.contains("ok") == true)
 
         // A fresh state dir: both servers carry a matching provisioning marker, so nothing is provisioned; the
         // second pass adopts the deploys too.
@@ -142,15 +142,15 @@ struct RecoveryIntegrationTests {
         #expect(try projects(fresh)["p1"]?.phase == "active")
 
         // th31's sshd stops: error and server_unreachable. It comes back with its app killed; `fix` repairs it.
-        try makeUnreachable(31, "th31")
-        try ssh("th31", "python3 ~/.steward/apps/p1/steward_supervise.py stop --pid-file ~/.steward/apps/p1/supervisor.pid")
-        #expect(health(p1) == nil)
+        try await makeUnreachable(31, "th31")
+        try await ssh("th31", "python3 ~/.steward/apps/p1/steward_supervise.py stop --pid-file ~/.steward/apps/p1/supervisor.pid")
+        await #expect(health(p1) == nil)
         let bootstrapsBefore = try await runs("th31", "bootstrap").count
         let fixed = try steward(["fix", "th31"])
         #expect(fixed.status == 0, "\(fixed.stdout)\n\(fixed.stderr)")
         #expect(fixed.stdout.contains("server_unreachable on Server th31: resolved"), "\(fixed.stdout)")
         #expect(fixed.stdout.contains("redeploy p1: ok"), "\(fixed.stdout)")
-        #expect(health(p1)?.contains("ok") == true)
+        await #expect(health(p1)?.contains("ok") == true)
         #expect(try await runs("th31", "bootstrap").count == bootstrapsBefore + 1)
         let unreachable = try #require(try incidents().first { $0.kind == "server_unreachable" && $0.objectName == "th31" })
         #expect(unreachable.status == "resolved")
@@ -159,7 +159,7 @@ struct RecoveryIntegrationTests {
         #expect(serverEvents[started...].contains("IncidentResolved"), "\(serverEvents)")
 
         // demo/two is deleted from the forge: repo_missing. `fix p2` re-creates it with the deployed commit.
-        let commit = try run(["git", "--git-dir", two.bare, "rev-parse", "main"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let commit = try await run(["git", "--git-dir", two.bare, "rev-parse", "main"]).trimmingCharacters(in: .whitespacesAndNewlines)
         // A forge sync after the projects were registered links p2 to the repo's id (the first one only discovered it).
         _ = try steward(["sync", "forge", "--once"])
         try FileManager.default.removeItem(atPath: forgeRoot.url.appendingPathComponent("demo/two.git").path)
@@ -170,8 +170,8 @@ struct RecoveryIntegrationTests {
         #expect(restored.status == 0, "\(restored.stdout)\n\(restored.stderr)")
         #expect(restored.stdout.contains("from Steward's bundle"), "\(restored.stdout)")
         let recreated = forgeRoot.url.appendingPathComponent("demo/two.git").path
-        #expect(try run(["git", "--git-dir", recreated, "rev-parse", "main"]).trimmingCharacters(in: .whitespacesAndNewlines) == commit)
-        #expect(try run(["git", "--git-dir", recreated, "rev-list", "--count", "main"]).trimmingCharacters(in: .whitespacesAndNewlines) == "2")
+        #expect(try await run(["git", "--git-dir", recreated, "rev-parse", "main"]).trimmingCharacters(in: .whitespacesAndNewlines) == commit)
+        #expect(try await run(["git", "--git-dir", recreated, "rev-list", "--count", "main"]).trimmingCharacters(in: .whitespacesAndNewlines) == "2")
         #expect(try projects()["p2"]?.phase == "active")
         #expect(try incidents().first { $0.kind == "repo_missing" && $0.objectName == "p2" }?.status == "resolved")
 
@@ -186,14 +186,14 @@ struct RecoveryIntegrationTests {
         #expect(scaffolded.status == 0, "\(scaffolded.stdout)\n\(scaffolded.stderr)")
         #expect(scaffolded.stdout.contains("scaffolded it"), "\(scaffolded.stdout)")
         let newApp = forgeRoot.url.appendingPathComponent("demo/app.git").path
-        #expect(try run(["git", "--git-dir", newApp, "rev-list", "--count", "main"]).trimmingCharacters(in: .whitespacesAndNewlines) == "1")
-        #expect(try run(["git", "--git-dir", newApp, "show", "main:Procfile"]).contains("web:"))
+        #expect(try await run(["git", "--git-dir", newApp, "rev-list", "--count", "main"]).trimmingCharacters(in: .whitespacesAndNewlines) == "1")
+        #expect(try await run(["git", "--git-dir", newApp, "show", "main:Procfile"]).contains("web:"))
         #expect(try projects()["p1"]?.phase == "active")
-        #expect(health(p1)?.contains("ok") == true)
+        await #expect(health(p1)?.contains("ok") == true)
 
         // kill -9 during the re-provision of th32, then `fix` again: bootstrap is not repeated, provision is
         // redone (it never finished), the incident ends resolved.
-        try makeUnreachable(32, "th32")
+        try await makeUnreachable(32, "th32")
         let bootstraps = try await runs("th32", "bootstrap").count
         let provisions = try await runs("th32", "provision").count
         let log = state.url.appendingPathComponent("fix.log")
@@ -236,7 +236,7 @@ struct RecoveryIntegrationTests {
         let provisionRuns = try await runs("th32", "provision")
         #expect(provisionRuns.count == provisions + 2)
         #expect(provisionRuns.map(\.status).prefix(2) == [.succeeded, .interrupted], "\(provisionRuns.map(\.status))")
-        #expect(health(p2)?.contains("ok") == true)
+        await #expect(health(p2)?.contains("ok") == true)
         #expect(try incidents().first { $0.kind == "server_unreachable" && $0.objectName == "th32" }?.status == "resolved")
         // Nothing left to fix.
         let nothing = try steward(["fix", "th32"])

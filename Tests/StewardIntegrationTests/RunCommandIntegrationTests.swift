@@ -5,9 +5,9 @@ import Testing
 /// `steward run`: the controller keeps reconciling (a commit made while it runs is deployed without
 /// anyone calling it) and stops gracefully on SIGTERM.
 struct RunCommandIntegrationTests {
-    @Test func theControllerDeploysNewCommitsByItselfAndStopsOnSIGTERM() throws {
-        try StewardBinary.requireAnsible()
-        let fixture = try QuickstartFixture()
+    @Test func theControllerDeploysNewCommitsByItselfAndStopsOnSIGTERM() async throws {
+        try await StewardBinary.requireAnsible()
+        let fixture = try await QuickstartFixture()
         defer { fixture.stopApps() }
 
         let log = fixture.state.url.appendingPathComponent("run.log")
@@ -16,29 +16,30 @@ struct RunCommandIntegrationTests {
                                               output: try FileHandle(forWritingTo: log))
         defer { if process.isRunning { process.terminate(); kill(process.processIdentifier, SIGKILL) } }
 
-        func waitFor(_ what: String, seconds: Double, _ condition: () -> Bool) -> Bool {
-            let deadline = Date().addingTimeInterval(seconds)
-            while Date() < deadline {
-                if condition() { return true }
-                usleep(200_000)
+        func waitFor(_ what: String, _ condition: () async -> Bool) async -> Bool {
+            do {
+                try await waitUntil(what, every: .milliseconds(200),
+                    detail: { "log:\n\((try? String(contentsOf: log, encoding: .utf8)) ?? "")" }) { await condition() }
+                return true
+            } catch {
+                Issue.record(error)
+                return false
             }
-            Issue.record("timed out after \(seconds) s waiting for \(what); log:\n\((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
-            return false
         }
 
         let url = "http://127.0.0.1:\(fixture.port)/"
-        guard waitFor("the first deploy", seconds: 120, { httpGet(url)?.contains("hello from") == true }) else { return }
+        guard await waitFor("the first deploy", { await httpGet(url)?.contains("hello from") == true }) else { return }
         let manifest = try String(contentsOfFile: fixture.config.workTree + "/manifests/hello.yaml", encoding: .utf8)
         try fixture.config.write("manifests/hello.yaml", manifest.replacingOccurrences(of: "GREETING=hello", with: "GREETING=hola"))
-        try fixture.config.commit("greeting while the controller runs")
-        guard waitFor("the commit to be deployed", seconds: 120, { httpGet(url)?.contains("hola from") == true }) else { return }
+        try await fixture.config.commit("greeting while the controller runs")
+        guard await waitFor("the commit to be deployed", { await httpGet(url)?.contains("hola from") == true }) else { return }
 
         // With nothing new, the next pass runs no playbook.
-        guard waitFor("an idle pass", seconds: 60, {
+        guard await waitFor("an idle pass", {
             ((try? String(contentsOf: log, encoding: .utf8)) ?? "").contains("reconcile finished: nothing changed, 0 ansible-playbook runs")
         }) else { return }
         kill(process.processIdentifier, SIGTERM)
-        guard waitFor("a graceful stop", seconds: 60, { !process.isRunning }) else { return }
+        guard await waitFor("a graceful stop", { !process.isRunning }) else { return }
         #expect(process.terminationStatus == 0)
         let text = try String(contentsOf: log, encoding: .utf8)
         #expect(text.contains("controller started"))

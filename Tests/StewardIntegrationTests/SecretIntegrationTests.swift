@@ -5,14 +5,14 @@ import Testing
 /// `steward secret` through the binary: the value reaches the deployed app and nothing else.
 @Suite(.serialized)
 struct SecretIntegrationTests {
-    @Test func aSecretFromStdinReachesTheAppAndNoLogEventRunOrFile() throws {
-        try StewardBinary.requireAnsible()
-        let fixture = try QuickstartFixture()
+    @Test func aSecretFromStdinReachesTheAppAndNoLogEventRunOrFile() async throws {
+        try await StewardBinary.requireAnsible()
+        let fixture = try await QuickstartFixture()
         defer { fixture.stopApps() }
         let manifest = try String(contentsOfFile: fixture.config.workTree + "/manifests/hello.yaml", encoding: .utf8)
         try fixture.config.write("manifests/hello.yaml", manifest.replacingOccurrences(
             of: "GREETING=hello", with: "GREETING=${secret:GREETING}"))
-        try fixture.config.commit("greeting from a secret")
+        try await fixture.config.commit("greeting from a secret")
 
         let waiting = try fixture.reconcile()
         #expect(waiting.status == 2)
@@ -27,7 +27,7 @@ struct SecretIntegrationTests {
 
         let deployed = try fixture.reconcile()
         #expect(deployed.status == 0, "\(deployed.stdout)\n\(deployed.stderr)")
-        #expect(httpGet("http://127.0.0.1:\(fixture.port)/")?.contains(value) == true)
+        await #expect(httpGet("http://127.0.0.1:\(fixture.port)/")?.contains(value) == true)
 
         let describe = try StewardBinary.run(["describe", "project", "hello"] + fixture.stateArguments)
         let events = try StewardBinary.run(["get", "projects", "-o", "json"] + fixture.stateArguments)
@@ -57,6 +57,6 @@ struct SecretIntegrationTests {
         #expect(withWrongKey.stdout.contains("master key is not the one it was stored with"))
         let redeployed = try fixture.reconcile()
         #expect(redeployed.status == 0)
-        #expect(httpGet("http://127.0.0.1:\(fixture.port)/")?.contains("bonjour") == true)
+        await #expect(httpGet("http://127.0.0.1:\(fixture.port)/")?.contains("bonjour") == true)
     }
 }

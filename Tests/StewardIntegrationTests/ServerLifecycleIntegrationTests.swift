@@ -41,17 +41,17 @@ struct ServerLifecycleIntegrationTests {
         var message: String
     }
 
-    @Test func serversAreTrustedProvisionedWatchedAndNeverAcceptAChangedKey() throws {
+    @Test func serversAreTrustedProvisionedWatchedAndNeverAcceptAChangedKey() async throws {
         guard getuid() == 0 else {
             Issue.record("the test hosts need root (network namespaces, overlay mounts); run the tests as root")
             return
         }
-        try StewardBinary.requireAnsible()
+        try await StewardBinary.requireAnsible()
         let hostsDir = try TemporaryDirectory(prefix: "steward-serverhosts")
-        defer { _ = try? run([Self.script, "down", hostsDir.path]) }
+        defer { _ = try? runBlocking([Self.script, "down", hostsDir.path]) }
         let clock = ContinuousClock()
         do {
-            try run([Self.script, "up", hostsDir.path, "2", "11"])
+            try await run([Self.script, "up", hostsDir.path, "2", "11"])
         } catch {
             Issue.record("scripts/testhosts.sh up failed: \(error)")
             throw error
@@ -59,7 +59,7 @@ struct ServerLifecycleIntegrationTests {
         let hosts = try JSONDecoder().decode([Host].self, from: Data(contentsOf: hostsDir.url.appendingPathComponent("hosts.json")))
         #expect(hosts.map(\.name) == ["steward-th11", "steward-th12"])
 
-        let config = try GitFixture()
+        let config = try await GitFixture()
         let state = try TemporaryDirectory(prefix: "steward-state")
         try config.write("steward.yaml", """
             apiVersion: steward/v1
@@ -80,7 +80,7 @@ struct ServerLifecycleIntegrationTests {
             metadata: {name: th12}
             spec: {address: \(hosts[1].address), user: deploy, bootstrapUser: root, hostKey: "\(hosts[1].hostKey)"}
             """)
-        try config.commit("two servers")
+        try await config.commit("two servers")
         let configArguments = ["--config-repo", config.bare, "--state-dir", state.path]
         let stateArguments = ["--state-dir", state.path]
 
@@ -97,8 +97,8 @@ struct ServerLifecycleIntegrationTests {
             try StewardBinary.run(["sync", "servers", "--once"] + configArguments)
         }
         let knownHosts = state.path + "/known_hosts"
-        func ssh(_ user: String, _ host: Host, _ command: String) throws -> String {
-            try run(["ssh", "-i", host.privateKeyFile, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
+        func ssh(_ user: String, _ host: Host, _ command: String) async throws -> String {
+            try await run(["ssh", "-i", host.privateKeyFile, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
                      "-o", "UserKnownHostsFile=\(knownHosts)", "-o", "ConnectTimeout=5", "\(user)@\(host.address)", command])
         }
 
@@ -124,9 +124,9 @@ struct ServerLifecycleIntegrationTests {
 
         // The deploy user logs in with Steward's key, host key checking on; SSH is hardened by the drop-in.
         for host in hosts {
-            #expect(try ssh("deploy", host, "id -un").trimmingCharacters(in: .whitespacesAndNewlines) == "deploy")
-            #expect(try ssh("deploy", host, "test -d ~/.steward/apps && test -d ~/.steward/nginx && echo ok").contains("ok"))
-            let dropIn = try ssh("root", host, "cat /etc/ssh/sshd_config.d/50-steward.conf")
+            await #expect(try ssh("deploy", host, "id -un").trimmingCharacters(in: .whitespacesAndNewlines) == "deploy")
+            await #expect(try ssh("deploy", host, "test -d ~/.steward/apps && test -d ~/.steward/nginx && echo ok").contains("ok"))
+            let dropIn = try await ssh("root", host, "cat /etc/ssh/sshd_config.d/50-steward.conf")
             #expect(dropIn.contains("PasswordAuthentication no") && dropIn.contains("PermitRootLogin prohibit-password"))
         }
         let table = try StewardBinary.run(["get", "servers"] + stateArguments).stdout
@@ -146,7 +146,7 @@ struct ServerLifecycleIntegrationTests {
         #expect(!steady.stdout.contains("provisioned in"))
 
         // sshd of th12 stops: transient once, error + one incident after 2 in a row; back -> resolved.
-        try run([Self.script, "sshd", hostsDir.path, "12", "stop"])
+        try await run([Self.script, "sshd", hostsDir.path, "12", "stop"])
         #expect(try sync().status == 2)
         byName = try servers()
         #expect(byName["th12"]?.status == "ready" && byName["th12"]?.failCount == 1)
@@ -158,7 +158,7 @@ struct ServerLifecycleIntegrationTests {
         #expect(byName["th11"]?.status == "ready")
         var open = try incidents().filter { $0.status == "detected" }
         #expect(open.map(\.kind) == ["server_unreachable"] && open.first?.objectName == "th12")
-        try run([Self.script, "sshd", hostsDir.path, "12", "start"])
+        try await run([Self.script, "sshd", hostsDir.path, "12", "start"])
         let back = try sync()
         #expect(back.status == 0, "\(back.stdout)\n\(back.stderr)")
         byName = try servers()
@@ -167,11 +167,11 @@ struct ServerLifecycleIntegrationTests {
 
         // th11 gets a new host key: error + host_key_changed, never accepted, however often it is checked.
         let keyFile = hostsDir.path + "/steward-th11/merged/etc/ssh/steward_host_ed25519_key"
-        try run([Self.script, "sshd", hostsDir.path, "11", "stop"])
+        try await run([Self.script, "sshd", hostsDir.path, "11", "stop"])
         try FileManager.default.removeItem(atPath: keyFile)
         try FileManager.default.removeItem(atPath: keyFile + ".pub")
-        try run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", keyFile])
-        try run([Self.script, "sshd", hostsDir.path, "11", "start"])
+        try await run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", keyFile])
+        try await run([Self.script, "sshd", hostsDir.path, "11", "start"])
         let newKey = try String(contentsOfFile: keyFile + ".pub", encoding: .utf8).split(separator: " ").prefix(2).joined(separator: " ")
         for _ in 0..<2 {
             #expect(try sync().status == 2)
@@ -182,7 +182,7 @@ struct ServerLifecycleIntegrationTests {
         #expect(open.map(\.kind) == ["host_key_changed"] && open.first?.objectName == "th11")
         #expect(open.first?.message.contains("pin the new key with spec.hostKey") == true)
         #expect(try !String(contentsOfFile: knownHosts, encoding: .utf8).contains(newKey))
-        #expect(throws: ShellError.self) { try ssh("deploy", hosts[0], "true") }
+        await #expect(throws: ShellError.self) { try await ssh("deploy", hosts[0], "true") }
         let describedError = try StewardBinary.run(["describe", "server", "th11"] + stateArguments).stdout
         #expect(describedError.contains("host_key_changed") && describedError.contains("Ready=False HostKeyChanged"))
 
@@ -198,13 +198,13 @@ struct ServerLifecycleIntegrationTests {
             metadata: {name: th12}
             spec: {address: \(hosts[1].address), user: deploy, bootstrapUser: root, hostKey: "\(hosts[1].hostKey)"}
             """)
-        try config.commit("pin th11's new key")
+        try await config.commit("pin th11's new key")
         let pinned = try StewardBinary.run(["reconcile", "--once"] + configArguments)
         #expect(pinned.status == 0, "\(pinned.stdout)\n\(pinned.stderr)")
         byName = try servers()
         #expect(byName["th11"]?.status == "ready" && byName["th11"]?.hostKey == newKey)
         #expect(try incidents().allSatisfy { $0.status == "resolved" })
-        #expect(try ssh("deploy", hosts[0], "id -un").contains("deploy"))
+        await #expect(try ssh("deploy", hosts[0], "id -un").contains("deploy"))
 
         print("server lifecycle timings: register + provision 2 hosts \(provisionTime), facts sync of 2 hosts \(factsTime)")
     }

@@ -22,31 +22,31 @@ struct ServersDeployIntegrationTests {
         var objectName: String
     }
 
-    @Test func fiveProjectsOnThreeServersDeployHealRollBackAndAreAdoptedByAFreshStateDir() throws {
+    @Test func fiveProjectsOnThreeServersDeployHealRollBackAndAreAdoptedByAFreshStateDir() async throws {
         guard getuid() == 0 else {
             Issue.record("the test hosts need root (network namespaces, overlay mounts); run the tests as root")
             return
         }
-        try StewardBinary.requireAnsible()
-        let testHosts = try TestHostFixture(count: 3, first: 4, prefix: "steward-deployhosts")
+        try await StewardBinary.requireAnsible()
+        let testHosts = try await TestHostFixture(count: 3, first: 4, prefix: "steward-deployhosts")
         defer { testHosts.down() }
         let hosts = testHosts.hosts
         let address = Dictionary(uniqueKeysWithValues: zip(["th4", "th5", "th6"], hosts.map(\.address)))
 
         // The example app on the local forge (its state dir is per pass below, so the forge lives beside them).
         // demo/app for p1-p4, demo/shop (the same app) for the blue/green p5, so its new versions touch only it.
-        let app = try GitFixture()
-        let shop = try GitFixture()
+        let app = try await GitFixture()
+        let shop = try await GitFixture()
         let forgeRoot = try TemporaryDirectory(prefix: "steward-forge")
         try FileManager.default.createDirectory(at: forgeRoot.url.appendingPathComponent("demo"), withIntermediateDirectories: true)
         for (repo, name) in [(app, "app"), (shop, "shop")] {
             try copyTree(StewardBinary.repoRoot.appendingPathComponent("examples/quickstart/app"), into: repo.workTree)
-            try repo.commit(name)
+            try await repo.commit(name)
             try FileManager.default.createSymbolicLink(
                 atPath: forgeRoot.url.appendingPathComponent("demo/\(name).git").path, withDestinationPath: repo.bare)
         }
 
-        let config = try GitFixture()
+        let config = try await GitFixture()
         try config.write("steward.yaml", """
             apiVersion: steward/v1
             kind: Settings
@@ -83,7 +83,7 @@ struct ServersDeployIntegrationTests {
                     GREETING=hi-\(name)
                 """)
         }
-        try config.commit("three servers, five projects")
+        try await config.commit("three servers, five projects")
 
         let state = try TemporaryDirectory(prefix: "steward-state")
         func reconcile(_ stateDir: TemporaryDirectory = state) throws -> StewardBinary.Result {
@@ -117,8 +117,8 @@ struct ServersDeployIntegrationTests {
         #expect(deployed.count == 5)
         for (name, project) in deployed.sorted(by: { $0.key < $1.key }) {
             #expect(project.phase == "active", "\(name): \(second.stderr)")
-            #expect(httpGet(url(project))?.contains("ok") == true, "\(name) at \(url(project))")
-            #expect(httpGet(url(project, "/"))?.contains("hi-\(name)") == true)
+            await #expect(httpGet(url(project))?.contains("ok") == true, "\(name) at \(url(project))")
+            await #expect(httpGet(url(project, "/"))?.contains("hi-\(name)") == true)
         }
         #expect(deployed["p1"]?.server == "th4" && deployed["p3"]?.server == "th5" && deployed["p5"]?.server == "th6")
         #expect(["th4", "th5", "th6"].contains(deployed["p4"]?.server ?? "none"))
@@ -141,31 +141,31 @@ struct ServersDeployIntegrationTests {
         }
 
         // th5's sshd stops: error and one server_unreachable after 2 checks; back: ready, resolved.
-        try testHosts.sshd(5, "stop")
+        try await testHosts.sshd(5, "stop")
         for _ in 1...2 { _ = try steward(["sync", "servers", "--once"]) }
         #expect(try openIncidents().contains { $0.kind == "server_unreachable" && $0.objectName == "th5" })
-        try testHosts.sshd(5, "start")
+        try await testHosts.sshd(5, "start")
         let back = try steward(["sync", "servers", "--once"])
         #expect(back.status == 0, "\(back.stdout)\n\(back.stderr)")
         #expect(try !openIncidents().contains { $0.kind == "server_unreachable" })
 
         // p1's app is killed on th4: service_down after 2 checks; the next pass repairs it.
         let p1 = try #require(deployed["p1"])
-        try run(["ssh", "-i", hosts[0].privateKeyFile, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
+        try await run(["ssh", "-i", hosts[0].privateKeyFile, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
                  "-o", "UserKnownHostsFile=\(state.path)/known_hosts", "deploy@\(address["th4"]!)",
                  "python3 ~/.steward/apps/p1/steward_supervise.py stop --pid-file ~/.steward/apps/p1/supervisor.pid"])
         for _ in 1...2 { _ = try steward(["sync", "health", "--once"]) }
         #expect(try openIncidents().contains { $0.kind == "service_down" && $0.objectName == "p1" })
         let repaired = try reconcile()
         #expect(repaired.status == 0, "\(repaired.stdout)\n\(repaired.stderr)")
-        #expect(httpGet(url(p1))?.contains("ok") == true)
+        await #expect(httpGet(url(p1))?.contains("ok") == true)
         #expect(try !openIncidents().contains { $0.kind == "service_down" })
 
         // Blue/green: a new version goes live while the public port answers every poll.
         let p5 = try #require(deployed["p5"])
         let source = try String(contentsOfFile: shop.workTree + "/app.py", encoding: .utf8)
         try shop.write("app.py", source.replacingOccurrences(of: "VERSION = \"1\"", with: "VERSION = \"2\""))
-        try shop.commit("version 2")
+        try await shop.commit("version 2")
         let poller = HealthPoller(url: url(p5))
         poller.start()
         let switched = try reconcile()
@@ -173,7 +173,7 @@ struct ServersDeployIntegrationTests {
         #expect(switched.status == 0, "\(switched.stdout)\n\(switched.stderr)")
         #expect(polls.total > 20, "polled \(polls.total) times")
         #expect(polls.failed == 0, "\(polls.failed) of \(polls.total) polls failed during the switch: \(polls.lastError)")
-        #expect(httpGet(url(p5, "/"))?.contains("\"version\": \"2\"") == true)
+        await #expect(httpGet(url(p5, "/"))?.contains("\"version\": \"2\"") == true)
 
         // In one pass, a broken version of p5 (health 500) and a new commit of demo/app for p1-p4: one
         // ansible-playbook run deploys all five, each recorded on its own. p5 is rolled back (v2 keeps serving,
@@ -181,13 +181,13 @@ struct ServersDeployIntegrationTests {
         let v2 = try String(contentsOfFile: shop.workTree + "/app.py", encoding: .utf8)
         try shop.write("app.py", v2.replacingOccurrences(of: "VERSION = \"2\"", with: "VERSION = \"3\"")
             .replacingOccurrences(of: "self.reply(200, {\"status\": \"ok\"})", with: "self.reply(500, {\"status\": \"broken\"})"))
-        try shop.commit("broken version 3")
+        try await shop.commit("broken version 3")
         try app.write("NOTES.md", "a new commit\n")
-        let appCommit = try app.commit("app: a new commit")
+        let appCommit = try await app.commit("app: a new commit")
         let broken = try reconcile()
         #expect(broken.status == 1, "\(broken.stdout)\n\(broken.stderr)")
         #expect(broken.stdout.contains(" 1 ansible-playbook runs"), "\(broken.stdout)")
-        #expect(httpGet(url(p5, "/"))?.contains("\"version\": \"2\"") == true)
+        await #expect(httpGet(url(p5, "/"))?.contains("\"version\": \"2\"") == true)
         #expect(try projects()["p5"]?.phase == "error")
         #expect(try openIncidents().contains { $0.kind == "deploy_failed" && $0.objectName == "p5" })
         #expect(try steward(["describe", "project", "p5"]).stdout.contains(" deploy failed commit "))
@@ -223,7 +223,7 @@ final class HealthPoller: @unchecked Sendable {
     func start() {
         let thread = Thread { [self] in
             while lock.withLock({ running }) {
-                let answer = try? run(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "2", url])
+                let answer = try? runBlocking(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "2", url])
                 lock.withLock {
                     counts.total += 1
                     if answer?.trimmingCharacters(in: .whitespacesAndNewlines) != "200" {

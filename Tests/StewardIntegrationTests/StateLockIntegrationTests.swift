@@ -4,11 +4,11 @@ import Testing
 
 /// Two passes never act on one state dir at once: the second waits for the first's lock.
 struct StateLockIntegrationTests {
-    @Test func aSecondPassWaitsForTheLockAndThenRuns() throws {
-        let fixture = try QuickstartFixture()
+    @Test func aSecondPassWaitsForTheLockAndThenRuns() async throws {
+        let fixture = try await QuickstartFixture()
         let manifest = try String(contentsOfFile: fixture.config.workTree + "/manifests/hello.yaml", encoding: .utf8)
         try fixture.config.write("manifests/hello.yaml", manifest + "  suspend: true\n")
-        try fixture.config.commit("no deploy needed")
+        try await fixture.config.commit("no deploy needed")
         let lockPath = fixture.state.url.appendingPathComponent("steward.lock").path
         let descriptor = open(lockPath, O_CREAT | O_RDWR, 0o600)
         #expect(flock(descriptor, LOCK_EX) == 0)

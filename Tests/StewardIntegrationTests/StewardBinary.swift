@@ -27,7 +27,7 @@ struct StewardBinary {
     }
 
     /// Fails the test, saying what to install, when ansible-playbook is missing (never a silent skip).
-    static func requireAnsible() throws {
+    static func requireAnsible() async throws {
         do {
             try run(["ansible-playbook", "--version"])
         } catch {
@@ -100,6 +100,6 @@ func freePort() throws -> Int {
 }
 
 /// `GET` through curl: the body, or nil when nothing answers.
-func httpGet(_ url: String) -> String? {
-    try? run(["curl", "-fsS", "--max-time", "5", url])
+func httpGet(_ url: String) async -> String? {
+    try? await run(["curl", "-fsS", "--max-time", "5", url])
 }

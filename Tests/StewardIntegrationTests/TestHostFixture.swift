@@ -18,25 +18,25 @@ struct TestHostFixture {
     let hosts: [Host]
 
     /// Brings up `count` hosts numbered from `first` (numbers never shared by tests that may run at once).
-    init(count: Int, first: Int, prefix: String) throws {
+    init(count: Int, first: Int, prefix: String) async throws {
         directory = try TemporaryDirectory(prefix: prefix)
         do {
-            try run([Self.script, "up", directory.path, "\(count)", "\(first)"])
+            try await run([Self.script, "up", directory.path, "\(count)", "\(first)"])
         } catch {
             Issue.record("scripts/testhosts.sh up failed: \(error)")
-            _ = try? run([Self.script, "down", directory.path])
+            _ = try? await run([Self.script, "down", directory.path])
             throw error
         }
         hosts = try JSONDecoder().decode([Host].self, from: Data(contentsOf: directory.url.appendingPathComponent("hosts.json")))
     }
 
     /// Stops or starts (`action`) the sshd of host `number`.
-    func sshd(_ number: Int, _ action: String) throws {
-        try run([Self.script, "sshd", directory.path, "\(number)", action])
+    func sshd(_ number: Int, _ action: String) async throws {
+        try await run([Self.script, "sshd", directory.path, "\(number)", action])
     }
 
-    /// Tears every host down.
+    /// Tears every host down (waiting on the calling thread: it runs in `defer`, where nothing can suspend).
     func down() {
-        _ = try? run([Self.script, "down", directory.path])
+        _ = try? runBlocking([Self.script, "down", directory.path])
     }
 }

@@ -51,11 +51,11 @@ struct ValidateIntegrationTests {
         #expect(object?["errors"] as? Int == 2)
     }
 
-    @Test func aGitRevisionCanBeValidatedWithoutACheckout() throws {
-        let config = try GitFixture()
+    @Test func aGitRevisionCanBeValidatedWithoutACheckout() async throws {
+        let config = try await GitFixture()
         try copyTree(StewardBinary.repoRoot.appendingPathComponent("examples/quickstart/config"), into: config.workTree)
         try config.write("manifests/extra.yaml", "apiVersion: steward/v2\nkind: Project\n")
-        try config.commit("v2")
+        try await config.commit("v2")
         let state = try TemporaryDirectory(prefix: "steward-state")
         let result = try StewardBinary.run(["validate", "--config-repo", config.fileURL, "--state-dir", state.path])
         #expect(result.status == 1)

@@ -14,8 +14,8 @@ struct ProductOwnerTests {
         let store: SQLiteStateStore
         let clock = Clock()
 
-        init() throws {
-            config = try GitFixture()
+        init() async throws {
+            config = try await GitFixture()
             try config.write("steward.yaml", "kind: Settings\n")
             try config.write("manifests/hello.yaml", """
                 # The greeting service.
@@ -28,7 +28,7 @@ struct ProductOwnerTests {
                   stage: active   # all the way
 
                 """)
-            try config.commit("initial")
+            try await config.commit("initial")
             state = try TemporaryDirectory(prefix: "steward-po")
             store = try SQLiteStateStore(stateDirectory: state.url)
         }
@@ -41,12 +41,12 @@ struct ProductOwnerTests {
                 now: { [clock] in clock.now })
         }
 
-        func show(_ path: String) throws -> String {
-            try run(["git", "--git-dir", config.bare, "show", "main:\(path)"])
+        func show(_ path: String) async throws -> String {
+            try await run(["git", "--git-dir", config.bare, "show", "main:\(path)"])
         }
 
-        func head() throws -> String {
-            try run(["git", "--git-dir", config.bare, "rev-parse", "main"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        func head() async throws -> String {
+            try await run(["git", "--git-dir", config.bare, "rev-parse", "main"]).trimmingCharacters(in: .whitespacesAndNewlines)
         }
 
         func register(_ name: String, phase: ProjectPhase = .provisioning, manifest: String? = nil) async throws {
@@ -71,31 +71,31 @@ struct ProductOwnerTests {
     }
 
     @Test func newCommitsAManifestThatValidates() async throws {
-        let world = try World()
-        let before = try world.head()
+        let world = try await World()
+        let before = try await world.head()
         let answer = try await world.productOwner().handle("new project: a url shortener")
         #expect(answer.intent == .new(brief: "a url shortener"))
         #expect(answer.project == "url-shortener")
         #expect(answer.manifestPath == "manifests/url-shortener.yaml")
         let commit = try #require(answer.commit)
-        #expect(try world.head() == commit)
-        #expect(try run(["git", "--git-dir", world.config.bare, "rev-parse", "main^"]).hasPrefix(before))
+        await #expect(try world.head() == commit)
+        #expect(try await run(["git", "--git-dir", world.config.bare, "rev-parse", "main^"]).hasPrefix(before))
         #expect(answer.text.contains("New project url-shortener (repo acme/url-shortener): committed manifests/url-shortener.yaml as \(commit)"))
 
-        let text = try world.show("manifests/url-shortener.yaml")
+        let text = try await world.show("manifests/url-shortener.yaml")
         let parsed = ManifestParser().parse(path: "manifests/url-shortener.yaml", data: Data(text.utf8))
         #expect(parsed.diagnostics.isEmpty)
         let project = try #require(parsed.projects.first)
         #expect(project.spec.repo == "acme/url-shortener")
         #expect(project.spec.brief == "a url shortener")
         #expect(project.spec.server == nil)
-        #expect(try world.show("manifests/hello.yaml").contains("# The greeting service."))
+        await #expect(try world.show("manifests/hello.yaml").contains("# The greeting service."))
     }
 
     @Test func newRefusesANameThatIsTaken() async throws {
-        let world = try World()
+        let world = try await World()
         try await world.register("url-shortener")
-        let head = try world.head()
+        let head = try await world.head()
         await #expect { try await world.productOwner().handle("new project: a url shortener") } throws: {
             "\($0)".contains("a project named url-shortener already exists (phase provisioning)")
         }
@@ -103,11 +103,11 @@ struct ProductOwnerTests {
         await #expect { try await world.productOwner().handle("create hello") } throws: {
             "\($0)".contains("manifests/hello.yaml already exists in the config repo")
         }
-        #expect(try world.head() == head)
+        await #expect(try world.head() == head)
     }
 
     @Test func newAndUpdateNeedAConfigRepo() async throws {
-        let world = try World()
+        let world = try await World()
         try await world.register("hello", manifest: "manifests/hello.yaml")
         for message in ["new project: a url shortener", "hello: say hi"] {
             await #expect { try await world.productOwner(configRepo: false).handle(message) } throws: {
@@ -117,13 +117,13 @@ struct ProductOwnerTests {
     }
 
     @Test func updateAppendsAChangeRequestAndKeepsComments() async throws {
-        let world = try World()
+        let world = try await World()
         try await world.register("hello", manifest: "manifests/hello.yaml")
         let answer = try await world.productOwner().handle("hello: add a German greeting")
         #expect(answer.intent == .update("hello", change: "add a German greeting"))
         #expect(answer.changeID == "add-a-german-greeting")
-        #expect(answer.commit == (try world.head()))
-        #expect(try world.show("manifests/hello.yaml") == """
+        await #expect(answer.commit == (try world.head()))
+        await #expect(try world.show("manifests/hello.yaml") == """
             # The greeting service.
             apiVersion: steward/v1
             kind: Project
@@ -142,14 +142,14 @@ struct ProductOwnerTests {
     }
 
     @Test func updateOfAnUnknownProjectIsAnError() async throws {
-        let world = try World()
+        let world = try await World()
         await #expect { try await world.productOwner().handle("nope: add a thing") } throws: {
             "\($0)".contains("Steward has no project named nope")
         }
     }
 
     @Test func statusAnswersFromTheStore() async throws {
-        let world = try World()
+        let world = try await World()
         try await world.register("url-shortener")
         try await world.register("hello", phase: .active)
         _ = try await world.openIncident(.serviceDown, on: "hello")
@@ -170,7 +170,7 @@ struct ProductOwnerTests {
     }
 
     @Test func incidentsAreReportedOnce() async throws {
-        let world = try World()
+        let world = try await World()
         let first = try await world.openIncident(.repoMissing, on: "hello")
         let productOwner = world.productOwner()
 
@@ -188,11 +188,11 @@ struct ProductOwnerTests {
     }
 
     @Test func fixListsIncidentsWithTodaysRemedyAndChangesNothing() async throws {
-        let world = try World()
+        let world = try await World()
         try await world.register("hello", phase: .active)
         _ = try await world.openIncident(.serviceDown, on: "hello")
         _ = try await world.openIncident(.serverUnreachable, on: "vps-1", objectKind: "Server")
-        let head = try world.head()
+        let head = try await world.head()
 
         let answer = try await world.productOwner().handle("fix hello")
         #expect(answer.intent == .fix("hello"))
@@ -200,7 +200,7 @@ struct ProductOwnerTests {
         #expect(answer.text.contains("`steward reconcile --once` redeploys an active project the health checker declared down"))
         #expect(!answer.text.contains("vps-1"))
         #expect(answer.text.contains("Nothing was changed: `steward fix hello` starts the Recovery agent."))
-        #expect(try world.head() == head)
+        await #expect(try world.head() == head)
         #expect(try await world.store.incidents(openOnly: true).count == 2)
 
         let server = try await world.productOwner().handle("vps-1 is down")
@@ -210,7 +210,7 @@ struct ProductOwnerTests {
     }
 
     @Test func fixStartsTheRecoveryAgentForTheNamedObject() async throws {
-        let world = try World()
+        let world = try await World()
         try await world.register("hello", phase: .active)
         _ = try await world.openIncident(.serviceDown, on: "hello")
         let asked = Asked()

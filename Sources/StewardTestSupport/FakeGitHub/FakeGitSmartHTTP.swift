@@ -16,19 +16,19 @@ enum FakeGitSmartHTTP {
     static func createBareRepository(_ directory: URL) throws {
         guard !FileManager.default.fileExists(atPath: directory.appendingPathComponent("HEAD").path) else { return }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try run(["git", "init", "-q", "--bare", "--initial-branch=main", directory.path])
+        try runBlocking(["git", "init", "-q", "--bare", "--initial-branch=main", directory.path])
     }
 
     /// Whether the repository has any branch.
     static func hasCommits(_ directory: URL) -> Bool {
-        let output = try? run(["git", "--git-dir", directory.path, "for-each-ref", "--count=1", "refs/heads/"])
+        let output = try? runBlocking(["git", "--git-dir", directory.path, "for-each-ref", "--count=1", "refs/heads/"])
         return !(output ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
     }
 
     /// The commit a branch, tag or commit id names, nil when none does.
     static func resolve(_ ref: String, in directory: URL) -> String? {
         guard !ref.hasPrefix("-") else { return nil }
-        let output = try? run(["git", "--git-dir", directory.path, "rev-parse", "--verify", "--quiet", "\(ref)^{commit}"])
+        let output = try? runBlocking(["git", "--git-dir", directory.path, "rev-parse", "--verify", "--quiet", "\(ref)^{commit}"])
         let sha = (output ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         return sha.isEmpty ? nil : sha
     }

@@ -9,7 +9,7 @@ struct GitHubResolverTests {
     @Test func resolvesBranchesTagsAndCommitsAndAnUnchangedRepoCostsOnly304s() async throws {
         let gitRoot = try TemporaryDirectory(prefix: "fake-github-git")
         let harness = try GitHubHarness(configuration: .init(gitDirectory: gitRoot.url))
-        let first = try harness.server.pushCommit(owner: "acme", name: "app", files: ["a": "1"])
+        let first = try await harness.server.pushCommit(owner: "acme", name: "app", files: ["a": "1"])
         var forge = try harness.forge()
         forge.cache = GitHubResponseCache()
 
@@ -23,7 +23,7 @@ struct GitHubResolverTests {
         #expect(harness.server.notModifiedCount == 2)
         #expect(harness.server.countedRequestCount == 0)
 
-        let second = try harness.server.pushCommit(owner: "acme", name: "app", files: ["a": "2"])
+        let second = try await harness.server.pushCommit(owner: "acme", name: "app", files: ["a": "2"])
         #expect(try await forge.resolve(repo: "acme/app", ref: "main")?.commit == second)
     }
 
@@ -35,7 +35,7 @@ struct GitHubResolverTests {
         try harness.server.addRepository(owner: "acme", name: "empty", isPrivate: true)
         let empty = await #expect(throws: GitHubError.self) { try await forge.resolve(repo: "acme/empty", ref: "main") }
         #expect(empty?.description.contains("no branch, tag or commit named 'main'") == true)
-        try harness.server.pushCommit(owner: "acme", name: "app", files: ["a": "1"])
+        try await harness.server.pushCommit(owner: "acme", name: "app", files: ["a": "1"])
         await #expect(throws: GitHubError.self) { try await forge.resolve(repo: "acme/app", ref: "release/9") }
         await #expect(throws: GitHubError.self) { try await forge.resolve(repo: "acme", ref: "main") }
         harness.server.inject(.status(503, body: .json), times: 3)
@@ -69,7 +69,7 @@ struct GitHubResolverTests {
     @Test func anAppResolvesWithItsInstallationTokenWhichIsAlsoTheGitToken() async throws {
         let gitRoot = try TemporaryDirectory(prefix: "fake-github-git")
         let harness = try GitHubHarness(configuration: .init(gitDirectory: gitRoot.url))
-        let commit = try harness.server.pushCommit(owner: "acme", name: "private-app", files: ["a": "1"])
+        let commit = try await harness.server.pushCommit(owner: "acme", name: "private-app", files: ["a": "1"])
         let forge = GitHubForge(client: try GitHubAppCredentialsTests.client(), apiURL: harness.server.baseURL,
             credentials: try GitHubAppCredentialsTests.credentials(harness.server))
         #expect(try await forge.resolve(repo: "acme/private-app", ref: "main")?.commit == commit)
@@ -79,8 +79,8 @@ struct GitHubResolverTests {
 
         // The fake's git side wants a token too: none is a 401, the installation token works.
         let url = harness.server.cloneURL(owner: "acme", name: "private-app")
-        #expect(throws: ShellError.self) { try run(["git", "ls-remote", url], environment: ["GIT_TERMINAL_PROMPT": "0"]) }
+        await #expect(throws: ShellError.self) { try await run(["git", "ls-remote", url], environment: ["GIT_TERMINAL_PROMPT": "0"]) }
         let header = ["GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "http.extraHeader", "GIT_CONFIG_VALUE_0": "Authorization: Bearer \(token)"]
-        #expect(try run(["git", "ls-remote", url, "refs/heads/main"], environment: header).hasPrefix(commit))
+        #expect(try await run(["git", "ls-remote", url, "refs/heads/main"], environment: header).hasPrefix(commit))
     }
 }
