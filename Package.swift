@@ -120,7 +120,7 @@ let package = Package(
             dependencies: ["StewardSecrets", "StewardStore", "StewardTestSupport"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "StewardGraphTests", dependencies: ["StewardGraph"], swiftSettings: swiftSettings),
+        .testTarget(name: "StewardGraphTests", dependencies: ["StewardGraph", "StewardTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "StewardAgentsTests",
             dependencies: ["StewardAgents", "StewardGraph", "StewardGit", "StewardTestSupport"],

@@ -29,7 +29,10 @@ public struct LocalSourceBundler: SourceBundler {
         }
         if isLocal {
             let path = String(repo.cloneURL.dropFirst("file://".count))
-            try GitRepository.open(at: URL(fileURLWithPath: path)).writeBundle(commit: commit, to: file)
+            // A bundle of a whole history reads and writes much: off the cooperative pool.
+            _ = try await BlockingWork.run("steward.git.bundle") {
+                try GitRepository.open(at: URL(fileURLWithPath: path)).writeBundle(commit: commit, to: file)
+            }
         } else if let mirrors {
             _ = try await mirrors.ensure(commit: commit.hex, cloneURL: repo.cloneURL)
             try await mirrors.withRepository(cloneURL: repo.cloneURL) { repository in

@@ -7,10 +7,10 @@ extension SQLiteCheckpointer {
     /// of after the lease expires.
     /// - Returns: how many leases were dropped.
     @discardableResult
-    public func releaseStaleLeases(threadPrefix prefix: String) throws -> Int {
+    public func releaseStaleLeases(threadPrefix prefix: String) async throws -> Int {
         let pattern = prefix.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
             .replacingOccurrences(of: "_", with: "\\_") + "%"
-        return try store.withDatabase { database in
+        return try await store.withDatabase { database in
             let count = try database.query(
                 "SELECT count(*) FROM graph_leases WHERE thread LIKE ? ESCAPE '\\'", [.text(pattern)]
             ) { try $0.int(at: 0) }.first ?? 0

@@ -18,7 +18,7 @@ public struct SQLiteCheckpointer: Checkpointer {
     private static let columns = "thread, seq, step, status, nodes, payload, snapshot, created_at"
 
     public func append(_ checkpoint: Checkpoint) async throws {
-        try store.withDatabase { database in
+        try await store.withDatabase { database in
             try database.transaction {
                 let latest = try database.query(
                     "SELECT max(seq) FROM graph_checkpoints WHERE thread = ?", [.text(checkpoint.thread)]
@@ -44,7 +44,7 @@ public struct SQLiteCheckpointer: Checkpointer {
 
     public func replayChain(thread: String, upTo sequence: Int?) async throws -> [Checkpoint] {
         let last = Int64(sequence ?? Int(Int64.max))
-        return try store.withDatabase { database in
+        return try await store.withDatabase { database in
             try database.transaction(.deferred) {
                 let first = try database.query(
                     "SELECT max(seq) FROM graph_checkpoints WHERE thread = ? AND snapshot IS NOT NULL AND seq <= ?",
@@ -67,7 +67,7 @@ public struct SQLiteCheckpointer: Checkpointer {
     }
 
     public func history(thread: String) async throws -> [CheckpointSummary] {
-        try store.withDatabase { database in
+        try await store.withDatabase { database in
             try database.query(
                 "SELECT thread, seq, step, status, nodes, created_at, length(payload), coalesce(length(snapshot), 0) "
                     + "FROM graph_checkpoints WHERE thread = ? ORDER BY seq",
@@ -84,7 +84,7 @@ public struct SQLiteCheckpointer: Checkpointer {
     }
 
     public func beginEffect(_ key: EffectKey, at time: Date) async throws -> EffectRecord {
-        try store.withDatabase { database in
+        try await store.withDatabase { database in
             try database.transaction {
                 let keyValues: [SQLiteValue] = [.text(key.thread), SQLiteValue(key.step), .text(key.node), .text(key.name)]
                 let existing = try database.query(
@@ -105,7 +105,7 @@ public struct SQLiteCheckpointer: Checkpointer {
     }
 
     public func finishEffect(_ key: EffectKey, result: Data, at time: Date) async throws {
-        try store.withDatabase { database in
+        try await store.withDatabase { database in
             let changed = try database.run(
                 "UPDATE graph_effects SET result = ?, finished_at = ? WHERE thread = ? AND step = ? AND node = ? AND name = ?",
                 [.blob(result), SQLiteValue(time), .text(key.thread), SQLiteValue(key.step), .text(key.node), .text(key.name)]
@@ -117,7 +117,7 @@ public struct SQLiteCheckpointer: Checkpointer {
     }
 
     public func acquireLease(thread: String, owner: String, now: Date, expiresAt: Date) async throws {
-        try store.withDatabase { database in
+        try await store.withDatabase { database in
             try database.transaction {
                 let holder = try database.query(
                     "SELECT owner, expires_at FROM graph_leases WHERE thread = ?", [.text(thread)]
@@ -135,7 +135,7 @@ public struct SQLiteCheckpointer: Checkpointer {
     }
 
     public func renewLease(thread: String, owner: String, expiresAt: Date) async throws {
-        try store.withDatabase { database in
+        try await store.withDatabase { database in
             try database.transaction {
                 let holder = try database.query(
                     "SELECT owner, expires_at FROM graph_leases WHERE thread = ?", [.text(thread)]
@@ -153,7 +153,7 @@ public struct SQLiteCheckpointer: Checkpointer {
     }
 
     public func releaseLease(thread: String, owner: String) async throws {
-        try store.withDatabase { database in
+        try await store.withDatabase { database in
             try database.run("DELETE FROM graph_leases WHERE thread = ? AND owner = ?", [.text(thread), .text(owner)])
         }
     }

@@ -5,7 +5,7 @@ import StewardModel
 /// `incidents.acknowledged_at` (migration 9): which incidents the PO has already reported.
 extension SQLiteStateStore: IncidentAcknowledgementStore {
     public func unacknowledgedIncidents() async throws -> [IncidentRecord] {
-        try withDatabase { database in
+        try await withDatabase { database in
             try database.query(
                 "SELECT \(Self.incidentColumns) FROM incidents WHERE acknowledged_at IS NULL ORDER BY id",
                 row: incident(from:))
@@ -14,7 +14,7 @@ extension SQLiteStateStore: IncidentAcknowledgementStore {
 
     public func acknowledgeIncidents(ids: [Int64], at time: Date) async throws {
         guard !ids.isEmpty else { return }
-        try withDatabase { database in
+        try await withDatabase { database in
             try database.transaction {
                 for id in ids {
                     _ = try database.run(

@@ -8,7 +8,7 @@ extension SQLiteStateStore {
     /// Appends `events` in one transaction. Their `id`s are ignored; the store assigns them.
     public func append(events: [EventRecord]) async throws {
         guard !events.isEmpty else { return }
-        try withDatabase { database in
+        try await withDatabase { database in
             try database.transaction { try insert(events, into: database) }
         }
     }
@@ -31,7 +31,7 @@ extension SQLiteStateStore {
         }
         let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
         let sql = "SELECT \(Self.eventColumns) FROM events\(filter) ORDER BY time DESC, id DESC LIMIT ?"
-        let newestFirst = try withDatabase { database in
+        let newestFirst = try await withDatabase { database in
             try database.query(sql, values + [.integer(Int64(limit))], row: event(from:))
         }
         return newestFirst.reversed()

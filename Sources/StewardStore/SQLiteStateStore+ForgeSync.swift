@@ -5,7 +5,7 @@ import StewardModel
 /// The forge sync's persistent state: listing pages with ETags, the failure counter, incidents.
 extension SQLiteStateStore: ForgeSyncStore {
     public func forgePages(owner: String) async throws -> [ForgePage] {
-        try withDatabase { database in
+        try await withDatabase { database in
             try database.query(
                 "SELECT page, etag, has_next, repositories FROM forge_pages WHERE owner = ? ORDER BY page", [.text(owner)]
             ) { row in
@@ -22,7 +22,7 @@ extension SQLiteStateStore: ForgeSyncStore {
             [.text(owner), .integer(Int64(page.number)), SQLiteValue(page.etag), SQLiteValue(page.hasNext),
              .text(try json(page.repositories))] as [SQLiteValue]
         }
-        try withDatabase { database in
+        try await withDatabase { database in
             try database.transaction {
                 _ = try database.run("DELETE FROM forge_pages WHERE owner = ?", [.text(owner)])
                 for row in rows {
@@ -34,7 +34,7 @@ extension SQLiteStateStore: ForgeSyncStore {
     }
 
     public func forgeSyncState(owner: String) async throws -> ForgeSyncState? {
-        try withDatabase { database in
+        try await withDatabase { database in
             try database.query(
                 "SELECT owner, consecutive_failures, last_attempt_at, last_success_at, last_error FROM forge_sync WHERE owner = ?",
                 [.text(owner)]
@@ -48,7 +48,7 @@ extension SQLiteStateStore: ForgeSyncStore {
     }
 
     public func save(forgeSyncState state: ForgeSyncState, events: [EventRecord]) async throws {
-        try withDatabase { database in
+        try await withDatabase { database in
             try database.transaction {
                 _ = try database.run(
                     """
@@ -90,7 +90,7 @@ extension SQLiteStateStore: ForgeSyncStore {
     }
 
     public func openIncident(_ incident: IncidentRecord, events: [EventRecord]) async throws -> IncidentRecord {
-        try withDatabase { database in
+        try await withDatabase { database in
             try database.transaction {
                 if let open = try openIncident(
                     kind: incident.kind, objectKind: incident.objectKind, objectName: incident.objectName, in: database)
@@ -115,7 +115,7 @@ extension SQLiteStateStore: ForgeSyncStore {
         kind: IncidentRecord.Kind, objectKind: String, objectName: String, status: IncidentRecord.Status,
         message: String, at time: Date, events: [EventRecord]
     ) async throws -> IncidentRecord? {
-        try withDatabase { database in
+        try await withDatabase { database in
             try database.transaction {
                 guard var open = try openIncident(kind: kind, objectKind: objectKind, objectName: objectName, in: database)
                 else { return nil }
@@ -134,7 +134,7 @@ extension SQLiteStateStore: ForgeSyncStore {
     }
 
     public func incidents(openOnly: Bool) async throws -> [IncidentRecord] {
-        try withDatabase { database in
+        try await withDatabase { database in
             try database.query(
                 "SELECT \(Self.incidentColumns) FROM incidents"
                     + (openOnly ? " WHERE status IN ('detected', 'recovering')" : "") + " ORDER BY id DESC",

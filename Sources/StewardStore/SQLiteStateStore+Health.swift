@@ -8,13 +8,13 @@ extension SQLiteStateStore: HealthStore {
         "project, url, consecutive_failures, last_status, last_code, last_error, last_checked_at, last_healthy_at, down_since"
 
     public func healthChecks() async throws -> [HealthCheckRecord] {
-        try withDatabase { database in
+        try await withDatabase { database in
             try database.query("SELECT \(Self.healthColumns) FROM health_checks ORDER BY project", row: healthCheck(from:))
         }
     }
 
     public func healthCheck(project: String) async throws -> HealthCheckRecord? {
-        try withDatabase { database in
+        try await withDatabase { database in
             try database.query(
                 "SELECT \(Self.healthColumns) FROM health_checks WHERE project = ?", [.text(project)], row: healthCheck(from:)
             ).first
@@ -22,7 +22,7 @@ extension SQLiteStateStore: HealthStore {
     }
 
     public func save(healthCheck row: HealthCheckRecord, events: [EventRecord]) async throws {
-        try withDatabase { database in
+        try await withDatabase { database in
             try database.transaction {
                 _ = try database.run(
                     """
@@ -42,19 +42,19 @@ extension SQLiteStateStore: HealthStore {
     }
 
     public func deleteHealthCheck(project: String) async throws {
-        try withDatabase { database in
+        try await withDatabase { database in
             _ = try database.run("DELETE FROM health_checks WHERE project = ?", [.text(project)])
         }
     }
 
     public func healthCheckerLastRun() async throws -> Date? {
-        try withDatabase { database in
+        try await withDatabase { database in
             try database.query("SELECT last_run_at FROM health_checker WHERE id = 1") { try $0.date(at: 0) }.first
         }
     }
 
     public func setHealthCheckerLastRun(_ time: Date) async throws {
-        try withDatabase { database in
+        try await withDatabase { database in
             _ = try database.run(
                 "INSERT INTO health_checker (id, last_run_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET last_run_at = excluded.last_run_at",
                 [SQLiteValue(time)])

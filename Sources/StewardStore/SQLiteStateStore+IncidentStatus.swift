@@ -6,7 +6,7 @@ extension SQLiteStateStore: IncidentStatusStore {
     public func setIncident(
         id: Int64, status: IncidentRecord.Status, message: String, at time: Date, events: [EventRecord]
     ) async throws -> IncidentRecord? {
-        try withDatabase { database in
+        try await withDatabase { database in
             try database.transaction {
                 guard var incident = try database.query(
                     "SELECT \(Self.incidentColumns) FROM incidents WHERE id = ?", [.integer(id)], row: incident(from:)).first

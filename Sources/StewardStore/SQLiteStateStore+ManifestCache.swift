@@ -17,7 +17,7 @@ extension SQLiteStateStore {
         let chunkSize = Self.manifestLookupChunkSize
         let sql = "SELECT blob_id, payload FROM manifest_cache WHERE blob_id IN ("
             + Array(repeating: "?", count: chunkSize).joined(separator: ", ") + ")"
-        return try withDatabase { database in
+        return try await withDatabase { database in
             try database.transaction(.deferred) {
                 var payloads: [String: Data] = [:]
                 payloads.reserveCapacity(ids.count)
@@ -37,7 +37,7 @@ extension SQLiteStateStore {
     public func cacheManifests(_ payloads: [String: Data]) async throws {
         guard !payloads.isEmpty else { return }
         let stamp = SQLiteValue(now())
-        try withDatabase { database in
+        try await withDatabase { database in
             try database.transaction {
                 for (id, payload) in payloads {
                     try database.run(

@@ -19,7 +19,7 @@ extension SQLiteStateStore {
             throw StoreError(.invalidArgument, "port range \(range.lowerBound)-\(range.upperBound) for server \(server.debugDescription) is outside 1-65535")
         }
         guard count >= 1 else { throw StoreError(.invalidArgument, "a project needs at least one port, asked for \(count)") }
-        return try withDatabase { database in
+        return try await withDatabase { database in
             try database.transaction {
                 let held = try database.query(
                     "SELECT port FROM allocations WHERE project = ? AND server = ? ORDER BY port",
@@ -70,7 +70,7 @@ extension SQLiteStateStore {
 
     /// Every allocation, by project: the server and its ports (ascending).
     public func portAllocations() async throws -> [String: PortAllocation] {
-        try withDatabase { database in
+        try await withDatabase { database in
             var result: [String: PortAllocation] = [:]
             try database.query("SELECT project, server, port FROM allocations ORDER BY project, server, port") { row in
                 (try row.string(at: 0), try row.string(at: 1), try row.int(at: 2))
@@ -85,7 +85,7 @@ extension SQLiteStateStore {
 
     /// Frees every port `project` holds, on every server.
     public func releasePorts(project: String) async throws {
-        try withDatabase { database in
+        try await withDatabase { database in
             try database.run("DELETE FROM allocations WHERE project = ?", [.text(project)])
         }
     }

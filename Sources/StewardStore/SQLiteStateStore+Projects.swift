@@ -18,14 +18,14 @@ extension SQLiteStateStore {
     public func projects(withDetails: Bool) async throws -> [ProjectRecord] {
         let sql = (withDetails ? Self.projectsTable.selectSQL : Self.projectsTable.selectSQL(skipping: ["spec", "conditions"]))
             .replacingOccurrences(of: " FROM projects", with: Self.agentStatusSelection + " FROM projects")
-        return try withDatabase { database in
+        return try await withDatabase { database in
             try database.query(sql + " ORDER BY name", row: project(from:))
         }
     }
 
     /// The project called `name`, or nil.
     public func project(named name: String) async throws -> ProjectRecord? {
-        try withDatabase { database in
+        try await withDatabase { database in
             try database.query(
                 Self.projectsTable.selectSQL.replacingOccurrences(of: " FROM projects", with: Self.agentStatusSelection + " FROM projects")
                     + " WHERE name = ?", [.text(name)], row: project(from:)
@@ -38,7 +38,7 @@ extension SQLiteStateStore {
     /// Records the agent graph's progress on the project's record (nil leaves that status as it is). A column
     /// update, so a concurrent save of the record neither loses it nor is lost. Unknown projects are ignored.
     public func setAgentStatus(project: String, engineering: EngineeringStatus?, zavhoz: ZavhozStatus?) async throws {
-        try withDatabase { database in
+        try await withDatabase { database in
             try database.run(
                 "UPDATE projects SET engineering_status = coalesce(?, engineering_status), zavhoz_status = coalesce(?, zavhoz_status) "
                     + "WHERE name = ?",
@@ -48,7 +48,7 @@ extension SQLiteStateStore {
 
     /// Inserts or replaces the project and appends `events`, in one transaction.
     public func save(project: ProjectRecord, events: [EventRecord]) async throws {
-        try withDatabase { database in
+        try await withDatabase { database in
             try database.transaction {
                 try database.run(Self.projectsTable.upsertSQL, try values(of: project))
                 try insert(events, into: database)
@@ -58,7 +58,7 @@ extension SQLiteStateStore {
 
     /// Deletes the project (if present) and every port it holds, and appends `events`, in one transaction.
     public func deleteProject(named name: String, events: [EventRecord]) async throws {
-        try withDatabase { database in
+        try await withDatabase { database in
             try database.transaction {
                 try database.run("DELETE FROM projects WHERE name = ?", [.text(name)])
                 try database.run("DELETE FROM allocations WHERE project = ?", [.text(name)])

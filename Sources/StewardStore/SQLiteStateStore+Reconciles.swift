@@ -9,7 +9,7 @@ extension SQLiteStateStore {
     /// `reconcile` holds there.
     /// - Returns: the new reconcile id.
     public func beginReconcile(_ reconcile: ReconcileRecord) async throws -> Int64 {
-        try withDatabase { database in
+        try await withDatabase { database in
             try database.run(
                 "INSERT INTO reconciles (commit_id, ref, started_at, result, actions, errors) VALUES (?, ?, ?, ?, ?, ?)",
                 [
@@ -28,7 +28,7 @@ extension SQLiteStateStore {
         guard let id = reconcile.id else {
             throw StoreError(.invalidArgument, "finishReconcile needs the id beginReconcile returned; the record has none")
         }
-        let changed = try withDatabase { database in
+        let changed = try await withDatabase { database in
             try database.run(
                 "UPDATE reconciles SET commit_id = ?, finished_at = ?, result = ?, actions = ?, errors = ?, world_digest = ? "
                     + "WHERE id = ?",
@@ -46,7 +46,7 @@ extension SQLiteStateStore {
 
     /// The most recently begun reconcile pass (highest id), finished or not.
     public func lastReconcile() async throws -> ReconcileRecord? {
-        try withDatabase { database in
+        try await withDatabase { database in
             try database.query("SELECT \(Self.reconcileColumns) FROM reconciles ORDER BY id DESC LIMIT 1") { row in
                 ReconcileRecord(
                     id: try row.int64(at: 0),

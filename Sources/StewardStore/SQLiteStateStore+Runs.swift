@@ -12,7 +12,7 @@ extension SQLiteStateStore {
     /// `run` holds in those fields; tasks it already carries are stored too.
     /// - Returns: the new run id.
     public func beginRun(_ run: RunRecord) async throws -> Int64 {
-        try withDatabase { database in
+        try await withDatabase { database in
             try database.transaction {
                 try database.run(
                     """
@@ -35,7 +35,7 @@ extension SQLiteStateStore {
     /// Appends one task event to run `runID`, after the ones already recorded.
     /// - Throws: `StoreError` (a foreign-key failure) when no run has that id.
     public func appendTask(runID: Int64, _ task: TaskEvent) async throws {
-        try withDatabase { database in try insert(task, runID: runID, into: database) }
+        try await withDatabase { database in try insert(task, runID: runID, into: database) }
     }
 
     /// Records how a run ended: status, exit code, failed task and host, finish time. Tasks are not
@@ -45,7 +45,7 @@ extension SQLiteStateStore {
         guard let id = run.id else {
             throw StoreError(.invalidArgument, "finishRun needs the id beginRun returned; the run has none (\(run.playbook))")
         }
-        let changed = try withDatabase { database in
+        let changed = try await withDatabase { database in
             try database.run(
                 """
                 UPDATE runs SET status = ?, exit_code = ?, failed_task = ?, failed_host = ?, finished_at = ?
@@ -65,7 +65,7 @@ extension SQLiteStateStore {
     /// The newest `limit` runs of `project`, newest first, each with its tasks in order.
     public func runs(project: String, limit: Int) async throws -> [RunRecord] {
         guard limit > 0 else { return [] }
-        return try withDatabase { database in
+        return try await withDatabase { database in
             // One snapshot for the runs and their tasks.
             try database.transaction(.deferred) {
                 try database.query(
@@ -80,7 +80,7 @@ extension SQLiteStateStore {
     /// The newest `limit` runs of `server` that belong to no project, newest first, each with its tasks.
     public func runs(server: String, limit: Int) async throws -> [RunRecord] {
         guard limit > 0 else { return [] }
-        return try withDatabase { database in
+        return try await withDatabase { database in
             try database.transaction(.deferred) {
                 try database.query(
                     "SELECT \(Self.runColumns) FROM runs WHERE server = ? AND project IS NULL ORDER BY id DESC LIMIT ?",
@@ -94,7 +94,7 @@ extension SQLiteStateStore {
     /// Marks every run still `running` — left by a controller that died — as `interrupted`, finished at `time`.
     /// - Returns: those runs as now stored, oldest first, with their tasks.
     public func recoverInterruptedRuns(at time: Date) async throws -> [RunRecord] {
-        try withDatabase { database in
+        try await withDatabase { database in
             try database.transaction {
                 let running = try database.query(
                     "SELECT \(Self.runColumns) FROM runs WHERE status = 'running' ORDER BY id", row: run(from:)

@@ -5,7 +5,7 @@ import StewardModel
 /// Sealed secrets: the store never sees a plaintext value.
 extension SQLiteStateStore: SecretStore {
     public func setSecret(project: String, name: String, sealed: Data, at time: Date) async throws -> Int {
-        try withDatabase { database in
+        try await withDatabase { database in
             try database.transaction {
                 let current = try database.query(
                     "SELECT version FROM secrets WHERE project = ? AND name = ?", [.text(project), .text(name)]
@@ -23,7 +23,7 @@ extension SQLiteStateStore: SecretStore {
     }
 
     public func secret(project: String, name: String) async throws -> SecretRecord? {
-        try withDatabase { database in
+        try await withDatabase { database in
             try database.query(
                 "SELECT project, name, version, sealed, updated_at FROM secrets WHERE project = ? AND name = ?",
                 [.text(project), .text(name)], row: secret(from:)
@@ -32,7 +32,7 @@ extension SQLiteStateStore: SecretStore {
     }
 
     public func secrets(project: String?) async throws -> [SecretRecord] {
-        try withDatabase { database in
+        try await withDatabase { database in
             if let project {
                 return try database.query(
                     "SELECT project, name, version, sealed, updated_at FROM secrets WHERE project = ? ORDER BY name",
@@ -44,7 +44,7 @@ extension SQLiteStateStore: SecretStore {
     }
 
     public func deleteSecret(project: String, name: String) async throws -> Bool {
-        try withDatabase { database in
+        try await withDatabase { database in
             try database.run("DELETE FROM secrets WHERE project = ? AND name = ?", [.text(project), .text(name)]) > 0
         }
     }

@@ -15,21 +15,21 @@ extension SQLiteStateStore: ServerSyncStore {
 
     /// Every server, by name.
     public func servers() async throws -> [ServerRecord] {
-        try withDatabase { database in
+        try await withDatabase { database in
             try database.query(Self.serversTable.selectSQL + " ORDER BY name", row: server(from:))
         }
     }
 
     /// The server called `name`, or nil.
     public func server(named name: String) async throws -> ServerRecord? {
-        try withDatabase { database in
+        try await withDatabase { database in
             try database.query(Self.serversTable.selectSQL + " WHERE name = ?", [.text(name)], row: server(from:)).first
         }
     }
 
     /// Inserts or replaces the server and appends `events`, in one transaction.
     public func save(server: ServerRecord, events: [EventRecord]) async throws {
-        try withDatabase { database in
+        try await withDatabase { database in
             try database.transaction {
                 try database.run(Self.serversTable.upsertSQL, try values(of: server))
                 try insert(events, into: database)
@@ -41,7 +41,7 @@ extension SQLiteStateStore: ServerSyncStore {
     ///
     /// Port allocations on it stay: they belong to their projects and go with `releasePorts(project:)`.
     public func deleteServer(named name: String, events: [EventRecord]) async throws {
-        try withDatabase { database in
+        try await withDatabase { database in
             try database.transaction {
                 try database.run("DELETE FROM servers WHERE name = ?", [.text(name)])
                 try insert(events, into: database)
@@ -51,7 +51,7 @@ extension SQLiteStateStore: ServerSyncStore {
 
     /// When server_sync last started, or nil.
     public func lastServerSyncAttempt() async throws -> Date? {
-        try withDatabase { database in
+        try await withDatabase { database in
             try database.query("SELECT last_attempt_at FROM server_sync_state WHERE id = 1", row: {
                 try $0.optionalDate(at: 0)
             }).first ?? nil
@@ -60,7 +60,7 @@ extension SQLiteStateStore: ServerSyncStore {
 
     /// Records that server_sync started at `time`.
     public func saveServerSyncAttempt(_ time: Date) async throws {
-        try withDatabase { database in
+        try await withDatabase { database in
             try database.run(
                 "INSERT INTO server_sync_state (id, last_attempt_at) VALUES (1, ?) "
                     + "ON CONFLICT (id) DO UPDATE SET last_attempt_at = excluded.last_attempt_at",

@@ -10,8 +10,10 @@ import StewardModel
 /// timeout order their writes.
 ///
 /// `@unchecked Sendable`: the connection is not thread-safe, and every use of it happens inside
-/// `withDatabase`, under `lock`, so one thread at a time touches it. `NSLock` rather than `Mutex` because
-/// the package still declares macOS 14, where `Synchronization.Mutex` is unavailable.
+/// `withDatabase`, on `queue`, a serial queue, so one thread at a time touches it. A statement may wait for
+/// another process's lock (the busy timeout) or for an fsync: on the queue's own thread, never on the
+/// cooperative pool, and a caller waiting for its turn is suspended rather than blocked
+/// (docs/ARCHITECTURE.md, "Blocking work").
 public final class SQLiteStateStore: StateStore, @unchecked Sendable {
     /// The database file's name inside the state directory.
     public static let fileName = "steward.db"
@@ -21,7 +23,7 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
     /// Whether the store was opened read-only; every write then fails with SQLite's `SQLITE_READONLY`.
     public let isReadOnly: Bool
 
-    private let lock = NSLock()
+    private let queue = DispatchQueue(label: "steward.store.sqlite")
     private let database: SQLiteDatabase
     private let encoder: JSONEncoder
     private let decoder: JSONDecoder
@@ -81,15 +83,13 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
         }
     }
 
-    /// Runs `body` with exclusive use of the connection.
+    /// Runs `body` with exclusive use of the connection, on the store's queue.
     @discardableResult
-    func withDatabase<Result>(_ body: (SQLiteDatabase) throws -> Result) throws -> Result {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(database)
+    func withDatabase<Result>(_ body: (SQLiteDatabase) throws -> Result) async throws -> Result {
+        try await BlockingWork.run(on: queue) { try body(database) }
     }
 
-    // MARK: JSON columns (callers hold the lock, which also guards the coders)
+    // MARK: JSON columns (callers run on the queue, which also guards the coders)
 
     /// Canonical JSON text of a nested value.
     func json<Value: Encodable>(_ value: Value) throws -> String {

@@ -28,7 +28,7 @@ public actor FakeHealthProbe: HealthProbe {
     private var barrierOpen = false
     public private(set) var barrierTimedOut = false
 
-    public init(defaultAnswer: Answer = .ok, latency: Duration = .zero, barrier: Int = 0, barrierTimeout: Duration = .seconds(10)) {
+    public init(defaultAnswer: Answer = .ok, latency: Duration = .zero, barrier: Int = 0, barrierTimeout: Duration = Patience.base) {
         self.defaultAnswer = defaultAnswer
         self.latency = latency
         self.barrier = barrier

@@ -52,3 +52,17 @@ public func runBlocking(_ arguments: [String], in directory: String? = nil, envi
     }
     return output
 }
+
+/// The first line a child process writes to `pipe` (a server announcing its port), read off the cooperative
+/// pool; empty when the child closed the pipe first.
+public func firstLine(of pipe: Pipe) async throws -> String {
+    try await BlockingWork.run("steward.test.first-line") {
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = pipe.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            line.append(chunk)
+        }
+        return String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}

@@ -62,7 +62,7 @@ struct BlueGreenDeployTests {
         #expect(try deployment.marker()["commit"] == .string(second))
         #expect(try String(contentsOfFile: deployment.siteFile, encoding: .utf8).contains("127.0.0.1:\(deployment.slotPorts.green);"))
         #expect(deployment.supervisorPid(deployment.slotPidFile("blue")) == nil, "the old slot was stopped")
-        #expect(!AnsibleTestSupport.isAlive(Int32(blue)))
+        #expect(!ProcessTable.isAlive(Int32(blue)))
         #expect(await AnsibleTestSupport.httpGet(port: deployment.slotPorts.blue, path: "/health") == nil)
         let order = switched.tasks.map(\.task)
         let gate = try #require(order.firstIndex { $0.hasPrefix("Health-check slot green") })
@@ -195,7 +195,7 @@ struct BlueGreenDeployTests {
         let second = try await deployment.commitVersion("2")
         let toBlueGreen = try await deployment.deploy(commit: second, strategy: "blueGreen")
         #expect(toBlueGreen.status == .succeeded, "\(Self.describe(toBlueGreen))")
-        #expect(deployment.supervisorPid() == nil && !AnsibleTestSupport.isAlive(Int32(instance)))
+        #expect(deployment.supervisorPid() == nil && !ProcessTable.isAlive(Int32(instance)))
         #expect(await AnsibleTestSupport.httpGet(port: deployment.port, path: "/")?.body.contains(#""version": "2""#) == true)
         #expect(deployment.nginxMasterPid() != nil)
 

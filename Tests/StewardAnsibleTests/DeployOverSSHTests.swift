@@ -39,7 +39,7 @@ struct DeployOverSSHTests {
     static func processes(rootedAt root: String) -> [String] {
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
         return entries.compactMap(Int32.init).compactMap { pid in
-            guard AnsibleTestSupport.isAlive(pid),
+            guard ProcessTable.isAlive(pid),
                   (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/root")) == root,
                   let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline")
             else { return nil }

@@ -125,7 +125,7 @@ final class ProjectDeployment: @unchecked Sendable {
     func nginxMasterPid() -> Int32? {
         guard let text = try? String(contentsOf: nginxPrefix.appendingPathComponent("nginx.pid"), encoding: .utf8),
               let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)),
-              AnsibleTestSupport.isAlive(pid),
+              ProcessTable.isAlive(pid),
               let command = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"),
               String(decoding: command, as: UTF8.self).hasPrefix("nginx: master process")
         else { return nil }
@@ -134,8 +134,8 @@ final class ProjectDeployment: @unchecked Sendable {
 
     /// Live processes started for this deployment: supervisors, apps (by their work dir) and its nginx.
     func liveProcesses() -> [Int32] {
-        let byArgument = AnsibleTestSupport.processes(withArgument: work.url.path).map(\.pid).filter(AnsibleTestSupport.isAlive)
-        return Array(Set(byArgument + AnsibleTestSupport.processes(workingIn: work.url.path))).sorted()
+        let byArgument = ProcessTable.processes(withArgument: work.url.path).map(\.pid).filter(ProcessTable.isAlive)
+        return Array(Set(byArgument + ProcessTable.processes(workingIn: work.url.path))).sorted()
     }
 
     deinit {

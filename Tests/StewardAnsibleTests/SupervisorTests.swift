@@ -34,7 +34,7 @@ struct SupervisorTests {
         let group = Int32(pgid)
         // The app itself (python3 app.py), not its /bin/sh parent, in this supervisor's group only.
         let app = try #require(
-            AnsibleTestSupport.processes(withArgument: "app.py").first { $0.pgid == group && $0.arguments.first != "/bin/sh" }
+            ProcessTable.processes(withArgument: "app.py").first { $0.pgid == group && $0.arguments.first != "/bin/sh" }
         )
         kill(app.pid, SIGKILL)
         try await waitForHealth(port: port)
@@ -42,7 +42,7 @@ struct SupervisorTests {
 
         let stopped = try await run(["python3", Self.script, "stop", "--pid-file", pidFile])
         #expect(stopped.contains(#""killed": false"#), "SIGTERM was enough: \(stopped)")
-        #expect(AnsibleTestSupport.survivors(ofGroup: app.pgid).isEmpty)
+        #expect(await ProcessTable.survivors(ofGroup: app.pgid).isEmpty)
         #expect(await AnsibleTestSupport.httpGet(port: port, path: "/health") == nil)
         await #expect(throws: ShellError.self) { try await run(["python3", Self.script, "status", "--pid-file", pidFile]) }
     }

@@ -145,7 +145,7 @@ struct ReconcilerMaintenanceTests {
         // Each thread waits until all have started: run one after another, the first would wait its whole patience
         // and see only itself. A generous patience keeps a slow machine from failing the test.
         let parallel = try harness(projects: ["a", "b", "c"], concurrency: 4)
-        let overlap = OverlapEngineering(expected: 3, patience: .seconds(30))
+        let overlap = OverlapEngineering(expected: 3, patience: Patience.base)
         parallel.engineering = overlap
         _ = try await parallel.reconcile()
         #expect(await overlap.mostAtOnce == 3)

@@ -18,6 +18,8 @@ final class ReconcilerHarness: @unchecked Sendable {
     /// Clone URLs of the resolved repos (`file:///forge/` is the local forge).
     var cloneURLBase = "file:///forge/"
     var bundler: (any SourceBundler)?
+    /// The reconciler's wall clock; tests that need time to pass advance it instead of sleeping.
+    let clock = ManualClock(start: Date())
 
     init() throws {
         config = try TemporaryDirectory(prefix: "config")
@@ -54,7 +56,7 @@ final class ReconcilerHarness: @unchecked Sendable {
             makeForge: { _ in (forge, ["acme"]) },
             makeResolver: { _ in FakeResolver(commits: commits, cloneURLBase: base) }, runner: runner, bundler: bundler,
             library: try PlaybookLibrary(directory: playbooks.url), stateDirectory: state.url,
-            logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+            now: { [clock] in clock.date }, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
         var wired = reconciler
         wired.engineering = engineering
         return try await wired.reconcile(options)
@@ -260,7 +262,7 @@ struct ReconcilerForgeSyncTests {
         _ = try await harness.reconcile()
         #expect(await harness.forge.listings == 1)
         try harness.config.write("steward.yaml", "intervals: {githubSync: 1s}\n")
-        try await Task.sleep(for: .milliseconds(1100))
+        harness.clock.advance(by: .milliseconds(1100))
         _ = try await harness.reconcile()
         #expect(await harness.forge.listings == 2)
     }

@@ -9,7 +9,7 @@ import Testing
 struct GitBenchmarkTests {
     @Test func noChangeUpdateIsNoSlowerThanGitFetch() async throws {
         let fixture = try await GitFixture()
-        try generateFiles(in: fixture, directories: 20, filesPerDirectory: 50)
+        try await generateFiles(in: fixture, directories: 20, filesPerDirectory: 50)
         try await fixture.commit()
         for index in 0..<20 {
             try await fixture.tag("v\(index)")
@@ -26,7 +26,7 @@ struct GitBenchmarkTests {
 
     @Test func entriesOfTenThousandFiles() async throws {
         let fixture = try await GitFixture()
-        try generateFiles(in: fixture, directories: 101, filesPerDirectory: 100)
+        try await generateFiles(in: fixture, directories: 101, filesPerDirectory: 100)
         try await fixture.commit()
         let source = fixture.source()
         let revision = try await source.update()

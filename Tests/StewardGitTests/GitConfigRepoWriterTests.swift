@@ -119,7 +119,7 @@ struct GitConfigRepoWriterTests {
     @Test func anHTTPRemoteGetsTheTokenFromTheEnvironment() async throws {
         let fixture = try await fixture()
         let token = "tok-\(UUID().uuidString)"
-        let server = try SmartHTTPServer(projectRoot: fixture.root.path, token: token)
+        let server = try await SmartHTTPServer(projectRoot: fixture.root.path, token: token)
         let variable = uniqueTokenVariable()
         setenv(variable, token, 1)
         defer { unsetenv(variable) }

@@ -26,7 +26,7 @@ struct GitConfigSourceCredentialsTests {
         try fixture.write("steward.yaml", "kind: Settings\n")
         let commit = try await fixture.commit()
         let token = "tok-" + UUID().uuidString
-        let server = try SmartHTTPServer(projectRoot: fixture.root.path, token: token)
+        let server = try await SmartHTTPServer(projectRoot: fixture.root.path, token: token)
         let variable = uniqueTokenVariable()
         setenv(variable, token, 1)
         defer { unsetenv(variable) }
@@ -49,7 +49,7 @@ struct GitConfigSourceCredentialsTests {
     @Test func rejectedTokenFailsWithoutRepeatingIt() async throws {
         let fixture = try await GitFixture()
         try await fixture.commit()
-        let server = try SmartHTTPServer(projectRoot: fixture.root.path, token: "the-right-token")
+        let server = try await SmartHTTPServer(projectRoot: fixture.root.path, token: "the-right-token")
         let variable = uniqueTokenVariable()
         setenv(variable, "wrong-token-value", 1)
         defer { unsetenv(variable) }
@@ -66,7 +66,7 @@ struct GitConfigSourceCredentialsTests {
     @Test func missingTokenSaysWhereToPutOne() async throws {
         let fixture = try await GitFixture()
         try await fixture.commit()
-        let server = try SmartHTTPServer(projectRoot: fixture.root.path, token: "the-right-token")
+        let server = try await SmartHTTPServer(projectRoot: fixture.root.path, token: "the-right-token")
         let variable = uniqueTokenVariable()
 
         let error = try await #require(throws: GitError.self) {

@@ -129,7 +129,7 @@ struct GitConfigSourceEntriesTests {
 
     @Test func tenThousandEntries() async throws {
         let fixture = try await GitFixture()
-        try generateFiles(in: fixture, directories: 101, filesPerDirectory: 100)
+        try await generateFiles(in: fixture, directories: 101, filesPerDirectory: 100)
         try await fixture.commit()
         let source = fixture.source()
         let revision = try await source.update()
@@ -142,7 +142,13 @@ struct GitConfigSourceEntriesTests {
 }
 
 /// Writes `directories` × `filesPerDirectory` small distinct files (`dNNN/fNNN.yaml`) into the work tree.
-func generateFiles(in fixture: GitFixture, directories: Int, filesPerDirectory: Int) throws {
+func generateFiles(in fixture: GitFixture, directories: Int, filesPerDirectory: Int) async throws {
+    try await BlockingWork.run("steward.test.generate-files") {
+        try writeFiles(in: fixture, directories: directories, filesPerDirectory: filesPerDirectory)
+    }
+}
+
+private func writeFiles(in fixture: GitFixture, directories: Int, filesPerDirectory: Int) throws {
     for directory in 0..<directories {
         let name = "d" + String(format: "%03d", directory)
         let url = URL(fileURLWithPath: fixture.workTree).appendingPathComponent(name)

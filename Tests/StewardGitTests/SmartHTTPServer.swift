@@ -9,7 +9,7 @@ final class SmartHTTPServer: @unchecked Sendable {
     private let directory: TemporaryDirectory
 
     /// Serves the repositories under `projectRoot` at `http://127.0.0.1:PORT/<name>`.
-    init(projectRoot: String, token: String) throws {
+    init(projectRoot: String, token: String) async throws {
         directory = try TemporaryDirectory(prefix: "steward-http")
         let script = try directory.write("server.py", Self.script)
         process = Process()
@@ -20,13 +20,7 @@ final class SmartHTTPServer: @unchecked Sendable {
         let output = Pipe()
         process.standardOutput = output
         try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
-        guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+        guard let port = Int(try await firstLine(of: output)) else {
             kill(process.processIdentifier, SIGKILL)
             throw ServerDidNotStart()
         }

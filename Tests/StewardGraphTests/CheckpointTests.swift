@@ -1,5 +1,6 @@
 import Foundation
 import StewardGraph
+import StewardTestSupport
 import Testing
 
 /// Checkpoints are deltas with periodic snapshots; any of them can be read back; a thread runs once at a time.
@@ -116,14 +117,23 @@ struct CheckpointTests {
         builder.addEdge(from: "long", to: Graph.end)
         let graph = try builder.compile()
         let checkpointer = InMemoryCheckpointer()
-        // A 3 s lease renewed every second; the check comes 4.5 s in, after the first lease would have expired.
-        let options = GraphRunOptions(leaseDuration: .seconds(3))
+        // A 3 s lease renewed every second of a clock that moves only when the test moves it: the probe comes
+        // 4.5 s in, after the first lease would have expired, whatever the machine's load.
+        let clock = ManualClock()
+        let options = GraphRunOptions(leaseDuration: .seconds(3), clock: clock, now: { clock.date })
 
         let first = Task { try await GraphEngine(graph: graph, checkpointer: checkpointer, options: options).start(thread: "t", input: Flow()) }
         try await gate.waitUntilReached()
-        try await Task.sleep(for: .milliseconds(4_500))
+        try await waitUntil("the heartbeat's first sleep") { clock.sleepCount >= 1 }
+        for second in 1...4 {
+            let sleeps = clock.sleepCount
+            clock.advance(by: .seconds(1))
+            // The heartbeat wakes, renews the lease and sleeps again.
+            try await waitUntil("the heartbeat to renew the lease after \(second) s") { clock.sleepCount > sleeps }
+        }
+        clock.advance(by: .milliseconds(500))
         // Probing the lease directly: a second run would otherwise wait at the gate too if it got in.
-        let now = Date()
+        let now = clock.date
         let busy = await #expect(throws: GraphError.self) {
             try await checkpointer.acquireLease(thread: "t", owner: "probe", now: now, expiresAt: now.addingTimeInterval(1))
         }

@@ -1,5 +1,6 @@
 import Foundation
 import StewardGraph
+import StewardTestSupport
 
 /// The state most tests use: one channel of each reducer kind.
 struct Flow: GraphState, Equatable {
@@ -38,22 +39,15 @@ actor Barrier {
     init(parties: Int) { self.parties = parties }
 
     /// Waits until all parties arrived.
-    /// - Throws: when they do not within `limit` (a generous bound: it only fails if parties run one by one).
-    func arrive(limit: Duration = .seconds(30)) async throws {
+    /// - Throws: `WaitTimeout` when they do not within `Patience.base` (it only fails if parties run one by one).
+    func arrive() async throws {
         arrived += 1
-        let deadline = ContinuousClock.now + limit
-        while arrived < parties {
-            guard ContinuousClock.now < deadline else {
-                throw BarrierTimeout(message: "only \(arrived) of \(parties) parties reached the barrier within \(limit)")
-            }
-            try await Task.sleep(for: .milliseconds(5))
+        try await waitUntil("all \(parties) parties to reach the barrier", detail: { "\(await self.count) arrived" }) {
+            await self.count >= self.parties
         }
     }
-}
 
-struct BarrierTimeout: Error, CustomStringConvertible {
-    let message: String
-    var description: String { message }
+    private var count: Int { arrived }
 }
 
 /// A flag a test flips to let a waiting node go on.
@@ -63,19 +57,16 @@ actor Gate {
 
     func open() { isOpen = true }
 
-    /// Marks the gate as reached and waits until it opens.
+    /// Marks the gate as reached and waits until it opens (no bound: the test opens it, or cancels the run).
     func pass() async throws {
         reached = true
         while !isOpen { try await Task.sleep(for: .milliseconds(5)) }
     }
 
     /// Waits until a node reached the gate.
+    /// - Throws: `WaitTimeout` when none does within `Patience.base`.
     func waitUntilReached() async throws {
-        let deadline = ContinuousClock.now + .seconds(30)
-        while !reached {
-            guard ContinuousClock.now < deadline else { throw BarrierTimeout(message: "no node reached the gate in 30 s") }
-            try await Task.sleep(for: .milliseconds(5))
-        }
+        try await waitUntil("a node to reach the gate") { await self.reached }
     }
 }
 

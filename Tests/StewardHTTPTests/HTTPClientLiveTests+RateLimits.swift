@@ -8,7 +8,7 @@ extension HTTPClientLiveTests {
         static let epoch = Int(HTTPClientLiveTests.now.timeIntervalSince1970)
 
         @Test func tooManyRequestsWaitsRetryAfterSeconds() async throws {
-            let server = try ScriptedHTTPServer(routes: [
+            let server = try await ScriptedHTTPServer(routes: [
                 "/search": [.init(status: 429, headers: [("Retry-After", "7")]), .init(body: "ok")]
             ])
             let fixture = try ClientFixture()
@@ -21,7 +21,7 @@ extension HTTPClientLiveTests {
         }
 
         @Test func retryAfterAsAnHTTPDate() async throws {
-            let server = try ScriptedHTTPServer(routes: [
+            let server = try await ScriptedHTTPServer(routes: [
                 // HTTPClientLiveTests.now is 2023-11-14 22:13:20 UTC.
                 "/search": [.init(status: 429, headers: [("Retry-After", "Tue, 14 Nov 2023 22:13:25 GMT")]), .init()]
             ])
@@ -33,7 +33,7 @@ extension HTTPClientLiveTests {
         }
 
         @Test func secondaryRateLimitOn403WithRetryAfter() async throws {
-            let server = try ScriptedHTTPServer(routes: [
+            let server = try await ScriptedHTTPServer(routes: [
                 "/orgs/acme/repos": [.init(status: 403, headers: [("Retry-After", "12")]), .init()]
             ])
             let fixture = try ClientFixture()
@@ -48,8 +48,8 @@ extension HTTPClientLiveTests {
         @Test func secondaryRateLimitMessageWithoutRetryAfterWaitsAMinuteCappedByMaxDelay() async throws {
             let body = "{\"message\":\"You have exceeded a secondary rate limit. Please wait a few minutes.\"}"
             let routes: [String: [ScriptedHTTPServer.Step]] = ["/repos": [.init(status: 403, body: body), .init()]]
-            let first = try ScriptedHTTPServer(routes: routes)
-            let second = try ScriptedHTTPServer(routes: routes)
+            let first = try await ScriptedHTTPServer(routes: routes)
+            let second = try await ScriptedHTTPServer(routes: routes)
             let capped = try ClientFixture()
             let uncapped = try ClientFixture { $0.maxDelay = .seconds(120) }
 
@@ -61,7 +61,7 @@ extension HTTPClientLiveTests {
         }
 
         @Test func aPlain403IsAResponse() async throws {
-            let server = try ScriptedHTTPServer(routes: [
+            let server = try await ScriptedHTTPServer(routes: [
                 "/private": [.init(status: 403, headers: [("X-RateLimit-Remaining", "4000")], body: "{\"message\":\"Forbidden\"}")]
             ])
             let fixture = try ClientFixture()
@@ -74,7 +74,7 @@ extension HTTPClientLiveTests {
         }
 
         @Test func primaryRateLimitWaitsUntilResetWhenSoonEnough() async throws {
-            let server = try ScriptedHTTPServer(routes: [
+            let server = try await ScriptedHTTPServer(routes: [
                 "/user": [
                     .init(status: 403, headers: [("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", "\(Self.epoch + 20)")]),
                     .init(headers: [("X-RateLimit-Remaining", "4999")]),
@@ -91,7 +91,7 @@ extension HTTPClientLiveTests {
 
         @Test func primaryRateLimitThrowsWhenResetIsTooFar() async throws {
             let reset = Self.epoch + 3600
-            let server = try ScriptedHTTPServer(routes: [
+            let server = try await ScriptedHTTPServer(routes: [
                 "/user": [.init(status: 429, headers: [("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", "\(reset)")])]
             ])
             let fixture = try ClientFixture()
@@ -106,7 +106,7 @@ extension HTTPClientLiveTests {
         }
 
         @Test func retryAfterLongerThanMaxRateLimitWaitThrows() async throws {
-            let server = try ScriptedHTTPServer(routes: ["/search": [.init(status: 429, headers: [("Retry-After", "120")])]])
+            let server = try await ScriptedHTTPServer(routes: ["/search": [.init(status: 429, headers: [("Retry-After", "120")])]])
             let fixture = try ClientFixture()
 
             let error = try #require(await fixture.failure(of: HTTPRequest(url: server.url("/search"))))
@@ -116,7 +116,7 @@ extension HTTPClientLiveTests {
         }
 
         @Test func rateLimitStillInForceAfterTheLastAttemptThrows() async throws {
-            let server = try ScriptedHTTPServer(routes: ["/search": [.init(status: 429, headers: [("Retry-After", "1")])]])
+            let server = try await ScriptedHTTPServer(routes: ["/search": [.init(status: 429, headers: [("Retry-After", "1")])]])
             let fixture = try ClientFixture { $0.maxAttempts = 3 }
 
             let error = try #require(await fixture.failure(of: HTTPRequest(url: server.url("/search"))))

@@ -6,7 +6,7 @@ import Testing
 extension HTTPClientLiveTests {
     @Suite struct Responses {
         @Test func getReturnsStatusBodyHeadersAndSendsTheUserAgent() async throws {
-            let server = try ScriptedHTTPServer(routes: [
+            let server = try await ScriptedHTTPServer(routes: [
                 "/repos": [.init(headers: [("Content-Type", "application/json"), ("ETag", "\"abc\"")], body: "{\"id\":1}")]
             ])
             let fixture = try ClientFixture()
@@ -27,7 +27,7 @@ extension HTTPClientLiveTests {
         }
 
         @Test func repeatedHeadersKeepEveryValueInOrder() async throws {
-            let server = try ScriptedHTTPServer(routes: [
+            let server = try await ScriptedHTTPServer(routes: [
                 "/page": [.init(headers: [
                     ("Link", "<https://api.example/page2>; rel=\"next\""), ("X-Single", "one"),
                     ("Link", "<https://api.example/page9>; rel=\"last\""),
@@ -46,7 +46,7 @@ extension HTTPClientLiveTests {
         }
 
         @Test func clientErrorsAreResponsesNotErrors() async throws {
-            let server = try ScriptedHTTPServer(routes: [
+            let server = try await ScriptedHTTPServer(routes: [
                 "/forbidden": [.init(status: 403, body: "{\"message\":\"Must have admin rights\"}")]
             ])
             let fixture = try ClientFixture()
@@ -62,7 +62,7 @@ extension HTTPClientLiveTests {
 
         @Test func gzipBodiesAreDecoded() async throws {
             let chunk = "{\"name\":\"steward\",\"private\":false},"
-            let server = try ScriptedHTTPServer(routes: [
+            let server = try await ScriptedHTTPServer(routes: [
                 "/compressed": [.init(body: chunk, repeatCount: 50_000, gzip: true)]
             ])
             let fixture = try ClientFixture()
@@ -77,7 +77,7 @@ extension HTTPClientLiveTests {
 
         @Test func largeBodiesArriveWhole() async throws {
             let chunk = "0123456789abcdef"
-            let server = try ScriptedHTTPServer(routes: ["/large": [.init(body: chunk, repeatCount: 262_144)]])
+            let server = try await ScriptedHTTPServer(routes: ["/large": [.init(body: chunk, repeatCount: 262_144)]])
             let fixture = try ClientFixture()
 
             let response = try await fixture.get(server.url("/large"))
@@ -87,7 +87,7 @@ extension HTTPClientLiveTests {
         }
 
         @Test func notModifiedIsReturnedAndReported() async throws {
-            let server = try ScriptedHTTPServer(routes: [
+            let server = try await ScriptedHTTPServer(routes: [
                 "/orgs/acme/repos": [.init(status: 304, headers: [("ETag", "\"v1\""), ("X-RateLimit-Remaining", "4999")])]
             ])
             let fixture = try ClientFixture()
@@ -105,7 +105,7 @@ extension HTTPClientLiveTests {
         }
 
         @Test func postSendsItsBodyWithoutAFormContentType() async throws {
-            let server = try ScriptedHTTPServer(routes: ["/orgs/acme/repos": [.init(status: 201, body: "{}")]])
+            let server = try await ScriptedHTTPServer(routes: ["/orgs/acme/repos": [.init(status: 201, body: "{}")]])
             let fixture = try ClientFixture()
             let json = Data("{\"name\":\"weather-bot\"}".utf8)
 
@@ -127,7 +127,7 @@ extension HTTPClientLiveTests {
         }
 
         @Test func getFollowsRedirectsOtherMethodsDoNot() async throws {
-            let server = try ScriptedHTTPServer(routes: [
+            let server = try await ScriptedHTTPServer(routes: [
                 "/old": [.init(status: 301, headers: [("Location", "/new")])],
                 "/new": [.init(body: "moved here")],
             ])
@@ -145,7 +145,7 @@ extension HTTPClientLiveTests {
         }
 
         @Test func redirectLoopsStopAfterFive() async throws {
-            let server = try ScriptedHTTPServer(routes: ["/loop": [.init(status: 302, headers: [("Location", "/loop")])]])
+            let server = try await ScriptedHTTPServer(routes: ["/loop": [.init(status: 302, headers: [("Location", "/loop")])]])
             let fixture = try ClientFixture()
 
             let error = try #require(await fixture.failure(of: HTTPRequest(url: server.url("/loop"))))

@@ -6,7 +6,7 @@ import Testing
 extension HTTPClientLiveTests {
     @Suite struct Retries {
         @Test func serverErrorsAreRetriedUntilSuccess() async throws {
-            let server = try ScriptedHTTPServer(routes: [
+            let server = try await ScriptedHTTPServer(routes: [
                 "/flaky": [.init(status: 503), .init(status: 502), .init(status: 500), .init(body: "ok")]
             ])
             let fixture = try ClientFixture()
@@ -29,7 +29,7 @@ extension HTTPClientLiveTests {
         }
 
         @Test func backoffCeilingDoublesPerRetryUpToMaxDelay() async throws {
-            let server = try ScriptedHTTPServer(routes: ["/down": [.init(status: 503)]])
+            let server = try await ScriptedHTTPServer(routes: ["/down": [.init(status: 503)]])
             let fixture = try ClientFixture {
                 $0.maxAttempts = 6
                 $0.baseDelay = .milliseconds(500)
@@ -44,7 +44,7 @@ extension HTTPClientLiveTests {
         }
 
         @Test func retriesExhaustedReportsTheLastStatus() async throws {
-            let server = try ScriptedHTTPServer(routes: [
+            let server = try await ScriptedHTTPServer(routes: [
                 "/down": [.init(status: 500), .init(status: 503, body: "{\"message\":\"Service Unavailable\"}")]
             ])
             let fixture = try ClientFixture()
@@ -60,7 +60,7 @@ extension HTTPClientLiveTests {
         }
 
         @Test func retryAfterOnA503IsHonoured() async throws {
-            let server = try ScriptedHTTPServer(routes: [
+            let server = try await ScriptedHTTPServer(routes: [
                 "/busy": [.init(status: 503, headers: [("Retry-After", "3")]), .init(body: "ok")]
             ])
             let fixture = try ClientFixture()
@@ -72,7 +72,7 @@ extension HTTPClientLiveTests {
         }
 
         @Test func postIsNotRetriedAfterAServerError() async throws {
-            let server = try ScriptedHTTPServer(routes: ["/orgs/acme/repos": [.init(status: 503), .init(status: 201)]])
+            let server = try await ScriptedHTTPServer(routes: ["/orgs/acme/repos": [.init(status: 503), .init(status: 201)]])
             let fixture = try ClientFixture()
 
             let response = try await fixture.send(HTTPRequest(method: .post, url: server.url("/orgs/acme/repos")))
@@ -84,7 +84,7 @@ extension HTTPClientLiveTests {
         }
 
         @Test func patchIsNotRetriedAfterATimeout() async throws {
-            let server = try ScriptedHTTPServer(routes: ["/repos/acme/bot": [.init(delay: 3)]])
+            let server = try await ScriptedHTTPServer(routes: ["/repos/acme/bot": [.init(delay: 3)]])
             let fixture = try ClientFixture { $0.totalTimeout = .milliseconds(300) }
 
             let error = try #require(await fixture.failure(of: HTTPRequest(
@@ -111,7 +111,7 @@ extension HTTPClientLiveTests {
         }
 
         @Test func timeoutsAreRetriedForGet() async throws {
-            let server = try ScriptedHTTPServer(routes: ["/slow": [.init(delay: 3), .init(body: "fast now")]])
+            let server = try await ScriptedHTTPServer(routes: ["/slow": [.init(delay: 3), .init(body: "fast now")]])
             let fixture = try ClientFixture { $0.totalTimeout = .milliseconds(300) }
 
             let response = try await fixture.get(server.url("/slow"))
@@ -122,22 +122,21 @@ extension HTTPClientLiveTests {
         }
 
         @Test func aTimeoutWithoutRetriesIsATimeout() async throws {
-            let server = try ScriptedHTTPServer(routes: ["/slow": [.init(delay: 3)]])
+            // The server never answers in the test's lifetime: only the client's own timeout ends the request.
+            let server = try await ScriptedHTTPServer(routes: ["/slow": [.init(delay: 86_400)]])
             let fixture = try ClientFixture {
                 $0.totalTimeout = .milliseconds(300)
                 $0.maxAttempts = 1
             }
-            let started = ContinuousClock.now
 
             let error = try #require(await fixture.failure(of: HTTPRequest(url: server.url("/slow"))))
 
             #expect(error.kind == .timeout)
             #expect(error.curlMessage?.contains("Timeout was reached") == true)
-            #expect(started.duration(to: .now) < .seconds(2))
         }
 
         @Test func timeoutsUntilTheLastAttemptExhaustRetries() async throws {
-            let server = try ScriptedHTTPServer(routes: ["/slow": [.init(delay: 3)]])
+            let server = try await ScriptedHTTPServer(routes: ["/slow": [.init(delay: 3)]])
             let fixture = try ClientFixture {
                 $0.totalTimeout = .milliseconds(250)
                 $0.maxAttempts = 2

@@ -8,7 +8,7 @@ extension HTTPClientLiveTests {
         static let token = "ghp_S3cr3tT0kenValue0123456789abcdefXYZ"
 
         @Test func eventsNeverContainTheAuthorizationValue() async throws {
-            let server = try ScriptedHTTPServer(routes: [
+            let server = try await ScriptedHTTPServer(routes: [
                 "/user": [.init(status: 503), .init(headers: [("X-RateLimit-Remaining", "4998")], body: "{}")]
             ])
             let fixture = try ClientFixture()
@@ -35,8 +35,8 @@ extension HTTPClientLiveTests {
         }
 
         @Test func authorizationIsNotForwardedToAnotherHostOnRedirect() async throws {
-            let target = try ScriptedHTTPServer(routes: ["/landing": [.init(body: "elsewhere")]])
-            let origin = try ScriptedHTTPServer(routes: [
+            let target = try await ScriptedHTTPServer(routes: ["/landing": [.init(body: "elsewhere")]])
+            let origin = try await ScriptedHTTPServer(routes: [
                 "/start": [.init(status: 302, headers: [("Location", "http://localhost:\(target.port)/landing")])]
             ])
             let fixture = try ClientFixture()

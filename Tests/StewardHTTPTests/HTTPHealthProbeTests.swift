@@ -11,7 +11,7 @@ extension HTTPClientLiveTests {
     /// The libcurl health probe against a real HTTP server on 127.0.0.1: one attempt per check, whatever happens.
     @Suite struct HealthProbeLive {
         @Test func a200IsAnAnswerWithItsBody() async throws {
-            let server = try ScriptedHTTPServer(routes: ["/health": [.init(body: "{\"status\": \"ok\"}\n")]])
+            let server = try await ScriptedHTTPServer(routes: ["/health": [.init(body: "{\"status\": \"ok\"}\n")]])
             let answer = try await HTTPHealthProbe().get(server.url("/health"), timeout: .seconds(5))
             #expect(answer.status == 200)
             #expect(answer.isHealthy)
@@ -23,7 +23,7 @@ extension HTTPClientLiveTests {
 
         @Test func a500IsAnAnswerNotRetried() async throws {
             let body = String(repeating: "database down; ", count: 40)
-            let server = try ScriptedHTTPServer(routes: ["/health": [.init(status: 500, body: body)]])
+            let server = try await ScriptedHTTPServer(routes: ["/health": [.init(status: 500, body: body)]])
             let answer = try await HTTPHealthProbe().get(server.url("/health"), timeout: .seconds(5))
             #expect(answer.status == 500)
             #expect(!answer.isHealthy)
@@ -43,14 +43,12 @@ extension HTTPClientLiveTests {
         }
 
         @Test func aSlowAppTimesOutAfterOneAttempt() async throws {
-            let server = try ScriptedHTTPServer(routes: ["/health": [.init(body: "late", delay: 5)]])
-            let started = ContinuousClock.now
+            // The app never answers in the test's lifetime: only the check's own timeout ends it.
+            let server = try await ScriptedHTTPServer(routes: ["/health": [.init(body: "late", delay: 86_400)]])
             let error = await #expect(throws: HealthProbeError.self) {
                 _ = try await HTTPHealthProbe().get(server.url("/health"), timeout: .milliseconds(300))
             }
             #expect(error?.kind == .timeout)
-            // Well under the server's 5 s: the check's own timeout ended it, not the answer.
-            #expect(ContinuousClock.now - started < .seconds(4))
             #expect(try server.requests(to: "/health").count <= 1)
         }
 
@@ -59,7 +57,7 @@ extension HTTPClientLiveTests {
             let count = 100
             var routes: [String: [ScriptedHTTPServer.Step]] = [:]
             for index in 0..<count { routes["/health/\(index)"] = [.init(status: index % 10 == 0 ? 503 : 200, body: "ok")] }
-            let server = try ScriptedHTTPServer(routes: routes)
+            let server = try await ScriptedHTTPServer(routes: routes)
             let store = InMemoryStateStore()
             let now = Date(timeIntervalSince1970: 1_800_000_000)
             await store.save(server: ServerRecord(name: "local", status: .ready,

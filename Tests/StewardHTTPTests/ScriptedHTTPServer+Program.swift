@@ -5,15 +5,18 @@ extension ScriptedHTTPServer {
     /// request is appended to the log (one JSON object per line: method, target, route, connection number,
     /// headers, body) before it is answered, so a test that got a response finds its request logged.
     /// Routes map a path to steps; each request to the path takes the next step, the last one repeating.
+    /// A step with `together: N` answers only once N requests to its route are in the server at once.
     /// A request for an absolute URL (as a proxy receives it) is routed by its path. Unknown paths get 404.
     static let program = #"""
 # the next step, the last one repeating. Unknown paths get 404.
-import gzip, json, socket, ssl, sys, threading, time
+import gzip, json, os, socket, ssl, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 script = json.load(open(sys.argv[1]))
 log_file = open(sys.argv[2], "a", buffering=1)
 lock = threading.Lock()
+together = threading.Condition(lock)
+arrived = {}
 counters = {}
 connections = [0]
 
@@ -53,6 +56,15 @@ class Handler(BaseHTTPRequestHandler):
             step = {"status": 404, "body": "{\"message\": \"Not Found\"}"}
         else:
             step = steps[min(index, len(steps) - 1)]
+        parties = step.get("together", 0)
+        if parties > 1:
+            with together:
+                arrived[route] = arrived.get(route, 0) + 1
+                together.notify_all()
+                met = together.wait_for(lambda: arrived[route] >= parties, timeout=script["patience"])
+                count = arrived[route]
+            if not met:
+                step = {"status": 504, "body": "only %d of %d requests were handled together" % (count, parties)}
         time.sleep(step.get("delay", 0))
         payload = (step.get("body", "") * step.get("repeat", 1)).encode()
         headers = [tuple(h) for h in step.get("headers", [])]
@@ -85,6 +97,15 @@ class Server(ThreadingHTTPServer):
     request_queue_size = 128
     def handle_error(self, request, client_address):
         pass
+
+# The test process kills the server when it releases it; one still held when the process exits (or one whose
+# test crashed) exits with its parent instead of lingering.
+parent = os.getppid()
+def watch_parent():
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(0)
+threading.Thread(target=watch_parent, daemon=True).start()
 
 server = Server(("127.0.0.1", 0), Handler)
 if len(sys.argv) > 4:

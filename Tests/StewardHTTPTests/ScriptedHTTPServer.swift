@@ -19,10 +19,13 @@ final class ScriptedHTTPServer: @unchecked Sendable {
         var gzip: Bool = false
         /// Seconds to wait before answering.
         var delay: Double = 0
+        /// When above 1: the answer waits until this many requests to the route are being handled at once (a
+        /// barrier that proves they are concurrent); 504 if they are not within `Patience.base`.
+        var together: Int = 0
 
         init(
             status: Int = 200, headers: [(String, String)] = [], body: String = "", repeatCount: Int = 1,
-            gzip: Bool = false, delay: Double = 0
+            gzip: Bool = false, delay: Double = 0, together: Int = 0
         ) {
             self.status = status
             self.headers = headers.map { [$0.0, $0.1] }
@@ -30,12 +33,19 @@ final class ScriptedHTTPServer: @unchecked Sendable {
             self.repeatCount = repeatCount
             self.gzip = gzip
             self.delay = delay
+            self.together = together
         }
 
         enum CodingKeys: String, CodingKey {
-            case status, headers, body, gzip, delay
+            case status, headers, body, gzip, delay, together
             case repeatCount = "repeat"
         }
+    }
+
+    /// What the server program reads: the routes, and how long a barrier waits.
+    private struct Script: Encodable {
+        var routes: [String: [Step]]
+        var patience: Double
     }
 
     /// A request as the server received it.
@@ -61,11 +71,11 @@ final class ScriptedHTTPServer: @unchecked Sendable {
     private let logURL: URL
 
     /// Starts the server with `routes` (path → steps); with `tls`, it speaks HTTPS with that certificate.
-    init(routes: [String: [Step]], tls: (certificate: String, key: String)? = nil) throws {
+    init(routes: [String: [Step]], tls: (certificate: String, key: String)? = nil) async throws {
         directory = try TemporaryDirectory(prefix: "steward-http")
         let programURL = try directory.write("server.py", Self.program)
         let scriptURL = directory.url.appendingPathComponent("script.json")
-        try JSONEncoder().encode(["routes": routes]).write(to: scriptURL)
+        try JSONEncoder().encode(Script(routes: routes, patience: Patience.seconds())).write(to: scriptURL)
         logURL = directory.url.appendingPathComponent("requests.jsonl")
 
         process = Process()
@@ -77,13 +87,7 @@ final class ScriptedHTTPServer: @unchecked Sendable {
         process.standardError = errors
         try process.run()
 
-        var firstLine = Data()
-        while !firstLine.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            firstLine.append(chunk)
-        }
-        guard let port = Int(String(decoding: firstLine, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        guard let port = Int(try await firstLine(of: output))
         else {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()

@@ -128,9 +128,7 @@ struct EngineeringIntegrationTests {
         let fixture = try await EngineeringFixture(agents: "agents: {backend: command, command: \"sh \(script.path)\"}")
         defer { fixture.stopApps() }
         let process = try StewardBinary.start(["reconcile", "--once"] + fixture.configArguments)
-        let deadline = Date().addingTimeInterval(60)
-        while !FileManager.default.fileExists(atPath: marker.path + "/started"), Date() < deadline { usleep(20_000) }
-        #expect(FileManager.default.fileExists(atPath: marker.path + "/started"), "the developer program never started")
+        try await waitUntil("the developer program to start") { FileManager.default.fileExists(atPath: marker.path + "/started") }
         // kill -9 in the Developer's step: the repo exists, the architect's effects are recorded.
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()

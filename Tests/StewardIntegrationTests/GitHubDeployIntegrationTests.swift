@@ -205,9 +205,7 @@ struct GitHubDeployIntegrationTests {
         try await fixture.config.commit("a project with a brief and no repo")
         let process = try StewardBinary.start(["reconcile", "--once", "--config-repo", fixture.config.bare] + fixture.stateArguments,
             environment: ["ACME_TOKEN": fixture.token])
-        let deadline = Date().addingTimeInterval(60)
-        while !FileManager.default.fileExists(atPath: marker.path + "/started"), Date() < deadline { usleep(20_000) }
-        #expect(FileManager.default.fileExists(atPath: marker.path + "/started"), "the developer program never started")
+        try await waitUntil("the developer program to start") { FileManager.default.fileExists(atPath: marker.path + "/started") }
         // kill -9 in the Developer's step: the repo exists on GitHub with the scaffold pushed.
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()

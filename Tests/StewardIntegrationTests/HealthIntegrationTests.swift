@@ -38,13 +38,17 @@ struct HealthIntegrationTests {
         try StewardBinary.run(["sync", "health", "--once"] + fixture.configArguments)
     }
 
-    /// Waits up to `seconds` for the health URL to answer (or to stop answering).
-    func waitForHealth(_ url: String, answering: Bool, seconds: Int = 20) async -> Bool {
-        for _ in 0..<(seconds * 4) {
-            if await (httpGet(url) != nil) == answering { return true }
-            usleep(250_000)
+    /// Waits up to `Patience.base` for the health URL to answer (or to stop answering); records the timeout.
+    func waitForHealth(_ url: String, answering: Bool) async -> Bool {
+        do {
+            try await waitUntil("\(url) to \(answering ? "answer" : "stop answering")", every: .milliseconds(250)) {
+                await (httpGet(url) != nil) == answering
+            }
+            return true
+        } catch {
+            Issue.record(error)
+            return false
         }
-        return false
     }
 
     @Test func aKilledAppIsDownAfterThreeChecksAndRecoversWhenItIsBack() async throws {

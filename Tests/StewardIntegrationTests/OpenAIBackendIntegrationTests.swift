@@ -65,7 +65,7 @@ final class FakeChatEndpoint: @unchecked Sendable {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        let deadline = Date().addingTimeInterval(20)
+        let deadline = Date().addingTimeInterval(Patience.seconds())
         var port = 0
         while port == 0, Date() < deadline {
             port = Int((try? String(contentsOfFile: portFile, encoding: .utf8)) ?? "") ?? 0

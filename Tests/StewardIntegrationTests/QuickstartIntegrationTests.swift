@@ -116,8 +116,7 @@ struct QuickstartIntegrationTests {
         let process = try StewardBinary.start(["reconcile", "--once"] + fixture.configArguments)
         // Kill -9 once the playbook is underway (its first directory exists).
         let appDirectory = fixture.state.url.appendingPathComponent("apps/hello").path
-        let deadline = Date().addingTimeInterval(30)
-        while !FileManager.default.fileExists(atPath: appDirectory), Date() < deadline { usleep(20_000) }
+        try await waitUntil("the playbook to create \(appDirectory)") { FileManager.default.fileExists(atPath: appDirectory) }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         #expect(process.terminationReason == .uncaughtSignal)

@@ -200,19 +200,18 @@ struct RecoveryIntegrationTests {
         FileManager.default.createFile(atPath: log.path, contents: nil)
         let output = try FileHandle(forWritingTo: log)
         let process = try StewardBinary.start(["fix", "th32", "--config-repo", config.bare, "--state-dir", state.path], output: output)
-        let deadline = Date().addingTimeInterval(120)
-        while Date() < deadline, process.isRunning,
-            try await runs("th32", "provision").count == provisions
-        {
-            usleep(100_000)
+        try await waitUntil("fix to record its provision run", every: .milliseconds(100)) {
+            guard process.isRunning else { return true }
+            return try await runs("th32", "provision").count > provisions
         }
         // The run is recorded before its ansible-playbook starts: wait for the process too.
         var children: [Int32] = []
-        while Date() < deadline, process.isRunning, children.isEmpty {
-            usleep(50_000)
+        try await waitUntil("fix to start ansible-playbook", every: .milliseconds(50)) {
             children = childProcesses(of: process.processIdentifier)
+            return !process.isRunning || !children.isEmpty
         }
-        usleep(500_000)
+        // Let the playbook get under way before the kill (any moment is a valid one to test).
+        try await Task.sleep(for: .milliseconds(500))
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         // The playbook it ran dies with it, as with the machine it ran on.

@@ -16,17 +16,21 @@ struct StateLockIntegrationTests {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try StewardBinary.path())
         process.arguments = ["reconcile", "--once"] + fixture.configArguments
-        let errors = Pipe()
-        process.standardError = errors
+        let logURL = fixture.state.url.appendingPathComponent("second-pass.log")
+        FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: logURL)
         process.standardOutput = FileHandle.nullDevice
         try process.run()
-        usleep(1_500_000)
-        #expect(process.isRunning, "the pass must wait while another process holds the lock")
+        func log() -> String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
+        // The pass says it waits, and it does: it is still running while the lock is held.
+        try await waitUntil("the second pass to report that it waits for the lock", detail: { log() }) {
+            log().contains("another steward process is reconciling this state dir; waiting") || !process.isRunning
+        }
+        #expect(process.isRunning, "the pass must wait while another process holds the lock: \(log())")
         flock(descriptor, LOCK_UN)
         close(descriptor)
-        process.waitUntilExit()
+        try await waitUntil("the second pass to finish once the lock is free", detail: { log() }) { !process.isRunning }
         #expect(process.terminationStatus == 0)
-        let log = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(log.contains("another steward process is reconciling this state dir; waiting"))
+        #expect(log().contains("another steward process is reconciling this state dir; waiting"))
     }
 }

@@ -4,61 +4,57 @@ import Testing
 
 /// Hostile and unusual input: alias bombs, deep nesting, oversized files, many broken documents, line endings.
 struct ManifestParserLimitsTests {
-    /// Parses `text` as `manifests/x.yaml`, returning the result and how long it took.
-    func parseTimed(_ data: Data) -> (ParsedFile, Duration) {
-        var parsed = ParsedFile()
-        let elapsed = ContinuousClock().measure { parsed = ManifestParser().parse(path: "manifests/x.yaml", data: data) }
-        return (parsed, elapsed)
+    /// Parses `data` as `manifests/x.yaml`. The limits bound the work (at most 100,000 nodes from aliases,
+    /// 64 levels): each test proves its limit tripped by the exact error, which is what keeps hostile input cheap.
+    func parse(_ data: Data) -> ParsedFile {
+        ManifestParser().parse(path: "manifests/x.yaml", data: data)
     }
 
-    @Test func billionLaughsFailsFastWithOneError() {
+    @Test func billionLaughsFailsWithOneError() {
         var lines = ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
         let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i"]
         for (previous, name) in zip(names, names.dropFirst()) {
             lines.append("\(name): &\(name) [" + Array(repeating: "*\(previous)", count: 9).joined(separator: ", ") + "]")
         }
-        let (parsed, elapsed) = parseTimed(Data(lines.joined(separator: "\n").utf8))
+        let parsed = parse(Data(lines.joined(separator: "\n").utf8))
         #expect(parsed.diagnostics.map(\.description) == [
             // Lines 1-5 expand to 74,732 nodes (e alone to 66,430): the first "*e" on line 6 passes 100,000.
             "manifests/x.yaml:6:8: error: aliases expand this document to more than 100000 nodes; refusing to expand it "
                 + "(is it an alias bomb?)",
         ])
-        #expect(elapsed < .seconds(5))
     }
 
-    @Test func aliasBombUsedAsAKeyIsRefusedFast() {
+    @Test func aliasBombUsedAsAKeyIsRefused() {
         var text = "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
         for (previous, name) in zip(["a", "b", "c"], ["b", "c", "d"]) {
             text += "\(name): &\(name) [" + Array(repeating: "*\(previous)", count: 10).joined(separator: ", ") + "]\n"
         }
         text += "? *d\n: boom\n"
-        let (parsed, elapsed) = parseTimed(Data(text.utf8))
+        let parsed = parse(Data(text.utf8))
         #expect(parsed.diagnostics.map(\.description) == [
             "manifests/x.yaml:5:3: error: mapping keys must be plain strings, found an alias (a sequence)",
         ])
-        #expect(elapsed < .seconds(5))
     }
 
     @Test func tenThousandNestedFlowSequencesGiveOneClearError() {
         let text = String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000) + "\n"
-        let (parsed, elapsed) = parseTimed(Data(text.utf8))
+        let parsed = parse(Data(text.utf8))
         // libyaml's own limit (1000) trips while it looks ahead, before our 64 levels are reached: the error is reported at
         // the token where libyaml stopped, the first '['.
         #expect(parsed.diagnostics.map(\.description) == [
             "manifests/x.yaml:1:1: error: nesting deeper than 64 levels; Steward reads at most 64 levels of sequences and mappings",
         ])
-        #expect(elapsed < .seconds(5))
     }
 
     @Test func deepFlowMappingsAndBlockSequencesGiveOneClearError() {
         let mappings = "spec: " + String(repeating: "{a: ", count: 5_000) + "x" + String(repeating: "}", count: 5_000) + "\n"
-        let (parsedMappings, _) = parseTimed(Data(mappings.utf8))
+        let parsedMappings = parse(Data(mappings.utf8))
         // "spec: " is 6 columns and each "{a: " 4: the 64th '{' (level 65 under the root mapping) is at column 7 + 63 × 4.
         #expect(parsedMappings.diagnostics.map(\.description) == [
             "manifests/x.yaml:1:259: error: nesting deeper than 64 levels; Steward reads at most 64 levels of sequences and mappings",
         ])
         let sequences = String(repeating: "- ", count: 5_000) + "x\n"
-        let (parsedSequences, _) = parseTimed(Data(sequences.utf8))
+        let parsedSequences = parse(Data(sequences.utf8))
         #expect(parsedSequences.diagnostics.map(\.description) == [
             "manifests/x.yaml:1:129: error: nesting deeper than 64 levels; Steward reads at most 64 levels of sequences and mappings",
         ])
@@ -93,7 +89,7 @@ struct ManifestParserLimitsTests {
     @Test func manyBrokenDocumentsStopAfterALimitAndStayFast() {
         // 20,000 documents, each with an unclosed quote: each would restart libyaml.
         let text = String(repeating: "---\nkind: \"Project\n", count: 20_000)
-        let (parsed, elapsed) = parseTimed(Data(text.utf8))
+        let parsed = parse(Data(text.utf8))
         #expect(parsed.diagnostics.count == 101)
         #expect(parsed.diagnostics.first?.description
             == "manifests/x.yaml:2:7: error: invalid YAML: quoted string starting here is never closed: found a \"---\" line at "
@@ -101,7 +97,6 @@ struct ManifestParserLimitsTests {
         #expect(parsed.diagnostics.last?.description
             == "manifests/x.yaml:201:1: error: stopped after 100 YAML syntax errors; this document and the rest of the file "
                 + "were not read")
-        #expect(elapsed < .seconds(5))
     }
 
     @Test func emptyAndCommentOnlyFilesYieldNothing() {

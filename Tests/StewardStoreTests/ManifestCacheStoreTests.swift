@@ -20,8 +20,7 @@ struct ManifestCacheStoreTests {
         let fixture = try StoreFixture()
         let count = 10_100
         let entries = Dictionary(uniqueKeysWithValues: (0..<count).map { (Self.blobID($0), Self.payload($0)) })
-        let clock = ContinuousClock()
-        let writeTime = try await clock.measure { try await fixture.store.cacheManifests(entries) }
+        try await fixture.store.cacheManifests(entries)
 
         let all = try await fixture.store.cachedManifests(blobIDs: Array(entries.keys))
         #expect(all == entries)
@@ -33,18 +32,6 @@ struct ManifestCacheStoreTests {
         #expect(subset == entries.filter { Set(known).contains($0.key) })
         #expect(try await fixture.store.cachedManifests(blobIDs: []).isEmpty)
         #expect(try await fixture.store.cachedManifests(blobIDs: unknown).isEmpty)
-
-        // Best of five lookups of all 10,100 ids from a fresh connection (cold statement cache first).
-        let reader = try fixture.reopen()
-        var best = Duration.seconds(60)
-        for _ in 0..<5 {
-            let ids = Array(entries.keys)
-            let elapsed = try await clock.measure { _ = try await reader.cachedManifests(blobIDs: ids) }
-            best = min(best, elapsed)
-        }
-        print("manifest cache: wrote \(count) entries in \(writeTime); looked up \(count) ids in \(best) (best of 5)")
-        // A sanity bound that holds in debug builds; release numbers are in the store's report.
-        #expect(best < .seconds(1))
     }
 
     @Test func cachingReplacesPayloadAndStampsLastUsed() async throws {

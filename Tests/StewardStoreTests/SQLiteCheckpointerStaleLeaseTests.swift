@@ -13,7 +13,7 @@ struct SQLiteCheckpointerStaleLeaseTests {
         for thread in ["project/shop/g1", "project/shop/g1/engineering@1", "projectX", "po/ask-1"] {
             try await checkpointer.acquireLease(thread: thread, owner: "killed", now: now, expiresAt: now.addingTimeInterval(60))
         }
-        #expect(try checkpointer.releaseStaleLeases(threadPrefix: "project/") == 2)
+        await #expect(try checkpointer.releaseStaleLeases(threadPrefix: "project/") == 2)
         // The freed thread is taken at once; the others are still held.
         try await checkpointer.acquireLease(thread: "project/shop/g1", owner: "next", now: now, expiresAt: now.addingTimeInterval(60))
         await #expect(throws: GraphError.self) {

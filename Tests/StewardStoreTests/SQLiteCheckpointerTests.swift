@@ -120,8 +120,7 @@ struct SQLiteCheckpointerTests {
         let graph = try builder.compile()
 
         let first = Task { try await GraphEngine(graph: graph, checkpointer: SQLiteCheckpointer(store: fixture.store)).start(thread: "t", input: Job()) }
-        let deadline = ContinuousClock.now + .seconds(30)
-        while await !started.isSet, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        try await waitUntil("the first run's node to start") { await started.isSet }
 
         let other = GraphEngine(graph: graph, checkpointer: SQLiteCheckpointer(store: try fixture.reopen()))
         let busy = await #expect(throws: GraphError.self) { try await other.resume(thread: "t") }

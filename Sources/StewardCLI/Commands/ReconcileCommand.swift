@@ -41,11 +41,11 @@ struct ReconcileCommand: AsyncParsableCommand {
         let wiring = Wiring(global)
         let library = try Wiring.locatePlaybooks()
         // A dry run writes only caches; a real pass holds the state dir's lock for its whole length.
-        let lock = dryRun ? nil : try StateLock(stateDirectory: global.stateDirectory, logger: wiring.logger)
+        let lock = dryRun ? nil : try await StateLock(stateDirectory: global.stateDirectory, logger: wiring.logger)
         defer { withExtendedLifetime(lock) {} }
         let store = try wiring.openStore()
         // Holding the state lock, a project thread's lease left in the store belongs to a process that died.
-        if lock != nil { try SQLiteCheckpointer(store: store).releaseStaleLeases(threadPrefix: "project/") }
+        if lock != nil { try await SQLiteCheckpointer(store: store).releaseStaleLeases(threadPrefix: "project/") }
         let source = try wiring.configSource()
         let reconciler = wiring.reconciler(store: store, source: source, library: library)
         do {

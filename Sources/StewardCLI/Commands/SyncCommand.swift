@@ -50,7 +50,7 @@ struct SyncCommand: AsyncParsableCommand {
 
     func run() async throws {
         let wiring = Wiring(global)
-        let lock = try StateLock(stateDirectory: global.stateDirectory, logger: wiring.logger)
+        let lock = try await StateLock(stateDirectory: global.stateDirectory, logger: wiring.logger)
         defer { withExtendedLifetime(lock) {} }
         let store = try wiring.openStore()
         let source = try wiring.configSource()

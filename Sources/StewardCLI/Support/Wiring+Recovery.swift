@@ -13,7 +13,7 @@ extension Wiring {
     /// holding the state lock like `reconcile`. - Throws: `CommandFailure` for an unknown object.
     func recover(object: String?) async throws -> RecoveryAnswer {
         let library = try Wiring.locatePlaybooks()
-        let lock = try StateLock(stateDirectory: options.stateDirectory, logger: logger)
+        let lock = try await StateLock(stateDirectory: options.stateDirectory, logger: logger)
         defer { withExtendedLifetime(lock) {} }
         let store = try openStore()
         if let object, try await store.project(named: object) == nil, try await store.server(named: object) == nil {
@@ -22,8 +22,8 @@ extension Wiring {
         // Holding the state lock, a recovery thread's lease left in the store belongs to a process that died, and
         // so does a run still marked running.
         let checkpointer = SQLiteCheckpointer(store: store)
-        _ = try checkpointer.releaseStaleLeases(threadPrefix: "recovery/")
-        _ = try checkpointer.releaseStaleLeases(threadPrefix: "project/")
+        _ = try await checkpointer.releaseStaleLeases(threadPrefix: "recovery/")
+        _ = try await checkpointer.releaseStaleLeases(threadPrefix: "project/")
         _ = try await store.recoverInterruptedRuns(at: Date())
         let source = try configSource()
         let revision = try await source.update()

@@ -23,15 +23,28 @@ public enum BlockingWork {
     /// its end, so whatever `body` captures is used by one thread at a time.
     public static func run<Result>(on queue: DispatchQueue, _ body: () throws -> Result) async throws -> Result {
         try await withoutActuallyEscaping(body) { body in
-            let work = Unchecked(body)
+            let slot = Slot(body)
             let outcome: Unchecked<Swift.Result<Result, any Error>> = await withCheckedContinuation { continuation in
-                queue.async { continuation.resume(returning: Unchecked(Swift.Result { try work.value() })) }
+                queue.async { continuation.resume(returning: Unchecked(slot.run())) }
             }
             return try outcome.value.get()
         }
     }
 
-    /// Carries a value across the hop to the queue and back; sound because the caller waits for the hop.
+    /// Holds `body` until it has run, then lets go of it: `withoutActuallyEscaping` checks that nothing
+    /// holds the closure when it returns, and the queue may release its block only after the caller resumed.
+    private final class Slot<Result>: @unchecked Sendable {
+        private var body: (() throws -> Result)?
+
+        init(_ body: @escaping () throws -> Result) { self.body = body }
+
+        func run() -> Swift.Result<Result, any Error> {
+            defer { body = nil }
+            return Swift.Result { try body!() }
+        }
+    }
+
+    /// Carries a value back from the queue; sound because the caller waits for it.
     private struct Unchecked<Value>: @unchecked Sendable {
         let value: Value
         init(_ value: Value) { self.value = value }

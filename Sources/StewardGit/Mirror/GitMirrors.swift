@@ -1,5 +1,6 @@
 import CLibGit2
 import Foundation
+import StewardCore
 
 /// Bare mirrors of forge repositories that live on another machine (GitHub), at `root/OWNER/NAME.git`:
 /// deploys bundle their commits from here, and the agents commit here and push.
@@ -218,25 +219,22 @@ public struct GitMirrors: Sendable {
         return existing.url == url ? existing : try GitRemote.repoint("origin", to: url, in: repository)
     }
 
-    /// Runs `body` off the cooperative pool, holding an exclusive lock on `DIRECTORY.lock`.
+    /// Runs `body` off the cooperative pool (`BlockingWork`: `DispatchQueue.global()` would be the pool
+    /// itself), holding an exclusive lock on `DIRECTORY.lock`; waiting for the lock blocks that thread only.
     private func locked<T: Sendable>(_ directory: URL, _ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result {
-                    try FileManager.default.createDirectory(at: directory.deletingLastPathComponent(), withIntermediateDirectories: true)
-                    let path = directory.path + ".lock"
-                    let descriptor = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
-                    guard descriptor >= 0 else {
-                        throw GitError(code: .notARepository, operation: "lock the mirror \(directory.path)", message: "cannot open \(path): errno \(errno)")
-                    }
-                    defer { close(descriptor) }
-                    guard flock(descriptor, LOCK_EX) == 0 else {
-                        throw GitError(code: .notARepository, operation: "lock the mirror \(directory.path)", message: "cannot lock \(path): errno \(errno)")
-                    }
-                    defer { flock(descriptor, LOCK_UN) }
-                    return try body()
-                })
+        try await BlockingWork.run("steward.git.mirror") {
+            try FileManager.default.createDirectory(at: directory.deletingLastPathComponent(), withIntermediateDirectories: true)
+            let path = directory.path + ".lock"
+            let descriptor = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+            guard descriptor >= 0 else {
+                throw GitError(code: .notARepository, operation: "lock the mirror \(directory.path)", message: "cannot open \(path): errno \(errno)")
             }
+            defer { close(descriptor) }
+            guard flock(descriptor, LOCK_EX) == 0 else {
+                throw GitError(code: .notARepository, operation: "lock the mirror \(directory.path)", message: "cannot lock \(path): errno \(errno)")
+            }
+            defer { flock(descriptor, LOCK_UN) }
+            return try body()
         }
     }
 }

@@ -20,7 +20,13 @@ public struct LocalRepoWorkspace: Sendable {
     /// - Returns: the branch's commit, nil when the branch has no commit yet.
     /// - Throws: `GitError` for a repository that is not local or cannot be read.
     public func checkout(_ repository: ForgeRepository, branch: String, into directory: URL) async throws -> String? {
-        let repo = try GitRepository.open(at: try await bareDirectory(of: repository, update: true))
+        let bare = try await bareDirectory(of: repository, update: true)
+        // Reading the whole tree and writing every file: off the cooperative pool.
+        return try await BlockingWork.run("steward.git.checkout") { try Self.checkout(bare, branch: branch, into: directory) }
+    }
+
+    private static func checkout(_ bare: URL, branch: String, into directory: URL) throws -> String? {
+        let repo = try GitRepository.open(at: bare)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         guard let commit = try repo.commitID(forReference: "refs/heads/\(branch)") else { return nil }
         for entry in try repo.entries(ofCommit: commit) {
@@ -44,14 +50,15 @@ public struct LocalRepoWorkspace: Sendable {
     /// when unchanged, so a commit of an interrupted attempt still reaches the forge).
     /// - Returns: the branch's commit afterwards (nil only for an empty directory on an empty branch).
     public func commit(_ repository: ForgeRepository, branch: String, from directory: URL, message: String) async throws -> String? {
-        let files = try Self.files(under: directory)
+        let files = try await BlockingWork.run("steward.git.read-files") { try Self.files(under: directory) }
         let write: @Sendable (GitRepository) throws -> String? = { repo in
             if files.isEmpty { return try repo.commitID(forReference: "refs/heads/\(branch)")?.hex }
             if let commit = try repo.commit(files: files, branch: branch, message: message) { return commit.hex }
             return try repo.commitID(forReference: "refs/heads/\(branch)")?.hex
         }
         if repository.cloneURL.hasPrefix("file://") {
-            return try write(try GitRepository.open(at: try await bareDirectory(of: repository, update: false)))
+            let bare = try await bareDirectory(of: repository, update: false)
+            return try await BlockingWork.run("steward.git.commit") { try write(try GitRepository.open(at: bare)) }
         }
         _ = try await bareDirectory(of: repository, update: false)
         return try await mirrors!.commitAndPush(cloneURL: repository.cloneURL, branch: branch, write)

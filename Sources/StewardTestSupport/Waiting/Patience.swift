@@ -55,10 +55,12 @@ public struct WaitTimeout: Error, CustomStringConvertible {
 ///   - what: what the test waits for, in words; the timeout's message names it.
 ///   - limit: the bound, `Patience.base` unless a multiple of it is needed.
 ///   - interval: the pause between polls.
+///   - isolation: the caller's actor, where the closures run (so they need not be `@Sendable`).
 ///   - detail: evaluated only on timeout, to say what was observed instead.
 /// - Throws: `WaitTimeout` when `condition` does not hold within `limit`; what `condition` throws.
 public func waitUntil(
     _ what: String, limit: Duration = Patience.base, every interval: Duration = .milliseconds(10),
+    isolation: isolated (any Actor)? = #isolation,
     detail: () async -> String = { "" }, _ condition: () async throws -> Bool
 ) async throws {
     let deadline = ContinuousClock.now + limit

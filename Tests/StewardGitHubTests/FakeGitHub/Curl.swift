@@ -1,4 +1,5 @@
 import Foundation
+import StewardCore
 
 /// One `curl` run against the fake: an HTTP client the fake did not write, used through its CLI.
 struct CurlResult {
@@ -42,7 +43,12 @@ struct CurlResult {
 enum Curl {
     /// Runs `curl -s -S -i <arguments>` and parses the last answer (skipping `100 Continue` and, with
     /// `-L`, redirects). Never throws for HTTP or transfer errors: they are in the result.
-    static func run(_ arguments: [String], maxTime: Double = 10) throws -> CurlResult {
+    static func run(_ arguments: [String], maxTime: Double = 10) async throws -> CurlResult {
+        try await BlockingWork.run("steward.test.curl") { try runWaiting(arguments, maxTime: maxTime) }
+    }
+
+    /// `run` on the calling thread.
+    private static func runWaiting(_ arguments: [String], maxTime: Double) throws -> CurlResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
         process.arguments = ["-s", "-S", "-i", "--max-time", String(maxTime)] + arguments
@@ -73,18 +79,20 @@ enum Curl {
     }
 
     /// A GET with `Authorization: Bearer <token>` (unless nil) and any extra headers.
-    static func get(_ url: URL, token: String?, headers: [String] = [], extra: [String] = [], maxTime: Double = 10) throws -> CurlResult {
+    static func get(_ url: URL, token: String?, headers: [String] = [], extra: [String] = [], maxTime: Double = 10) async throws -> CurlResult {
         var arguments = extra
         if let token { arguments += ["-H", "Authorization: Bearer \(token)"] }
         for header in headers { arguments += ["-H", header] }
-        return try run(arguments + [url.absoluteString], maxTime: maxTime)
+        return try await run(arguments + [url.absoluteString], maxTime: maxTime)
     }
 
     /// A POST of `json` with `Authorization: Bearer <token>` (unless nil).
-    static func post(_ url: URL, json: String, token: String?, headers: [String] = []) throws -> CurlResult {
-        var arguments = ["-X", "POST", "-H", "Content-Type: application/json", "--data-binary", json]
+    static func post(
+        _ url: URL, json: String, token: String?, headers: [String] = [], extra: [String] = [], maxTime: Double = 10
+    ) async throws -> CurlResult {
+        var arguments = extra + ["-X", "POST", "-H", "Content-Type: application/json", "--data-binary", json]
         if let token { arguments += ["-H", "Authorization: Bearer \(token)"] }
         for header in headers { arguments += ["-H", header] }
-        return try run(arguments + [url.absoluteString])
+        return try await run(arguments + [url.absoluteString], maxTime: maxTime)
     }
 }
