@@ -1,4 +1,4 @@
-/// What a person asked the Product Owner for (DESIGN.md §5).
+/// What a person asked the Product Owner for (docs/ARCHITECTURE.md §5).
 public struct Intent: Sendable, Hashable, Codable {
     /// The four things the PO can do.
     public enum Kind: String, Sendable, Hashable, Codable, CaseIterable {

@@ -5,7 +5,7 @@ import StewardModel
 /// What the PO reads from Steward's state.
 public typealias ProductOwnerStore = StateStore & HealthStore & ForgeSyncStore & IncidentAcknowledgementStore
 
-/// The Product Owner agent (DESIGN.md §5): understands a person's message (New / Status / Update / Fix) and
+/// The Product Owner agent (docs/ARCHITECTURE.md §5): understands a person's message (New / Status / Update / Fix) and
 /// acts through its tools: `listProjects`, `projectStatus`, `createProjectIntent` (a new manifest committed to
 /// the config repo), `requestChange` (a change request appended to a manifest, committed) and `fixAdvice`.
 ///

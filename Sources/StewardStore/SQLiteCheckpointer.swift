@@ -2,7 +2,7 @@ import Foundation
 import StewardGraph
 
 /// The agent graph's checkpointer in Steward's SQLite store: tables `graph_checkpoints`, `graph_effects`
-/// and `graph_leases` (DESIGN.md §5, §7).
+/// and `graph_leases` (docs/ARCHITECTURE.md §5, §7).
 ///
 /// Everything a thread needs to resume lives in these tables, so a new process with a new store on the
 /// same file continues a thread where the old one stopped. Each call is one statement or one IMMEDIATE

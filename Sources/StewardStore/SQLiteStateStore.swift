@@ -2,7 +2,7 @@ import Foundation
 import StewardCore
 import StewardModel
 
-/// Steward's state in one SQLite file, `<stateDirectory>/steward.db` (DESIGN.md §7): WAL mode, schema
+/// Steward's state in one SQLite file, `<stateDirectory>/steward.db` (docs/ARCHITECTURE.md §7): WAL mode, schema
 /// migrations applied on open, every multi-row change in one transaction.
 ///
 /// Dates are stored as REAL seconds since 2001-01-01 UTC so they round-trip exactly (see `SQLiteDate`).

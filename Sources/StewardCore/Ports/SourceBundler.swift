@@ -1,7 +1,7 @@
 import Foundation
 
 /// Packs a resolved commit into a file on this machine that a server can clone from (a git bundle), so
-/// servers never need access to, or credentials for, the forge (DESIGN.md §6).
+/// servers never need access to, or credentials for, the forge (docs/ARCHITECTURE.md §6).
 public protocol SourceBundler: Sendable {
     /// - Returns: the bundle file holding `repo.commit`, or nil when this repo cannot be bundled here (the
     ///   server then clones `repo.cloneURL` itself).

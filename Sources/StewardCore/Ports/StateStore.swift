@@ -1,7 +1,7 @@
 import Foundation
 import StewardModel
 
-/// Steward's persistent state: observations, journal and caches (DESIGN.md §7).
+/// Steward's persistent state: observations, journal and caches (docs/ARCHITECTURE.md §7).
 ///
 /// Every method that writes more than one row does it in one transaction.
 public protocol StateStore: Sendable {

@@ -1,4 +1,4 @@
-/// `spec` of a `kind: Project` manifest (DESIGN.md §2).
+/// `spec` of a `kind: Project` manifest (docs/ARCHITECTURE.md §2).
 public struct ProjectSpec: Sendable, Hashable, Codable {
     /// How far Steward carries the project.
     public enum Stage: String, Sendable, Hashable, Codable, CaseIterable {

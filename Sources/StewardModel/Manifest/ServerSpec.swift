@@ -1,6 +1,6 @@
 import Foundation
 
-/// `spec` of a `kind: Server` manifest (DESIGN.md §2).
+/// `spec` of a `kind: Server` manifest (docs/ARCHITECTURE.md §2).
 public struct ServerSpec: Sendable, Hashable, Codable {
     /// How Ansible reaches the server.
     public enum Connection: String, Sendable, Hashable, Codable, CaseIterable {

@@ -2,7 +2,7 @@ import Foundation
 
 /// What a deploy leaves on its server (`APPS_DIR/PROJECT/deployed.json`, written by `deploy_project.yml` after
 /// the health gate passed). server_sync reads the markers back, so a fresh state dir (a CI job) knows what
-/// already runs where and does not redeploy it (DESIGN.md §1).
+/// already runs where and does not redeploy it (docs/ARCHITECTURE.md §1).
 public struct DeployMarker: Sendable, Hashable, Codable {
     public var project: String
     /// The full commit id that was deployed.

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Something wrong that a person should know about: a missing repo, an unreachable server (DESIGN.md §7).
+/// Something wrong that a person should know about: a missing repo, an unreachable server (docs/ARCHITECTURE.md §7).
 public struct IncidentRecord: Sendable, Hashable, Codable {
     /// The kinds of incident Steward raises.
     public enum Kind: String, Sendable, Hashable, Codable, CaseIterable {

@@ -1,4 +1,4 @@
-/// A project's lifecycle phase (DESIGN.md §3). Every change goes through `ProjectPhase.transition(to:)`.
+/// A project's lifecycle phase (docs/ARCHITECTURE.md §3). Every change goes through `ProjectPhase.transition(to:)`.
 public enum ProjectPhase: String, Sendable, Hashable, Codable, CaseIterable {
     /// A forge repo with no manifest: observed only.
     case discovered
@@ -34,7 +34,7 @@ public enum ProjectPhase: String, Sendable, Hashable, Codable, CaseIterable {
     }
 }
 
-/// A server's status (DESIGN.md §3).
+/// A server's status (docs/ARCHITECTURE.md §3).
 public enum ServerStatus: String, Sendable, Hashable, Codable, CaseIterable {
     case discovered
     case provisioning

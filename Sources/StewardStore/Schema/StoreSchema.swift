@@ -1,4 +1,4 @@
-/// The state store's schema history (DESIGN.md §7). Append new steps; never edit an applied one.
+/// The state store's schema history (docs/ARCHITECTURE.md §7). Append new steps; never edit an applied one.
 ///
 /// Conventions every step follows, so later tables (deployments, secrets, incidents, graph_checkpoints,
 /// outbox) fit in: STRICT tables; objects keyed by `name TEXT` (projects, servers) or
