@@ -48,7 +48,9 @@ for run in $(seq 1 "$runs"); do
     printf 'run %d/%d: green in %s s (%s)\n' "$run" "$runs" "$seconds" "${summary:-no summary}"
   else
     # Swift Testing's line for a failed test: "✘ Test name() failed after 1.2 seconds with 1 issue."
-    failed=$(grep -E '^✘ Test .* failed after' "$log" | sed -E 's/^✘ Test (.*) failed after.*/\1/' | sort -u || true)
+    # (The run's own summary, "✘ Test run with N tests ... failed", is not a test.)
+    failed=$(grep -E '^✘ Test .* failed after' "$log" | grep -vE '^✘ Test run with [0-9]+ tests' \
+      | sed -E 's/^✘ Test (.*) failed after.*/\1/' | sort -u || true)
     [ -n "$failed" ] || failed="(no test failed: the process exited $status; see $log)"
     printf '%s\n' "$failed" >> "$logs/failures"
     printf 'run %d/%d: FAILED in %s s: %s\n' "$run" "$runs" "$seconds" "$(echo "$failed" | paste -sd ',' -)"

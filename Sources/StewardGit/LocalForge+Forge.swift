@@ -91,16 +91,6 @@ extension LocalForge: Forge {
     /// Serializes id assignment across processes with an exclusive lock on `root/.steward-ids.lock`.
     private func withIDLock<T>(_ body: () throws -> T) throws -> T {
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        let path = root.appendingPathComponent(".steward-ids.lock").path
-        let descriptor = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else {
-            throw GitError(code: .notARepository, operation: "lock the local forge", message: "cannot open \(path): errno \(errno)")
-        }
-        defer { close(descriptor) }
-        guard flock(descriptor, LOCK_EX) == 0 else {
-            throw GitError(code: .notARepository, operation: "lock the local forge", message: "cannot lock \(path): errno \(errno)")
-        }
-        defer { flock(descriptor, LOCK_UN) }
-        return try body()
+        return try FileLock.withExclusiveLock(root.appendingPathComponent(".steward-ids.lock").path, operation: "lock the local forge", body)
     }
 }

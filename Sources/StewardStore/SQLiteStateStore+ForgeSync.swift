@@ -7,27 +7,30 @@ extension SQLiteStateStore: ForgeSyncStore {
     public func forgePages(owner: String) async throws -> [ForgePage] {
         try await withDatabase { database in
             try database.query(
-                "SELECT page, etag, has_next, repositories FROM forge_pages WHERE owner = ? ORDER BY page", [.text(owner)]
+                "SELECT page, etag, has_next, repositories, owner_kind FROM forge_pages WHERE owner = ? ORDER BY page",
+                [.text(owner)]
             ) { row in
                 ForgePage(
                     number: try row.int(at: 0), etag: try row.optionalString(at: 1), hasNext: try row.bool(at: 2),
                     repositories: try decodeJSON(
-                        [ForgeRepository].self, from: row.string(at: 3), column: "repositories", row: "forge page of \(owner)"))
+                        [ForgeRepository].self, from: row.string(at: 3), column: "repositories", row: "forge page of \(owner)"),
+                    ownerKind: try row.optionalString(at: 4).flatMap(ForgeOwnerKind.init(rawValue:)))
             }
         }
     }
 
     public func saveForgePages(owner: String, _ pages: [ForgePage]) async throws {
-        let rows = try pages.map { page in
-            [.text(owner), .integer(Int64(page.number)), SQLiteValue(page.etag), SQLiteValue(page.hasNext),
-             .text(try json(page.repositories))] as [SQLiteValue]
-        }
         try await withDatabase { database in
+            // Encoded on the store's queue, which guards the coders.
+            let rows = try pages.map { page in
+                [.text(owner), .integer(Int64(page.number)), SQLiteValue(page.etag), SQLiteValue(page.hasNext),
+                 .text(try json(page.repositories)), SQLiteValue(page.ownerKind?.rawValue)] as [SQLiteValue]
+            }
             try database.transaction {
                 _ = try database.run("DELETE FROM forge_pages WHERE owner = ?", [.text(owner)])
                 for row in rows {
                     _ = try database.run(
-                        "INSERT INTO forge_pages (owner, page, etag, has_next, repositories) VALUES (?, ?, ?, ?, ?)", row)
+                        "INSERT INTO forge_pages (owner, page, etag, has_next, repositories, owner_kind) VALUES (?, ?, ?, ?, ?, ?)", row)
                 }
             }
         }

@@ -34,6 +34,24 @@ struct EngineeringLoopTests {
         #expect(try await fixture.phase() == .verifying)
     }
 
+    @Test func aRepoWithoutChecksIsAWarningAndVerifiedUnknownNotAFailure() async throws {
+        let fixture = try AgentFixture()
+        // A developer that leaves the repo without any check the Tester knows.
+        let developer = try commandDeveloper(fixture, "rm -f test_*.py Makefile; echo run >> \(fixture.directory.path)/runs\n")
+        let manifest = AgentFixture.manifest()
+        await fixture.register(manifest)
+        let outcome = try await fixture.runner(developer: developer).advance(fixture.request(manifest))
+        #expect(outcome == .completed("ready to deploy"))
+        // One developer run: "no checks" never sends the Developer in again.
+        #expect(try String(contentsOfFile: fixture.directory.path + "/runs", encoding: .utf8).split(separator: "\n").count == 1)
+        #expect(try await fixture.events("NoChecks").count == 1)
+        #expect(try await fixture.events("TestsFailed").isEmpty)
+        let record = try #require(await fixture.store.project(named: "shop"))
+        #expect(record.phase == .verified)
+        #expect(record.conditions[Condition.verified]?.status == .unknown)
+        #expect(record.conditions[Condition.verified]?.reason == "NoChecks")
+    }
+
     @Test func needsInputInterruptsAndTheAnswerReachesTheProgram() async throws {
         let fixture = try AgentFixture()
         let developer = try commandDeveloper(fixture, """
@@ -75,12 +93,12 @@ struct AgentPartsTests {
         #expect(route("add endpoint about returning x") == nil)
     }
 
-    @Test func testerDetectsChecksAndFailsWithoutThem() async throws {
+    @Test func testerDetectsChecksAndReportsTheirAbsenceAsNoChecksNotAFailure() async throws {
         let directory = try TemporaryDirectory()
         let tester = Tester(timeout: .seconds(60))
         #expect(tester.detect(in: directory.url) == nil)
         let none = try await tester.test(directory.url)
-        #expect(!none.passed && none.output.contains("no checks found"))
+        #expect(none.passed && none.noChecks == true && none.output.contains("no checks found"))
         try directory.write("Makefile", "test:\n\t@echo checked\n")
         #expect(tester.detect(in: directory.url) == ["make", "test"])
         try FileManager.default.removeItem(at: directory.url.appendingPathComponent("Makefile"))

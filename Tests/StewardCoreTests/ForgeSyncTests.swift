@@ -64,6 +64,9 @@ struct ForgeSyncTests {
         let missing = try #require(await store.project(named: "shop"))
         #expect(missing.phase == .missing)
         #expect(missing.resumePhase == .active)
+        // Status tells the truth: not ready, and why.
+        #expect(missing.conditions[Condition.ready]?.status == .false)
+        #expect(missing.conditions[Condition.ready]?.reason == "RepoMissing")
         let incidents = await store.incidents(openOnly: true)
         #expect(incidents.map(\.kind) == [.repoMissing])
         #expect(incidents.first?.severity == .critical)
@@ -76,7 +79,9 @@ struct ForgeSyncTests {
         await forge.set([Self.repo(7, "shop")])
         let back = try await sync()
         #expect(back.reappeared == ["shop"])
-        #expect(try #require(await store.project(named: "shop")).phase == .active)
+        let returned = try #require(await store.project(named: "shop"))
+        #expect(returned.phase == .active)
+        #expect(returned.conditions[Condition.ready]?.status == .true)
         #expect(await store.incidents(openOnly: true).isEmpty)
         #expect(await store.incidents(openOnly: false).first?.status == .resolved)
     }
@@ -139,5 +144,45 @@ struct ForgeSyncAdoptionTests {
         _ = try await sync.sync(owner: "acme")
         #expect(await store.project(named: "weather-bot") == nil)
         #expect(try #require(await store.project(named: "wb")).githubRepoID == 4)
+    }
+
+    /// examples/servers: three projects deploy one repo. The repo is one record's worth: no discovered `app`
+    /// beside them, and each of them shows the repo's id.
+    @Test func severalProjectsOnOneRepoEachGetItsIdAndNoDiscoveredCopy() async throws {
+        let store = InMemoryStateStore()
+        let forge = FakeForge()
+        await forge.set([ForgeSyncTests.repo(1, "app"), ForgeSyncTests.repo(2, "other")])
+        let sync = ForgeSync(forge: forge, store: store, now: { Fixtures.now },
+                             logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+        for name in ["api", "shop", "web"] {
+            await store.save(project: ProjectRecord(name: name, repo: "acme/app", manifestPath: "manifests/\(name).yaml",
+                                                    phase: .initialized, updatedAt: Fixtures.now), events: [])
+        }
+        let report = try await sync.sync(owner: "acme")
+        #expect(try #require(await store.project(named: "other")).phase == .discovered)
+        #expect(report.discovered == ["other"])
+        for name in ["api", "shop", "web"] {
+            #expect(try #require(await store.project(named: name)).githubRepoID == 1, "\(name)")
+        }
+        #expect(await store.project(named: "app") == nil)
+    }
+
+    /// A discovered record made before a manifest used the repo goes once three projects use it.
+    @Test func aDiscoveredCopyGoesWhenSeveralProjectsUseTheRepo() async throws {
+        let store = InMemoryStateStore()
+        let forge = FakeForge()
+        await forge.set([ForgeSyncTests.repo(1, "app")])
+        let sync = ForgeSync(forge: forge, store: store, now: { Fixtures.now },
+                             logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+        _ = try await sync.sync(owner: "acme")
+        #expect(try #require(await store.project(named: "app")).phase == .discovered)
+        for name in ["api", "web"] {
+            await store.save(project: ProjectRecord(name: name, repo: "acme/app", manifestPath: "manifests/\(name).yaml",
+                                                    phase: .initialized, updatedAt: Fixtures.now), events: [])
+        }
+        _ = try await sync.sync(owner: "acme")
+        #expect(await store.project(named: "app") == nil)
+        #expect(try #require(await store.project(named: "api")).githubRepoID == 1)
+        #expect(try #require(await store.project(named: "web")).githubRepoID == 1)
     }
 }

@@ -393,3 +393,65 @@ struct DeployAdoptionTests {
         #expect(deploying.playbookRuns == 1)
     }
 }
+
+/// A pass is converged only when every declared server is ready and no critical incident is open.
+struct ReconcilerConvergenceTests {
+    @Test func aServerThatIsNotReadyKeepsThePassFromConverging() async throws {
+        let harness = try ReconcilerHarness()
+        try harness.config.write("manifests/vps.yaml", """
+            apiVersion: steward/v1
+            kind: Server
+            metadata: {name: vps}
+            spec: {address: 10.231.250.2, capacity: {ports: "8000-8009"}}
+            """)
+        let report = try await harness.reconcile()
+        // hello (on the local server) is active, but the SSH server vps was never reached.
+        #expect(try #require(await harness.store.project(named: "hello")).phase == .active)
+        #expect(report.outcome == .progressing)
+        #expect(report.pending.contains { $0.hasPrefix("Server/vps: discovered") }, "\(report.pending)")
+        #expect(!report.pending.contains { $0.hasPrefix("Server/local") })
+    }
+
+    @Test func anOpenCriticalIncidentKeepsThePassFromConvergingUntilItIsResolved() async throws {
+        let harness = try ReconcilerHarness()
+        #expect(try await harness.reconcile().outcome == .converged)
+        _ = await harness.store.openIncident(
+            IncidentRecord(kind: .serviceDown, severity: .critical, objectKind: "Project", objectName: "hello",
+                message: "GET /health failed 3 times\nlast: connection refused", openedAt: Date()),
+            events: [])
+        let report = try await harness.reconcile()
+        #expect(report.outcome == .progressing)
+        #expect(report.pending.contains { $0.contains("service_down on Project/hello: GET /health failed 3 times") })
+        #expect(!report.pending.contains { $0.contains("connection refused") }, "one line per pending object")
+
+        _ = await harness.store.updateOpenIncident(
+            kind: .serviceDown, objectKind: "Project", objectName: "hello", status: .resolved, message: "answers again",
+            at: Date(), events: [])
+        #expect(try await harness.reconcile().outcome == .converged)
+    }
+
+    @Test func anIncidentOfAnObjectNoManifestDeclaresDoesNotCount() async throws {
+        let harness = try ReconcilerHarness()
+        _ = await harness.store.openIncident(
+            IncidentRecord(kind: .repoMissing, severity: .critical, objectKind: "Project", objectName: "long-gone",
+                message: "repo acme/long-gone answered 404", openedAt: Date()),
+            events: [])
+        #expect(try await harness.reconcile().outcome == .converged)
+    }
+}
+
+/// One repo, one record: projects that share a repo all show its id, and no discovered copy stays beside them.
+struct ReconcilerSharedRepoTests {
+    @Test func projectsSharingARepoTakeItsIdAndLeaveNoDiscoveredCopy() async throws {
+        let harness = try ReconcilerHarness()
+        await harness.forge.set([ForgeRepository(id: 12, owner: "acme", name: "other", cloneURL: "file:///forge/acme/other.git")])
+        for name in ["api", "web"] { try harness.config.write("manifests/\(name).yaml", ReconcilerHarness.project(name)) }
+        _ = try await harness.reconcile()
+        #expect(await harness.store.project(named: "other") == nil)
+        for name in ["api", "web"] {
+            #expect(try #require(await harness.store.project(named: name)).githubRepoID == 12, "\(name)")
+        }
+        let adopted = await harness.store.events(objectKind: "Project", objectName: "other", limit: 10).map(\.reason)
+        #expect(adopted.contains("AdoptedElsewhere"))
+    }
+}

@@ -93,7 +93,8 @@ struct Architect: Sendable {
             // pending, so the planner deploys and a later pass with no new change request engineers nothing.
             let implemented = state.implemented
             try await environment.recorder.move(state.project, to: .verified,
-                "the Architect approved \(state.commit.map { String($0.prefix(12)) } ?? "-"): \(state.report?.command ?? "-") passed"
+                "the Architect approved \(state.commit.map { String($0.prefix(12)) } ?? "-"): "
+                    + (state.report?.noChecks == true ? "the repo has no checks (Verified=Unknown)" : "\(state.report?.command ?? "-") passed")
                     + (implemented.isEmpty ? "" : "; change requests implemented: \(implemented.joined(separator: ", "))")
             ) { record in
                 for id in implemented where !record.implementedChanges.contains(id) { record.implementedChanges.append(id) }

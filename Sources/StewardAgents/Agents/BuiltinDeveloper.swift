@@ -6,8 +6,11 @@ import StewardModel
 ///
 /// It understands change requests of one form, `add endpoint /PATH returning TEXT` (quotes optional), which
 /// it implements as a route in the python-web template's `routes.json`; `skip` (as a person's answer)
-/// drops a change. Anything else, or a repo without `routes.json`, interrupts the thread asking a person. After a failed test
-/// run it restores the template's files that are missing or changed.
+/// drops a change. Anything else, or a repo without `routes.json`, interrupts the thread asking a person.
+///
+/// It never replaces a file it did not write: after a failed test run it compares the template's code files
+/// with the repo's and, when any is missing or differs, asks a person (the answer `restore` writes the
+/// template's versions back; anything else leaves the files as they are).
 public struct BuiltinDeveloper: DeveloperBackend {
     /// The scaffold template the repo was made from.
     public let template: ScaffoldTemplate
@@ -19,8 +22,22 @@ public struct BuiltinDeveloper: DeveloperBackend {
     public func implement(_ task: DeveloperTask, in worktree: URL, context: NodeContext) async throws -> DeveloperResult {
         var notes: [String] = []
         if task.failedReport != nil {
-            let restored = try template.restore(into: worktree, name: task.project, brief: task.brief)
-            notes.append(restored.isEmpty ? "template files are intact" : "restored \(restored.joined(separator: ", "))")
+            let drifted = try template.drift(in: worktree, name: task.project, brief: task.brief)
+            if drifted.isEmpty {
+                notes.append("template files are intact")
+            } else {
+                let answer = try context.interrupt(
+                    "The checks of project \(task.project) failed, and \(drifted.joined(separator: ", ")) "
+                        + "\(drifted.count == 1 ? "differs" : "differ") from (or \(drifted.count == 1 ? "is" : "are") missing in) the "
+                        + "\(template.directory.lastPathComponent) template. The builtin developer does not replace files it did not "
+                        + "write: fix the repo yourself and answer `skip`, or answer `restore` to have the template's versions written back.")
+                if answer.trimmingCharacters(in: .whitespacesAndNewlines).lowercased() == "restore" {
+                    try template.restore(drifted, into: worktree, name: task.project, brief: task.brief)
+                    notes.append("restored \(drifted.joined(separator: ", ")) as a person asked")
+                } else {
+                    notes.append("left \(drifted.joined(separator: ", ")) as they are, as a person answered")
+                }
+            }
         }
         var implemented: [String] = []
         for change in task.changes {

@@ -36,18 +36,19 @@ public struct ScaffoldTemplate: Sendable {
         for path in try files() { try write(path, into: worktree, name: name, brief: brief) }
     }
 
-    /// Writes back the template's code files (all but README.md and routes.json, which a project changes)
-    /// that are missing or differ. - Returns: the paths restored.
-    public func restore(into worktree: URL, name: String, brief: String) throws -> [String] {
-        var restored: [String] = []
-        for path in try files() where path != "README.md" && path != "routes.json" {
-            let rendered = try render(path, name: name, brief: brief)
-            if (try? Data(contentsOf: worktree.appendingPathComponent(path))) != rendered {
-                try write(path, into: worktree, name: name, brief: brief)
-                restored.append(path)
-            }
+    /// The template's code files (all but README.md and routes.json, which a project changes) that are
+    /// missing from `worktree` or differ from the template. Nothing is written.
+    public func drift(in worktree: URL, name: String, brief: String) throws -> [String] {
+        try files().filter { path in
+            guard path != "README.md", path != "routes.json" else { return false }
+            return (try? Data(contentsOf: worktree.appendingPathComponent(path))) != (try render(path, name: name, brief: brief))
         }
-        return restored
+    }
+
+    /// Writes back the template's versions of `paths` (from `drift`), replacing what is there. Only on a
+    /// person's explicit answer: a file that differs may be someone's work.
+    public func restore(_ paths: [String], into worktree: URL, name: String, brief: String) throws {
+        for path in paths { try write(path, into: worktree, name: name, brief: brief) }
     }
 
     private func render(_ path: String, name: String, brief: String) throws -> Data {

@@ -4,7 +4,8 @@ import Foundation
 ///
 /// The check is detected from the files: a Makefile with a `test:` target (`make test`), `Package.swift`
 /// (`swift test`), `package.json` (`npm test`), pytest configuration (`python3 -m pytest`), else Python test
-/// files (`python3 -m unittest`). A repository with none of them fails: nothing proves it works.
+/// files (`python3 -m unittest`). A repository with none of them is reported as "no checks": a warning and
+/// `Verified=Unknown`, not a failure (nothing proves it works, and nothing proves it does not).
 public struct Tester: Sendable {
     public let timeout: Duration
     public let runner: ProcessRunner
@@ -32,11 +33,11 @@ public struct Tester: Sendable {
         return nil
     }
 
-    /// Runs the detected check. - Returns: its report (a missing check or a timeout is a failure).
+    /// Runs the detected check. - Returns: its report (a timeout is a failure; no check at all is `noChecks`).
     public func test(_ worktree: URL) async throws -> TestReport {
         guard let command = detect(in: worktree) else {
-            return TestReport(command: "-", passed: false, output: "no checks found (Makefile test target, Package.swift, "
-                + "package.json, pytest.ini, test_*.py): add tests so the Tester can verify the project")
+            return TestReport(command: "-", passed: true, output: "no checks found (Makefile test target, Package.swift, "
+                + "package.json, pytest.ini, test_*.py): add tests so the Tester can verify the project", noChecks: true)
         }
         let outcome = try await runner.run(command, in: worktree, environment: ["PYTHONDONTWRITEBYTECODE": "1"], timeout: timeout)
         let tail = CommandDeveloper.tail(outcome.output, lines: 40)

@@ -88,11 +88,22 @@ public enum EngineeringGraph {
             }
         }
         let iterations = report.passed ? 0 : state.iterations + 1
-        try await environment.recorder.note(state.project, report.passed ? "TestsPassed" : "TestsFailed",
-            "\(report.command): \(report.passed ? "passed" : "failed (\(iterations) of \(maxIterations))")", warning: !report.passed)
+        if report.noChecks == true {
+            try await environment.recorder.move(state.project, to: .verifying, "the repo has no checks") {
+                $0.conditions.set(Condition.verified, .unknown, reason: "NoChecks", message: report.output, at: environment.recorder.now())
+            }
+            try await environment.recorder.note(state.project, "NoChecks", report.output, warning: true)
+        } else {
+            try await environment.recorder.move(state.project, to: .verifying, "checks \(report.passed ? "passed" : "failed")") {
+                $0.conditions.set(Condition.verified, report.passed ? .true : .false, reason: report.passed ? "ChecksPassed" : "ChecksFailed",
+                    message: report.command, at: environment.recorder.now())
+            }
+            try await environment.recorder.note(state.project, report.passed ? "TestsPassed" : "TestsFailed",
+                "\(report.command): \(report.passed ? "passed" : "failed (\(iterations) of \(maxIterations))")", warning: !report.passed)
+        }
         return Update<EngineeringState>()
             .setting(\.report, report).setting(\.iterations, iterations)
             .setting(\.status, !report.passed && iterations >= maxIterations ? .blocked : .working)
-            .appending(\.log, "tester: \(report.command) \(report.passed ? "passed" : "failed")")
+            .appending(\.log, "tester: " + (report.noChecks == true ? "no checks" : "\(report.command) \(report.passed ? "passed" : "failed")"))
     }
 }

@@ -5,13 +5,18 @@ import StewardModel
 /// What the Tester found: the check it ran, whether it passed, the tail of its output.
 public struct TestReport: Sendable, Codable, Hashable {
     public var command: String
+    /// True also when the repo has no checks (`noChecks`): that is a warning, never a failure that sends the
+    /// Developer in to "fix" someone's working code.
     public var passed: Bool
     public var output: String
+    /// The repo has no checks the Tester knows (nil in reports of checkpoints older than this field).
+    public var noChecks: Bool?
 
-    public init(command: String, passed: Bool, output: String) {
+    public init(command: String, passed: Bool, output: String, noChecks: Bool? = nil) {
         self.command = command
         self.passed = passed
         self.output = output
+        self.noChecks = noChecks
     }
 }
 

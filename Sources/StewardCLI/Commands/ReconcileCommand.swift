@@ -9,7 +9,7 @@ struct ReconcileCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reconcile",
         abstract: "Fetch the config repo, plan, and act (register, deploy with Ansible, flag removals).",
-        discussion: "Exit codes: 0 converged; 2 not converged yet (waiting for a repo, secrets, a server); 1 errors.")
+        discussion: "Exit codes: 0 converged (every project active or at its stage, every declared server ready, no open critical incident); 2 not converged yet (waiting for a repo, secrets, a server; a server not ready; a critical incident open); 1 errors.")
 
     @Flag(help: "Run one pass and exit (the continuous controller is `steward run`).")
     var once = false
@@ -66,6 +66,11 @@ struct ReconcileCommand: AsyncParsableCommand {
             + "\(report.diagnostics.filter { $0.severity == .error }.count) manifest errors")
         for failure in report.failures { print("failed: \(failure)") }
         for pending in report.pending { print("pending: \(pending)") }
+        if !report.pending.isEmpty {
+            func count(_ prefix: String) -> Int { report.pending.filter { $0.hasPrefix(prefix) }.count }
+            print("pending: \(count("Project/")) projects, \(count("Server/")) servers, "
+                + "\(count("Incident ")) critical incidents")
+        }
         print("result: \(report.outcome.rawValue)")
     }
 }

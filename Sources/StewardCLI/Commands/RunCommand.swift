@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import StewardCore
+import StewardModel
 
 /// `steward run`: the controller. Reconciles again and again; the heartbeats inside a pass (forge sync,
 /// server sync and provisioning, health checks) run when their `intervals` are due. SIGTERM or SIGINT stop
@@ -12,8 +13,10 @@ struct RunCommand: AsyncParsableCommand {
         abstract: "Run the controller: reconcile continuously; heartbeats on their intervals; SIGTERM stops it gracefully.",
         discussion: "Each pass is what `reconcile --once` does. Exit code 0 after a graceful stop.")
 
-    @Option(help: "Seconds between the end of one pass and the start of the next.")
-    var interval: Int = 15
+    @Option(help: ArgumentHelp(
+        "Seconds between the end of one pass and the start of the next.",
+        discussion: "Default: intervals.configRepo of steward.yaml (60 s unless set), read again by every pass."))
+    var interval: Int?
 
     @Option(help: "Stop after this many passes (default: run until SIGTERM/SIGINT).")
     var maxPasses: Int?
@@ -21,7 +24,7 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
-        guard interval >= 1 else { throw ValidationError("--interval must be at least 1 second") }
+        if let interval, interval < 1 { throw ValidationError("--interval must be at least 1 second") }
         if let maxPasses, maxPasses < 1 { throw ValidationError("--max-passes must be at least 1") }
     }
 
@@ -38,13 +41,19 @@ struct RunCommand: AsyncParsableCommand {
         defer { sources.forEach { $0.cancel() } }
 
         var pass = 0
-        logger.info("controller started", metadata: ["interval_s": "\(interval)", "state_dir": "\(global.stateDirectory.path)"])
+        // --interval overrides the setting; without it every pass's own intervals.configRepo decides.
+        var wait = interval ?? Settings.Intervals().configRepo
+        logger.info("controller started", metadata: [
+            "interval_s": "\(interval.map(String.init) ?? "intervals.configRepo")", "state_dir": "\(global.stateDirectory.path)",
+        ])
         while !stop.isRequested {
             pass += 1
             do {
                 let report = try await ReconcileCommand.pass(global: global, dryRun: false, project: nil)
+                wait = interval ?? report.configRepoInterval
                 logger.info("pass \(pass) finished: \(report.outcome.rawValue)", metadata: [
                     "pass": "\(pass)", "result": "\(report.outcome.rawValue)", "playbook_runs": "\(report.playbookRuns)",
+                    "next_in_s": "\(wait)",
                 ])
             } catch {
                 // A pass that cannot even start (config repo unreachable, store locked up) is retried next time.
@@ -52,7 +61,7 @@ struct RunCommand: AsyncParsableCommand {
             }
             if let maxPasses, pass >= maxPasses { break }
             // Sleep in short steps so a stop request is honoured within a fraction of a second.
-            let deadline = ContinuousClock.now + .seconds(interval)
+            let deadline = ContinuousClock.now + .seconds(wait)
             while !stop.isRequested, ContinuousClock.now < deadline {
                 try? await Task.sleep(for: .milliseconds(100))
             }

@@ -42,14 +42,28 @@ public struct ForgePage: Sendable, Hashable, Codable {
     public var repositories: [ForgeRepository]
     /// True when the forge answered 304 and the repositories are the cached ones.
     public var notModified: Bool
+    /// Whether the owner turned out to be an organization or a user (GitHub lists them at different paths);
+    /// nil where the forge does not distinguish. Kept with the cached pages, so the next listing asks the
+    /// right path first.
+    public var ownerKind: ForgeOwnerKind?
 
-    public init(number: Int, etag: String?, hasNext: Bool, repositories: [ForgeRepository], notModified: Bool = false) {
+    public init(
+        number: Int, etag: String?, hasNext: Bool, repositories: [ForgeRepository], notModified: Bool = false,
+        ownerKind: ForgeOwnerKind? = nil
+    ) {
         self.number = number
         self.etag = etag
         self.hasNext = hasNext
         self.repositories = repositories
         self.notModified = notModified
+        self.ownerKind = ownerKind
     }
+}
+
+/// The kind of account that owns a forge's repositories.
+public enum ForgeOwnerKind: String, Sendable, Hashable, Codable {
+    case organization
+    case user
 }
 
 /// The answer to "does repository N still exist?".

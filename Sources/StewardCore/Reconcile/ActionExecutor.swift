@@ -10,6 +10,9 @@ struct ActionExecutor {
     var playbookRuns = 0
     /// A person's answer for a project's waiting graph thread (`steward answer`), by project.
     var answers: [String: String] = [:]
+    /// The records by repo (lowercased `OWNER/NAME`), read once per pass at the first registration: a first
+    /// pass registers every project, and one read serves them all.
+    private var recordsByRepo: [String: [ProjectRecord]]?
 
     init(reconciler: Reconciler, loaded: LoadedConfig) {
         self.reconciler = reconciler
@@ -71,7 +74,25 @@ struct ActionExecutor {
                 record.phase = .draft
                 events.append(event("Project", project.name, "PhaseChanged", "discovered -> draft: adopted by a manifest"))
             }
+            // One repo, one record: the repo's id comes from whichever record knows it, and a discovered record of
+            // the repo under another name (the forge sync saw the repo before any manifest used it) goes.
+            if recordsByRepo == nil {
+                recordsByRepo = Dictionary(grouping: try await store.projects(withDetails: false).filter { $0.repo != nil }) {
+                    $0.repo!.lowercased()
+                }
+            }
+            let repoKey = project.spec.repo.lowercased()
+            let others = (recordsByRepo?[repoKey] ?? []).filter { $0.name != project.name }
+            if record.githubRepoID == nil, let id = others.lazy.compactMap(\.githubRepoID).first {
+                record.githubRepoID = id
+                events.append(event("Project", project.name, "RepoLinked", "repo \(project.spec.repo) has id \(id)"))
+            }
             try await store.save(project: record, events: events)
+            for discovered in others where discovered.phase == .discovered {
+                try await store.deleteProject(named: discovered.name, events: [event("Project", discovered.name, "AdoptedElsewhere",
+                    "repo \(project.spec.repo) is managed as project \(project.name)")])
+            }
+            recordsByRepo?[repoKey] = others.filter { $0.phase != .discovered } + [record]
         case .updateProject(let project):
             guard var record = try await store.project(named: project.name) else { return }
             let hash = project.specHash

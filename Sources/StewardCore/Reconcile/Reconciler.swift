@@ -35,13 +35,16 @@ public struct ReconcileReport: Sendable {
     public var actions: [Action]
     /// Problems executing actions (a failed deploy, a store error), one line each.
     public var failures: [String]
-    /// Projects still short of their desired state, with why.
+    /// Objects still short of their desired state, with why: projects, declared servers that are not ready,
+    /// open critical incidents (a whole pass only).
     public var pending: [String]
     public var playbookRuns: Int
     public var parsedFiles: Int
     public var cachedFiles: Int
     /// Where the pass spent its time.
     public var timings: ReconcileTimings
+    /// `intervals.configRepo` of the settings the pass read: how long `steward run` waits before the next pass.
+    public var configRepoInterval: Int = Settings.Intervals().configRepo
 
     public var outcome: Outcome {
         if diagnostics.hasErrors || !failures.isEmpty { return .failed }
@@ -152,6 +155,7 @@ public struct Reconciler: Sendable {
         var report = ReconcileReport(
             revision: revision, diagnostics: loaded.desired.diagnostics, actions: actions, failures: [], pending: [],
             playbookRuns: 0, parsedFiles: loaded.parsedFiles, cachedFiles: loaded.cachedFiles, timings: timings)
+        report.configRepoInterval = loaded.desired.settings.intervals.configRepo
         if options.dryRun {
             report.pending = actions.filter { if case .markActive = $0 { false } else { true } }.map { "\($0.key): \($0.summary)" }
             timings.total = ContinuousClock.now - started
@@ -231,6 +235,7 @@ public struct Reconciler: Sendable {
         report.failures = executor.failures
         report.playbookRuns = executor.playbookRuns
         report.pending = try await pendingProjects(loaded.desired, only: options.project)
+        if options.project == nil { report.pending += try await pendingServersAndIncidents(loaded.desired) }
 
         reconcile.finishedAt = now()
         // Only a pass over every project whose every action went through may vouch for the next pass's
@@ -441,6 +446,35 @@ public struct Reconciler: Sendable {
             pending.append("Project/\(project.name): \(phase.rawValue)\(why.isEmpty ? "" : ": \(why)")")
         }
         return pending
+    }
+
+    /// Declared servers that are not ready, and open critical incidents: a pass is not converged while any
+    /// exists, even when every project is active (a server may be needed by the next project; an incident
+    /// needs a person or `steward fix`).
+    private func pendingServersAndIncidents(_ desired: DesiredState) async throws -> [String] {
+        let records = Dictionary(try await store.servers().map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        var pending: [String] = []
+        for server in desired.servers {
+            guard let record = records[server.name] else {
+                pending.append("Server/\(server.name): not registered")
+                continue
+            }
+            guard record.status != .ready else { continue }
+            let why = record.conditions[Condition.ready]?.message ?? ""
+            pending.append("Server/\(server.name): \(record.status.rawValue)\(why.isEmpty ? "" : ": \(Self.firstLine(why))")")
+        }
+        let declared = Set(desired.projects.map { "Project/\($0.name)" }).union(desired.servers.map { "Server/\($0.name)" })
+        for incident in try await store.incidents(openOnly: true).reversed()
+        where incident.severity == .critical && declared.contains("\(incident.objectKind)/\(incident.objectName)") {
+            pending.append("Incident #\(incident.id.map(String.init) ?? "-") \(incident.kind.rawValue) on "
+                + "\(incident.objectKind)/\(incident.objectName): \(Self.firstLine(incident.message))")
+        }
+        return pending
+    }
+
+    /// The first line of a message, for one-line summaries.
+    static func firstLine(_ text: String) -> String {
+        text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
     }
 }
 

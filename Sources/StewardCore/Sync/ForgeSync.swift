@@ -27,8 +27,10 @@ public struct ForgeSyncReport: Sendable {
 
 /// The github_sync heartbeat (seed 1.2): lists the owner's repositories and brings the projects in line.
 ///
-/// New repo: a `discovered` project. Known repo (matched by id, else by name, recording the id): name,
-/// archived flag updated. A repo missing from the listing is confirmed by id: 404 makes its project `missing`
+/// New repo: a `discovered` project, unless a registered project uses it (one repo, one record: several
+/// projects may deploy one repo, and none of them gets a discovered copy beside it; registration takes over a
+/// discovered record of its repo). Known repo (matched by id, else by name, recording the id on every project
+/// that uses it): name, archived flag updated. A repo missing from the listing is confirmed by id: 404 makes its project `missing`
 /// with a critical `repo_missing` incident; a transient failure only increments the persisted `fail_count`
 /// and alerts after N consecutive failures. A reappearing repo returns its project to where it was.
 public struct ForgeSync: Sendable {
@@ -80,25 +82,36 @@ public struct ForgeSync: Sendable {
         let listed = pages.flatMap(\.repositories)
         report.repositories = listed.count
         var records = try await store.projects()
-        var byID: [Int64: Int] = [:]
-        var byRepo: [String: Int] = [:]
+        // Every record a repo belongs to: projects that use it (by id, or by name before the id is known), and
+        // at most one discovered record.
+        var managedByID: [Int64: [Int]] = [:]
+        var managedByRepo: [String: [Int]] = [:]
+        var discoveredByID: [Int64: Int] = [:]
         for (index, record) in records.enumerated() {
-            if let id = record.githubRepoID { byID[id] = index }
-            if record.githubRepoID == nil, let repo = record.repo { byRepo[repo.lowercased()] = index }
+            if record.phase == .discovered {
+                if let id = record.githubRepoID { discoveredByID[id] = index }
+                continue
+            }
+            if let id = record.githubRepoID { managedByID[id, default: []].append(index) }
+            if let repo = record.repo { managedByRepo[repo.lowercased(), default: []].append(index) }
         }
         var takenNames = Set(records.map(\.name))
         var seen: Set<Int64> = []
         for repo in listed where seen.insert(repo.id).inserted && repo.owner.lowercased() == owner.lowercased() {
-            if let managed = byRepo[repo.fullName.lowercased()], let discovered = byID[repo.id],
-                records[discovered].phase == .discovered, discovered != managed
-            {
-                // A manifest adopted the repo under another name: the managed project takes the id over.
+            let fullName = repo.fullName.lowercased()
+            let managed = Array(Set((managedByID[repo.id] ?? []) + (managedByRepo[fullName] ?? []))).sorted()
+            if !managed.isEmpty, let discovered = discoveredByID[repo.id] {
+                // Projects use the repo under other names: no second record for it.
+                let users = managed.map { records[$0].name }
                 try await store.deleteProject(named: records[discovered].name, events: [event(
                     "Project", records[discovered].name, "AdoptedElsewhere",
-                    "repo \(repo.fullName) is managed as project \(records[managed].name)")])
-                try await update(&records[managed], with: repo, report: &report)
-            } else if let index = byID[repo.id] ?? byRepo[repo.fullName.lowercased()] {
-                try await update(&records[index], with: repo, report: &report)
+                    "repo \(repo.fullName) is used by project\(users.count == 1 ? "" : "s") \(users.joined(separator: ", "))")])
+                takenNames.remove(records[discovered].name)
+            }
+            if !managed.isEmpty {
+                for index in managed { try await update(&records[index], with: repo, report: &report) }
+            } else if let discovered = discoveredByID[repo.id] {
+                try await update(&records[discovered], with: repo, report: &report)
             } else {
                 let name = Self.projectName(for: repo, taken: takenNames)
                 takenNames.insert(name)
@@ -160,6 +173,10 @@ public struct ForgeSync: Sendable {
             events.append(event("Project", record.name, "PhaseChanged", "missing -> \(back.rawValue): repo \(repo.fullName) is back"))
             changed.phase = try ProjectPhase.missing.transition(to: back)
             changed.resumePhase = nil
+            // An active project's deployed version kept running while the repo was away: ready again. Elsewhere the
+            // next pass's action for the phase says how it stands.
+            changed.conditions.set(Condition.ready, back == .active ? .true : .unknown, reason: "RepoBack",
+                message: "repo \(repo.fullName) is back" + (back == .active ? "" : "; work resumes at \(back.rawValue)"), at: now())
             report.reappeared.append(record.name)
             _ = try await store.updateOpenIncident(
                 kind: .repoMissing, objectKind: "Project", objectName: record.name, status: .resolved,
@@ -201,6 +218,7 @@ public struct ForgeSync: Sendable {
             let events = [event("Project", record.name, "PhaseChanged", "\(record.phase.rawValue) -> missing: \(message)", .warning)]
             record.resumePhase = record.phase
             record.phase = try record.phase.transition(to: .missing)
+            record.conditions.set(Condition.ready, .false, reason: "RepoMissing", message: message, at: now())
             record.failCount = 0
             record.updatedAt = now()
             try await store.save(project: record, events: events)

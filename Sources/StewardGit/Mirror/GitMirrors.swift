@@ -224,17 +224,7 @@ public struct GitMirrors: Sendable {
     private func locked<T: Sendable>(_ directory: URL, _ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await BlockingWork.run("steward.git.mirror") {
             try FileManager.default.createDirectory(at: directory.deletingLastPathComponent(), withIntermediateDirectories: true)
-            let path = directory.path + ".lock"
-            let descriptor = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
-            guard descriptor >= 0 else {
-                throw GitError(code: .notARepository, operation: "lock the mirror \(directory.path)", message: "cannot open \(path): errno \(errno)")
-            }
-            defer { close(descriptor) }
-            guard flock(descriptor, LOCK_EX) == 0 else {
-                throw GitError(code: .notARepository, operation: "lock the mirror \(directory.path)", message: "cannot lock \(path): errno \(errno)")
-            }
-            defer { flock(descriptor, LOCK_UN) }
-            return try body()
+            return try FileLock.withExclusiveLock(directory.path + ".lock", operation: "lock the mirror \(directory.path)", body)
         }
     }
 }

@@ -42,29 +42,34 @@ public struct GitHubForge: Forge {
 
     public func listRepositories(owner: String, cached: [ForgePage]) async throws -> [ForgePage] {
         let previous = Dictionary(cached.map { ($0.number, $0) }, uniquingKeysWith: { first, _ in first })
-        var collection = "orgs"
+        // The kind the last listing found is asked first: a user's forge costs no `/orgs/NAME/repos` 404 per sync.
+        var kind = previous[1]?.ownerKind ?? .organization
+        var triedOtherKind = false
         var pages: [ForgePage] = []
         var number = 1
         while true {
+            let collection = kind == .organization ? "orgs" : "users"
             let url = try endpoint("/\(collection)/\(owner)/repos", query: [
                 "per_page": "\(pageSize)", "page": "\(number)", "sort": "full_name", "direction": "asc",
             ])
-            let old = previous[number]
+            // Cached pages of the other kind (the owner changed kind) are not this listing's.
+            let old = previous[number].flatMap { ($0.ownerKind ?? .organization) == kind ? $0 : nil }
             let response = try await send(.get, url, ifNoneMatch: old?.etag)
             let request = "GET \(url.absoluteString)"
             switch response.status {
             case 304 where old != nil:
                 pages.append(ForgePage(number: number, etag: old!.etag, hasNext: old!.hasNext,
-                                       repositories: old!.repositories, notModified: true))
+                                       repositories: old!.repositories, notModified: true, ownerKind: kind))
             case 200:
                 let objects = try GitHubResponseDecoder(request: request)
                     .decode([GitHubRepositoryObject].self, from: response.body, status: 200)
                 pages.append(ForgePage(
                     number: number, etag: response[header: "etag"], hasNext: Self.hasNextPage(response[header: "link"]),
-                    repositories: objects.map(\.forgeRepository)))
-            case 404 where number == 1 && collection == "orgs":
-                // Not an organization: the owner may be a user.
-                collection = "users"
+                    repositories: objects.map(\.forgeRepository), ownerKind: kind))
+            case 404 where number == 1 && !triedOtherKind:
+                // Not an organization: the owner may be a user (or, remembered as a user, it became an organization).
+                kind = kind == .organization ? .user : .organization
+                triedOtherKind = true
                 continue
             default:
                 throw GitHubError(request: request, status: response.status, problem: Self.message(response.body))

@@ -14,6 +14,9 @@ public struct Condition: Sendable, Hashable, Codable {
     public static let stalled = "Stalled"
     /// Set by the health_checker: False once the service failed `thresholds.serviceDownAfter` checks in a row.
     public static let healthy = "Healthy"
+    /// Set by the Tester: True when the repo's checks passed, False when they failed, Unknown when the repo has
+    /// no checks (nothing proves it works, and nothing proves it does not).
+    public static let verified = "Verified"
 
     public var type: String
     public var status: Status

@@ -44,7 +44,7 @@ public struct RunRecord: Sendable, Hashable, Codable {
     }
 
     public var id: Int64?
-    /// `deploy` for now; `bootstrap`, `provision` later.
+    /// What the run did: `deploy`, `remove` (a pruned project), `bootstrap` or `provision` (a server).
     public var kind: String
     public var project: String?
     public var server: String?

@@ -17,7 +17,13 @@ enum StoreSchema {
         SchemaMigration(version: 7, summary: graphSummary, sql: graphCheckpoints),
         SchemaMigration(version: 8, summary: "incidents.acknowledged_at: the PO reports each incident once", sql: version8),
         SchemaMigration(version: 9, summary: "projects: implemented change requests, engineering and zavhoz status", sql: maintenance),
+        SchemaMigration(version: 10, summary: "forge_pages.owner_kind: a user's forge is listed without an /orgs 404 first", sql: version10),
     ]
+
+    /// Whether the forge's owner is an organization or a user, as the last listing found (NULL: not known).
+    private static let version10 = """
+        ALTER TABLE forge_pages ADD COLUMN owner_kind TEXT CHECK (owner_kind IN ('organization', 'user'));
+        """
 
     /// Maintenance and the agents' status on the project record: the change requests engineered so far (a new
     /// one on an active project starts maintenance) and the graph's engineering_status / zavhoz_status. Projects

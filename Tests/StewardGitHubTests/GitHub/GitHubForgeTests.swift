@@ -202,3 +202,29 @@ struct GitHubSyncTests {
         #expect(try await harness.store().project(named: "api")?.phase == .discovered)
     }
 }
+
+/// A forge owned by a user, not an organization: the first listing learns it, later ones ask the right path.
+struct GitHubForgeOwnerKindTests {
+    @Test func aUsersForgeIsListedWithoutAnOrgs404OnceItsKindIsKnown() async throws {
+        let harness = try GitHubHarness()
+        _ = harness.server.addUser("octocat")
+        try harness.server.addRepository(owner: "octocat", name: "hello", isPrivate: false)
+        let forge = try harness.forge()
+
+        let first = try await forge.listRepositories(owner: "octocat", cached: [])
+        #expect(first.flatMap(\.repositories).map(\.name) == ["hello"])
+        #expect(first.allSatisfy { $0.ownerKind == .user })
+        #expect(harness.server.requests.map(\.path) == ["/orgs/octocat/repos", "/users/octocat/repos"])
+
+        // Through the store, as the forge sync keeps the pages between passes.
+        let store = try harness.store()
+        try await store.saveForgePages(owner: "octocat", first)
+        let cached = try await harness.store().forgePages(owner: "octocat")
+        #expect(cached.map(\.ownerKind) == [.user])
+        harness.server.resetLog()
+        let second = try await forge.listRepositories(owner: "octocat", cached: cached)
+        #expect(second.flatMap(\.repositories).map(\.name) == ["hello"])
+        #expect(harness.server.requests.map(\.path) == ["/users/octocat/repos"])
+        #expect(second.first?.notModified == true)
+    }
+}
