@@ -82,8 +82,7 @@ public struct ForgeSync: Sendable {
         let listed = pages.flatMap(\.repositories)
         report.repositories = listed.count
         var records = try await store.projects()
-        // Every record a repo belongs to: projects that use it (by id, or by name before the id is known), and
-        // at most one discovered record.
+        // Every record a repo belongs to: the projects that use it, and at most one discovered record.
         var managedByID: [Int64: [Int]] = [:]
         var managedByRepo: [String: [Int]] = [:]
         var discoveredByID: [Int64: Int] = [:]
@@ -92,8 +91,12 @@ public struct ForgeSync: Sendable {
                 if let id = record.githubRepoID { discoveredByID[id] = index }
                 continue
             }
-            if let id = record.githubRepoID { managedByID[id, default: []].append(index) }
-            if let repo = record.repo { managedByRepo[repo.lowercased(), default: []].append(index) }
+            // By name only until the id is known: a repo that took over the name of a renamed one is another repo.
+            if let id = record.githubRepoID {
+                managedByID[id, default: []].append(index)
+            } else if let repo = record.repo {
+                managedByRepo[repo.lowercased(), default: []].append(index)
+            }
         }
         var takenNames = Set(records.map(\.name))
         var seen: Set<Int64> = []
