@@ -131,12 +131,15 @@ struct ForgeSyncTests {
 }
 
 struct ForgeSyncAdoptionTests {
+    private static func sync(_ store: InMemoryStateStore, _ forge: FakeForge) -> ForgeSync {
+        ForgeSync(forge: forge, store: store, now: { Fixtures.now }, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+    }
+
     @Test func aManifestUnderAnotherNameTakesTheDiscoveredRepoOver() async throws {
         let store = InMemoryStateStore()
         let forge = FakeForge()
         await forge.set([ForgeSyncTests.repo(4, "weather-bot")])
-        let sync = ForgeSync(forge: forge, store: store, now: { Fixtures.now },
-                             logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+        let sync = Self.sync(store, forge)
         _ = try await sync.sync(owner: "acme")
         #expect(try #require(await store.project(named: "weather-bot")).phase == .discovered)
         await store.save(project: ProjectRecord(name: "wb", repo: "acme/weather-bot", manifestPath: "manifests/wb.yaml",
@@ -152,8 +155,7 @@ struct ForgeSyncAdoptionTests {
         let store = InMemoryStateStore()
         let forge = FakeForge()
         await forge.set([ForgeSyncTests.repo(1, "app"), ForgeSyncTests.repo(2, "other")])
-        let sync = ForgeSync(forge: forge, store: store, now: { Fixtures.now },
-                             logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+        let sync = Self.sync(store, forge)
         for name in ["api", "shop", "web"] {
             await store.save(project: ProjectRecord(name: name, repo: "acme/app", manifestPath: "manifests/\(name).yaml",
                                                     phase: .initialized, updatedAt: Fixtures.now), events: [])
@@ -167,13 +169,12 @@ struct ForgeSyncAdoptionTests {
         #expect(await store.project(named: "app") == nil)
     }
 
-    /// A discovered record made before a manifest used the repo goes once three projects use it.
+    /// A discovered record made before a manifest used the repo goes once several projects use it.
     @Test func aDiscoveredCopyGoesWhenSeveralProjectsUseTheRepo() async throws {
         let store = InMemoryStateStore()
         let forge = FakeForge()
         await forge.set([ForgeSyncTests.repo(1, "app")])
-        let sync = ForgeSync(forge: forge, store: store, now: { Fixtures.now },
-                             logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+        let sync = Self.sync(store, forge)
         _ = try await sync.sync(owner: "acme")
         #expect(try #require(await store.project(named: "app")).phase == .discovered)
         for name in ["api", "web"] {

@@ -1,3 +1,5 @@
+import StewardModel
+
 /// A plain-text table with aligned columns; the last column is not padded.
 ///
 /// A cell is one line: a multi-line value (an agent's question, an app's log tail) shows its first line and
@@ -7,19 +9,12 @@ struct TextTable {
     var rows: [[String]] = []
 
     func render() -> String {
-        let all = ([header] + rows).map { $0.map(Self.oneLine) }
+        let all = ([header] + rows).map { $0.map { $0.firstLine(more: " …") } }
         let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
         return all.map { row in
             row.enumerated().map { index, cell in
                 index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
             }.joined(separator: "   ")
         }.joined(separator: "\n")
-    }
-
-    /// The first non-empty line of `cell`, with ` …` when more followed.
-    static func oneLine(_ cell: String) -> String {
-        let lines = cell.split(whereSeparator: \.isNewline)
-        guard lines.count > 1 || cell.contains(where: \.isNewline) else { return cell }
-        return (lines.first.map(String.init) ?? "") + " …"
     }
 }

@@ -461,20 +461,15 @@ public struct Reconciler: Sendable {
             }
             guard record.status != .ready else { continue }
             let why = record.conditions[Condition.ready]?.message ?? ""
-            pending.append("Server/\(server.name): \(record.status.rawValue)\(why.isEmpty ? "" : ": \(Self.firstLine(why))")")
+            pending.append("Server/\(server.name): \(record.status.rawValue)\(why.isEmpty ? "" : ": \(why.firstLine())")")
         }
         let declared = Set(desired.projects.map { "Project/\($0.name)" }).union(desired.servers.map { "Server/\($0.name)" })
         for incident in try await store.incidents(openOnly: true).reversed()
         where incident.severity == .critical && declared.contains("\(incident.objectKind)/\(incident.objectName)") {
             pending.append("Incident #\(incident.id.map(String.init) ?? "-") \(incident.kind.rawValue) on "
-                + "\(incident.objectKind)/\(incident.objectName): \(Self.firstLine(incident.message))")
+                + "\(incident.objectKind)/\(incident.objectName): \(incident.message.firstLine())")
         }
         return pending
-    }
-
-    /// The first line of a message, for one-line summaries.
-    static func firstLine(_ text: String) -> String {
-        text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
     }
 }
 
