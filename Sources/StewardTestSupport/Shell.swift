@@ -28,29 +28,30 @@ public func run(_ arguments: [String], in directory: String? = nil, environment:
 /// `run`, waiting on the calling thread: only for code that cannot suspend (a `deinit`, a synchronous
 /// initializer that tests do not call from the cooperative pool).
 @discardableResult
+///
+/// The child is spawned with every other descriptor closed (`ProcessGroupChild`), never with Foundation's
+/// `Process`: that one can hand a pipe another thread just made to a long-lived child, and the pipe's reader
+/// then waits for that child to exit (docs/ARCHITECTURE.md, "Child processes").
 public func runBlocking(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = arguments
-    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+    let output = try ProcessGroupChild.runToEnd(testLaunch(arguments, in: directory, environment: environment))
+    guard output.status == 0 else {
+        throw ShellError(command: arguments, status: output.status ?? -1, output: output.interleavedText)
+    }
+    return output.interleavedText
+}
+
+/// How the test helpers start `arguments`: looked up on PATH, in `directory` (else the current one), with
+/// this process's environment, a fixed git identity and `environment` on top.
+public func testLaunch(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]) -> ProcessLaunch {
     var env = ProcessInfo.processInfo.environment
     env["GIT_AUTHOR_NAME"] = "Steward Test"
     env["GIT_AUTHOR_EMAIL"] = "test@steward.invalid"
     env["GIT_COMMITTER_NAME"] = "Steward Test"
     env["GIT_COMMITTER_EMAIL"] = "test@steward.invalid"
     for (key, value) in environment { env[key] = value }
-    process.environment = env
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let output = String(decoding: data, as: UTF8.self)
-    guard process.terminationStatus == 0 else {
-        throw ShellError(command: arguments, status: process.terminationStatus, output: output)
-    }
-    return output
+    return ProcessLaunch.searchingPath(
+        arguments, environment: env, workingDirectory: directory ?? FileManager.default.currentDirectoryPath
+    )
 }
 
 /// The first line a child process writes to `pipe` (a server announcing its port), read off the cooperative

@@ -115,20 +115,16 @@ print("steady pass (servers became ready in the first): \(ms(steadyTime)), \(ste
 
 // 1. `steward plan`, nothing changed, as a process.
 func planProcess() throws -> (Duration, String) {
-    let process = Process()
-    process.executableURL = stewardBinary
-    process.arguments = ["plan", "--config-repo", config.bare, "--state-dir", state.path]
     var environment = ProcessInfo.processInfo.environment
     environment["STEWARD_PLAYBOOKS"] = playbooks.path
-    process.environment = environment
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = FileHandle.nullDevice
+    let launch = ProcessLaunch(
+        executable: stewardBinary.path,
+        arguments: [stewardBinary.path, "plan", "--config-repo", config.bare, "--state-dir", state.path],
+        environment: environment, workingDirectory: FileManager.default.currentDirectoryPath
+    )
     let start = ContinuousClock.now
-    try process.run()
-    let output = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (ContinuousClock.now - start, String(decoding: output, as: UTF8.self))
+    let output = try ProcessGroupChild.runToEnd(launch)
+    return (ContinuousClock.now - start, output.stdoutText)
 }
 var planTimes: [Duration] = []
 var planOutput = ""

@@ -1,4 +1,5 @@
 import Foundation
+import StewardCore
 import StewardTestSupport
 import Testing
 
@@ -53,33 +54,16 @@ struct StewardBinary {
 
     @discardableResult
     static func run(_ arguments: [String], environment: [String: String] = [:], input: String? = nil) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try path())
-        process.arguments = arguments
+        let executable = try path()
         var env = ProcessInfo.processInfo.environment
         env["STEWARD_PLAYBOOKS"] = repoRoot.appendingPathComponent("playbooks").path
         for (key, value) in environment { env[key] = value }
-        process.environment = env
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        let stdin = Pipe()
-        process.standardInput = input == nil ? FileHandle.nullDevice : stdin
-        try process.run()
-        if let input {
-            stdin.fileHandleForWriting.write(Data(input.utf8))
-            try stdin.fileHandleForWriting.close()
-        }
-        // Read both pipes concurrently so a full stderr buffer never blocks the child.
-        nonisolated(unsafe) var errData = Data()
-        let reader = Thread { errData = err.fileHandleForReading.readDataToEndOfFile() }
-        reader.start()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        while !reader.isFinished { usleep(1000) }
-        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+        let launch = ProcessLaunch(
+            executable: executable, arguments: [executable] + arguments, environment: env,
+            workingDirectory: FileManager.default.currentDirectoryPath
+        )
+        let output = try ProcessGroupChild.runToEnd(launch, input: input.map { Array($0.utf8) })
+        return Result(status: output.status ?? -1, stdout: output.stdoutText, stderr: output.stderrText)
     }
 }
 

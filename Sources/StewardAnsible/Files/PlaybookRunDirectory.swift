@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import StewardCore
 
 /// The private directory of one run (0700): inventory, extra vars (0600) and Ansible's temp dirs.
 /// Removed as a whole when the run ends, whatever the outcome.

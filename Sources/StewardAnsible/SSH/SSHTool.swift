@@ -30,34 +30,16 @@ public enum SSHTool {
 
     /// Runs a short-lived tool and collects its output (both are small: a few key lines).
     static func run(_ executable: String, _ arguments: [String]) async throws -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardInput = FileHandle.nullDevice
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        return try await withCheckedThrowingContinuation { continuation in
-            // Reading happens on its own thread so a chatty tool never blocks on a full pipe.
-            let thread = Thread {
-                do {
-                    try process.run()
-                } catch {
-                    continuation.resume(throwing: HostProbeError("cannot run \(executable): \(error)"))
-                    return
-                }
-                nonisolated(unsafe) var errData = Data()
-                let reader = Thread { errData = err.fileHandleForReading.readDataToEndOfFile() }
-                reader.start()
-                let outData = out.fileHandleForReading.readDataToEndOfFile()
-                process.waitUntilExit()
-                while !reader.isFinished { usleep(1000) }
-                continuation.resume(returning: Output(
-                    status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                    stderr: String(decoding: errData, as: UTF8.self)))
-            }
-            thread.start()
+        let launch = ProcessLaunch(
+            executable: executable, arguments: [executable] + arguments,
+            environment: ProcessInfo.processInfo.environment, workingDirectory: FileManager.default.currentDirectoryPath
+        )
+        let output: ChildOutput
+        do {
+            output = try await ProcessGroupChild.run(launch, timeout: .seconds(60))
+        } catch {
+            throw HostProbeError("cannot run \(executable): \(error)")
         }
+        return Output(status: output.status ?? -1, stdout: output.stdoutText, stderr: output.stderrText)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import StewardCore
 
 /// The fake GitHub's git side: git's smart HTTP protocol for `/OWNER/NAME.git/…`, served by running
 /// `git http-backend` as a CGI program over bare repositories at `gitDirectory/OWNER/NAME.git`.
@@ -91,9 +92,6 @@ enum FakeGitSmartHTTP {
 
     /// Runs `git http-backend` for one request (CGI/1.1) and turns its output into a reply.
     private static func backend(_ request: FakeHTTPRequest, root: URL, pathInfo: String) throws -> FakeHTTPReply {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git", "http-backend"]
         let query = request.target.split(separator: "?", maxSplits: 1).dropFirst().first.map(String.init) ?? ""
         var environment = [
             "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
@@ -105,22 +103,11 @@ enum FakeGitSmartHTTP {
         if let type = request.header("content-type") { environment["CONTENT_TYPE"] = type }
         if let encoding = request.header("content-encoding") { environment["HTTP_CONTENT_ENCODING"] = encoding }
         if let protocolHeader = request.header("git-protocol") { environment["GIT_PROTOCOL"] = protocolHeader }
-        process.environment = environment
-        let input = Pipe()
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let body = Data(request.body)
-        let writer = Thread {
-            try? input.fileHandleForWriting.write(contentsOf: body)
-            try? input.fileHandleForWriting.close()
-        }
-        writer.start()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return parseCGI([UInt8](data))
+        let launch = ProcessLaunch.searchingPath(
+            ["git", "http-backend"], environment: environment, workingDirectory: root.path
+        )
+        let output = try ProcessGroupChild.runToEnd(launch, input: request.body)
+        return parseCGI(output.stdout)
     }
 
     /// A CGI program's output: headers (`Status:` gives the status), a blank line, the body.

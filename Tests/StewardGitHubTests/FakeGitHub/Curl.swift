@@ -1,5 +1,6 @@
 import Foundation
 import StewardCore
+import StewardTestSupport
 
 /// One `curl` run against the fake: an HTTP client the fake did not write, used through its CLI.
 struct CurlResult {
@@ -49,18 +50,9 @@ enum Curl {
 
     /// `run` on the calling thread.
     private static func runWaiting(_ arguments: [String], maxTime: Double) throws -> CurlResult {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        process.arguments = ["-s", "-S", "-i", "--max-time", String(maxTime)] + arguments
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        var result = CurlResult(exitCode: process.terminationStatus, status: 0, headers: [], body: Data(), stderr: errorText)
+        let output = try ProcessGroupChild.runToEnd(testLaunch(["curl", "-s", "-S", "-i", "--max-time", String(maxTime)] + arguments))
+        let data = Data(output.stdout)
+        var result = CurlResult(exitCode: output.status ?? -1, status: 0, headers: [], body: Data(), stderr: output.stderrText)
         var rest = data[...]
         let separator = Data("\r\n\r\n".utf8)
         while rest.starts(with: Data("HTTP/".utf8)), let end = rest.range(of: separator) {

@@ -2,13 +2,30 @@ import Foundation
 import Glibc
 
 /// What to spawn: no shell, an explicit environment and working directory.
-struct ProcessLaunch: Sendable, Hashable {
+public struct ProcessLaunch: Sendable, Hashable {
     /// Absolute path of the program.
-    var executable: String
+    public var executable: String
     /// Full argv, `argv[0]` included.
-    var arguments: [String]
-    var environment: [String: String]
-    var workingDirectory: String
+    public var arguments: [String]
+    public var environment: [String: String]
+    public var workingDirectory: String
+
+    public init(executable: String, arguments: [String], environment: [String: String], workingDirectory: String) {
+        self.executable = executable
+        self.arguments = arguments
+        self.environment = environment
+        self.workingDirectory = workingDirectory
+    }
+
+    /// `arguments[0]` looked up on the `PATH` of `environment` by `/usr/bin/env`, as a shell would.
+    public static func searchingPath(
+        _ arguments: [String], environment: [String: String], workingDirectory: String
+    ) -> ProcessLaunch {
+        ProcessLaunch(
+            executable: "/usr/bin/env", arguments: ["env"] + arguments, environment: environment,
+            workingDirectory: workingDirectory
+        )
+    }
 }
 
 /// A child process that leads its own process group, so that stopping it stops everything it started
@@ -16,30 +33,40 @@ struct ProcessLaunch: Sendable, Hashable {
 /// output, enforces the timeout, and ends with the group gone and the leader reaped.
 ///
 /// Spawned with `posix_spawn`: `POSIX_SPAWN_SETPGROUP` (pgid = pid), default signal dispositions and an
-/// empty signal mask (the Swift runtime ignores SIGPIPE, which children must not inherit), stdin on
-/// `/dev/null`, and every other descriptor closed.
-final class ProcessGroupChild: @unchecked Sendable {
+/// empty signal mask (a parent that ignores or blocks SIGPIPE must not pass that on), stdin on
+/// `/dev/null` (or a pipe fed with `input`), and every other descriptor closed.
+///
+/// Every child Steward starts goes through here, because Foundation's `Process` closes the parent's other
+/// descriptors by a list it makes before the spawn: a pipe another thread opens in between leaks into that
+/// child, and whoever reads that pipe then waits for a process that never writes to it
+/// (docs/ARCHITECTURE.md, "Child processes").
+public final class ProcessGroupChild: @unchecked Sendable {
     /// How the leader ended.
-    enum Termination: Sendable, Hashable {
+    public enum Termination: Sendable, Hashable {
         case exited(Int32)
         case signaled(Int32)
     }
 
     /// Why the runner stopped the group before it finished on its own.
-    enum StopReason: Sendable, Hashable {
+    public enum StopReason: Sendable, Hashable {
         case timeout
         case cancellation
     }
 
     /// What ``supervise`` observed.
-    struct Ending: Sendable, Hashable {
-        var termination: Termination
-        var stopReason: StopReason?
+    public struct Ending: Sendable, Hashable {
+        public var termination: Termination
+        public var stopReason: StopReason?
     }
 
-    let pid: pid_t
+    public let pid: pid_t
     /// Read ends of the child's stdout and stderr; -1 once closed. Touched only by `supervise`.
     private var outputs: [Int32]
+    /// What is still to be written to the child's stdin, and the pipe's write end (-1 when none or done).
+    /// Touched only by `supervise`.
+    private let input: [UInt8]
+    private var inputWritten = 0
+    private var inputFD: Int32
     /// A self-pipe: `cancel()` writes a byte to wake `supervise` out of `poll`.
     private let wakeRead: Int32
     private let wakeWrite: Int32
@@ -50,37 +77,50 @@ final class ProcessGroupChild: @unchecked Sendable {
     private static let drainPeriod = Duration.seconds(1)
 
     /// Spawns `launch` in a new process group.
+    /// - Parameter input: written to the child's stdin (then closed) by `supervise`; nil means `/dev/null`.
     /// - Throws: `SystemCallError` when the pipes cannot be made or the program cannot be spawned,
     ///   `GNUExtensions.Missing` on a C library older than glibc 2.34.
-    init(launching launch: ProcessLaunch) throws {
+    public init(launching launch: ProcessLaunch, input: [UInt8]? = nil) throws {
         let gnu = try GNUExtensions.functions.get()
         var wake: [Int32] = [-1, -1]
         try SystemCall.check("pipe2", gnu.pipe2(&wake, O_CLOEXEC))
         var stdoutPipe: [Int32] = [-1, -1]
         var stderrPipe: [Int32] = [-1, -1]
+        var stdinPipe: [Int32] = [-1, -1]
         do {
             try SystemCall.check("pipe2", gnu.pipe2(&stdoutPipe, O_CLOEXEC))
             try SystemCall.check("pipe2", gnu.pipe2(&stderrPipe, O_CLOEXEC))
-            pid = try Self.spawn(launch, stdout: stdoutPipe[1], stderr: stderrPipe[1], gnu: gnu)
+            if input != nil { try SystemCall.check("pipe2", gnu.pipe2(&stdinPipe, O_CLOEXEC)) }
+            pid = try Self.spawn(
+                launch, stdin: input == nil ? nil : stdinPipe[0], stdout: stdoutPipe[1], stderr: stderrPipe[1], gnu: gnu
+            )
         } catch {
-            for fd in wake + stdoutPipe + stderrPipe where fd >= 0 { close(fd) }
+            for fd in wake + stdoutPipe + stderrPipe + stdinPipe where fd >= 0 { close(fd) }
             throw error
         }
         close(stdoutPipe[1])
         close(stderrPipe[1])
+        if input != nil {
+            close(stdinPipe[0])
+            // supervise() writes as the child reads, between reads of its output: never blocked by a full pipe.
+            _ = fcntl(stdinPipe[1], F_SETFL, fcntl(stdinPipe[1], F_GETFL) | O_NONBLOCK)
+        }
         outputs = [stdoutPipe[0], stderrPipe[0]]
+        self.input = input ?? []
+        inputFD = input == nil ? -1 : stdinPipe[1]
         wakeRead = wake[0]
         wakeWrite = wake[1]
     }
 
     deinit {
         for fd in outputs where fd >= 0 { close(fd) }
+        if inputFD >= 0 { close(inputFD) }
         close(wakeRead)
         close(wakeWrite)
     }
 
     /// Asks `supervise` to stop the group (SIGTERM, then SIGKILL after the grace period). Thread-safe.
-    func cancel() {
+    public func cancel() {
         lock.withLock { cancelRequested = true }
         var byte: UInt8 = 1
         _ = write(wakeWrite, &byte, 1)
@@ -93,7 +133,7 @@ final class ProcessGroupChild: @unchecked Sendable {
     ///   - grace: from SIGTERM until SIGKILL.
     ///   - onStdout: each chunk read from stdout, in order.
     ///   - onStderr: each chunk read from stderr, in order.
-    func supervise(
+    public func supervise(
         timeout: Duration, grace: Duration, onStdout: ([UInt8]) -> Void, onStderr: ([UInt8]) -> Void
     ) -> Ending {
         let clock = ContinuousClock()
@@ -132,9 +172,11 @@ final class ProcessGroupChild: @unchecked Sendable {
             if let due = killAt { wait = min(wait, due - now) }
             var fds = [pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
                 + outputs.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+                + [pollfd(fd: inputFD, events: Int16(POLLOUT), revents: 0)]
             let ready = poll(&fds, nfds_t(fds.count), Self.milliseconds(wait))
             guard ready > 0 else { continue }
             if fds[0].revents != 0 { _ = read(wakeRead, &buffer, buffer.count) }
+            if inputFD >= 0, fds[fds.count - 1].revents != 0 { writeInput() }
             for index in outputs.indices where outputs[index] >= 0 && fds[index + 1].revents != 0 {
                 let count = read(outputs[index], &buffer, buffer.count)
                 if count > 0 {
@@ -156,6 +198,31 @@ final class ProcessGroupChild: @unchecked Sendable {
         return Ending(termination: termination, stopReason: stopReason)
     }
 
+    /// Writes what the pipe takes of the rest of `input`; closes it when all is written or the child
+    /// closed its end (EPIPE: a child need not read all of its input).
+    private func writeInput() {
+        // A write to a pipe nobody reads raises SIGPIPE on this thread, which would end the whole process
+        // unless the process ignores it: blocked here, then taken off the thread if the write raised it.
+        var pipeSignal = sigset_t()
+        sigemptyset(&pipeSignal)
+        sigaddset(&pipeSignal, SIGPIPE)
+        var previous = sigset_t()
+        pthread_sigmask(SIG_BLOCK, &pipeSignal, &previous)
+        let written = input[inputWritten...].withUnsafeBytes { write(inputFD, $0.baseAddress, $0.count) }
+        let writeError = errno
+        if written < 0, writeError == EPIPE {
+            var now = timespec(tv_sec: 0, tv_nsec: 0)
+            while sigtimedwait(&pipeSignal, nil, &now) == -1, errno == EINTR {}
+        }
+        pthread_sigmask(SIG_SETMASK, &previous, nil)
+        errno = writeError
+        if written > 0 { inputWritten += written }
+        if inputWritten == input.count || (written < 0 && errno != EAGAIN && errno != EINTR) {
+            close(inputFD)
+            inputFD = -1
+        }
+    }
+
     /// True once the leader has exited; it stays a zombie (WNOWAIT) so its pid and group id stay reserved.
     private func leaderHasExited() -> Bool {
         var info = siginfo_t()
@@ -170,15 +237,19 @@ final class ProcessGroupChild: @unchecked Sendable {
     }
 
     private static func spawn(
-        _ launch: ProcessLaunch, stdout: Int32, stderr: Int32, gnu: GNUExtensions.Functions
+        _ launch: ProcessLaunch, stdin: Int32?, stdout: Int32, stderr: Int32, gnu: GNUExtensions.Functions
     ) throws(SystemCallError) -> pid_t {
         var actions = posix_spawn_file_actions_t()
         try SystemCall.checkCode("posix_spawn_file_actions_init", posix_spawn_file_actions_init(&actions))
         defer { posix_spawn_file_actions_destroy(&actions) }
-        try SystemCall.checkCode(
-            "posix_spawn_file_actions_addopen",
-            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        )
+        if let stdin {
+            try SystemCall.checkCode("posix_spawn_file_actions_adddup2", posix_spawn_file_actions_adddup2(&actions, stdin, 0))
+        } else {
+            try SystemCall.checkCode(
+                "posix_spawn_file_actions_addopen",
+                posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+            )
+        }
         try SystemCall.checkCode("posix_spawn_file_actions_adddup2", posix_spawn_file_actions_adddup2(&actions, stdout, 1))
         try SystemCall.checkCode("posix_spawn_file_actions_adddup2", posix_spawn_file_actions_adddup2(&actions, stderr, 2))
         // Descriptors other threads open without O_CLOEXEC must not leak into the run.
