@@ -43,6 +43,21 @@ public struct LocalSourceBundler: SourceBundler {
         return file
     }
 
+    public func contents(of path: String, in repo: ResolvedRepo) async throws -> Data? {
+        guard let commit = GitObjectID(hex: repo.commit) else { return nil }
+        if repo.cloneURL.hasPrefix("file://") {
+            let directory = URL(fileURLWithPath: String(repo.cloneURL.dropFirst("file://".count)))
+            return try await BlockingWork.run("steward.git.read-file") {
+                try GitRepository.open(at: directory).fileContents(atCommit: commit, path: path)
+            }
+        }
+        guard let mirrors else { return nil }
+        _ = try await mirrors.ensure(commit: commit.hex, cloneURL: repo.cloneURL)
+        return try await mirrors.withRepository(cloneURL: repo.cloneURL) { repository in
+            try repository.fileContents(atCommit: commit, path: path)
+        }
+    }
+
     private func removeStale(keeping kept: URL) {
         let cutoff = Date().addingTimeInterval(-retention)
         let files = (try? FileManager.default.contentsOfDirectory(

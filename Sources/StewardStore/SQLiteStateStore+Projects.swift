@@ -9,6 +9,7 @@ extension SQLiteStateStore {
             "name", "repo", "github_repo_id", "manifest_path", "phase", "resume_phase", "fail_count", "generation",
             "observed_generation", "spec_hash", "spec", "conditions", "server", "port", "last_deploy_input_hash",
             "last_deploy_commit", "last_deployed_at", "orphaned", "updated_at", "archived", "implemented_changes",
+            "repo_origin", "proposal",
         ]
     )
     /// Read with every project, written only by `setAgentStatus` (never by the upsert of a whole record).
@@ -76,6 +77,7 @@ extension SQLiteStateStore {
             SQLiteValue(project.server), SQLiteValue(project.port), SQLiteValue(project.lastDeployInputHash),
             SQLiteValue(project.lastDeployCommit), SQLiteValue(project.lastDeployedAt), SQLiteValue(project.orphaned),
             SQLiteValue(project.updatedAt), SQLiteValue(project.archived), .text(try json(project.implementedChanges)),
+            SQLiteValue(project.repoOrigin), SQLiteValue(try project.proposal.map(json)),
         ]
     }
 
@@ -108,8 +110,12 @@ extension SQLiteStateStore {
             archived: try row.bool(at: 19),
             updatedAt: try row.date(at: 18),
             implementedChanges: try decodeJSON([String].self, from: try row.string(at: 20), column: "implemented_changes", row: described),
-            engineeringStatus: try row.value(EngineeringStatus.self, at: 21),
-            zavhozStatus: try row.value(ZavhozStatus.self, at: 22)
+            engineeringStatus: try row.value(EngineeringStatus.self, at: 23),
+            zavhozStatus: try row.value(ZavhozStatus.self, at: 24),
+            repoOrigin: try row.optionalValue(RepoOrigin.self, at: 21),
+            proposal: try row.optionalString(at: 22).map {
+                try decodeJSON(ChangeProposal.self, from: $0, column: "proposal", row: described)
+            }
         )
     }
 }

@@ -170,9 +170,20 @@ public struct FakeResolver: RepoResolver {
 /// A `SourceBundler` that records what it was asked and answers a path, or throws while `failure` is set.
 public final class FakeBundler: SourceBundler, @unchecked Sendable {
     private let lock = NSLock()
-    private var stored: (requests: [ResolvedRepo], failure: String?) = ([], nil)
+    private var stored: (requests: [ResolvedRepo], failure: String?, files: [String: [String: Data]]) = ([], nil, [:])
 
     public init() {}
+
+    /// Files `contents(of:in:)` answers, by commit and path.
+    public func setFile(_ path: String, _ text: String, commit: String) {
+        lock.withLock { stored.files[commit, default: [:]][path] = Data(text.utf8) }
+    }
+
+    public func contents(of path: String, in repo: ResolvedRepo) async throws -> Data? {
+        let (failure, file) = lock.withLock { (stored.failure, stored.files[repo.commit]?[path]) }
+        if let failure { throw ConfigSourceError(failure) }
+        return file
+    }
 
     /// The repos asked for, oldest first.
     public var requests: [ResolvedRepo] { lock.withLock { stored.requests } }

@@ -21,9 +21,13 @@ struct Architect: Sendable {
             try await createOrFind(owner: parts[0], name: parts[1], brief: state.brief, project: state.project, retry: attempt.isRetry)
         }
         try await recorder.move(state.project, to: .initialized, "repo \(repository.fullName) exists")
-        try await recorder.move(state.project, to: .designing, "the Architect writes the design")
+        var working = state
+        working.repository = repository
+        working.proposalBranch = try await proposalBranch(state)
+        try await recorder.move(state.project, to: .designing, "the Architect writes the design"
+            + (working.proposalBranch.map { " on branch \($0) (\(state.repo) is not Steward's: a person merges it)" } ?? ""))
         let commit = try await context.effect("scaffold") { _ in
-            try await environment.withWorktree(repository, project: state.project) { worktree, head in
+            try await environment.withWorktree(repository, project: state.project, branch: working.proposalBranch) { worktree, head in
                 var message: [String] = []
                 if head == nil {
                     try environment.template.scaffold(into: worktree, name: state.project, brief: state.brief)
@@ -37,16 +41,26 @@ struct Architect: Sendable {
                         template: environment.template.directory.lastPathComponent).utf8).write(to: design)
                     message.append("write docs/DESIGN.md from the brief")
                 }
-                return try await environment.workspace.commit(
-                    repository, branch: repository.defaultBranch, from: worktree,
-                    message: message.isEmpty ? "Design" : message.joined(separator: "; "))
+                return try await environment.commit(
+                    working, repository, from: worktree, message: message.isEmpty ? "Design" : message.joined(separator: "; "))
             }
         }
         try await recorder.move(state.project, to: .designed, "design written (commit \(commit.map { String($0.prefix(12)) } ?? "-"))")
         return Update<EngineeringState>()
             .setting(\.repository, repository)
+            .setting(\.proposalBranch, working.proposalBranch)
             .setting(\.commit, commit)
-            .appending(\.log, "architect: \(repository.fullName) at \(commit.map { String($0.prefix(12)) } ?? "-"), design written")
+            .appending(\.log, "architect: \(repository.fullName) at \(commit.map { String($0.prefix(12)) } ?? "-"), design written"
+                + (working.proposalBranch.map { " on \($0)" } ?? ""))
+    }
+
+    /// Where the agents write: nil (the default branch) in a repo Steward created or when the manifest says
+    /// `agents.write: direct`; else the proposal branch `steward/<generation>-<project>`, never the deployed
+    /// branch of a repo a person made.
+    private func proposalBranch(_ state: EngineeringState) async throws -> String? {
+        let record = try await environment.recorder.store.project(named: state.project)
+        if record?.repoOrigin == .created || state.writeDirect == true { return nil }
+        return "steward/\(state.generation ?? record?.generation ?? 0)-\(state.project)"
     }
 
     /// The `architect` node of a maintenance thread: the deployed project's repo must exist (it is never created
@@ -61,10 +75,13 @@ struct Architect: Sendable {
             return existing
         }
         let pending = state.pendingChanges.map(\.id)
+        let branch = try await proposalBranch(state)
         try await environment.recorder.note(state.project, "MaintenancePlanned",
-            "the Architect hands change requests \(pending.joined(separator: ", ")) of \(repository.fullName) to the Developer")
+            "the Architect hands change requests \(pending.joined(separator: ", ")) of \(repository.fullName) to the Developer"
+                + (branch.map { " (on branch \($0), for a person to merge)" } ?? ""))
         return Update<EngineeringState>()
             .setting(\.repository, repository)
+            .setting(\.proposalBranch, branch)
             .appending(\.log, "architect: maintenance of \(repository.fullName): \(pending.joined(separator: ", "))")
     }
 
@@ -73,10 +90,12 @@ struct Architect: Sendable {
     private func createOrFind(owner: String, name: String, brief: String, project: String, retry: Bool) async throws -> ForgeRepository {
         let pages = try await environment.forge.listRepositories(owner: owner, cached: [])
         if let existing = pages.flatMap(\.repositories).first(where: { $0.name == name }) {
-            try await environment.recorder.note(project, "RepoFound",
+            try await environment.recorder.recordRepo(project, created: false, reason: "RepoFound",
                 "repo \(existing.fullName) already exists on the forge (id \(existing.id))" + (retry ? "; an interrupted attempt is not repeated" : ""))
             return existing
         }
+        // Recorded before the call: a retry after a crash in between finds the repo and knows it is Steward's.
+        try await environment.recorder.recordRepo(project, created: true, reason: "RepoCreating", "creating repo \(owner)/\(name) on the forge")
         let created = try await environment.forge.createRepository(
             owner: owner, name: name, isPrivate: true, description: brief.isEmpty ? nil : String(brief.prefix(200)))
         try await environment.recorder.note(project, "RepoCreated", "created repo \(created.fullName) on the forge (id \(created.id))")

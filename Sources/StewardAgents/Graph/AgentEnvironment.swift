@@ -32,14 +32,26 @@ public struct AgentEnvironment: Sendable {
         self.logger = logger
     }
 
-    /// Runs `body` with a fresh checkout of the repository's default branch, removed afterwards.
+    /// Runs `body` with a fresh checkout, removed afterwards: of `branch` when it exists (the agents' proposal
+    /// branch), else of the repository's default branch. `body` gets the directory and the commit checked out.
     func withWorktree<Result>(
-        _ repository: ForgeRepository, project: String, _ body: (URL, String?) async throws -> Result
+        _ repository: ForgeRepository, project: String, branch: String? = nil, _ body: (URL, String?) async throws -> Result
     ) async throws -> Result {
         let directory = workDirectory.appendingPathComponent(project, isDirectory: true)
             .appendingPathComponent(UUID().uuidString, isDirectory: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let head = try await workspace.checkout(repository, branch: repository.defaultBranch, into: directory)
+        var head: String?
+        if let branch, branch != repository.defaultBranch {
+            head = try await workspace.checkout(repository, branch: branch, into: directory)
+        }
+        if head == nil { head = try await workspace.checkout(repository, branch: repository.defaultBranch, into: directory) }
         return try await body(directory, head)
+    }
+
+    /// Commits the worktree to the state's work branch (a new proposal branch starts at the default branch).
+    func commit(_ state: EngineeringState, _ repository: ForgeRepository, from directory: URL, message: String) async throws -> String? {
+        try await workspace.commit(
+            repository, branch: state.proposalBranch ?? repository.defaultBranch, base: repository.defaultBranch,
+            from: directory, message: message)
     }
 }

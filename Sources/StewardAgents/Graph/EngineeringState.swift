@@ -31,8 +31,18 @@ public struct EngineeringState: GraphState {
     /// and plans the new change requests instead of creating, scaffolding and designing.
     public var maintenance: Bool?
 
+    /// The project's generation (nil in checkpoints older than proposals): names the proposal branch.
+    public var generation: Int64?
+    /// `spec.agents.write: direct` (nil: propose).
+    public var writeDirect: Bool?
+
     /// The repository once the Architect has created or found it.
     public var repository: ForgeRepository?
+    /// Where the agents commit in a repo Steward did not create: `steward/<generation>-<project>`, proposed to a
+    /// person at the end (docs/ARCHITECTURE.md §5). nil: the repo's default branch (Steward created the repo).
+    public var proposalBranch: String?
+    /// The proposal a person was asked to merge.
+    public var proposal: ChangeProposal?
     /// The latest commit of the default branch the agents made or found.
     public var commit: String?
     /// Change request ids the Developer has implemented (or a person said to skip).
@@ -50,6 +60,8 @@ public struct EngineeringState: GraphState {
 
     public static let schema = StateSchema<EngineeringState>(
         .lastValue("repository", \.repository),
+        .lastValue("proposal_branch", \.proposalBranch),
+        .lastValue("proposal", \.proposal),
         .lastValue("commit", \.commit),
         .lastValue("implemented", \.implemented),
         .lastValue("report", \.report),
@@ -68,7 +80,14 @@ public struct EngineeringState: GraphState {
         changes = parent.changes
         stage = parent.stage
         maintenance = parent.maintenance
+        generation = parent.generation
+        writeDirect = parent.writeDirect
         implemented = parent.implementedBefore ?? []
+    }
+
+    /// The branch the agents commit to: the proposal branch, else the repo's default branch.
+    public var workBranch: String? {
+        proposalBranch ?? repository?.defaultBranch
     }
 
     /// Change requests not implemented yet, in manifest order.

@@ -22,6 +22,8 @@ public struct ProjectThreadState: GraphState {
     public var implementedBefore: [String]?
     /// A maintenance thread: the project is deployed, its repo exists; only new change requests are engineered.
     public var maintenance: Bool?
+    /// `spec.agents.write: direct`: the agents push to a repo Steward did not create (nil: they propose).
+    public var writeDirect: Bool?
 
     // Channels.
     public var zavhozStatus = ZavhozStatus.idle
@@ -65,6 +67,7 @@ public struct ProjectThreadState: GraphState {
         brief = project.spec.brief ?? ""
         changes = project.spec.changes
         stage = project.spec.stage
+        writeDirect = project.spec.agents?.write == .direct ? true : nil
         self.plannedServer = plannedServer
     }
 

@@ -69,6 +69,26 @@ public struct ProjectRecorder: Sendable {
         try await store.setAgentStatus(project: project, engineering: statuses.engineering, zavhoz: statuses.zavhoz)
     }
 
+    /// Records who made the project's repo, with an event. A repo found on the forge is `adopted` unless this
+    /// project's record already says Steward created it (a later thread of the same project finds its own repo).
+    public func recordRepo(_ project: String, created: Bool, reason: String, _ message: String) async throws {
+        guard var record = try await store.project(named: project) else { return }
+        record.repoOrigin = created ? .created : (record.repoOrigin ?? .adopted)
+        record.updatedAt = now()
+        try await store.save(project: record, events: [event(project, reason, message + " (origin: \(record.repoOrigin!.rawValue))")])
+    }
+
+    /// Records the proposal a person is asked to merge (`ChangeProposed`), or its end (`ProposalAnswered`, with
+    /// the answer) when `proposal` is nil.
+    public func recordProposal(_ project: String, _ proposal: ChangeProposal?, answer: String = "") async throws {
+        guard var record = try await store.project(named: project), record.proposal != proposal else { return }
+        let message = proposal.map { "the agents' changes wait for a person on \($0.summary)" }
+            ?? "proposal \(record.proposal?.summary ?? "-") answered: \(answer)"
+        record.proposal = proposal
+        record.updatedAt = now()
+        try await store.save(project: record, events: [event(project, proposal == nil ? "ProposalAnswered" : "ChangeProposed", message)])
+    }
+
     /// Appends one event about the project.
     public func note(_ project: String, _ reason: String, _ message: String, warning: Bool = false) async throws {
         try await store.append(events: [event(project, reason, message, warning ? .warning : .normal)])

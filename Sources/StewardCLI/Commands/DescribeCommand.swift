@@ -60,7 +60,9 @@ struct DescribeCommand: AsyncParsableCommand {
             "Name:          \(project.name)",
             "Phase:         \(project.phase.rawValue)" + (project.resumePhase.map { " (resumes at \($0.rawValue))" } ?? ""),
             "Repo:          \(project.repo ?? "-")" + (project.githubRepoID.map { " (id \($0))" } ?? "")
+                + (project.repoOrigin.map { ", \($0 == .created ? "created by Steward" : "adopted: agents only propose changes")" } ?? "")
                 + (project.archived ? " (archived)" : "") + (project.failCount > 0 ? " (\(project.failCount) failed checks)" : ""),
+            "Proposal:      " + (project.proposal.map { "\($0.summary), waiting for a person to merge it" } ?? "none"),
             "Manifest:      \(project.manifestPath ?? "-")" + (project.orphaned ? " (removed from the config repo)" : ""),
             "Generation:    \(project.generation) (observed \(project.observedGeneration))",
             "Server:        \(project.server ?? "-")" + (project.port.map { ":\($0)" } ?? ""),

@@ -46,6 +46,9 @@ public struct ObservedState: Sendable {
     public var serviceDown: Set<String> = []
     /// Projects the Recovery agent redeploys whatever their inputs (`steward fix`): never adopted, never skipped.
     public var forceDeploy: Set<String> = []
+    /// Projects bound for the agents whose repo (not created by Steward) already holds an app the deploy can
+    /// start (`RunnableApp`): deployed as they are, never engineered. Looked at only for such projects.
+    public var runnable: Set<String> = []
 
     public init(
         projects: [String: ProjectRecord] = [:], servers: [String: ServerRecord] = [:],

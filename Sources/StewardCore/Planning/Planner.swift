@@ -104,8 +104,10 @@ public struct Planner: Sendable {
         let phase = record?.phase ?? .draft
         let implemented = record?.implementedChanges ?? []
         let deployed = record?.lastDeployCommit != nil
-        if EngineeringStage.needsEngineering(
+        // A proposal waiting for a person keeps the thread going (it resumes on the merge), whatever the phase.
+        if record?.proposal != nil || (EngineeringStage.needsEngineering(
             spec, phase: phase, resumePhase: record?.resumePhase, implemented: implemented, deployed: deployed)
+            && !Self.deploysAsIs(project, record: record, observed: observed))
         {
             // The graph owns the repo (the Architect creates it) and the phases up to the stage; deploys stay here.
             var server = spec.server
@@ -212,6 +214,14 @@ public struct Planner: Sendable {
         if record?.server == nil, let held = observed.ports[name], held.server != serverName { plan.releasesPortsElsewhere = true }
         actions.append(.deploy(plan))
         return actions
+    }
+
+    /// Whether an active-stage project whose repo Steward did not create, and which already holds an app the
+    /// deploy can start, is deployed as it is instead of going to the agents (its brief is documentation). Its
+    /// change requests, once it runs, still go to the agents, who only ever propose them on a branch.
+    static func deploysAsIs(_ project: ProjectManifest, record: ProjectRecord?, observed: ObservedState) -> Bool {
+        project.spec.stage == .active && record?.repoOrigin != .created && observed.runnable.contains(project.name)
+            && record?.lastDeployCommit == nil
     }
 
     /// The slot ports a blue/green project already holds on `server` besides its public `port` (ascending);

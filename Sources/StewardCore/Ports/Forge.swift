@@ -87,6 +87,21 @@ public protocol Forge: Sendable {
 
     /// Creates `owner/name`, or returns it when it already exists (never creates twice).
     func createRepository(owner: String, name: String, isPrivate: Bool, description: String?) async throws -> ForgeRepository
+
+    /// Asks a person to merge `branch` into `base` of `repository`: a pull request on GitHub, opened once (an
+    /// open one for the same branch is returned). A forge without pull requests (the local one) answers with
+    /// the branch alone: the person merges it with git.
+    func proposeChange(
+        _ repository: ForgeRepository, branch: String, base: String, title: String, body: String
+    ) async throws -> ChangeProposal
+}
+
+extension Forge {
+    public func proposeChange(
+        _ repository: ForgeRepository, branch: String, base: String, title: String, body: String
+    ) async throws -> ChangeProposal {
+        ChangeProposal(branch: branch, base: base)
+    }
 }
 
 /// The persisted state of the forge sync for one owner: failures survive restarts.

@@ -103,7 +103,10 @@ struct ActionExecutor {
                 changed ? "spec changed in \(project.location.file): generation \(record.generation)"
                     : "manifest is back in \(project.location.file)")])
         case .adoptRepo(let name, let repo):
-            try await transition(name, to: .initialized, "repo found at \(repo.commit.prefix(12))")
+            // A repo Steward did not create is a person's: agents only ever propose changes to it.
+            try await transition(name, to: .initialized, "repo found at \(repo.commit.prefix(12))") { record in
+                if record.repoOrigin == nil { record.repoOrigin = .adopted }
+            }
         case .awaitRepo(let name, let repo):
             guard let record = try await store.project(named: name) else { return }
             let target: ProjectPhase = (try? record.phase.path(to: .provisioning)) != nil ? .provisioning : .missing
@@ -208,9 +211,13 @@ struct ActionExecutor {
                 "change requests \(changes.joined(separator: ", ")): maintenance (the deployed version keeps serving)")
             record = try await store.project(named: project.name) ?? record
         }
+        var answer = answers[project.name]
+        if answer == nil, let proposal = record.proposal, let merged = try await mergeOf(proposal, repo: project.spec.repo) {
+            answer = merged
+        }
         let outcome = try await engineering.advance(EngineeringRequest(
             project: project, generation: record.generation, server: server, settings: loaded.desired.settings,
-            answer: answers[project.name], implemented: record.implementedChanges, maintenance: record.phase == .maintenance,
+            answer: answer, implemented: record.implementedChanges, maintenance: record.phase == .maintenance,
             serverPorts: server.flatMap { name in loaded.desired.servers.first { $0.name == name } }
                 .map { $0.spec.capacity.ports.lower...$0.spec.capacity.ports.upper }))
         let (reason, message): (String, String)
@@ -227,6 +234,23 @@ struct ActionExecutor {
         waiting.conditions.set(Condition.ready, .false, reason: reason, message: message, at: now())
         waiting.updatedAt = now()
         try await store.save(project: waiting, events: known ? [] : [event("Project", project.name, reason, message, .warning)])
+    }
+
+    /// "merged …" when the branch a proposal goes into has moved past the commit it had when the proposal was
+    /// made: a person merged it (or changed the branch themselves, which the agents must not overwrite either).
+    /// nil while it has not moved, or when the forge cannot be asked now (the next pass asks again).
+    private func mergeOf(_ proposal: ChangeProposal, repo: String) async throws -> String? {
+        let resolved: ResolvedRepo?
+        do {
+            resolved = try await reconciler.makeResolver(loaded.desired.settings).resolve(repo: repo, ref: proposal.base)
+        } catch {
+            logger.warning("cannot see whether the proposal was merged; will ask again", metadata: [
+                "repo": "\(repo)", "branch": "\(proposal.base)", "error": "\(error)",
+            ])
+            return nil
+        }
+        guard let resolved, resolved.commit != proposal.baseCommit else { return nil }
+        return "merged: \(proposal.base) moved to \(resolved.commit.prefix(12))"
     }
 
     // MARK: - Deploy

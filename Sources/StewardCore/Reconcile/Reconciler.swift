@@ -363,8 +363,31 @@ public struct Reconciler: Sendable {
             if observed.playbooks[playbook] == nil {
                 observed.playbooks[playbook] = library.source(for: playbook, entries: loaded.entries)
             }
+            if await isRunnableAdoption(project, observed: observed) { observed.runnable.insert(project.name) }
         }
         return (observed, answers)
+    }
+
+    /// Whether `project` is bound for the agents, its repo was not created by Steward, and the repo already holds
+    /// an app the deploy can start (`RunnableApp`). Asked only before the project's first deploy; a repo that
+    /// cannot be read now is not runnable (the agents then only propose on a branch) and is asked again next pass.
+    private func isRunnableAdoption(_ project: ProjectManifest, observed: ObservedState) async -> Bool {
+        let record = observed.projects[project.name]
+        guard project.spec.stage == .active, record?.repoOrigin != .created, record?.lastDeployCommit == nil,
+            case .found(let repo)? = observed.repos[project.name],
+            EngineeringStage.needsEngineering(
+                project.spec, phase: record?.phase ?? .draft, resumePhase: record?.resumePhase,
+                implemented: record?.implementedChanges ?? [], deployed: false)
+        else { return false }
+        do {
+            return try await RunnableApp.check(project.spec, repo: repo) { path in
+                try await bundler?.contents(of: path, in: repo)
+            }
+        } catch {
+            logger.warning("cannot read the repo to see whether it holds an app; the agents will only propose changes",
+                metadata: ["project": "\(project.name)", "repo": "\(project.spec.repo)", "error": "\(error)"])
+            return false
+        }
     }
 
     /// Runs one action, logs its outcome (phase after it, duration) and records a failure instead of throwing.
@@ -436,12 +459,14 @@ public struct Reconciler: Sendable {
                 continue
             }
             // An earlier stage the graph has reached is converged.
-            if project.spec.stage != .active, let record = records[project.name],
+            if project.spec.stage != .active, let record = records[project.name], record.proposal == nil,
                 EngineeringStage.reached(project.spec.stage, phase: phase, resumePhase: record.resumePhase)
             {
                 continue
             }
-            guard phase != .active, let record = try await store.project(named: project.name) else { continue }
+            guard phase != .active || records[project.name]?.proposal != nil,
+                let record = try await store.project(named: project.name)
+            else { continue }
             let why = record.conditions[Condition.stalled]?.message ?? record.conditions[Condition.ready]?.message ?? ""
             pending.append("Project/\(project.name): \(phase.rawValue)\(why.isEmpty ? "" : ": \(why)")")
         }

@@ -14,16 +14,19 @@ public struct GitTreeFile: Sendable, Hashable {
 
 extension GitRepository {
     /// Commits `files` (paths relative to the root, `/`-separated) as the whole tree of `branch`, on top of the
-    /// branch's current commit; works in a bare repository (no working tree, no index).
-    /// - Returns: the new commit, or nil when the tree equals the branch's current tree (nothing committed).
+    /// branch's current commit, or of `base`'s when `branch` does not exist yet; works in a bare repository (no
+    /// working tree, no index).
+    /// - Returns: the new commit, or nil when the tree equals the parent's tree (nothing committed; a new branch
+    ///   is then not made either).
     /// - Throws: `GitError` with libgit2's message when an object cannot be written.
     public func commit(
-        files: [String: GitTreeFile], branch: String, message: String, authorName: String = "Steward",
+        files: [String: GitTreeFile], branch: String, base: String? = nil, message: String, authorName: String = "Steward",
         authorEmail: String = "steward@localhost"
     ) throws -> GitObjectID? {
         let tree = try writeTree(files.map { (path: $0.key.split(separator: "/").map(String.init), file: $0.value) })
         let reference = "refs/heads/\(branch)"
-        let parent = try commitID(forReference: reference)
+        var parent = try commitID(forReference: reference)
+        if parent == nil, let base { parent = try commitID(forReference: "refs/heads/\(base)") }
         var parentHandle: OpaquePointer?
         if let parent {
             var parentOID = try parent.oid()

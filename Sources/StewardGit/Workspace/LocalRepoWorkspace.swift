@@ -45,15 +45,27 @@ public struct LocalRepoWorkspace: Sendable {
         return commit.hex
     }
 
+    /// The commit `branch` points at (fetched first for a mirrored repository), nil when it does not exist.
+    public func head(_ repository: ForgeRepository, branch: String) async throws -> String? {
+        let bare = try await bareDirectory(of: repository, update: true)
+        return try await BlockingWork.run("steward.git.head") {
+            try GitRepository.open(at: bare).commitID(forReference: "refs/heads/\(branch)")?.hex
+        }
+    }
+
     /// Commits every regular file under `directory` (`.git` and `__pycache__` left out) as the new tree of
-    /// `branch`; nothing when the tree is unchanged. For a mirrored repository the branch is then pushed (also
-    /// when unchanged, so a commit of an interrupted attempt still reaches the forge).
-    /// - Returns: the branch's commit afterwards (nil only for an empty directory on an empty branch).
-    public func commit(_ repository: ForgeRepository, branch: String, from directory: URL, message: String) async throws -> String? {
+    /// `branch` (a new branch starts at `base`); nothing when the tree is unchanged. For a mirrored repository
+    /// the branch is then pushed (also when unchanged, so a commit of an interrupted attempt still reaches the
+    /// forge).
+    /// - Returns: the branch's commit afterwards (nil for an empty directory on an empty branch, and for a new
+    ///   branch that would hold nothing beyond `base`).
+    public func commit(
+        _ repository: ForgeRepository, branch: String, base: String? = nil, from directory: URL, message: String
+    ) async throws -> String? {
         let files = try await BlockingWork.run("steward.git.read-files") { try Self.files(under: directory) }
         let write: @Sendable (GitRepository) throws -> String? = { repo in
             if files.isEmpty { return try repo.commitID(forReference: "refs/heads/\(branch)")?.hex }
-            if let commit = try repo.commit(files: files, branch: branch, message: message) { return commit.hex }
+            if let commit = try repo.commit(files: files, branch: branch, base: base, message: message) { return commit.hex }
             return try repo.commitID(forReference: "refs/heads/\(branch)")?.hex
         }
         if repository.cloneURL.hasPrefix("file://") {

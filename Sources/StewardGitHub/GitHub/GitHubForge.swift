@@ -1,6 +1,7 @@
 import Foundation
 import StewardCore
 import StewardHTTP
+import StewardModel
 
 /// The GitHub REST forge over libcurl: lists an organization's (or user's) repositories page by page with
 /// conditional requests, looks repositories up by id, creates them idempotently.
@@ -128,6 +129,50 @@ public struct GitHubForge: Forge {
         default:
             throw GitHubError(request: request, status: response.status, problem: Self.message(response.body))
         }
+    }
+
+    /// `POST /repos/{owner}/{repo}/pulls`; when GitHub answers 422 because one is open for the branch already,
+    /// that one (`GET …/pulls?head=OWNER:BRANCH&state=open`): never two pull requests for one proposal.
+    public func proposeChange(
+        _ repository: ForgeRepository, branch: String, base: String, title: String, body: String
+    ) async throws -> ChangeProposal {
+        if let open = try await openPullRequest(repository, branch: branch) { return open.with(base: base) }
+        let url = try endpoint("/repos/\(repository.owner)/\(repository.name)/pulls")
+        let payload = try JSONSerialization.data(withJSONObject: ["title": title, "head": branch, "base": base, "body": body])
+        let response = try await send(.post, url, body: payload)
+        switch response.status {
+        case 201:
+            return try Self.pullRequest(response.body, request: "POST \(url.absoluteString)", branch: branch, base: base)
+        case 422 where Self.message(response.body).lowercased().contains("already exists"):
+            if let open = try await openPullRequest(repository, branch: branch) { return open.with(base: base) }
+            throw GitHubError(request: "POST \(url.absoluteString)", status: 422, problem: "GitHub says a pull request exists but lists none open")
+        default:
+            throw GitHubError(request: "POST \(url.absoluteString)", status: response.status, problem: Self.message(response.body))
+        }
+    }
+
+    /// The open pull request from `branch` of the repository itself, if any.
+    private func openPullRequest(_ repository: ForgeRepository, branch: String) async throws -> ChangeProposal? {
+        let url = try endpoint(
+            "/repos/\(repository.owner)/\(repository.name)/pulls", query: ["head": "\(repository.owner):\(branch)", "state": "open"])
+        let response = try await send(.get, url)
+        guard response.status == 200 else {
+            throw GitHubError(request: "GET \(url.absoluteString)", status: response.status, problem: Self.message(response.body))
+        }
+        guard let list = try? JSONSerialization.jsonObject(with: response.body) as? [Any] else {
+            throw GitHubError(request: "GET \(url.absoluteString)", status: 200, problem: "expected a JSON array of pull requests")
+        }
+        guard let first = list.first else { return nil }
+        return try Self.pullRequest(
+            try JSONSerialization.data(withJSONObject: first), request: "GET \(url.absoluteString)", branch: branch, base: "")
+    }
+
+    /// A pull request object's `html_url` and `number`.
+    private static func pullRequest(_ body: Data, request: String, branch: String, base: String) throws -> ChangeProposal {
+        guard let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
+            let number = object["number"] as? Int, let page = object["html_url"] as? String
+        else { throw GitHubError(request: request, problem: "the pull request has no number or html_url") }
+        return ChangeProposal(branch: branch, base: base, url: page, number: number)
     }
 
     /// `GET /repos/{owner}/{name}`: nil on 404.

@@ -256,6 +256,10 @@ public struct ManifestParser: Sendable {
             }
         }
         if let suspend = spec.bool("suspend") { result.suspend = suspend }
+        if var agents = spec.mapping("agents") {
+            if let write = agents.choice("write", ProjectSpec.Agents.Write.self) { result.agents = ProjectSpec.Agents(write: write) }
+            agents.finish()
+        }
         return context.diagnostics.count == errorsBefore ? result : nil
     }
 

@@ -56,6 +56,23 @@ public struct ProjectSpec: Sendable, Hashable, Codable {
         }
     }
 
+    /// How the agents may change the repo (`spec.agents`).
+    public struct Agents: Sendable, Hashable, Codable {
+        /// Where the agents' commits go in a repo Steward did not create.
+        public enum Write: String, Sendable, Hashable, Codable, CaseIterable {
+            /// A branch `steward/<generation>-<project>` and, on GitHub, a pull request a person merges.
+            case propose
+            /// The deployed branch itself, as in repos Steward created.
+            case direct
+        }
+
+        public var write: Write
+
+        public init(write: Write = .propose) {
+            self.write = write
+        }
+    }
+
     /// `owner/name` on the forge.
     public var repo: String
     public var brief: String?
@@ -70,12 +87,15 @@ public struct ProjectSpec: Sendable, Hashable, Codable {
     /// `.env` template; `${secret:NAME}` is filled from the secret store.
     public var env: String?
     public var suspend: Bool
+    /// nil: the defaults (`write: propose`); optional so specs recorded before it decode and hash unchanged.
+    public var agents: Agents?
 
     public init(
         repo: String, brief: String? = nil, changes: [Change] = [], stage: Stage = .active, ref: String = "main",
         server: String? = nil, resources: Resources = Resources(), deploy: Deploy = Deploy(), env: String? = nil,
-        suspend: Bool = false
+        suspend: Bool = false, agents: Agents? = nil
     ) {
+        self.agents = agents
         self.repo = repo
         self.brief = brief
         self.changes = changes

@@ -1,5 +1,14 @@
 import Foundation
 
+/// Who made a project's repository: the rule "Steward never rewrites what a person wrote" rests on it.
+public enum RepoOrigin: String, Sendable, Hashable, Codable, CaseIterable {
+    /// The Architect created it on the forge: agents push to its branch.
+    case created
+    /// It existed before Steward used it: agents propose changes on a branch of their own, never push to
+    /// the deployed one (unless the manifest says `agents.write: direct`).
+    case adopted
+}
+
 /// What the store knows of one project: its last applied spec, phase and deploy history.
 public struct ProjectRecord: Sendable, Hashable, Codable {
     public var name: String
@@ -43,6 +52,10 @@ public struct ProjectRecord: Sendable, Hashable, Codable {
     public var engineeringStatus: EngineeringStatus
     /// Zavhoz's progress, as the project's thread last reported it (see `engineeringStatus`).
     public var zavhozStatus: ZavhozStatus
+    /// Who made the repo; nil until Steward found or created it (nil is treated as adopted: never written).
+    public var repoOrigin: RepoOrigin?
+    /// The agents' changes waiting on a branch (a pull request on GitHub) for a person to merge; nil when none.
+    public var proposal: ChangeProposal?
 
     public init(
         name: String, repo: String? = nil, githubRepoID: Int64? = nil, manifestPath: String? = nil,
@@ -51,8 +64,11 @@ public struct ProjectRecord: Sendable, Hashable, Codable {
         conditions: [Condition] = [], server: String? = nil, port: Int? = nil,
         lastDeployInputHash: String? = nil, lastDeployCommit: String? = nil, lastDeployedAt: Date? = nil,
         orphaned: Bool = false, archived: Bool = false, updatedAt: Date, implementedChanges: [String] = [],
-        engineeringStatus: EngineeringStatus = .idle, zavhozStatus: ZavhozStatus = .idle
+        engineeringStatus: EngineeringStatus = .idle, zavhozStatus: ZavhozStatus = .idle, repoOrigin: RepoOrigin? = nil,
+        proposal: ChangeProposal? = nil
     ) {
+        self.repoOrigin = repoOrigin
+        self.proposal = proposal
         self.implementedChanges = implementedChanges
         self.engineeringStatus = engineeringStatus
         self.zavhozStatus = zavhozStatus

@@ -18,7 +18,15 @@ enum StoreSchema {
         SchemaMigration(version: 8, summary: "incidents.acknowledged_at: the PO reports each incident once", sql: version8),
         SchemaMigration(version: 9, summary: "projects: implemented change requests, engineering and zavhoz status", sql: maintenance),
         SchemaMigration(version: 10, summary: "forge_pages.owner_kind: a user's forge is listed without an /orgs 404 first", sql: version10),
+        SchemaMigration(version: 11, summary: "projects.repo_origin and proposal: whether Steward created the repo; the agents' branch waiting for a merge", sql: version11),
     ]
+
+    /// Who made the project's repo (NULL: not known yet, treated as adopted). Records from before this
+    /// version stay NULL: Steward cannot tell now whether a person wrote in them, so agents never push there.
+    private static let version11 = """
+        ALTER TABLE projects ADD COLUMN repo_origin TEXT CHECK (repo_origin IN ('created', 'adopted'));
+        ALTER TABLE projects ADD COLUMN proposal TEXT;
+        """
 
     /// Whether the forge's owner is an organization or a user, as the last listing found (NULL: not known).
     private static let version10 = """

@@ -104,6 +104,7 @@ extension FakeGitHubWorld {
             }
             return createRepository(request, org: login, viewer: viewer, now: now, asUser: true)
         }
+        if let answer = pullRequestRoute(request, path, viewer: viewer) { return answer }
         if let captured = path.match("DELETE", "repos", "*", "*") {
             let docs = "https://docs.github.com/rest/repos/repos#delete-a-repository"
             guard let repo = repository(owner: captured[0], name: captured[1]), isVisible(repo, to: viewer) else {

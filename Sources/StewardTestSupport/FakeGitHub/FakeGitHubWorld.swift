@@ -29,6 +29,7 @@ struct FakeGitHubWorld {
     var gitFaultsRemaining = 0
     var faultRules: [FakeGitHubFaultRule] = []
     var log: [FakeGitHubRequest] = []
+    var pullRequests: [FakePullRequest] = []
     var requestCounter: UInt64 = 0
 
     init(configuration: FakeGitHubServer.Configuration, apiBase: String, now: Date) {

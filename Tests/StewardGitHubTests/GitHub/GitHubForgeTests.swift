@@ -94,6 +94,27 @@ struct GitHubForgeTests {
         #expect(harness.server.repositories(owner: "acme").count == 2)
     }
 
+    /// An agent's change to a repo Steward did not create is a pull request, opened once: a retry (after a
+    /// crash, or a 422 because one is open) returns the open one.
+    @Test func aProposalIsOnePullRequestHoweverOftenItIsMade() async throws {
+        let harness = try GitHubHarness()
+        try harness.server.addRepository(owner: "acme", name: "shop")
+        let forge = try harness.forge()
+        let repository = ForgeRepository(id: 1, owner: "acme", name: "shop", cloneURL: "x")
+        let first = try await forge.proposeChange(repository, branch: "steward/1-shop", base: "main", title: "Design", body: "b")
+        let again = try await forge.proposeChange(repository, branch: "steward/1-shop", base: "main", title: "Design", body: "b")
+        #expect(first.number == 1 && again.number == 1)
+        #expect(first.url?.hasSuffix("/acme/shop/pull/1") == true)
+        #expect(first.summary.contains("pull request") && first.summary.contains("steward/1-shop"))
+        #expect(harness.server.pullRequests.count == 1)
+        #expect(harness.server.pullRequests.first?.base == "main")
+        // A repo that is gone is an error that names the request, never a proposal.
+        await #expect(throws: GitHubError.self) {
+            try await forge.proposeChange(
+                ForgeRepository(id: 2, owner: "acme", name: "gone", cloneURL: "x"), branch: "b", base: "main", title: "t", body: "")
+        }
+    }
+
     @Test func badResponsesNameTheURLAndTheField() async throws {
         let harness = try GitHubHarness()
         try harness.server.addRepository(owner: "acme", name: "api")

@@ -421,6 +421,16 @@ enum ParserCorpus {
             "manifests/app.yaml:7:3: error: unknown field \"spec.repos\" (did you mean \"repo\"?)",
             "manifests/app.yaml:9:5: error: unknown field \"spec.deploy.helthPath\" (did you mean \"healthPath\"?)",
         ]),
+        ParserCase("agents.write is propose or direct", """
+            apiVersion: steward/v1
+            kind: Project
+            metadata: {name: weather-bot}
+            spec:
+              repo: acme/weather-bot
+              agents: {write: always}
+            """, expect: [
+            "manifests/app.yaml:6:19: error: spec.agents.write: expected one of propose, direct, found \"always\"",
+        ]),
         ParserCase("unknown field with no close match lists the known ones", """
             apiVersion: steward/v1
             kind: Project
@@ -429,7 +439,7 @@ enum ParserCorpus {
               repo: acme/weather-bot
               colour: blue
             """, expect: [
-            "manifests/app.yaml:6:3: error: unknown field \"spec.colour\"; expected one of: brief, changes, deploy, env, ref, "
+            "manifests/app.yaml:6:3: error: unknown field \"spec.colour\"; expected one of: agents, brief, changes, deploy, env, ref, "
                 + "repo, resources, server, stage, suspend",
         ]),
         ParserCase("unknown top-level field", """
