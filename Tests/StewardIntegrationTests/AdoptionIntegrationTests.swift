@@ -84,4 +84,42 @@ struct AdoptionIntegrationTests {
         #expect(third.status == 0, "\(third.stdout)\n\(third.stderr)")
         #expect(third.stdout.contains("0 ansible-playbook runs"), "\(third.stdout)")
     }
+
+    /// A person's repo on GitHub with no app yet: the agents' design goes to a branch and a pull request, the
+    /// project waits (exit 2, the link in describe), and continues once the pull request is merged.
+    @Test func agentChangesToAPersonsGitHubRepoArePullRequestsThatWaitForTheMerge() async throws {
+        try await StewardBinary.requireAnsible()
+        let fixture = try await GitHubForgeFixture()
+        let start = try await fixture.server.pushCommit(owner: "acme", name: "plans", files: ["README.md": "# plans, by a person\n"])
+        try fixture.config.write("manifests/plans.yaml", """
+            apiVersion: steward/v1
+            kind: Project
+            metadata: {name: plans}
+            spec: {repo: acme/plans, brief: "Plans for a shop.", stage: designed}
+            """)
+        try await fixture.config.commit("a design for a person's repo")
+        let bare = try #require(try fixture.server.gitDirectory(owner: "acme", name: "plans")).path
+
+        let first = try fixture.reconcile()
+        #expect(first.status == 2, "\(first.stdout)\n\(first.stderr)")
+        let pulls = fixture.server.pullRequests
+        #expect(pulls.count == 1 && pulls.first?.head == "steward/1-plans" && pulls.first?.base == "main", "\(pulls)\n\(first.stdout)\n\(first.stderr)")
+        #expect(try await run(["git", "--git-dir", bare, "rev-parse", "main"]).trimmingCharacters(in: .whitespacesAndNewlines) == start)
+        #expect(try await run(["git", "--git-dir", bare, "ls-tree", "-r", "--name-only", "steward/1-plans"]).contains("docs/DESIGN.md"))
+        var describe = try fixture.describe("plans")
+        #expect(describe.contains("Proposal:      pull request ") && describe.contains("/acme/plans/pull/1"), "\(describe)")
+        #expect(first.stdout.contains("/acme/plans/pull/1"), "the question names the pull request: \(first.stdout)")
+
+        // Nothing merged: still waiting, no second pull request.
+        let again = try fixture.reconcile()
+        #expect(again.status == 2, "\(again.stdout)\n\(again.stderr)")
+        #expect(fixture.server.pullRequests.count == 1)
+
+        // A person merges the pull request (main moves to the branch): the project reaches its stage.
+        try await run(["git", "--git-dir", bare, "update-ref", "refs/heads/main", "refs/heads/steward/1-plans"])
+        let merged = try fixture.reconcile()
+        #expect(merged.status == 0, "\(merged.stdout)\n\(merged.stderr)")
+        describe = try fixture.describe("plans")
+        #expect(describe.contains("Proposal:      none") && describe.contains("ProposalAnswered"), "\(describe)")
+    }
 }

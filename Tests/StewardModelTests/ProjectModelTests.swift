@@ -92,12 +92,19 @@ struct ProjectModelTests {
 
     @Test(arguments: [ProjectPhase.setupRequired, .waitingForResources, .error, .missing])
     func returningFromAnInterruption(_ interruption: ProjectPhase) throws {
-        // Back to where work stopped, whichever phase that was (discovered is observed only).
+        // Back to where work stopped (the recorded resume phase), or on from the repo through any phase that is
+        // not the agents' own; an agent phase only continues the work it was (discovered is observed only).
         for phase in ProjectPhase.allCases where phase != interruption && phase != .discovered {
-            #expect(try interruption.transition(to: phase) == phase, "\(interruption) -> \(phase)")
+            if phase.isAgentWork {
+                #expect(!interruption.canTransition(to: phase), "\(interruption) -> \(phase) without work to resume")
+                #expect(!interruption.canTransition(to: phase, resumePhase: .initialized) || phase == .designing)
+                #expect(try interruption.transition(to: phase, resumePhase: phase) == phase, "\(interruption) -> \(phase)")
+            } else {
+                #expect(try interruption.transition(to: phase) == phase, "\(interruption) -> \(phase)")
+            }
         }
         // A full interruption round trip in the middle of the chain.
-        let resumed = try ProjectPhase.implementing.transition(to: interruption).transition(to: .implementing)
+        let resumed = try ProjectPhase.implementing.transition(to: interruption).transition(to: .implementing, resumePhase: .implementing)
         #expect(resumed == .implementing)
     }
 

@@ -30,7 +30,7 @@ public struct ProjectRecorder: Sendable {
         guard var record = try await store.project(named: project), record.phase != target else { return }
         let walk: [ProjectPhase]
         do {
-            walk = try record.phase.path(to: target)
+            walk = try record.phase.path(to: target, resumePhase: record.resumePhase)
         } catch {
             let order = EngineeringStage.order + [.verified, .deploying, .active]
             if let current = order.firstIndex(of: record.phase), let wanted = order.firstIndex(of: target), current > wanted {

@@ -109,7 +109,7 @@ struct ActionExecutor {
             }
         case .awaitRepo(let name, let repo):
             guard let record = try await store.project(named: name) else { return }
-            let target: ProjectPhase = (try? record.phase.path(to: .provisioning)) != nil ? .provisioning : .missing
+            let target: ProjectPhase = (try? record.phase.path(to: .provisioning, resumePhase: record.resumePhase)) != nil ? .provisioning : .missing
             try await transition(name, to: target, "repo \(repo) does not exist on the forge",
                 type: target == .missing ? .warning : .normal) { record in
                 record.conditions.set(Condition.ready, .false, reason: "RepoNotFound",
@@ -177,7 +177,7 @@ struct ActionExecutor {
     ) async throws {
         guard var record = try await store.project(named: name) else { return }
         var events: [EventRecord] = []
-        for next in try record.phase.path(to: target) {
+        for next in try record.phase.path(to: target, resumePhase: record.resumePhase) {
             if next.isInterruption, !record.phase.isInterruption { record.resumePhase = record.phase }
             if record.phase.isInterruption, !next.isInterruption { record.resumePhase = nil }
             events.append(event("Project", name, "PhaseChanged", "\(record.phase.rawValue) -> \(next.rawValue): \(message)", type))

@@ -21,23 +21,47 @@ extension ProjectPhase {
         case .deploying: [.active]
         case .active: [.maintenance, .deploying]
         case .maintenance: [.designing, .implementing, .deploying]
-        // Leaving an interruption returns to where work stopped, or restarts it from the repo.
+        // Leaving an interruption returns to where work stopped, or restarts it from the repo: every phase here,
+        // narrowed by the recorded resume phase (`resumeTargets(from:)`), which `canTransition` applies.
         case .setupRequired, .waitingForResources, .error, .missing:
             Set(ProjectPhase.allCases).subtracting([.discovered])
         }
     }
 
-    /// Whether `self → target` is legal. Staying in the same phase is not a transition.
-    public func canTransition(to target: ProjectPhase) -> Bool {
+    /// The agents' own phases: entered only by the agent doing that work, one step at a time, never walked
+    /// through on the way somewhere else (a project whose code exists never passes through them to deploy).
+    public var isAgentWork: Bool {
+        switch self {
+        case .designing, .designed, .implementing, .implemented, .verifying: true
+        default: false
+        }
+    }
+
+    /// Where a project may go when it leaves an interruption (resume): back to `resumePhase`, one step on from
+    /// it, or any phase that is not the agents' own (restarting from the repo: draft, initialized, deploying,
+    /// active, …). Agent phases are reachable only from the work they continue.
+    public static func resumeTargets(from resumePhase: ProjectPhase?) -> Set<ProjectPhase> {
+        var targets = Set(allCases.filter { !$0.isAgentWork && $0 != .discovered })
+        if let resumePhase {
+            targets.insert(resumePhase)
+            targets.formUnion(resumePhase.successors.filter { !$0.isInterruption })
+        }
+        return targets
+    }
+
+    /// Whether `self → target` is legal. Staying in the same phase is not a transition. Leaving an
+    /// interruption is legal only to ``resumeTargets(from:)`` of the recorded `resumePhase`.
+    public func canTransition(to target: ProjectPhase, resumePhase: ProjectPhase? = nil) -> Bool {
         if target == self { return false }
         if target.isInterruption { return true }
+        if isInterruption { return Self.resumeTargets(from: resumePhase).contains(target) }
         return successors.contains(target)
     }
 
     /// Validates `self → target`.
     /// - Throws: `IllegalTransition` when the table does not allow it.
-    public func transition(to target: ProjectPhase) throws -> ProjectPhase {
-        guard canTransition(to: target) else { throw IllegalTransition(from: self, to: target) }
+    public func transition(to target: ProjectPhase, resumePhase: ProjectPhase? = nil) throws -> ProjectPhase {
+        guard canTransition(to: target, resumePhase: resumePhase) else { throw IllegalTransition(from: self, to: target) }
         return target
     }
 }
