@@ -108,17 +108,17 @@ struct GitHubRecoveryIntegrationTests {
         #expect(try incident()?.status == "resolved")
         await #expect(httpGet("http://127.0.0.1:\(fixture.port)/")?.contains("\"version\": \"2\"") == true)
 
-        // 4. Deleted again with neither the mirror nor the bundle: re-created and scaffolded as the Architect does.
+        // 4. Deleted again with neither the mirror nor the bundle: re-created empty, never filled with Steward's
+        // template (the repo is a person's: a person pushed its app), and the step fails saying so.
         try deleteOnGitHub()
         try FileManager.default.removeItem(at: fixture.state.url.appendingPathComponent("mirrors/acme/hello.git"))
         try FileManager.default.removeItem(at: fixture.state.url.appendingPathComponent("bundles/\(deployed).bundle"))
-        let scaffolded = try steward(["fix", "hello"])
-        #expect(scaffolded.status == 0, "\(scaffolded.stdout)\n\(scaffolded.stderr)")
-        #expect(scaffolded.stdout.contains("and scaffolded it"), "\(scaffolded.stdout)")
+        let lost = try steward(["fix", "hello"])
+        #expect(lost.status != 0, "\(lost.stdout)\n\(lost.stderr)")
+        #expect((lost.stdout + lost.stderr).contains("Steward does not fill it with a template"), "\(lost.stdout)\n\(lost.stderr)")
         #expect(creates() == 3)
-        await #expect(try fakeGit(["rev-list", "--count", "main"]) == "1")
-        await #expect(try fakeGit(["ls-tree", "-r", "--name-only", "main"]).contains("routes.json"))
-        #expect(try incident()?.status == "resolved")
+        await #expect(try fakeGit(["for-each-ref"]).isEmpty)
+        #expect(try incident()?.status != "resolved")
 
         let leaks = try await fixture.filesHoldingTheToken()
         #expect(leaks.isEmpty, "\(leaks)")

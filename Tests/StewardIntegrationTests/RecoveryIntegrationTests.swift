@@ -175,19 +175,23 @@ struct RecoveryIntegrationTests {
         #expect(try projects()["p2"]?.phase == "active")
         #expect(try incidents().first { $0.kind == "repo_missing" && $0.objectName == "p2" }?.status == "resolved")
 
-        // demo/app is deleted and Steward has no copy of its commit either: `fix p1` re-creates and scaffolds it
-        // (as the Architect would), and the next pass deploys the scaffold.
+        // demo/app (a person's repo) is deleted and Steward has no copy of its commit either: `fix p1` re-creates
+        // it empty and fails saying so, never filling it with Steward's template; once the person pushes their
+        // copy, `fix p1` deploys it.
         let lost = try #require(try await SQLiteStateStore(stateDirectory: state.url, readOnly: true).project(named: "p1")?.lastDeployCommit)
         try FileManager.default.removeItem(atPath: forgeRoot.url.appendingPathComponent("demo/app.git").path)
         try FileManager.default.removeItem(at: state.url.appendingPathComponent("bundles/\(lost).bundle"))
         _ = try steward(["sync", "forge", "--once"])
         #expect(try projects()["p1"]?.phase == "missing")
-        let scaffolded = try steward(["fix", "p1"])
-        #expect(scaffolded.status == 0, "\(scaffolded.stdout)\n\(scaffolded.stderr)")
-        #expect(scaffolded.stdout.contains("scaffolded it"), "\(scaffolded.stdout)")
+        let empty = try steward(["fix", "p1"])
+        #expect(empty.status != 0, "\(empty.stdout)\n\(empty.stderr)")
+        #expect((empty.stdout + empty.stderr).contains("Steward does not fill it with a template"), "\(empty.stdout)\n\(empty.stderr)")
         let newApp = forgeRoot.url.appendingPathComponent("demo/app.git").path
-        #expect(try await run(["git", "--git-dir", newApp, "rev-list", "--count", "main"]).trimmingCharacters(in: .whitespacesAndNewlines) == "1")
-        #expect(try await run(["git", "--git-dir", newApp, "show", "main:Procfile"]).contains("web:"))
+        #expect(try await run(["git", "--git-dir", newApp, "for-each-ref"]).isEmpty)
+        try await run(["git", "push", "-q", newApp, "main"], in: app.workTree)
+        let pushedBack = try steward(["fix", "p1"])
+        #expect(pushedBack.status == 0, "\(pushedBack.stdout)\n\(pushedBack.stderr)")
+        #expect(try await run(["git", "--git-dir", newApp, "rev-parse", "main"]).trimmingCharacters(in: .whitespacesAndNewlines) == lost)
         #expect(try projects()["p1"]?.phase == "active")
         await #expect(health(p1)?.contains("ok") == true)
 

@@ -78,7 +78,9 @@ extension Wiring {
     /// fills it with the last deployed commit and its history: for a local forge from Steward's bundle
     /// (`STATE/bundles/COMMIT.bundle`); for GitHub from the repo's mirror when it holds the commit, else from the
     /// bundle imported into the mirror, pushed with the token given to libgit2 only (never forced). With neither,
-    /// it scaffolds the repo from the template as the Architect does. A resumed attempt repeats nothing: a local
+    /// a repo Steward created is scaffolded from the template as the Architect does; a person's repo is left
+    /// empty and the step fails saying so (Steward never writes its template in place of their code). A resumed
+    /// attempt repeats nothing: a local
     /// repo or a scaffolded one that already holds the branch is left as it is, and a GitHub branch already at the
     /// commit takes the push as a no-op (one at another commit fails the step: nothing is forced).
     static func recreateRepository(
@@ -111,6 +113,11 @@ extension Wiring {
             if let commit, let source = try await mirrors.restore(commit: commit, branch: branch, cloneURL: repo.cloneURL, bundle: bundle) {
                 return restoredResult(record, repo, branch: branch, commit: commit, from: source, logger: logger)
             }
+        }
+        guard record.repoOrigin == .created else {
+            return .failed("re-created \(repo.fullName) (id \(repo.id)) empty: it is a person's repo and Steward has no copy of "
+                + "\(record.lastDeployCommit.map { String($0.prefix(12)) } ?? "it") (no mirror, no bundle); Steward does not fill it "
+                + "with a template. Push your copy to \(branch); the next pass deploys it")
         }
         let template = try ScaffoldTemplate(templates: templates)
         let worktree = FileManager.default.temporaryDirectory.appendingPathComponent("steward-recover-\(UUID().uuidString)")
