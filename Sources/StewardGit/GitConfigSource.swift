@@ -17,7 +17,7 @@ import StewardModel
 /// `@unchecked Sendable`: the only mutable state (the open repository and its remote) is touched only on
 /// `queue`, a serial queue, which also keeps blocking libgit2 I/O off Swift's cooperative thread pool.
 public final class GitConfigSource: ConfigSource, @unchecked Sendable {
-    /// The repo as configured: a local path, `file://`, `https://` (or `http://`, `git://`) URL.
+    /// The repo as configured: a local path, `file://` or `https://` (or loopback `http://`) URL.
     public let url: String
     /// Branch, tag, full ref name or commit id to read.
     public let ref: String

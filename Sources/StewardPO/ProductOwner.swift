@@ -170,6 +170,11 @@ public struct ProductOwner: Sendable {
     /// and reports what it did; without one, lists them and what repairs each by hand.
     public func fixAdvice(_ intent: Intent) async throws -> ProductOwnerAnswer {
         let open = try await store.incidents(openOnly: true).filter { intent.project == nil || $0.objectName == intent.project }
+        // As `steward fix NAME`: a name Steward does not know (no record, no open incident) is an error, not
+        // "nothing to fix".
+        if let name = intent.project, open.isEmpty, try await store.project(named: name) == nil, try await store.server(named: name) == nil {
+            throw ProductOwnerError("no project or server named \(name) is registered (`steward get projects`, `steward get servers`)")
+        }
         let subject = intent.project ?? "any project or server"
         guard !open.isEmpty else {
             return ProductOwnerAnswer(intent: intent, text: "No open incidents for \(subject); nothing to fix.", project: intent.project)

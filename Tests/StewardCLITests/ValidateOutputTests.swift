@@ -45,6 +45,10 @@ struct ValidateOutputTests {
         #expect(throws: (any Error).self) { try StewardCommand.parseAsRoot(["get", "projects", "--log-format", "xml"]) }
         #expect(throws: (any Error).self) { try StewardCommand.parseAsRoot(["get", "widgets"]) }
         #expect((try? StewardCommand.parseAsRoot(["reconcile", "--once", "--dry-run", "--project", "hello"])) != nil)
+        // An empty answer is refused, not taken for guidance or a change description.
+        #expect(throws: (any Error).self) { try StewardCommand.parseAsRoot(["answer", "hello", ""]) }
+        #expect(throws: (any Error).self) { try StewardCommand.parseAsRoot(["answer", "hello", "  \n"]) }
+        #expect((try? StewardCommand.parseAsRoot(["answer", "hello", "skip"])) != nil)
     }
 
     @Test func tablesAlignColumns() {

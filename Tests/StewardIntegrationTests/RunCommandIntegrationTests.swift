@@ -38,6 +38,14 @@ struct RunCommandIntegrationTests {
         guard await waitFor("an idle pass", {
             ((try? String(contentsOf: log, encoding: .utf8)) ?? "").contains("reconcile finished: nothing changed, 0 ansible-playbook runs")
         }) else { return }
+        // SIGHUP (a closed terminal, or "re-read now") starts the next pass at once and never stops the controller.
+        let passes = { ((try? String(contentsOf: log, encoding: .utf8)) ?? "").components(separatedBy: "finished: ").count - 1 }
+        let before = passes()
+        kill(process.processIdentifier, SIGHUP)
+        guard await waitFor("a pass after SIGHUP", {
+            ((try? String(contentsOf: log, encoding: .utf8)) ?? "").contains("SIGHUP: the next pass starts") && passes() > before
+        }) else { return }
+        #expect(process.isRunning)
         kill(process.processIdentifier, SIGTERM)
         guard await waitFor("a graceful stop", { !process.isRunning }) else { return }
         #expect(process.terminationStatus == 0)

@@ -205,8 +205,11 @@ struct ProductOwnerTests {
 
         let server = try await world.productOwner().handle("vps-1 is down")
         #expect(server.text.contains("make vps-1 reachable over SSH"))
+        try await world.register("url-shortener", phase: .active)
         let nothing = try await world.productOwner().handle("fix url-shortener")
         #expect(nothing.text == "No open incidents for url-shortener; nothing to fix.")
+        // A name Steward does not know is an error, as `steward fix` says.
+        await #expect(throws: ProductOwnerError.self) { try await world.productOwner().handle("fix nonexistent") }
     }
 
     @Test func fixStartsTheRecoveryAgentForTheNamedObject() async throws {
@@ -222,6 +225,7 @@ struct ProductOwnerTests {
         let answer = try await productOwner.handle("fix hello")
         #expect(await asked.objects == ["hello"])
         #expect(answer.text.hasPrefix("Recovered hello:\n#1 service_down on Project hello: resolved"))
+        try await world.register("url-shortener", phase: .active)
         let nothing = try await productOwner.handle("fix url-shortener")
         #expect(nothing.text == "No open incidents for url-shortener; nothing to fix.")
         #expect(await asked.objects == ["hello"])

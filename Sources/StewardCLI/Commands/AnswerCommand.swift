@@ -20,6 +20,13 @@ struct AnswerCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
+    func validate() throws {
+        // An empty answer would be taken for guidance or a change description: say something.
+        if answer.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            throw ValidationError("the answer is empty; say what the agents should do (e.g. `skip`, `restore`, `continue`, or guidance)")
+        }
+    }
+
     func run() async throws {
         let store = try Wiring(global).openStore(readOnly: true)
         guard let record = try await store.project(named: project) else {

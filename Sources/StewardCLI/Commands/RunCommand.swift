@@ -6,7 +6,8 @@ import StewardModel
 
 /// `steward run`: the controller. Reconciles again and again; the heartbeats inside a pass (forge sync,
 /// server sync and provisioning, health checks) run when their `intervals` are due. SIGTERM or SIGINT stop
-/// it after the pass in progress (Ansible runs finish, nothing is left half-recorded).
+/// it after the pass in progress (Ansible runs finish, nothing is left half-recorded). SIGHUP means "re-read
+/// now": the next pass starts as soon as the one in progress ends (a terminal closing never kills a deploy).
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
@@ -31,10 +32,17 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = global.makeLogger()
         let stop = StopRequest()
-        let sources = [SIGTERM, SIGINT].map { number in
+        let sources = [SIGTERM, SIGINT, SIGHUP].map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { stop.request(signal: number) }
+            source.setEventHandler {
+                if number == SIGHUP {
+                    logger.info("SIGHUP: the next pass starts as soon as this one ends", metadata: ["signal": "\(number)"])
+                    stop.wake()
+                } else {
+                    stop.request(signal: number)
+                }
+            }
             source.resume()
             return source
         }
@@ -60,9 +68,9 @@ struct RunCommand: AsyncParsableCommand {
                 logger.error("pass \(pass) failed: \(error)", metadata: ["pass": "\(pass)"])
             }
             if let maxPasses, pass >= maxPasses { break }
-            // Sleep in short steps so a stop request is honoured within a fraction of a second.
+            // Sleep in short steps so a stop request (or SIGHUP's wake-up) is honoured within a fraction of a second.
             let deadline = ContinuousClock.now + .seconds(wait)
-            while !stop.isRequested, ContinuousClock.now < deadline {
+            while !stop.isRequested, !stop.takeWake(), ContinuousClock.now < deadline {
                 try? await Task.sleep(for: .milliseconds(100))
             }
         }
@@ -74,10 +82,22 @@ struct RunCommand: AsyncParsableCommand {
     }
 }
 
-/// Set once by a signal handler, read by the loop.
+/// Set once by a signal handler, read by the loop; also carries SIGHUP's "start the next pass now".
 final class StopRequest: @unchecked Sendable {
     private let lock = NSLock()
     private var received: Int32?
+    private var woken = false
+
+    /// Asks the loop to end its wait before the next pass.
+    func wake() { lock.withLock { woken = true } }
+
+    /// Whether a wake-up was asked for since the last call (and clears it).
+    func takeWake() -> Bool {
+        lock.withLock {
+            defer { woken = false }
+            return woken
+        }
+    }
 
     var isRequested: Bool { lock.withLock { received != nil } }
     var signal: Int32? { lock.withLock { received } }

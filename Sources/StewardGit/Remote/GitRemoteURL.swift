@@ -1,13 +1,13 @@
 import Foundation
 
-/// A config repo URL as Steward accepts it: a local path (absolute or relative), `file://`, `https://`,
-/// `http://` or `git://`, never with credentials in it.
+/// A config repo URL as Steward accepts it: a local path (absolute or relative), `file://`, `https://` or
+/// `http://`, never with credentials in it, nor a query string or fragment (where tokens hide:
+/// `?access_token=…`). `git://` is refused like `ssh://`: unauthenticated and unencrypted.
 struct GitRemoteURL: Sendable, Equatable {
     enum Transport: Sendable, Equatable {
         case local
         case https
         case http
-        case git
     }
 
     /// What libgit2 is given and what the cache records as the remote: relative paths made absolute.
@@ -21,7 +21,7 @@ struct GitRemoteURL: Sendable, Equatable {
         switch transport {
         case .https: return true
         case .http: return host.map(Self.isLoopback) ?? false
-        case .local, .git: return false
+        case .local: return false
         }
     }
 
@@ -61,7 +61,6 @@ struct GitRemoteURL: Sendable, Equatable {
         case "file": transport = .local
         case "https": transport = .https
         case "http": transport = .http
-        case "git": transport = .git
         default:
             // A malformed "scheme" could hold anything, credentials included: only a plain one is repeated.
             let plain = scheme.unicodeScalars.allSatisfy { $0.properties.isASCIIHexDigit || ("a"..."z").contains($0) }
@@ -80,17 +79,28 @@ struct GitRemoteURL: Sendable, Equatable {
                     + "and put the token in the environment variable \(tokenVariable) instead"
             )
         }
+        if transport != .local, rest.contains(where: { $0 == "?" || $0 == "#" }) {
+            throw GitError(
+                code: .credentialsInURL,
+                operation: operation,
+                message: "the URL \(Self.redacted(string)) has a query string or fragment, where tokens hide (?access_token=…); "
+                    + "remove it and put a token in the environment variable \(tokenVariable) instead"
+            )
+        }
         normalized = string
         host = transport == .local ? nil : Self.hostName(of: String(authority))
     }
 
-    /// `string` without the user information of a `scheme://user:password@host/…` URL, for messages.
+    /// `string` without the user information of a `scheme://user:password@host/…` URL, nor its query string or
+    /// fragment (shown as `?…`), for messages.
     static func redacted(_ string: String) -> String {
         guard let schemeEnd = string.range(of: "://") else { return string }
-        let rest = string[schemeEnd.upperBound...]
+        var rest = string[schemeEnd.upperBound...]
         let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
-        guard let at = authority.lastIndex(of: "@") else { return string }
-        return String(string[..<schemeEnd.upperBound] + rest[rest.index(after: at)...])
+        if let at = authority.lastIndex(of: "@") { rest = rest[rest.index(after: at)...] }
+        var cut = String(rest)
+        if let query = cut.firstIndex(where: { $0 == "?" || $0 == "#" }) { cut = String(cut[..<query]) + "?…" }
+        return String(string[..<schemeEnd.upperBound]) + cut
     }
 
     /// `user@host:path` or `host:path`: git's scp-like ssh syntax (a `:` before any `/`).
