@@ -29,7 +29,7 @@ struct DeployBatchTests {
         #expect(request.forks == 4)
         #expect(request.strategy == "free")
         #expect(request.hostVars["p1"]?["project_name"] == .string("p1"))
-        #expect(request.hostVars["p1"]?["env_content"] == .string("KEY=one"))
+        #expect(request.hostVars["p1"]?["env_content"] == .string("KEY=\"one\"\n"))
         #expect(request.hostVars["p2"]?["env_content"] == .string(""))
         let ports = Set(request.hostVars.values.compactMap { $0["app_port"] })
         #expect(ports.count == 3)

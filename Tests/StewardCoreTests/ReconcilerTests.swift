@@ -282,7 +282,7 @@ struct ReconcilerSecretTests {
         let deployed = try await harness.reconcile(cipher: cipher)
         #expect(deployed.outcome == .converged, "\(deployed.failures)")
         let request = try #require(await harness.runner.requests.last)
-        #expect(request.extraVars["env_content"] == .string("TOKEN=\(value)"))
+        #expect(request.extraVars["env_content"] == .string("TOKEN=\"\(value)\"\n"))
         #expect(request.secrets == [value])
         let events = await harness.store.events(objectKind: nil, objectName: nil, limit: 1000)
         #expect(!events.contains { $0.message.contains(value) })
@@ -292,7 +292,7 @@ struct ReconcilerSecretTests {
         _ = await harness.store.setSecret(project: "hello", name: "TOKEN", sealed: try cipher.seal(Data("rotated".utf8), context: "hello/TOKEN"), at: Date())
         let rotated = try await harness.reconcile(cipher: cipher)
         #expect(rotated.playbookRuns == 1)
-        #expect(await harness.runner.requests.last?.extraVars["env_content"] == .string("TOKEN=rotated"))
+        #expect(await harness.runner.requests.last?.extraVars["env_content"] == .string("TOKEN=\"rotated\"\n"))
     }
 }
 

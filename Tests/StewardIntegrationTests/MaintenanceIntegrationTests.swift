@@ -42,7 +42,7 @@ struct MaintenanceIntegrationTests {
         // No new change request: no engineering, no deploy, no commit.
         let idle = try fixture.reconcile()
         #expect(idle.status == 0)
-        #expect(idle.stdout.contains("0 actions, 0 ansible-playbook runs"), "\(idle.stdout)")
+        #expect(idle.stdout.contains("0 actions, 0 ansible-playbook runs"), "\(idle.stdout)\n\(idle.stderr)")
         await #expect(try fixture.commitCount() == 3)
         let describe = try fixture.describe()
         #expect(describe.contains("Phase:         active"))

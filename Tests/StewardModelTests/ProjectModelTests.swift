@@ -22,13 +22,13 @@ struct ProjectModelTests {
     }
 
     @Test func secretReferenceSyntax() {
-        #expect(Validation.secretReferenceProblem("A=${secret:TOKEN} B=${secret:_x.y-1}") == nil)
-        #expect(Validation.secretReferenceProblem("no references, only $HOME and ${HOME}") == nil)
-        #expect(Validation.secretReferenceProblem("A=${secret:}")
-            == "secret reference \"${secret:}\" must name a secret: 1-128 letters, digits, '_', '-' or '.', starting with a letter or '_'")
-        #expect(Validation.secretReferenceProblem("A=${secret:1TOKEN}") != nil)
-        #expect(Validation.secretReferenceProblem("A=${secret:TOKEN\nB=}")
-            == "secret reference \"${secret:TOKEN\" is not closed with '}'")
+        func problems(_ env: String) -> [String] { EnvFile.parse(env).problems.map(\.description) }
+        #expect(problems("A=${secret:TOKEN} B=${secret:_x.y-1}") == [])
+        #expect(problems("A=no references, only $HOME and ${HOME}") == [])
+        #expect(problems("A=${secret:}")
+            == ["line 1: secret reference \"${secret:}\" must name a secret: 1-128 letters, digits, '_', '-' or '.', starting with a letter or '_'"])
+        #expect(problems("A=${secret:1TOKEN}").count == 1)
+        #expect(problems("A=${secret:TOKEN\nB=}") == ["line 1: secret reference \"${secret:TOKEN\" is not closed with '}'"])
         #expect(Validation.isSecretName(String(repeating: "S", count: 128)))
         #expect(!Validation.isSecretName(String(repeating: "S", count: 129)))
     }

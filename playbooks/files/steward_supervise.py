@@ -55,7 +55,9 @@ def log_line(stream, text):
 
 
 def parse_env_file(path):
-    """KEY=VALUE lines; blank lines and # comments skipped; optional `export ` and matching quotes."""
+    """The .env file Steward writes (EnvFile.render): one KEY="JSON string" line per variable, so a value with
+    a newline, quotes, '=', '#', '$' or surrounding spaces is exactly one value. Lines in the older plain form
+    (KEY=VALUE, optional matching quotes) are still read; blank lines and # comments are skipped."""
     values = {}
     if not path or not os.path.exists(path):
         return values
@@ -71,6 +73,14 @@ def parse_env_file(path):
             if not sep or not key:
                 continue
             value = value.strip()
+            if value.startswith('"'):
+                try:
+                    decoded = json.loads(value)
+                except ValueError:
+                    decoded = None
+                if isinstance(decoded, str):
+                    values[key] = decoded
+                    continue
             if len(value) >= 2 and value[0] == value[-1] and value[0] in ('"', "'"):
                 value = value[1:-1]
             values[key] = value

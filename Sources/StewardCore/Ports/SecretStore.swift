@@ -36,12 +36,3 @@ public protocol SecretCipher: Sendable {
     /// - Throws: when the key is not the one the value was sealed with, or the data was altered.
     func open(_ sealed: Data, context: String) throws -> Data
 }
-
-extension String {
-    /// `spec.env` with every `${secret:NAME}` replaced by its value.
-    public func renderingSecrets(_ values: [String: String]) -> String {
-        var result = self
-        for (name, value) in values { result = result.replacingOccurrences(of: "${secret:\(name)}", with: value) }
-        return result
-    }
-}

@@ -318,7 +318,7 @@ struct ActionExecutor {
             return nil
         }
         var vars = extraVars(plan, port: port, slotPorts: slotPorts, hash: hash)
-        vars["env_content"] = .string((plan.spec.env ?? "").renderingSecrets(secrets))
+        vars["env_content"] = .string(EnvFile.render(plan.spec.env ?? "", secrets: secrets))
         if let bundle {
             // The server checks the commit out of a bundle sent over SSH: it needs no access to the forge.
             if case .object(var info) = vars["repo_info"] {

@@ -249,11 +249,13 @@ public struct ManifestParser: Sendable {
             fieldLocations["spec.deploy.playbook"] = context.location(spec.node)
         }
         if let env = spec.string("env") {
-            if let problem = Validation.secretReferenceProblem(env) {
-                context.diagnostics.append(.error(at: spec.location(of: "env")!, "spec.env: \(problem)"))
-            } else {
-                result.env = env
+            // Every line that is not KEY=VALUE and every bad secret reference, each where it is (EnvFile).
+            let problems = EnvFile.parse(env).problems
+            for problem in problems {
+                context.diagnostics.append(.error(
+                    at: spec.location(of: "env", line: problem.line)!, "spec.env line \(problem.line + 1): \(problem.message)"))
             }
+            if problems.isEmpty { result.env = env }
         }
         if let suspend = spec.bool("suspend") { result.suspend = suspend }
         if var agents = spec.mapping("agents") {

@@ -95,25 +95,6 @@ public enum Validation {
         return name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
     }
 
-    /// Why the `${secret:NAME}` references of an env template are malformed, or nil when they are fine.
-    public static func secretReferenceProblem(_ env: String) -> String? {
-        var rest = env[...]
-        while let start = rest.range(of: "${secret:") {
-            let after = rest[start.upperBound...]
-            guard let end = after.firstIndex(of: "}"), !after[..<end].contains("\n") else {
-                let shown = String(rest[start.lowerBound...].prefix(while: { $0 != "\n" }).prefix(40))
-                return "secret reference \"\(shown)\" is not closed with '}'"
-            }
-            let name = String(after[..<end])
-            if !isSecretName(name) {
-                return "secret reference \"${secret:\(name)}\" must name a secret: 1-128 letters, digits, '_', '-' or '.', "
-                    + "starting with a letter or '_'"
-            }
-            rest = after[after.index(after: end)...]
-        }
-        return nil
-    }
-
     /// Why a playbook path (relative to `playbooks/`) is not acceptable, or nil when it is.
     /// Symlinks are checked later, against the repo tree.
     public static func playbookPathProblem(_ path: String) -> String? {

@@ -67,6 +67,14 @@ struct MappingReader {
         pairs.first(where: { $0.key.scalar == key }).map { context.location($0.value) }
     }
 
+    /// Where line `index` (0-based) of the string under `key` is: for a block scalar (`|`, `>`), the lines below
+    /// the key, at the key's column plus the usual two-space indent; for any other scalar, the value itself.
+    func location(of key: String, line index: Int) -> SourceLocation? {
+        guard let pair = pairs.first(where: { $0.key.scalar == key }) else { return nil }
+        guard case .scalar(_, .block) = pair.value.content else { return context.location(pair.value) }
+        return SourceLocation(file: context.file, line: pair.key.line + 1 + index, column: pair.key.column + 2)
+    }
+
     mutating func string(_ key: String, required: Bool = false, expected: String? = nil) -> String? {
         guard let value = value(key, required: required, expected: expected) else { return nil }
         guard let text = value.scalar else {

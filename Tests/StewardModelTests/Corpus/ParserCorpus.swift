@@ -520,8 +520,31 @@ enum ParserCorpus {
                 LOG_LEVEL=info
                 TELEGRAM_TOKEN=${secret:TELEGRAM TOKEN}
             """, expect: [
-            "manifests/app.yaml:6:8: error: spec.env: secret reference \"${secret:TELEGRAM TOKEN}\" must name a secret: 1-128 "
+            "manifests/app.yaml:8:5: error: spec.env line 2: secret reference \"${secret:TELEGRAM TOKEN}\" must name a secret: 1-128 "
                 + "letters, digits, '_', '-' or '.', starting with a letter or '_'",
+        ]),
+        ParserCase("every env line that is not KEY=VALUE and every bad reference, each where it is", """
+            apiVersion: steward/v1
+            kind: Project
+            metadata: {name: weather-bot}
+            spec:
+              repo: acme/weather-bot
+              env: |
+                LOG_LEVEL=info
+                JUSTTEXT
+                A=${secret:bad name} B=${secret:ok} C=${secret:9x}
+                1BAD=x
+                # a comment, and a blank line, are fine
+
+                export OK="quoted value"
+            """, expect: [
+            "manifests/app.yaml:8:5: error: spec.env line 2: expected KEY=VALUE, found \"JUSTTEXT\" (no '=')",
+            "manifests/app.yaml:9:5: error: spec.env line 3: secret reference \"${secret:9x}\" must name a secret: 1-128 "
+                + "letters, digits, '_', '-' or '.', starting with a letter or '_'",
+            "manifests/app.yaml:9:5: error: spec.env line 3: secret reference \"${secret:bad name}\" must name a secret: 1-128 "
+                + "letters, digits, '_', '-' or '.', starting with a letter or '_'",
+            "manifests/app.yaml:10:5: error: spec.env line 4: \"1BAD\" is not a variable name: letters, digits and '_', "
+                + "not starting with a digit",
         ]),
         ParserCase("unclosed secret reference", """
             apiVersion: steward/v1
@@ -531,7 +554,7 @@ enum ParserCorpus {
               repo: acme/weather-bot
               env: "TOKEN=${secret:TOKEN\\nLOG_LEVEL=info}"
             """, expect: [
-            "manifests/app.yaml:6:8: error: spec.env: secret reference \"${secret:TOKEN\" is not closed with '}'",
+            "manifests/app.yaml:6:8: error: spec.env line 1: secret reference \"${secret:TOKEN\" is not closed with '}'",
         ]),
         ParserCase("reversed port range", """
             apiVersion: steward/v1
