@@ -13,6 +13,13 @@ public struct AESGCMSecretCipher: SecretCipher {
 
     private var key: SymmetricKey { SymmetricKey(data: keyBytes) }
 
+    /// HMAC-SHA256 of a fixed label under the key: the same key always gives the same fingerprint, and the
+    /// fingerprint tells nothing about the key.
+    public var keyFingerprint: String {
+        HMAC<SHA256>.authenticationCode(for: Data("steward secret key fingerprint v1".utf8), using: key)
+            .map { String(format: "%02x", $0) }.joined()
+    }
+
     public func seal(_ plaintext: Data, context: String) throws -> Data {
         guard let combined = try AES.GCM.seal(plaintext, using: key, authenticating: Data(context.utf8)).combined else {
             throw SecretError("sealing the secret \(context) failed")

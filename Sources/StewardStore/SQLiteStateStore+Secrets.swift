@@ -49,6 +49,22 @@ extension SQLiteStateStore: SecretStore {
         }
     }
 
+    public func secretKeyFingerprint() async throws -> String? {
+        try await withDatabase { database in
+            try database.query("SELECT fingerprint FROM secret_key WHERE id = 1") { try $0.string(at: 0) }.first
+        }
+    }
+
+    public func recordSecretKeyFingerprint(_ fingerprint: String, at time: Date) async throws -> String {
+        try await withDatabase { database in
+            try database.transaction {
+                _ = try database.run(
+                    "INSERT OR IGNORE INTO secret_key (id, fingerprint, recorded_at) VALUES (1, ?, ?)", [.text(fingerprint), SQLiteValue(time)])
+                return try database.query("SELECT fingerprint FROM secret_key WHERE id = 1") { try $0.string(at: 0) }.first ?? fingerprint
+            }
+        }
+    }
+
     private func secret(from row: SQLiteStatement) throws -> SecretRecord {
         SecretRecord(
             project: try row.string(at: 0), name: try row.string(at: 1), version: try row.int(at: 2),

@@ -15,6 +15,7 @@ public actor InMemoryStateStore: StateStore {
     private var syncStates: [String: ForgeSyncState] = [:]
     public internal(set) var incidentLog: [IncidentRecord] = []
     private var secretRecords: [String: SecretRecord] = [:]
+    private var keyFingerprint: String?
     public private(set) var healthRows: [String: HealthCheckRecord] = [:]
     public private(set) var healthCheckerRunAt: Date?
     private var serverSyncAttempt: Date?
@@ -371,11 +372,17 @@ extension InMemoryStateStore: SecretStore {
     public func deleteSecret(project: String, name: String) -> Bool {
         secretRecords.removeValue(forKey: "\(project)/\(name)") != nil
     }
+    public func secretKeyFingerprint() -> String? { keyFingerprint }
+    public func recordSecretKeyFingerprint(_ fingerprint: String, at time: Date) -> String {
+        if keyFingerprint == nil { keyFingerprint = fingerprint }
+        return keyFingerprint!
+    }
 }
 
 /// A `SecretCipher` for unit tests: reversible, context-bound, not encryption.
 public struct FakeSecretCipher: SecretCipher {
-    public init() {}
+    public var keyFingerprint: String
+    public init(keyFingerprint: String = "fake-key") { self.keyFingerprint = keyFingerprint }
     public func seal(_ plaintext: Data, context: String) throws -> Data { Data(context.utf8) + Data([0]) + Data(plaintext.reversed()) }
     public func open(_ sealed: Data, context: String) throws -> Data {
         let prefix = Data(context.utf8) + Data([0])

@@ -54,7 +54,16 @@ struct SecretIntegrationTests {
         let withWrongKey = try StewardBinary.run(["reconcile", "--once"] + fixture.configArguments,
                                                  environment: ["STEWARD_MASTER_KEY": Data(repeating: 7, count: 32).base64EncodedString()])
         #expect(withWrongKey.status == 1)
-        #expect(withWrongKey.stdout.contains("master key is not the one it was stored with"))
+        #expect(withWrongKey.stdout.contains("is not the one this state dir's secrets are sealed with"), "\(withWrongKey.stdout)")
+        // Setting a secret with another key is refused: one store never holds secrets under two keys.
+        let otherKey = try StewardBinary.run(["secret", "set", "hello", "OTHER"] + fixture.stateArguments,
+                                             environment: ["STEWARD_MASTER_KEY": Data(repeating: 7, count: 32).base64EncodedString()], input: "x")
+        #expect(otherKey.status == 1, "\(otherKey.stdout)\n\(otherKey.stderr)")
+        #expect(otherKey.stderr.contains("is not the one this state dir's secrets are sealed with"), "\(otherKey.stderr)")
+        #expect(!(try StewardBinary.run(["secret", "list", "hello"] + fixture.stateArguments).stdout.contains("OTHER")))
+        // A project that is not registered gets a warning (the secret is stored all the same).
+        let typo = try StewardBinary.run(["secret", "set", "helo", "GREETING"] + fixture.stateArguments, input: "x")
+        #expect(typo.status == 0 && typo.stderr.contains("warning: no project named helo is registered"), "\(typo.stderr)")
         let redeployed = try fixture.reconcile()
         #expect(redeployed.status == 0)
         await #expect(httpGet("http://127.0.0.1:\(fixture.port)/")?.contains("bonjour") == true)

@@ -68,3 +68,37 @@ struct SecretStoreTests {
         #expect(try await store.deleteSecret(project: "bot", name: "TOKEN") == false)
     }
 }
+
+/// One store, one key: the first command that seals or opens records the key's fingerprint; another key is
+/// refused before anything is sealed or opened with it.
+struct SecretKeyFingerprintTests {
+    @Test func aSecondKeyIsRefusedAndTheFingerprintRevealsNothing() async throws {
+        let state = try TemporaryDirectory()
+        let store = try SQLiteStateStore(stateDirectory: state.url)
+        let first = AESGCMSecretCipher(key: SymmetricKey(size: .bits256))
+        let other = AESGCMSecretCipher(key: SymmetricKey(size: .bits256))
+        #expect(first.keyFingerprint.count == 64 && first.keyFingerprint != other.keyFingerprint)
+        #expect(first.keyFingerprint == first.keyFingerprint)
+
+        try await SecretKeyCheck.verify(first, store: store, at: Date())
+        #expect(try await store.secretKeyFingerprint() == first.keyFingerprint)
+        _ = try await store.setSecret(project: "bot", name: "TOKEN", sealed: try first.seal(Data("x".utf8), context: "bot/TOKEN"), at: Date())
+        try await SecretKeyCheck.verify(first, store: store, at: Date())
+        let error = await #expect(throws: SecretKeyMismatch.self) { try await SecretKeyCheck.verify(other, store: store, at: Date()) }
+        #expect(error?.description.contains("is not the one this state dir's secrets are sealed with") == true)
+        #expect(try await store.secretKeyFingerprint() == first.keyFingerprint)
+    }
+
+    /// A store from before fingerprints: the key must open what is stored, and only then is it recorded.
+    @Test func secretsStoredBeforeFingerprintsDecideWhichKeyIsRecorded() async throws {
+        let state = try TemporaryDirectory()
+        let store = try SQLiteStateStore(stateDirectory: state.url)
+        let first = AESGCMSecretCipher(key: SymmetricKey(size: .bits256))
+        _ = try await store.setSecret(project: "bot", name: "TOKEN", sealed: try first.seal(Data("x".utf8), context: "bot/TOKEN"), at: Date())
+        let other = AESGCMSecretCipher(key: SymmetricKey(size: .bits256))
+        await #expect(throws: SecretError.self) { try await SecretKeyCheck.verify(other, store: store, at: Date()) }
+        #expect(try await store.secretKeyFingerprint() == nil)
+        try await SecretKeyCheck.verify(first, store: store, at: Date())
+        #expect(try await store.secretKeyFingerprint() == first.keyFingerprint)
+    }
+}

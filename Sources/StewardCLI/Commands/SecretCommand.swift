@@ -18,6 +18,7 @@ struct SecretCommand: AsyncParsableCommand {
 
         @Argument(help: "Project name.") var project: String
         @Argument(help: "Secret name, as in ${secret:NAME}.") var name: String
+        @Flag(help: "No warning when no project of that name is registered yet.") var force = false
         @OptionGroup var global: GlobalOptions
 
         func validate() throws {
@@ -32,7 +33,13 @@ struct SecretCommand: AsyncParsableCommand {
             if value.last == UInt8(ascii: "\r") { value.removeLast() }
             guard !value.isEmpty else { throw CommandFailure("no value on stdin: pipe it in, e.g. `printf %s \"$TOKEN\" | steward secret set \(project) \(name)`") }
             let store = try Wiring(global).openStore()
+            if !force, try await store.project(named: project) == nil {
+                FileHandle.standardError.write(Data(("warning: no project named \(project) is registered in \(global.stateDirectory.path) "
+                    + "(a typo? its manifest not reconciled yet?); the secret is stored all the same (--force hides this)\n").utf8))
+            }
             let cipher = AESGCMSecretCipher(key: try MasterKey.load(stateDirectory: global.stateDirectory, create: true))
+            // One store, one key: a different key is refused before anything is sealed with it.
+            try await SecretKeyCheck.verify(cipher, store: store, at: Date())
             let version = try await store.setSecret(
                 project: project, name: name, sealed: try cipher.seal(value, context: "\(project)/\(name)"), at: Date())
             print("secret \(name) of project \(project) stored (version \(version))")

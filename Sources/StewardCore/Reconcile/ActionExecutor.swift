@@ -454,6 +454,7 @@ struct ActionExecutor {
         let names = plan.spec.secretReferences
         guard !names.isEmpty else { return [:] }
         let cipher = try reconciler.makeCipher()
+        try await SecretKeyCheck.verify(cipher, store: store, at: now())
         var values: [String: String] = [:]
         for name in names {
             guard let record = try await store.secret(project: plan.project, name: name) else {

@@ -19,7 +19,18 @@ enum StoreSchema {
         SchemaMigration(version: 9, summary: "projects: implemented change requests, engineering and zavhoz status", sql: maintenance),
         SchemaMigration(version: 10, summary: "forge_pages.owner_kind: a user's forge is listed without an /orgs 404 first", sql: version10),
         SchemaMigration(version: 11, summary: "projects.repo_origin and proposal: whether Steward created the repo; the agents' branch waiting for a merge", sql: version11),
+        SchemaMigration(version: 12, summary: "secret_key: the fingerprint of the master key the secrets are sealed with", sql: version12),
     ]
+
+    /// One row: an HMAC of a constant under the master key (never the key), recorded by the first command that
+    /// seals or opens a secret; every later one compares it first.
+    private static let version12 = """
+        CREATE TABLE secret_key (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            fingerprint TEXT NOT NULL,
+            recorded_at REAL NOT NULL
+        );
+        """
 
     /// Who made the project's repo (NULL: not known yet, treated as adopted). Records from before this
     /// version stay NULL: Steward cannot tell now whether a person wrote in them, so agents never push there.
