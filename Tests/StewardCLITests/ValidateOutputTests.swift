@@ -12,8 +12,7 @@ struct ValidateOutputTests {
 
     @Test func textIsTheCompilerFormatWithASummary() {
         #expect(ValidateCommand.render(findings, format: .text, files: 2) == """
-            manifests/a,b.yaml:3:7: error: bad: 100% wrong
-            second line
+            manifests/a,b.yaml:3:7: error: bad: 100% wrong\\u{A}second line
             manifests/b.yaml:1:1: warning: careful
             1 error, 1 warning in 2 files
 
@@ -68,5 +67,32 @@ struct ValidateOutputTests {
         defer { unsetenv("STEWARD_GIT_TOKEN") }
         #expect(Wiring.playbookEnvironment()["STEWARD_GIT_TOKEN"] == nil)
         #expect(Wiring.playbookEnvironment()["PATH"] != nil)
+    }
+}
+
+/// Names, messages and answers with control characters are shown, never acted on by the terminal.
+struct TerminalSafetyTests {
+    @Test func controlCharactersAreEscapedAndOneValueStaysOneLine() {
+        #expect("plain text, ünïcode ✓".escapingControlCharacters() == "plain text, ünïcode ✓")
+        #expect("a\u{1B}[31mred\u{0}\r\nb\u{202E}c".escapingControlCharacters() == "a\\u{1B}[31mred\\u{0}\\u{D}\\u{A}b\\u{202E}c")
+        #expect("q1\nq2\u{1B}".escapingControlCharacters(keepingNewlines: true) == "q1\nq2\\u{1B}")
+        #expect("tab\tkept".escapingControlCharacters() == "tab\tkept")
+    }
+
+    @Test func aMessageCannotForgeADiagnosticLine() {
+        let forged = Diagnostic.error(
+            at: SourceLocation(file: "manifests/a.yaml", line: 2, column: 3),
+            "bad \u{1B}[2K\rmanifests/ok.yaml:1:1: error: forged\nmanifests/b.yaml:9:9: error: forged too")
+        let text = ValidateCommand.render([forged], format: .text, files: 1)
+        #expect(text.split(separator: "\n").count == 2, "one diagnostic line and the summary:\n\(text)")
+        #expect(text.contains("\\u{1B}[2K\\u{D}manifests/ok.yaml") && text.contains("\\u{A}manifests/b.yaml"))
+        let github = ValidateCommand.render([forged], format: .github, files: 1)
+        #expect(github.split(separator: "\n").count == 1 && github.contains("\\u{1B}") && github.contains("%0A"))
+    }
+
+    @Test func tableCellsAreEscaped() {
+        var table = TextTable(header: ["NAME", "MESSAGE"])
+        table.rows.append(["x\u{1B}]0;title\u{7}", "ok"])
+        #expect(!table.render().contains("\u{1B}") && table.render().contains("\\u{1B}]0;title\\u{7}"))
     }
 }

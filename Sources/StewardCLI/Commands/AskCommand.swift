@@ -45,7 +45,7 @@ struct AskCommand: AsyncParsableCommand {
             print(String(decoding: try encoder.encode(answer), as: UTF8.self))
             return
         }
-        print(Self.text(of: answer))
+        print(Self.text(of: answer).escapingControlCharacters(keepingNewlines: true))
     }
 
     /// The answer for a person: unseen incidents first, then the answer itself.

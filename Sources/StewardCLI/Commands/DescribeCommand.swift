@@ -112,7 +112,7 @@ struct DescribeCommand: AsyncParsableCommand {
                     + (task.message.map { ": \($0)" } ?? ""))
             }
         }
-        print(lines.joined(separator: "\n"))
+        print(lines.joined(separator: "\n").escapingControlCharacters(keepingNewlines: true))
     }
 
     private func describeServer(store: SQLiteStateStore) async throws {
@@ -166,6 +166,6 @@ struct DescribeCommand: AsyncParsableCommand {
                 lines.append("      \(task.status.rawValue) \(task.host)  \(task.task): \(task.message ?? "-")")
             }
         }
-        print(lines.joined(separator: "\n"))
+        print(lines.joined(separator: "\n").escapingControlCharacters(keepingNewlines: true))
     }
 }

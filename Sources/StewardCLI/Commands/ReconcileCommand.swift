@@ -64,8 +64,9 @@ struct ReconcileCommand: AsyncParsableCommand {
         let commit = report.revision.commit.map { String($0.prefix(12)) } ?? report.revision.ref
         print("config \(commit): \(report.actions.count) actions, \(report.playbookRuns) ansible-playbook runs, "
             + "\(report.diagnostics.filter { $0.severity == .error }.count) manifest errors")
-        for failure in report.failures { print("failed: \(failure)") }
-        for pending in report.pending { print("pending: \(pending)") }
+        // One line each, whatever the message holds (an agent's multi-line question, control characters).
+        for failure in report.failures { print("failed: \(failure.escapingControlCharacters())") }
+        for pending in report.pending { print("pending: \(pending.escapingControlCharacters())") }
         if !report.pending.isEmpty {
             func count(_ prefix: String) -> Int { report.pending.filter { $0.hasPrefix(prefix) }.count }
             print("pending: \(count("Project/")) projects, \(count("Server/")) servers, "
@@ -95,13 +96,14 @@ struct PlanCommand: AsyncParsableCommand {
     }
 
     static func printPlan(_ report: ReconcileReport) {
-        for diagnostic in report.diagnostics { print(diagnostic) }
+        for diagnostic in report.diagnostics { print("\(diagnostic)".escapingControlCharacters()) }
         let commit = report.revision.commit.map { String($0.prefix(12)) } ?? report.revision.ref
         if report.actions.isEmpty {
-            print("No changes: Steward's state matches config \(commit).")
+            // With manifest errors nothing can be said to match: the errors above are the answer.
+            if !report.diagnostics.hasErrors { print("No changes: Steward's state matches config \(commit).") }
             return
         }
         print("Plan for config \(commit): \(report.actions.count) action\(report.actions.count == 1 ? "" : "s")")
-        for action in report.actions { print("  \(action.key): \(action.summary)") }
+        for action in report.actions { print("  \(action.key): \(action.summary)".escapingControlCharacters()) }
     }
 }

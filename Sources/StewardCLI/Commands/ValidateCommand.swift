@@ -45,7 +45,8 @@ struct ValidateCommand: AsyncParsableCommand {
     static func render(_ diagnostics: [Diagnostic], format: Format, files: Int) -> String {
         switch format {
         case .text:
-            var text = diagnostics.map { "\($0)\n" }.joined()
+            // One diagnostic, one line: control characters from the manifests are shown, never acted on.
+            var text = diagnostics.map { "\($0)".escapingControlCharacters() + "\n" }.joined()
             let errors = diagnostics.filter { $0.severity == .error }.count
             let warnings = diagnostics.count - errors
             text += "\(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s") in \(files) file\(files == 1 ? "" : "s")\n"
@@ -73,8 +74,10 @@ struct ValidateCommand: AsyncParsableCommand {
         case .github:
             return diagnostics.map { diagnostic in
                 let location = diagnostic.location
-                let properties = "file=\(escapeProperty(location.file)),line=\(location.line),col=\(location.column)"
-                return "::\(diagnostic.severity.rawValue) \(properties)::\(escapeData(diagnostic.message))\n"
+                let file = escapeProperty(location.file.escapingControlCharacters())
+                let properties = "file=\(file),line=\(location.line),col=\(location.column)"
+                return "::\(diagnostic.severity.rawValue) \(properties)::"
+                    + "\(escapeData(diagnostic.message.escapingControlCharacters(keepingNewlines: true)))\n"
             }.joined()
         }
     }

@@ -9,7 +9,7 @@ struct TextTable {
     var rows: [[String]] = []
 
     func render() -> String {
-        let all = ([header] + rows).map { $0.map { $0.firstLine(more: " …") } }
+        let all = ([header] + rows).map { $0.map { $0.firstLine(more: " …").escapingControlCharacters() } }
         let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
         return all.map { row in
             row.enumerated().map { index, cell in
