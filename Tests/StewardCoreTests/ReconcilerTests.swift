@@ -127,6 +127,26 @@ struct ReconcilerTests {
         #expect(await harness.store.incidents(openOnly: false).first?.status == .resolved)
     }
 
+    /// A failed deploy invalidates "the last deploy matches": the same inputs as the last success (a reverted
+    /// manifest) deploy again instead of being marked active from the record.
+    @Test func afterAFailedDeployTheLastSuccessesInputsDeployAgain() async throws {
+        let harness = try ReconcilerHarness()
+        _ = try await harness.reconcile()
+        #expect(try await harness.store.project(named: "hello")?.lastDeployInputHash != nil)
+        harness.commits["acme/hello"] = "c2"
+        await harness.runner.setStatus(.failed)
+        #expect(try await harness.reconcile().outcome == .failed)
+        let failed = try #require(await harness.store.project(named: "hello"))
+        #expect(failed.phase == .error && failed.lastDeployInputHash == nil && failed.lastDeployCommit == "c1")
+
+        harness.commits["acme/hello"] = "c1"
+        await harness.runner.setStatus(.succeeded)
+        let reverted = try await harness.reconcile()
+        #expect(reverted.outcome == .converged)
+        #expect(reverted.playbookRuns == 1, "the revert is deployed, not marked active: \(reverted.actions.map(\.name))")
+        #expect(!reverted.actions.contains { if case .markActive = $0 { true } else { false } })
+    }
+
     @Test func aRemoteForgeRepoIsBundledEvenForALocalServerAndAFailedBundleLeavesTheProjectAsItWas() async throws {
         let harness = try ReconcilerHarness()
         let bundler = FakeBundler()

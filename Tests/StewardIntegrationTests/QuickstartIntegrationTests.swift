@@ -133,4 +133,30 @@ struct QuickstartIntegrationTests {
         let again = try fixture.reconcile()
         #expect(again.stdout.contains("0 ansible-playbook runs"))
     }
+
+    /// A recreate deploy that fails stops the old version; reverting the manifest must redeploy it, never call
+    /// it active because its inputs match the last success again ("last deploy matches" while nothing listens).
+    @Test func aRevertAfterAFailedDeployRedeploysAndIsNotTakenForConverged() async throws {
+        try await StewardBinary.requireAnsible()
+        let fixture = try await QuickstartFixture()
+        defer { fixture.stopApps() }
+        let url = "http://127.0.0.1:\(fixture.port)/health"
+        #expect(try fixture.reconcile().status == 0)
+        await #expect(httpGet(url)?.contains("ok") == true)
+
+        let manifest = try String(contentsOfFile: fixture.config.workTree + "/manifests/hello.yaml", encoding: .utf8)
+        try fixture.config.write("manifests/hello.yaml", manifest.replacingOccurrences(
+            of: "    healthPath: /health", with: "    healthPath: /health\n    command: \"exit 3\""))
+        try await fixture.config.commit("a start command that fails")
+        let failed = try fixture.reconcile()
+        #expect(failed.status == 1, "\(failed.stdout)\n\(failed.stderr)")
+        await #expect(httpGet(url) == nil, "the recreate deploy stopped the old version")
+
+        try fixture.config.write("manifests/hello.yaml", manifest)
+        try await fixture.config.commit("revert")
+        let reverted = try fixture.reconcile()
+        #expect(reverted.status == 0, "\(reverted.stdout)\n\(reverted.stderr)")
+        #expect(reverted.stdout.contains("1 ansible-playbook runs"), "the revert is deployed: \(reverted.stdout)")
+        await #expect(httpGet(url)?.contains("ok") == true)
+    }
 }

@@ -138,7 +138,18 @@ struct ActionExecutor {
         case .adoptDeploy(let plan, let marker):
             try await adopt(plan, marker)
         case .markActive(let name, let hash):
-            try await transition(name, to: .active, "last deploy (inputs \(hash.prefix(12))) matches") { record in
+            guard let record = try await store.project(named: name) else { return }
+            // The record alone never makes a project active: its app must answer now.
+            if let answering = await answersNow(record), !answering {
+                try await transition(name, to: .error, "the last deploy (inputs \(hash.prefix(12))) matches, but its health path "
+                    + "does not answer: it is deployed again", type: .warning) { record in
+                    record.lastDeployInputHash = nil
+                    record.conditions.set(Condition.ready, .false, reason: "NotAnswering",
+                        message: "the deployed app does not answer its health path; the next pass deploys it again", at: self.now())
+                }
+                return
+            }
+            try await transition(name, to: .active, "last deploy (inputs \(hash.prefix(12))) matches and its health path answers") { record in
                 record.observedGeneration = record.generation
                 record.conditions.set(Condition.ready, .true, reason: "Deployed", message: "deployed", at: self.now())
             }
@@ -393,6 +404,9 @@ struct ActionExecutor {
             if let failedMessage { why += ": \(failedMessage)" } else if !result.stderrTail.isEmpty { why += ": \(result.stderrTail)" }
             failures.append("Project/\(plan.project): \(why)")
             try await transition(plan.project, to: .error, why, type: .warning) { record in
+                // What runs is no longer known to be the last success (a recreate deploy stopped it): no later
+                // pass may call it active because its inputs match that success again (a reverted manifest).
+                record.lastDeployInputHash = nil
                 record.conditions.set(Condition.ready, .false, reason: "DeployFailed", message: why, at: self.now())
                 record.conditions.set(Condition.reconciling, .false, reason: "DeployFailed", message: why, at: self.now())
             }
@@ -422,6 +436,16 @@ struct ActionExecutor {
             try await deploy(plan)
             return
         }
+        // A marker says what was deployed, not what runs: only a live answer on its port makes it adoptable.
+        if let url = HealthChecker.url(address: plan.server.spec.address, port: marker.port, healthPath: plan.spec.deploy.healthPath),
+            let checker = try? reconciler.makeHealthChecker(loaded.desired.settings), await !checker.answersNow(url)
+        {
+            logger.warning("the deploy \(plan.server.name) reports does not answer its health path; deploying", metadata: [
+                "project": "\(plan.project)", "url": "\(url.absoluteString)",
+            ])
+            try await deploy(plan)
+            return
+        }
         let hash = plan.inputs(port: marker.port, slotPorts: plan.slotPorts ?? []).hash
         try await transition(plan.project, to: .active, "adopted the deploy \(plan.server.name) reports") { record in
             record.server = plan.server.name
@@ -430,6 +454,17 @@ struct ActionExecutor {
         try await finishDeploy(plan, port: marker.port, hash: hash,
             message: "adopted \(marker.commit.prefix(12)) running on \(plan.server.name):\(marker.port) (deploy marker from "
                 + "\(marker.time.isEmpty ? "an earlier run" : marker.time)); no playbook run")
+    }
+
+    /// Whether the project's deployed app answers its health path now; nil when it cannot be asked here (no
+    /// health checker wired, no server or port recorded).
+    private func answersNow(_ record: ProjectRecord) async -> Bool? {
+        guard let checker = try? reconciler.makeHealthChecker(loaded.desired.settings), let serverName = record.server,
+            let port = record.port, let server = loaded.desired.servers.first(where: { $0.name == serverName }),
+            let url = HealthChecker.url(
+                address: server.spec.address, port: port, healthPath: record.spec?.deploy.healthPath ?? ProjectSpec.Deploy().healthPath)
+        else { return nil }
+        return await checker.answersNow(url)
     }
 
     private func finishDeploy(_ plan: DeployPlan, port: Int, hash: String, message: String) async throws {

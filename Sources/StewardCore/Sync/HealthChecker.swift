@@ -167,6 +167,20 @@ public struct HealthChecker: Sendable {
         var message: String
     }
 
+    /// `http://ADDRESS:PORT/PATH` (an IPv6 address in brackets), nil when that is not a URL.
+    public static func url(address: String, port: Int, healthPath: String) -> URL? {
+        let path = healthPath.hasPrefix("/") ? healthPath : "/" + healthPath
+        let host = address.contains(":") && !address.hasPrefix("[") ? "[\(address)]" : address
+        return URL(string: "http://\(host):\(port)\(path)")
+    }
+
+    /// Whether the app answers `url` healthily right now: one GET, nothing recorded. What a pass asks before it
+    /// calls a project active without running its playbook (a matching record or deploy marker is not enough).
+    public func answersNow(_ url: URL) async -> Bool {
+        guard let answer = try? await probe.get(url, timeout: timeout) else { return false }
+        return answer.isHealthy
+    }
+
     /// `http://ADDRESS:PORT/healthPath` of an active project, ADDRESS being its server's `spec.address`
     /// (127.0.0.1 for the quickstart's `connection: local` server) and PORT the project's allocated port
     /// (the reverse proxy's for blue/green).
@@ -177,11 +191,9 @@ public struct HealthChecker: Sendable {
         guard let address = servers[serverName]?.spec?.address, !address.isEmpty else {
             return .failure(Unavailable(message: "server \(serverName) has no recorded address"))
         }
-        var path = project.spec?.deploy.healthPath ?? ProjectSpec.Deploy().healthPath
-        if !path.hasPrefix("/") { path = "/" + path }
-        let host = address.contains(":") && !address.hasPrefix("[") ? "[\(address)]" : address
-        guard let url = URL(string: "http://\(host):\(port)\(path)") else {
-            return .failure(Unavailable(message: "http://\(host):\(port)\(path) is not a valid URL"))
+        let path = project.spec?.deploy.healthPath ?? ProjectSpec.Deploy().healthPath
+        guard let url = url(address: address, port: port, healthPath: path) else {
+            return .failure(Unavailable(message: "http://\(address):\(port)\(path) is not a valid URL"))
         }
         return .success(Target(project: project.name, url: url))
     }
