@@ -40,6 +40,8 @@ public struct AnsiblePlaybookRunner: PlaybookRunner {
         self.ansiblePlaybook = ansiblePlaybook
         self.terminationGracePeriod = terminationGracePeriod
         self.environment = environment
+        // Every start cleans up after a controller that was killed: leftover processes and files with secrets.
+        PlaybookRunDirectory.removeAbandoned(in: workDirectory)
     }
 
     /// The path of a playbook Steward ships, e.g. `bundledPlaybook("deploy_project.yml")`.
@@ -75,7 +77,9 @@ public struct AnsiblePlaybookRunner: PlaybookRunner {
         )
         let child: ProcessGroupChild
         do {
-            child = try ProcessGroupChild(launching: launch)
+            // The run's whole group dies with this process, even on SIGKILL: an orphaned ansible-playbook would
+            // go on deploying beside the next pass's deploy of the same project.
+            child = try ProcessGroupChild(launching: launch, dieWithParent: true)
         } catch {
             throw AnsibleRunnerError.cannotStartProcess(executable, redactor.redact("\(error)"))
         }

@@ -122,3 +122,43 @@ private final class PipeOpener: @unchecked Sendable {
         while thread?.isFinished == false { usleep(1000) }
     }
 }
+
+/// A child spawned with `dieWithParent` does not outlive its parent, even when the parent is SIGKILLed (the
+/// whole run is proven with the built binary in QuickstartIntegrationTests).
+struct DieWithParentTests {
+    private func spawn(_ arguments: [String]) throws -> ProcessGroupChild {
+        try ProcessGroupChild(launching: ProcessLaunch.searchingPath(
+            arguments, environment: ProcessInfo.processInfo.environment, workingDirectory: "/"))
+    }
+
+    private func reap(_ child: ProcessGroupChild, stop: Bool = true) async throws {
+        if stop { child.cancel() }
+        _ = try await BlockingWork.run("steward.test.reap") {
+            child.supervise(timeout: .seconds(86_400), grace: .zero, onStdout: { _ in }, onStderr: { _ in })
+        }
+    }
+
+    @Test func theWatchdogKillsTheGroupWhenTheParentDiesAndEndsByItselfWithTheGroup() async throws {
+        // A group to guard (a shell with a child of its own, as ansible-playbook forks), and a stand-in controller
+        // that spawns the watchdog, then is SIGKILLed (and left unreaped: a zombie still answers kill -0).
+        let group = try spawn(["sh", "-c", "sleep 86400 & wait"])
+        try await waitUntil("the group to have its two members") { ProcessTable.liveMembers(ofGroup: group.pid).count == 2 }
+        let parent = try spawn(["sh", "-c", "sh -c \"$1\" steward-watchdog $$ \"$2\" & exec sleep 86400", "controller",
+                                ProcessGroupChild.watchdogScript, String(group.pid)])
+        try await waitUntil("the watchdog to run") { !ProcessTable.processes(withArgument: "steward-watchdog").isEmpty }
+        kill(parent.pid, SIGKILL)
+        #expect(await ProcessTable.survivors(ofGroup: group.pid).isEmpty, "the group died with its parent")
+        try await reap(parent)
+        try await reap(group)
+
+        // With its parent (this process) alive and the group ending by itself, the watchdog ends too.
+        let short = try spawn(["sh", "-c", "sleep 0.3"])
+        let second = try spawn(ProcessGroupChild.watchdogLaunch(parent: getpid(), group: short.pid).arguments)
+        try await reap(short, stop: false)
+        try await waitUntil("the watchdog to end by itself") { !ProcessTable.isAlive(second.pid) }
+        let ending = try await BlockingWork.run("steward.test.reap") {
+            second.supervise(timeout: .seconds(86_400), grace: .zero, onStdout: { _ in }, onStderr: { _ in })
+        }
+        #expect(ending.termination == .exited(0) || ending.termination == .exited(1))
+    }
+}

@@ -120,6 +120,11 @@ struct QuickstartIntegrationTests {
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         #expect(process.terminationReason == .uncaughtSignal)
+        // Its ansible-playbook (and everything it started: they all work in the run's directory) dies with it:
+        // an orphan would go on deploying beside the next pass's deploy.
+        let runs = fixture.state.url.appendingPathComponent("runs").path
+        try await waitUntil("the killed controller's ansible-playbook to die with it", every: .milliseconds(100),
+            detail: { "still running: \(ProcessTable.processes(workingIn: runs))" }) { ProcessTable.processes(workingIn: runs).isEmpty }
 
         let resumed = try fixture.reconcile()
         #expect(resumed.status == 0, "\(resumed.stdout)\n\(resumed.stderr)")

@@ -28,7 +28,7 @@ public struct ProcessRunner: Sendable {
         for (key, value) in environment { env[key] = value }
         // The program leads its own process group, so a timeout kills whatever it started too.
         let launch = ProcessLaunch.searchingPath(arguments, environment: env, workingDirectory: directory.path)
-        let output = try await ProcessGroupChild.run(launch, timeout: timeout, grace: .zero, outputLimit: 65_536)
+        let output = try await ProcessGroupChild.run(launch, timeout: timeout, grace: .zero, outputLimit: 65_536, dieWithParent: true)
         return ProcessOutcome(status: output.status, output: output.interleavedText)
     }
 }

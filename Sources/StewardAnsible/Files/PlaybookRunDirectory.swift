@@ -53,7 +53,9 @@ struct PlaybookRunDirectory: Sendable {
     }
 
     /// Deletes the run directories under `parent` left by processes that no longer exist: a controller
-    /// killed during a run cannot clean up, and its extra vars hold secrets.
+    /// killed during a run cannot clean up, and its extra vars hold secrets. Whatever still runs in such a
+    /// directory (an `ansible-playbook` its watchdog could not stop, its workers, its ssh masters: they all
+    /// work in it) is killed first, so a run is never redone beside its own leftover.
     /// - Returns: the names of the directories removed.
     @discardableResult
     static func removeAbandoned(in parent: URL) -> [String] {
@@ -63,11 +65,29 @@ struct PlaybookRunDirectory: Sendable {
             let parts = name.split(separator: "-", maxSplits: 2)
             guard parts.count == 3, parts[0] == "run", let owner = pid_t(parts[1]), owner > 0 else { continue }
             guard kill(owner, 0) == -1, errno == ESRCH else { continue }
-            if (try? FileManager.default.removeItem(at: parent.appendingPathComponent(name))) != nil {
+            let directory = parent.appendingPathComponent(name)
+            killProcesses(workingIn: directory.path)
+            if (try? FileManager.default.removeItem(at: directory)) != nil {
                 removed.append(name)
             }
         }
         return removed
+    }
+
+    /// SIGKILLs every process whose working directory is `directory` or below it (read from `/proc`).
+    /// - Returns: the pids killed.
+    @discardableResult
+    static func killProcesses(workingIn directory: String) -> [pid_t] {
+        var killed: [pid_t] = []
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        for entry in entries {
+            guard let pid = pid_t(entry), pid != getpid(),
+                let cwd = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(entry)/cwd"),
+                cwd == directory || cwd.hasPrefix(directory + "/")
+            else { continue }
+            if kill(pid, SIGKILL) == 0 { killed.append(pid) }
+        }
+        return killed
     }
 
     /// Deletes the directory and everything in it.

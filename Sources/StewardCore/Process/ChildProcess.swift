@@ -41,12 +41,12 @@ extension ProcessGroupChild {
     }
 
     /// ``runToEnd(_:input:timeout:grace:outputLimit:)`` on a thread of its own; the calling task is suspended,
-    /// and cancelling it stops the child's group.
+    /// and cancelling it stops the child's group (`dieWithParent`: so does this process's death).
     public static func run(
         _ launch: ProcessLaunch, input: [UInt8]? = nil, timeout: Duration = .seconds(86_400),
-        grace: Duration = .seconds(5), outputLimit: Int = .max
+        grace: Duration = .seconds(5), outputLimit: Int = .max, dieWithParent: Bool = false
     ) async throws -> ChildOutput {
-        let child = try ProcessGroupChild(launching: launch, input: input)
+        let child = try ProcessGroupChild(launching: launch, input: input, dieWithParent: dieWithParent)
         return try await withTaskCancellationHandler {
             try await BlockingWork.run("steward.child.\(child.pid)") {
                 child.collect(timeout: timeout, grace: grace, outputLimit: outputLimit)

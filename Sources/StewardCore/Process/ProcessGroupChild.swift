@@ -76,11 +76,17 @@ public final class ProcessGroupChild: @unchecked Sendable {
     /// How long output is still read after the leader exits, for stragglers that hold the pipes.
     private static let drainPeriod = Duration.seconds(1)
 
+    /// A watchdog that kills the child's group when this process dies (`dieWithParent`): 0 when none.
+    private var watchdog: pid_t = 0
+
     /// Spawns `launch` in a new process group.
     /// - Parameter input: written to the child's stdin (then closed) by `supervise`; nil means `/dev/null`.
+    /// - Parameter dieWithParent: the child's whole group is killed when this process dies, even by SIGKILL
+    ///   (a watchdog `sh` polls both; Linux's PDEATHSIG follows the spawning thread, not the process, so it cannot
+    ///   serve children spawned from a thread pool). For long runs that must never outlive the controller.
     /// - Throws: `SystemCallError` when the pipes cannot be made or the program cannot be spawned,
     ///   `GNUExtensions.Missing` on a C library older than glibc 2.34.
-    public init(launching launch: ProcessLaunch, input: [UInt8]? = nil) throws {
+    public init(launching launch: ProcessLaunch, input: [UInt8]? = nil, dieWithParent: Bool = false) throws {
         let gnu = try GNUExtensions.functions.get()
         var wake: [Int32] = [-1, -1]
         try SystemCall.check("pipe2", gnu.pipe2(&wake, O_CLOEXEC))
@@ -106,6 +112,15 @@ public final class ProcessGroupChild: @unchecked Sendable {
             _ = fcntl(stdinPipe[1], F_SETFL, fcntl(stdinPipe[1], F_GETFL) | O_NONBLOCK)
         }
         outputs = [stdoutPipe[0], stderrPipe[0]]
+        if dieWithParent {
+            let guardLaunch = Self.watchdogLaunch(parent: getpid(), group: pid)
+            var devNull: [Int32] = [-1, -1]
+            if gnu.pipe2(&devNull, O_CLOEXEC) == 0 {
+                close(devNull[0])
+                watchdog = (try? Self.spawn(guardLaunch, stdin: nil, stdout: devNull[1], stderr: devNull[1], gnu: gnu)) ?? 0
+                close(devNull[1])
+            }
+        }
         self.input = input ?? []
         inputFD = input == nil ? -1 : stdinPipe[1]
         wakeRead = wake[0]
@@ -193,9 +208,35 @@ public final class ProcessGroupChild: @unchecked Sendable {
         killpg(pid, SIGKILL)
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1, errno == EINTR {}
+        if watchdog > 0 {
+            kill(watchdog, SIGKILL)
+            var ignored: Int32 = 0
+            while waitpid(watchdog, &ignored, 0) == -1, errno == EINTR {}
+            watchdog = 0
+        }
         let signal = status & 0x7F
         let termination: Termination = signal == 0 ? .exited((status >> 8) & 0xFF) : .signaled(signal)
         return Ending(termination: termination, stopReason: stopReason)
+    }
+
+    /// The watchdog of `dieWithParent` (`sh -c SCRIPT steward-watchdog PARENT GROUP`, spawned by PARENT): polls
+    /// every 0.2 s; ends by itself when GROUP is gone; SIGKILLs GROUP when its own parent is no longer PARENT.
+    /// A process's children are handed to init (or a subreaper) the moment it exits, before anyone reaps it, and
+    /// a pid is never compared after reuse: "my parent changed" is exact where "PARENT answers kill -0" is not
+    /// (a killed, unreaped controller still answers). Shell builtins only, besides `sleep`. It runs in a group
+    /// of its own, so stopping the child's group never stops it first. (dash's `kill` takes a negative pid, a
+    /// group, without `--`.)
+    public static let watchdogScript = """
+        mine() { while read -r key value; do if [ "$key" = PPid: ]; then [ "$value" = "$1" ]; return; fi; done < /proc/$$/status; return 1; }
+        while kill -0 "-$2" 2>/dev/null && mine "$1"; do sleep 0.2; done
+        mine "$1" || kill -9 "-$2" 2>/dev/null
+        """
+
+    /// The launch of the watchdog of `group`, spawned by `parent`.
+    public static func watchdogLaunch(parent: pid_t, group: pid_t) -> ProcessLaunch {
+        ProcessLaunch(
+            executable: "/bin/sh", arguments: ["sh", "-c", watchdogScript, "steward-watchdog", String(parent), String(group)],
+            environment: ["PATH": "/usr/bin:/bin"], workingDirectory: "/")
     }
 
     /// Writes what the pipe takes of the rest of `input`; closes it when all is written or the child
