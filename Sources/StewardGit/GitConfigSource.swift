@@ -105,6 +105,13 @@ public final class GitConfigSource: ConfigSource, @unchecked Sendable {
             let commit = try origin.repository.resolveCommit(ref, branchNamespace: Self.branchNamespace)
             guard let commit else { throw GitError.unknownReference(ref, repository: remoteURL.normalized) }
             return ConfigRevision(commit: commit.hex, ref: ref)
+        } catch let error as GitError where (token ?? "").isEmpty && error.message.contains("authentication required") {
+            // libgit2 says "remote authentication required but no callback set": say where the token goes.
+            throw GitError(
+                code: .authentication, operation: error.operation,
+                message: "the config repo asks for credentials: put a token in the environment variable \(tokenEnvironmentVariable) "
+                    + "and use an https:// URL (a token is sent only over https://, or over http:// to this machine)",
+                libraryCode: error.libraryCode)
         } catch let error as GitError {
             throw error.redacting(token)
         }

@@ -48,16 +48,29 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
     init(
         stateDirectory: URL, readOnly: Bool, now: @escaping @Sendable () -> Date, migrations: [SchemaMigration]
     ) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: stateDirectory.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw StoreError(.stateDirectory, "the state directory \(stateDirectory.path) is a file, not a directory; "
+                + "give --state-dir a directory (it is created when missing)")
+        }
         if !readOnly { try Self.createDirectory(stateDirectory) }
         databaseURL = stateDirectory.appendingPathComponent(Self.fileName, isDirectory: false)
         isReadOnly = readOnly
         self.now = now
-        database = try SQLiteDatabase(path: databaseURL.path, mode: readOnly ? .readOnly : .readWriteCreate)
-        let migrator = SchemaMigrator(migrations)
-        if readOnly {
-            try migrator.verify(database)
-        } else {
-            try migrator.migrate(database)
+        do {
+            database = try SQLiteDatabase(path: databaseURL.path, mode: readOnly ? .readOnly : .readWriteCreate)
+            let migrator = SchemaMigrator(migrations)
+            if readOnly {
+                try migrator.verify(database)
+            } else {
+                try migrator.migrate(database)
+            }
+        } catch let error as StoreError where error.sqliteCode == 26 || error.sqliteCode == 11 {
+            // SQLITE_NOTADB, SQLITE_CORRUPT: say which file, and how to get going again without it.
+            throw StoreError(.corruptData, "\(databaseURL.path) is not a readable Steward database (\(error)); move it aside "
+                + "(mv \(databaseURL.path) \(databaseURL.path).corrupt) and run again: Steward observes the forge and the servers "
+                + "anew, and adopts what their deploy markers say runs there (secrets and the agents' threads in it are lost)",
+                sqliteCode: error.sqliteCode)
         }
         encoder = JSONEncoder()
         // Sorted keys make the stored JSON canonical, so equal values are equal text.

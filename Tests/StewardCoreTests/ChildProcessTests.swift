@@ -145,7 +145,13 @@ struct DieWithParentTests {
         try await waitUntil("the group to have its two members") { ProcessTable.liveMembers(ofGroup: group.pid).count == 2 }
         let parent = try spawn(["sh", "-c", "sh -c \"$1\" steward-watchdog $$ \"$2\" & exec sleep 86400", "controller",
                                 ProcessGroupChild.watchdogScript, String(group.pid)])
-        try await waitUntil("the watchdog to run") { !ProcessTable.processes(withArgument: "steward-watchdog").isEmpty }
+        // This one (other tests' runs have watchdogs too), once it runs its own program: `$0` is an argument of
+        // its own, where the controller's command line (and a fork of it not yet exec'd) holds it only as text.
+        try await waitUntil("the watchdog to run") {
+            ProcessTable.processes(withArgument: "steward-watchdog").contains {
+                $0.arguments.contains("steward-watchdog") && $0.arguments.last == String(group.pid)
+            }
+        }
         kill(parent.pid, SIGKILL)
         #expect(await ProcessTable.survivors(ofGroup: group.pid).isEmpty, "the group died with its parent")
         try await reap(parent)

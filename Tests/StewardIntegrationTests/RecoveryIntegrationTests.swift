@@ -192,7 +192,8 @@ struct RecoveryIntegrationTests {
         let pushedBack = try steward(["fix", "p1"])
         #expect(pushedBack.status == 0, "\(pushedBack.stdout)\n\(pushedBack.stderr)")
         #expect(try await run(["git", "--git-dir", newApp, "rev-parse", "main"]).trimmingCharacters(in: .whitespacesAndNewlines) == lost)
-        #expect(try projects()["p1"]?.phase == "active")
+        let described = try steward(["describe", "project", "p1"]).stdout
+        #expect(try projects()["p1"]?.phase == "active", "\(pushedBack.stdout)\n\(described)")
         await #expect(health(p1)?.contains("ok") == true)
 
         // kill -9 during the re-provision of th32, then `fix` again: bootstrap is not repeated, provision is

@@ -236,11 +236,14 @@ public struct ManifestParser: Sendable {
                 fieldLocations["spec.deploy.strategy"] = deploy.location(of: "strategy")
             }
             if let health = deploy.string("healthPath") {
-                if health.hasPrefix("/"), !health.contains(where: \.isWhitespace) {
-                    result.deploy.healthPath = health
-                } else {
+                // Say what is wrong: the missing '/', or the whitespace a URL path cannot hold.
+                let problem = !health.hasPrefix("/") ? "must be a path starting with '/'"
+                    : health.contains(where: \.isWhitespace) ? "must not contain spaces or other whitespace (write %20 for a space)" : nil
+                if let problem {
                     context.diagnostics.append(.error(
-                        at: deploy.location(of: "healthPath")!, "spec.deploy.healthPath \"\(health)\" must be a path starting with '/'"))
+                        at: deploy.location(of: "healthPath")!, "spec.deploy.healthPath \"\(health)\" \(problem)"))
+                } else {
+                    result.deploy.healthPath = health
                 }
             }
             result.deploy.command = deploy.string("command")

@@ -483,6 +483,17 @@ enum ParserCorpus {
             """, expect: [
             "manifests/app.yaml:6:24: error: spec.deploy.healthPath \"health\" must be a path starting with '/'",
         ]),
+        ParserCase("healthPath with a space says so", """
+            apiVersion: steward/v1
+            kind: Project
+            metadata: {name: weather-bot}
+            spec:
+              repo: acme/weather-bot
+              deploy: {healthPath: "/health check"}
+            """, expect: [
+            "manifests/app.yaml:6:24: error: spec.deploy.healthPath \"/health check\" must not contain spaces or other whitespace "
+                + "(write %20 for a space)",
+        ]),
         ParserCase("bad ref name", """
             apiVersion: steward/v1
             kind: Project
