@@ -177,7 +177,7 @@ struct RecoveryIntegrationTests {
 
         // demo/app (a person's repo) is deleted and Steward has no copy of its commit either: `fix p1` re-creates
         // it empty and fails saying so, never filling it with Steward's template; once the person pushes their
-        // copy, `fix p1` deploys it.
+        // copy, the next forge sync finds it (the project follows the re-created repo's id) and p1 is back.
         let lost = try #require(try await SQLiteStateStore(stateDirectory: state.url, readOnly: true).project(named: "p1")?.lastDeployCommit)
         try FileManager.default.removeItem(atPath: forgeRoot.url.appendingPathComponent("demo/app.git").path)
         try FileManager.default.removeItem(at: state.url.appendingPathComponent("bundles/\(lost).bundle"))
@@ -189,7 +189,7 @@ struct RecoveryIntegrationTests {
         let newApp = forgeRoot.url.appendingPathComponent("demo/app.git").path
         #expect(try await run(["git", "--git-dir", newApp, "for-each-ref"]).isEmpty)
         try await run(["git", "push", "-q", newApp, "main"], in: app.workTree)
-        let pushedBack = try steward(["fix", "p1"])
+        let pushedBack = try steward(["sync", "forge", "--once"])
         #expect(pushedBack.status == 0, "\(pushedBack.stdout)\n\(pushedBack.stderr)")
         #expect(try await run(["git", "--git-dir", newApp, "rev-parse", "main"]).trimmingCharacters(in: .whitespacesAndNewlines) == lost)
         let described = try steward(["describe", "project", "p1"]).stdout

@@ -45,7 +45,7 @@ extension Wiring {
                 guard let forge else { return .failed("no forge is configured") }
                 return try await Self.recreateRepository(
                     record, forge: forge, mirrors: mirrors, bundles: stateDirectory.appendingPathComponent("bundles", isDirectory: true),
-                    templates: try Self.locateTemplates(library: library), logger: logger)
+                    templates: try Self.locateTemplates(library: library), store: store, logger: logger)
             },
             logger: logger)
         let graphOptions = GraphRunOptions(onEvent: { event in
@@ -84,7 +84,8 @@ extension Wiring {
     /// repo or a scaffolded one that already holds the branch is left as it is, and a GitHub branch already at the
     /// commit takes the push as a no-op (one at another commit fails the step: nothing is forced).
     static func recreateRepository(
-        _ record: ProjectRecord, forge: any Forge, mirrors: GitMirrors?, bundles: URL, templates: URL, logger: Logger
+        _ record: ProjectRecord, forge: any Forge, mirrors: GitMirrors?, bundles: URL, templates: URL,
+        store: (any StateStore)? = nil, logger: Logger
     ) async throws -> RecoveryStepResult {
         guard let spec = record.spec else { return .failed("project \(record.name) has no manifest") }
         let parts = spec.repo.split(separator: "/").map(String.init)
@@ -115,9 +116,18 @@ extension Wiring {
             }
         }
         guard record.repoOrigin == .created else {
+            // The project follows the new repo's id, so the person's push is all it takes: the next pass finds it.
+            if let store, var linked = try await store.project(named: record.name), linked.githubRepoID != repo.id {
+                linked.githubRepoID = repo.id
+                linked.updatedAt = Date()
+                try await store.save(project: linked, events: [EventRecord(
+                    time: Date(), objectKind: "Project", objectName: record.name, type: .normal, reason: "RepoRelinked",
+                    message: "repo \(repo.fullName) has id \(repo.id) (re-created empty; it waits for a person's push)")])
+            }
             return .failed("re-created \(repo.fullName) (id \(repo.id)) empty: it is a person's repo and Steward has no copy of "
                 + "\(record.lastDeployCommit.map { String($0.prefix(12)) } ?? "it") (no mirror, no bundle); Steward does not fill it "
-                + "with a template. Push your copy to \(branch); the next pass deploys it")
+                + "with a template. Push your copy to \(branch): the next forge sync (`steward sync forge --once`, or the controller's) "
+                + "finds it, and the project goes on from there")
         }
         let template = try ScaffoldTemplate(templates: templates)
         let worktree = FileManager.default.temporaryDirectory.appendingPathComponent("steward-recover-\(UUID().uuidString)")

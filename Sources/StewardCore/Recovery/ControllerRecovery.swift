@@ -164,7 +164,7 @@ public struct ControllerRecovery: RecoveryOperations {
         if record.phase == .missing {
             let back = record.resumePhase ?? .initialized
             events.append(event("PhaseChanged", "missing -> \(back.rawValue): repo \(repo.fullName) is back (recovery)"))
-            record.phase = try ProjectPhase.missing.transition(to: back)
+            record.phase = try ProjectPhase.missing.transition(to: back, resumePhase: record.resumePhase)
             record.resumePhase = nil
         }
         record.failCount = 0

@@ -174,7 +174,7 @@ public struct ForgeSync: Sendable {
         if changed.phase == .missing {
             let back = changed.resumePhase ?? .initialized
             events.append(event("Project", record.name, "PhaseChanged", "missing -> \(back.rawValue): repo \(repo.fullName) is back"))
-            changed.phase = try ProjectPhase.missing.transition(to: back)
+            changed.phase = try ProjectPhase.missing.transition(to: back, resumePhase: changed.resumePhase)
             changed.resumePhase = nil
             // An active project's deployed version kept running while the repo was away: ready again. Elsewhere the
             // next pass's action for the phase says how it stands.
