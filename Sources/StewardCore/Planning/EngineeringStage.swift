@@ -10,6 +10,12 @@ public enum EngineeringStage {
         .draft, .estimated, .provisioning, .initialized, .designing, .designed, .implementing, .implemented, .verifying,
     ]
 
+    /// The phase planning goes by: a discovered record that a manifest now declares is registered as a draft
+    /// earlier in the same pass; no record is a draft too.
+    public static func plannedPhase(of record: ProjectRecord?) -> ProjectPhase {
+        record.map { $0.phase == .discovered ? .draft : $0.phase } ?? .draft
+    }
+
     /// The phase the graph brings a project of this stage to.
     public static func target(of stage: ProjectSpec.Stage) -> ProjectPhase {
         switch stage {

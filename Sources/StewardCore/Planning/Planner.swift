@@ -101,8 +101,7 @@ public struct Planner: Sendable {
             return actions + [.setupRequired(project: name, missingSecrets: missing)]
         }
 
-        // A discovered record that a manifest now declares is registered as a draft earlier in this same pass.
-        let phase = record.map { $0.phase == .discovered ? .draft : $0.phase } ?? .draft
+        let phase = EngineeringStage.plannedPhase(of: record)
         let implemented = record?.implementedChanges ?? []
         let deployed = record?.lastDeployCommit != nil
         // A proposal waiting for a person keeps the thread going (it resumes on the merge), whatever the phase.

@@ -376,8 +376,7 @@ public struct Reconciler: Sendable {
         guard project.spec.stage == .active, record?.repoOrigin != .created, record?.lastDeployCommit == nil,
             case .found(let repo)? = observed.repos[project.name],
             EngineeringStage.needsEngineering(
-                project.spec, phase: record.map { $0.phase == .discovered ? .draft : $0.phase } ?? .draft,
-                resumePhase: record?.resumePhase,
+                project.spec, phase: EngineeringStage.plannedPhase(of: record), resumePhase: record?.resumePhase,
                 implemented: record?.implementedChanges ?? [], deployed: false)
         else { return false }
         do {
