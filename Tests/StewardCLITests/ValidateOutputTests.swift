@@ -96,3 +96,23 @@ struct TerminalSafetyTests {
         #expect(!table.render().contains("\u{1B}") && table.render().contains("\\u{1B}]0;title\\u{7}"))
     }
 }
+
+/// A state dir whose database is gone (or empty) next to other state is named as such, not silently new.
+struct StateWithoutDatabaseTests {
+    @Test func leftoversWithoutADatabaseAreNamed() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("steward-nodb-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        #expect(Wiring.stateWithoutDatabase(directory) == nil, "a new, empty state dir")
+        // The config repo's cache alone is what `validate` leaves: not a sign of lost state.
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("config-repo.git"), withIntermediateDirectories: true)
+        #expect(Wiring.stateWithoutDatabase(directory) == nil)
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("runs"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("bundles"), withIntermediateDirectories: true)
+        #expect(Wiring.stateWithoutDatabase(directory) == ["runs", "bundles"])
+        FileManager.default.createFile(atPath: directory.appendingPathComponent("steward.db").path, contents: Data())
+        #expect(Wiring.stateWithoutDatabase(directory) == ["runs", "bundles"], "0 bytes is no database")
+        try Data("SQLite format 3\u{0}".utf8).write(to: directory.appendingPathComponent("steward.db"))
+        #expect(Wiring.stateWithoutDatabase(directory) == nil)
+    }
+}

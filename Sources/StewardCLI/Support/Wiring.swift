@@ -55,7 +55,26 @@ struct Wiring {
         if readOnly, !FileManager.default.fileExists(atPath: options.stateDirectory.appendingPathComponent("steward.db").path) {
             throw CommandFailure("no Steward state in \(options.stateDirectory.path): run `steward reconcile --once` first")
         }
+        if !readOnly, let leftovers = Self.stateWithoutDatabase(options.stateDirectory) {
+            let message = "\(options.stateDirectory.path) holds Steward state (\(leftovers.joined(separator: ", "))) but no database, "
+                + "or an empty one: starting a new one. Steward observes the forge and the servers anew and adopts what their deploy "
+                + "markers say runs there; secrets and the agents' threads of the old database are not in it"
+            logger.warning("\(message)", metadata: ["state_dir": "\(options.stateDirectory.path)"])
+        }
         return try SQLiteStateStore(stateDirectory: options.stateDirectory, readOnly: readOnly)
+    }
+
+    /// What else of a state dir exists when its `steward.db` is missing or empty (0 bytes): nil when the database
+    /// is there, or nothing else is (a new state dir). Only what a pass with a database leaves counts: not the
+    /// config repo's cache (`validate` makes it) nor a local forge kept there (the quickstart makes it first).
+    static func stateWithoutDatabase(_ directory: URL) -> [String]? {
+        let database = directory.appendingPathComponent("steward.db").path
+        let size = (try? FileManager.default.attributesOfItem(atPath: database)[.size] as? NSNumber)?.intValue
+        guard size == nil || size == 0 else { return nil }
+        let found = ["runs", "bundles", "mirrors", "master.key", "apps"].filter {
+            FileManager.default.fileExists(atPath: directory.appendingPathComponent($0).path)
+        }
+        return found.isEmpty ? nil : found
     }
 
     func configSource() throws -> GitConfigSource {
