@@ -41,29 +41,8 @@ enum ExtraVarsDocument {
         }
     }
 
-    /// A YAML double-quoted scalar. Escapes what JSON escapes plus what YAML would fold or reject:
-    /// C1 controls, DEL, NEL and the Unicode line and paragraph separators, U+FFFE/U+FFFF.
+    /// A YAML double-quoted scalar (`String.doubleQuoted`: what JSON escapes, plus what YAML would fold or reject).
     static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                let value = scalar.value
-                if value < 0x20 || (0x7F...0x9F).contains(value) || value == 0x2028 || value == 0x2029
-                    || value == 0xFFFE || value == 0xFFFF
-                {
-                    out += "\\u" + String(repeating: "0", count: 4 - String(value, radix: 16).count)
-                        + String(value, radix: 16)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
+        text.doubleQuoted
     }
 }

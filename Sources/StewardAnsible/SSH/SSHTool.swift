@@ -36,7 +36,7 @@ public enum SSHTool {
         )
         let output: ChildOutput
         do {
-            output = try await ProcessGroupChild.run(launch, timeout: .seconds(60))
+            output = try await ProcessGroupChild.run(launch, timeout: .seconds(60), dieWithParent: true)
         } catch {
             throw HostProbeError("cannot run \(executable): \(error)")
         }

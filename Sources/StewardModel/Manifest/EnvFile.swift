@@ -7,9 +7,9 @@ import Foundation
 /// `export ` before it); blank lines and lines starting with `#` are skipped; the value is trimmed, and one pair
 /// of matching quotes around it is removed. `${secret:NAME}` anywhere in a value is replaced by the secret.
 ///
-/// The file: one `KEY="…"` line per variable, in template order (a later line wins), the value a JSON string:
-/// `"`, `\`, newlines and other control characters escaped; `$`, `#`, `=`, spaces and non-ASCII kept as they
-/// are. A secret holding a newline stays one value.
+/// The file: one `KEY="…"` line per variable, in template order (a later line wins), the value a JSON string
+/// (`String.doubleQuoted`: `"`, `\`, newlines and other control characters escaped; `$`, `#`, `=`, spaces and
+/// non-ASCII kept as they are). A secret holding a newline stays one value.
 public enum EnvFile {
     /// One variable of the template.
     public struct Entry: Sendable, Hashable {
@@ -63,28 +63,11 @@ public enum EnvFile {
         for entry in parse(template).entries {
             var value = entry.value
             for (name, secret) in secrets { value = value.replacingOccurrences(of: "${secret:\(name)}", with: secret) }
-            lines.append("\(entry.key)=\(quoted(value))")
+            lines.append("\(entry.key)=\(value.doubleQuoted)")
         }
         return lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n"
     }
 
-    /// `value` as a JSON string literal (what the supervisor decodes with `json.loads`).
-    public static func quoted(_ value: String) -> String {
-        var out = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F || scalar.value == 0x2028 || scalar.value == 0x2029:
-                out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
 
     /// Every malformed `${secret:…}` reference in `text`.
     static func secretProblems(in text: String) -> [String] {
