@@ -23,6 +23,8 @@ let package = Package(
         // C libraries, through pkg-config.
         .systemLibrary(name: "CLibGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        // glibc's mallinfo2, for tests that prove repeated work keeps no memory.
+        .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
         // libcurl's setopt/getinfo are variadic: typed C wrappers make them callable from Swift.
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
 
@@ -99,7 +101,7 @@ let package = Package(
         ),
         .testTarget(
             name: "StewardGitTests",
-            dependencies: ["StewardGit", "StewardTestSupport"],
+            dependencies: ["CMalloc", "StewardGit", "StewardTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -162,7 +162,7 @@ public final class GitConfigSource: ConfigSource, @unchecked Sendable {
                         + "remove it or choose another cache directory"
                 )
             }
-            let existing = try GitRemote.lookup("origin", in: repository)
+            let existing = try GitRemote.lookup("origin", in: repository, fetchRefspecs: Self.fetchRefspecs)
             guard let existing, existing.url == remoteURL.normalized else {
                 let other = existing.map { GitRemoteURL.redacted($0.url) } ?? "no origin remote"
                 throw GitError(

@@ -37,7 +37,7 @@ struct GitConfigSourceTests {
         let revision = try await fixture.source(url: relative).update()
 
         #expect(revision.commit == commit)
-        #expect(try GitRemote.lookup("origin", in: GitRepository.open(at: fixture.cache))?.url == fixture.bare)
+        #expect(try GitRemote.lookup("origin", in: GitRepository.open(at: fixture.cache), fetchRefspecs: GitConfigSource.fetchRefspecs)?.url == fixture.bare)
     }
 
     @Test func incrementalFetchSeesANewCommit() async throws {
@@ -67,7 +67,7 @@ struct GitConfigSourceTests {
         let source = fixture.source()
         _ = try await source.update()
         let cached = try GitRepository.open(at: fixture.cache)
-        let origin = try #require(try GitRemote.lookup("origin", in: cached))
+        let origin = try #require(try GitRemote.lookup("origin", in: cached, fetchRefspecs: GitConfigSource.fetchRefspecs))
         let packs = try fixture.cachePacks()
 
         #expect(try await source.update() == ConfigRevision(commit: commit, ref: "main"))

@@ -15,7 +15,7 @@ struct RunCommand: AsyncParsableCommand {
         discussion: "Each pass is what `reconcile --once` does. Exit code 0 after a graceful stop.")
 
     @Option(help: ArgumentHelp(
-        "Seconds between the end of one pass and the start of the next.",
+        "Seconds between the end of one pass and the start of the next (0: back to back).",
         discussion: "Default: intervals.configRepo of steward.yaml (60 s unless set), read again by every pass."))
     var interval: Int?
 
@@ -25,7 +25,7 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
-        if let interval, interval < 1 { throw ValidationError("--interval must be at least 1 second") }
+        if let interval, interval < 0 { throw ValidationError("--interval must be 0 seconds or more") }
         if let maxPasses, maxPasses < 1 { throw ValidationError("--max-passes must be at least 1") }
     }
 
@@ -61,7 +61,7 @@ struct RunCommand: AsyncParsableCommand {
                 wait = interval ?? report.configRepoInterval
                 logger.info("pass \(pass) finished: \(report.outcome.rawValue)", metadata: [
                     "pass": "\(pass)", "result": "\(report.outcome.rawValue)", "playbook_runs": "\(report.playbookRuns)",
-                    "next_in_s": "\(wait)",
+                    "next_in_s": "\(wait)", "rss_kb": "\((ResidentMemory.bytes() ?? 0) / 1024)",
                 ])
             } catch {
                 // A pass that cannot even start (config repo unreachable, store locked up) is retried next time.

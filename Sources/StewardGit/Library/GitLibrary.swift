@@ -1,4 +1,5 @@
 import CLibGit2
+import Foundation
 
 /// libgit2's process-wide state.
 enum GitLibrary {
@@ -48,5 +49,16 @@ extension GitError {
         }
         git_error_clear()
         return GitError(code: .library, operation: operation, message: message, libraryCode: result)
+    }
+}
+
+/// Calls `body` with `strings` as a `git_strarray` that lives for the call.
+func withStringArray<T>(_ strings: [String], _ body: (inout git_strarray) throws -> T) rethrows -> T {
+    let cStrings = strings.map { strdup($0) }
+    defer { cStrings.forEach { free($0) } }
+    var pointers: [UnsafeMutablePointer<CChar>?] = cStrings
+    return try pointers.withUnsafeMutableBufferPointer { buffer in
+        var array = git_strarray(strings: buffer.baseAddress, count: buffer.count)
+        return try body(&array)
     }
 }

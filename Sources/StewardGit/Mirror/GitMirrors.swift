@@ -213,10 +213,11 @@ public struct GitMirrors: Sendable {
             return try GitRemote.create("origin", url: url, fetchRefspecs: fetchRefspecs, in: repository)
         }
         let repository = try GitRepository.open(at: directory)
-        guard let existing = try GitRemote.lookup("origin", in: repository) else {
+        guard let existing = try GitRemote.lookup("origin", in: repository, fetchRefspecs: fetchRefspecs) else {
             return try GitRemote.create("origin", url: url, fetchRefspecs: fetchRefspecs, in: repository)
         }
-        return existing.url == url ? existing : try GitRemote.repoint("origin", to: url, in: repository)
+        return existing.url == url
+            ? existing : try GitRemote.repoint("origin", to: url, fetchRefspecs: fetchRefspecs, in: repository)
     }
 
     /// Runs `body` off the cooperative pool (`BlockingWork`: `DispatchQueue.global()` would be the pool

@@ -28,11 +28,7 @@ extension GitRemote {
                     return 0
                 }
                 options.proxy_opts.type = GIT_PROXY_AUTO
-                let cStrings = refspecs.map { strdup($0) }
-                defer { cStrings.forEach { free($0) } }
-                var pointers: [UnsafeMutablePointer<CChar>?] = cStrings
-                try pointers.withUnsafeMutableBufferPointer { buffer in
-                    var array = git_strarray(strings: buffer.baseAddress, count: buffer.count)
+                try withStringArray(refspecs) { array in
                     _ = try gitCheck(git_remote_push(handle, &array, &options), "push \(refspecs.joined(separator: ", ")) to \(url)")
                 }
             }

@@ -1,29 +1,48 @@
 import CLibGit2
 
-/// One named remote of a repository (`git_remote`), freed on deinit.
+/// One remote of a repository (`git_remote`), freed on deinit.
+///
+/// The remote's URL and fetch refspecs are kept in the repository's config (`remote.NAME.url`, `.fetch`) for
+/// people who look at the clone with git, but the object Steward works with is built in memory from the URL,
+/// read by its exact key, and the refspecs Steward passes: libgit2 1.5's `git_remote_lookup` (and an anonymous
+/// remote that honours `url.*.insteadOf`) runs a regex over every config entry, and its PCRE2 backend leaks
+/// the match data of every entry that does not match (~18 KB each, a dozen per lookup), which grew a
+/// long-running controller by ~190 KB per pass (docs/ARCHITECTURE.md, "Memory").
 final class GitRemote {
     let handle: OpaquePointer
     /// The remote borrows the repository's handle, so it keeps the repository alive.
     let repository: GitRepository
+    /// The refspecs every fetch uses (`+src:dst`).
+    let fetchRefspecs: [String]
 
-    private init(handle: OpaquePointer, repository: GitRepository) {
+    private init(handle: OpaquePointer, repository: GitRepository, fetchRefspecs: [String]) {
         self.handle = handle
         self.repository = repository
+        self.fetchRefspecs = fetchRefspecs
     }
 
     deinit {
         git_remote_free(handle)
     }
 
-    /// - Returns: nil when the repository has no remote called `name`.
-    static func lookup(_ name: String, in repository: GitRepository) throws -> GitRemote? {
+    /// The remote `name` of `repository`, fetching with `fetchRefspecs`.
+    /// - Returns: nil when the repository's config has no URL for a remote called `name`.
+    static func lookup(_ name: String, in repository: GitRepository, fetchRefspecs: [String]) throws -> GitRemote? {
+        guard let url = try repository.configString("remote.\(name).url") else { return nil }
+        return try inMemory(url: url, fetchRefspecs: fetchRefspecs, in: repository)
+    }
+
+    /// A remote that exists only in this process (nothing is written to the config, no `insteadOf` applied).
+    private static func inMemory(url: String, fetchRefspecs: [String], in repository: GitRepository) throws -> GitRemote {
+        var options = git_remote_create_options()
+        try gitCheck(
+            git_remote_create_options_init(&options, UInt32(GIT_REMOTE_CREATE_OPTIONS_VERSION)),
+            "prepare remote options")
+        options.repository = repository.handle
+        options.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF.rawValue | GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC.rawValue
         var handle: OpaquePointer?
-        let found = try gitCheck(
-            git_remote_lookup(&handle, repository.handle, name),
-            "look up remote \(name) in \(repository.path)",
-            absent: [GIT_ENOTFOUND, GIT_EINVALIDSPEC]
-        )
-        return found ? GitRemote(handle: handle!, repository: repository) : nil
+        try gitCheck(git_remote_create_with_opts(&handle, url, &options), "open remote \(url) in \(repository.path)")
+        return GitRemote(handle: handle!, repository: repository, fetchRefspecs: fetchRefspecs)
     }
 
     /// Adds a remote to the repository's config, with `fetchRefspecs` as its fetch lines.
@@ -45,10 +64,7 @@ final class GitRemote {
                 "add refspec \(refspec) to remote \(name)"
             )
         }
-        // A remote object does not see refspecs added to the config after it was loaded: load it again.
-        var loaded: OpaquePointer?
-        try gitCheck(git_remote_lookup(&loaded, repository.handle, name), "load remote \(name) of \(repository.path)")
-        return GitRemote(handle: loaded!, repository: repository)
+        return try inMemory(url: url, fetchRefspecs: fetchRefspecs, in: repository)
     }
 
     /// The URL the remote fetches from.
@@ -100,7 +116,9 @@ final class GitRemote {
                 // Tags come through the remote's own tag refspec, all of them, as a mirror should.
                 options.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE
                 // Reuses the open connection.
-                try gitCheck(git_remote_fetch(handle, nil, &options, "steward: fetch"), "fetch \(url)")
+                try withStringArray(fetchRefspecs) { refspecs in
+                    try gitCheck(git_remote_fetch(handle, &refspecs, &options, "steward: fetch"), "fetch \(url)")
+                }
                 return true
             }
         } catch let error as GitError where error.libraryCode == GIT_EAUTH.rawValue {
@@ -119,7 +137,14 @@ final class GitRemote {
         var heads: UnsafeMutablePointer<UnsafePointer<git_remote_head>?>?
         var headCount = 0
         try gitCheck(git_remote_ls(&heads, &headCount, handle), "list the refs of \(url)")
-        let refspecs = (0..<git_remote_refspec_count(handle)).compactMap { git_remote_get_refspec(handle, $0) }
+        var parsed: [OpaquePointer] = []
+        defer { parsed.forEach { git_refspec_free($0) } }
+        for text in fetchRefspecs {
+            var refspec: OpaquePointer?
+            try gitCheck(git_refspec_parse(&refspec, text, 1), "parse refspec \(text)")
+            parsed.append(refspec!)
+        }
+        let refspecs = parsed
 
         var advertised: [String: GitObjectID] = [:]
         for index in 0..<headCount {
@@ -160,13 +185,11 @@ final class GitRemote {
 }
 
 extension GitRemote {
-    /// Points the remote `name` of `repository` at `url` (in its config) and loads it again.
-    static func repoint(_ name: String, to url: String, in repository: GitRepository) throws -> GitRemote {
+    /// Points the remote `name` of `repository` at `url` (in its config) and opens it again.
+    static func repoint(
+        _ name: String, to url: String, fetchRefspecs: [String], in repository: GitRepository
+    ) throws -> GitRemote {
         try gitCheck(git_remote_set_url(repository.handle, name, url), "set the URL of remote \(name) in \(repository.path)")
-        guard let remote = try lookup(name, in: repository) else {
-            throw GitError(code: .notARepository, operation: "load remote \(name) of \(repository.path)",
-                message: "the remote is missing right after its URL was set")
-        }
-        return remote
+        return try inMemory(url: url, fetchRefspecs: fetchRefspecs, in: repository)
     }
 }

@@ -48,3 +48,17 @@ public final class GitRepository {
 
 @available(*, unavailable)
 extension GitRepository: Sendable {}
+
+extension GitRepository {
+    /// The value of config key `name` (exact, e.g. `remote.origin.url`), or nil when it is not set.
+    func configString(_ name: String) throws -> String? {
+        var config: OpaquePointer?
+        try gitCheck(git_repository_config_snapshot(&config, handle), "read the config of \(path)")
+        defer { git_config_free(config) }
+        var buffer = git_buf()
+        defer { git_buf_dispose(&buffer) }
+        guard try gitCheck(git_config_get_string_buf(&buffer, config, name), "read \(name) of \(path)", absent: [GIT_ENOTFOUND])
+        else { return nil }
+        return String(cString: buffer.ptr)
+    }
+}

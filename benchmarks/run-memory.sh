@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Memory of the controller over many passes with nothing to do (issue 12 item 4; numbers: benchmarks/README.md).
+# Builds the release binary, converges the quickstart (one local server, one deployed project) in a temporary
+# state dir, then runs `steward run --interval 0 --max-passes PASSES` and prints the resident set size that the
+# controller logs after pass 10 and after the last pass, and the growth between them. Forge sync and health checks
+# run every second meanwhile.
+#   ./benchmarks/run-memory.sh [PASSES]        default 1000
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+passes=${1:-1000}
+if [ "$passes" -lt 20 ]; then echo "PASSES must be at least 20" >&2; exit 2; fi
+
+swift build -c release --product steward >&2
+steward=$root/.build/release/steward
+
+state=$(mktemp -d /tmp/steward-memory.XXXXXX)
+cleanup() {
+  # The deployed app and its supervisor run detached with their working directory in the state dir.
+  for cwd in /proc/[0-9]*/cwd; do
+    target=$(readlink "$cwd" 2>/dev/null || true)
+    case "$target" in "$state"|"$state"/*) pid=${cwd#/proc/}; kill -9 "${pid%/cwd}" 2>/dev/null || true ;; esac
+  done
+  rm -rf "$state"
+}
+trap cleanup EXIT
+
+export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@steward.invalid GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@steward.invalid
+config=$state/config
+git init -q -b main "$config"
+cp -R examples/quickstart/config/. "$config/"
+# Forge sync and health checks every second: the passes that run them are part of what is measured.
+printf 'intervals: {githubSync: 1s, healthCheck: 1s}\n' >>"$config/steward.yaml"
+git -C "$config" add -A && git -C "$config" commit -q -m "memory benchmark"
+work=$(mktemp -d)
+cp -R examples/quickstart/app/. "$work/"
+git -C "$work" init -q -b main && git -C "$work" add -A && git -C "$work" commit -q -m app
+mkdir -p "$state/forge/quickstart"
+git clone -q --bare "$work" "$state/forge/quickstart/hello.git"
+rm -rf "$work"
+
+"$steward" reconcile --once --config-repo "$config" --state-dir "$state" >"$state/first.log" 2>&1 || {
+  tail -20 "$state/first.log" >&2; echo "the quickstart did not converge (above: the end of its log)" >&2; exit 1; }
+
+log=$state/run.log
+start=$(date +%s.%N)
+"$steward" run --interval 0 --max-passes "$passes" --log-format json --config-repo "$config" --state-dir "$state" 2>"$log"
+end=$(date +%s.%N)
+
+python3 - "$log" "$passes" "$start" "$end" <<'PY'
+import json, sys
+log, passes, start, end = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+rss, runs, results = {}, 0, {}
+for line in open(log):
+    try:
+        record = json.loads(line)
+    except ValueError:
+        continue
+    meta = record.get("metadata", record)
+    if "rss_kb" in meta and "pass" in meta:
+        rss[int(meta["pass"])] = int(meta["rss_kb"])
+        runs += int(meta.get("playbook_runs", 0))
+        results[meta.get("result")] = results.get(meta.get("result"), 0) + 1
+if 10 not in rss or passes not in rss:
+    sys.exit("the controller's log has no rss_kb for pass 10 and %d (see %s)" % (passes, log))
+growth = rss[passes] - rss[10]
+print("passes: %d in %.1f s (%.1f ms each); results: %s; playbook runs: %d"
+      % (passes, end - start, (end - start) * 1000 / passes, results, runs))
+for n in sorted(set([10, 100, 250, 500, 750, passes]) & set(rss)):
+    print("RSS after pass %4d: %7.1f MB" % (n, rss[n] / 1024))
+print("growth from pass 10 to %d: %.2f MB (target: under 2 MB)" % (passes, growth / 1024))
+sys.exit(0 if growth < 2048 else 1)
+PY
