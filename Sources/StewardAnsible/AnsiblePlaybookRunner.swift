@@ -4,10 +4,11 @@ import StewardModel
 
 /// Runs playbooks with the real `ansible-playbook` (implements `PlaybookRunner`).
 ///
-/// Each run gets a private directory under `workDirectory` holding the generated inventory, the
-/// extra vars (0600, passed as `-e @file`), each host's private vars (0600, `host_vars/<host>.yml` next to
-/// the inventory, where Ansible finds them) and Ansible's temp dirs; it is removed when the run ends,
-/// however it ends, and the next run removes those of a controller that was killed mid-run.
+/// Each run gets a private directory under `workDirectory` holding the generated inventory (0600, with each
+/// host's private vars), the extra vars (0600, passed as `-e @file`) and Ansible's temp dirs. Both files can
+/// hold secrets: Ansible has read them when the playbook starts, and they are deleted then (the run's first
+/// event), so they exist only for Ansible's start-up. The directory is removed when the run ends, however it
+/// ends, and the next start removes those of a controller that was killed mid-run.
 /// The process leads its own process group: a timeout or a cancelled task sends SIGTERM to the
 /// whole group, then SIGKILL after `terminationGracePeriod`, and when the run ends nothing of the
 /// group is left. (Apps a playbook starts detach into their own session and stay.)
@@ -90,7 +91,9 @@ public struct AnsiblePlaybookRunner: PlaybookRunner {
             await withCheckedContinuation { continuation in
                 // supervise() blocks on poll/read for the whole run: a thread of its own, not the pool's.
                 let thread = Thread {
-                    let result = Self.supervise(child, timeout: timeout, grace: grace, redactor: redactor, onTask: onTask)
+                    let result = Self.supervise(
+                        child, timeout: timeout, grace: grace, redactor: redactor,
+                        onStart: { directory.removeSecretInputs() }, onTask: onTask)
                     continuation.resume(returning: result)
                 }
                 thread.name = "steward-ansible-\(child.pid)"
@@ -108,17 +111,14 @@ public struct AnsiblePlaybookRunner: PlaybookRunner {
         _ request: PlaybookRequest, in directory: PlaybookRunDirectory, executable: String
     ) throws -> PlaybookInvocation {
         let inventory = AnsibleInventory(
-            hosts: request.hosts, moduleTemporaryDirectory: directory.remoteTemporaryDirectory.path
+            hosts: request.hosts, moduleTemporaryDirectory: directory.remoteTemporaryDirectory.path,
+            privateVars: request.hostVars
         )
         do {
             try directory.writePrivateFile(directory.inventoryFile, try inventory.rendered())
             try directory.writePrivateFile(
                 directory.extraVarsFile, Data(try ExtraVarsDocument.render(request.extraVars).utf8)
             )
-            for (host, vars) in request.hostVars.sorted(by: { $0.key < $1.key }) {
-                try directory.writePrivateFile(
-                    directory.hostVarsFile(host), Data(try ExtraVarsDocument.render(vars).utf8))
-            }
         } catch {
             throw AnsibleRunnerError.cannotPrepareRun(directory.url.path, "\(error)")
         }
@@ -205,8 +205,7 @@ public struct AnsiblePlaybookRunner: PlaybookRunner {
     private func checkInputs(_ request: PlaybookRequest) throws {
         let names = Set(request.hosts.map(\.name))
         for host in request.hostVars.keys {
-            // The name becomes a file name in the run dir: no paths, and only hosts of this run.
-            guard names.contains(host), !host.isEmpty, !host.hasPrefix("."), !host.contains("/") else {
+            guard names.contains(host) else {
                 throw AnsibleRunnerError.cannotPrepareRun(
                     host, "host vars are given for \"\(host)\", which is not a host of the run's inventory")
             }
@@ -221,17 +220,23 @@ public struct AnsiblePlaybookRunner: PlaybookRunner {
     }
 
     /// Reads the run to its end on the calling thread and builds its result.
+    /// - Parameter onStart: called once, when the playbook starts (Ansible has read its inventory and extra vars).
     private static func supervise(
         _ child: ProcessGroupChild, timeout: Duration, grace: Duration, redactor: SecretRedactor,
-        onTask: @Sendable (TaskEvent) -> Void
+        onStart: () -> Void, onTask: @Sendable (TaskEvent) -> Void
     ) -> PlaybookResult {
         let parser = AnsibleEventParser(redactor: redactor)
         var lines = LineSplitter()
         var outcome = PlaybookOutcome()
         var diagnostics = OutputTail()
 
+        var started = false
         func handle(_ line: String) {
             if let event = parser.parse(line) {
+                if !started, case .playbookStart = event {
+                    started = true
+                    onStart()
+                }
                 if let task = outcome.record(event) { onTask(task) }
             } else if !line.trimmingCharacters(in: .whitespaces).isEmpty {
                 // Not from the callback (a plugin printing directly): keep it for the error report.

@@ -108,6 +108,25 @@ struct AnsibleInventoryTests {
         ])
         #expect(document == .object(["all": .object(["hosts": hosts])]))
     }
+
+    /// A batch's per-host vars live in the inventory: every string `!unsafe` (never templated), the connection
+    /// fields plain (`{{ ansible_playbook_python }}` must be templated), and a private var wins as a host_vars
+    /// file's would.
+    @Test func privateVarsAreTaggedAndConnectionFieldsAreNot() throws {
+        var here = InventoryHost(name: "p1", address: "127.0.0.1", user: "me", connection: .local)
+        here.vars = ["region": .string("{{ eu }}")]
+        let inventory = AnsibleInventory(
+            hosts: [here], moduleTemporaryDirectory: "/t",
+            privateVars: ["p1": ["env_content": .string("A=\"{{ x }}\"\nB=2"), "port": .int(8080), "region": .string("mine")]]
+        )
+        let text = String(decoding: try inventory.rendered(), as: UTF8.self)
+        #expect(text.contains(#""ansible_python_interpreter": "{{ ansible_playbook_python }}""#))
+        #expect(text.contains(#""env_content": !unsafe "A=\"{{ x }}\"\nB=2""#))
+        #expect(text.contains(#""port": 8080"#))
+        #expect(text.contains(#""region": !unsafe "mine""#))
+        #expect(!text.contains("{{ eu }}"))
+        #expect(text.split(separator: "\n").count == 3)
+    }
 }
 
 struct PlaybookOutcomeTests {

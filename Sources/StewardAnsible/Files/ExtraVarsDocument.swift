@@ -18,7 +18,9 @@ enum ExtraVarsDocument {
         try render(.object(variables)) + "\n"
     }
 
-    private static func render(_ value: JSONValue) throws -> String {
+    /// One value in the document's syntax; with `tagged` false strings are plain (Ansible templates them:
+    /// only for values Steward writes itself, such as the inventory's connection fields).
+    static func render(_ value: JSONValue, tagged: Bool = true) throws -> String {
         switch value {
         case .null:
             return "null"
@@ -30,12 +32,12 @@ enum ExtraVarsDocument {
             guard number.isFinite else { throw UnrepresentableNumber(value: number) }
             return String(decoding: try JSONEncoder().encode(number), as: UTF8.self)
         case .string(let text):
-            return "!unsafe " + quoted(text)
+            return (tagged ? "!unsafe " : "") + quoted(text)
         case .array(let items):
-            return "[" + (try items.map(render).joined(separator: ", ")) + "]"
+            return "[" + (try items.map { try render($0, tagged: tagged) }.joined(separator: ", ")) + "]"
         case .object(let members):
             let rendered = try members.keys.sorted().map { key in
-                quoted(key) + ": " + (try render(members[key] ?? .null))
+                quoted(key) + ": " + (try render(members[key] ?? .null, tagged: tagged))
             }
             return "{" + rendered.joined(separator: ", ") + "}"
         }

@@ -3,16 +3,15 @@ import Glibc
 import StewardCore
 
 /// The private directory of one run (0700): inventory, extra vars (0600) and Ansible's temp dirs.
-/// Removed as a whole when the run ends, whatever the outcome.
+/// Removed as a whole when the run ends, whatever the outcome; the two files that can hold secrets go as soon
+/// as Ansible has read them (``removeSecretInputs()``).
 struct PlaybookRunDirectory: Sendable {
     let url: URL
 
-    var inventoryFile: URL { url.appendingPathComponent("inventory.json") }
+    var inventoryFile: URL { url.appendingPathComponent("inventory.yml") }
     var extraVarsFile: URL { url.appendingPathComponent("extra-vars.yml") }
     /// The run's own `ansible.cfg`, when it has one.
     var configFile: URL { url.appendingPathComponent("ansible.cfg") }
-    /// Private vars of each host (`host_vars/<host>.yml`, 0600), which Ansible reads next to the inventory.
-    var hostVarsDirectory: URL { url.appendingPathComponent("host_vars") }
     /// `ANSIBLE_LOCAL_TEMP`: the controller-side temp dir.
     var localTemporaryDirectory: URL { url.appendingPathComponent("tmp/local") }
     /// `ansible_remote_tmp` of hosts with the local connection (their "remote" is this machine).
@@ -28,12 +27,15 @@ struct PlaybookRunDirectory: Sendable {
         try makeDirectory(url.appendingPathComponent("tmp").path, intermediate: false)
         try makeDirectory(directory.localTemporaryDirectory.path, intermediate: false)
         try makeDirectory(directory.remoteTemporaryDirectory.path, intermediate: false)
-        try makeDirectory(directory.hostVarsDirectory.path, intermediate: false)
         return directory
     }
 
-    /// The private vars file of inventory host `host`.
-    func hostVarsFile(_ host: String) -> URL { hostVarsDirectory.appendingPathComponent("\(host).yml") }
+    /// Deletes the inventory and the extra vars, which hold the run's secrets, once Ansible has read them
+    /// (it reads both before the playbook starts and never again).
+    func removeSecretInputs() {
+        unlink(inventoryFile.path)
+        unlink(extraVarsFile.path)
+    }
 
     /// Writes a new file readable by the owner only; fails if it exists (no following a planted link).
     func writePrivateFile(_ file: URL, _ data: Data) throws(SystemCallError) {
@@ -53,7 +55,7 @@ struct PlaybookRunDirectory: Sendable {
     }
 
     /// Deletes the run directories under `parent` left by processes that no longer exist: a controller
-    /// killed during a run cannot clean up, and its extra vars hold secrets. Whatever still runs in such a
+    /// killed during a run cannot clean up, and its inventory and extra vars may still hold secrets. Whatever still runs in such a
     /// directory (an `ansible-playbook` its watchdog could not stop, its workers, its ssh masters: they all
     /// work in it) is killed first, so a run is never redone beside its own leftover.
     /// - Returns: the names of the directories removed.

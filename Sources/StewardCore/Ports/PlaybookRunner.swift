@@ -34,8 +34,8 @@ public struct PlaybookRequest: Sendable {
     public var timeout: Duration
     /// Values that must never appear in logs or stored task messages (redacted to `***`).
     public var secrets: [String]
-    /// Private vars of each host, by host name: written 0600 like the extra vars (one file per host, in
-    /// the run's `host_vars/`), so one run can deploy several projects, each with its own `repo_info`,
+    /// Private vars of each host, by host name: written 0600 like the extra vars (beside the host in the run's
+    /// inventory, never templated), so one run can deploy several projects, each with its own `repo_info`,
     /// `env_content` and ports. Extra vars override them, so a batch puts per-project values only here.
     public var hostVars: [String: [String: JSONValue]]
     /// How many hosts Ansible works on at once (`--forks`); nil keeps Ansible's default (5).
