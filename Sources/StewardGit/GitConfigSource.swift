@@ -64,11 +64,12 @@ public final class GitConfigSource: ConfigSource, @unchecked Sendable {
         try await onQueue { try self.updateNow() }
     }
 
-    /// Every file of the revision's commit, recursively (see `GitRepository.entries(ofCommit:)`).
+    /// Every file of the revision's commit, recursively (see `GitRepository.entries(ofCommit:)`), and its
+    /// submodules as `.submodule` entries (their files are never read: the loader reports them).
     public func entries(at revision: ConfigRevision) async throws -> [ConfigEntry] {
         try await onQueue {
             let commit = try Self.commitID(of: revision)
-            return try self.openedRemote(creating: false).repository.entries(ofCommit: commit)
+            return try self.openedRemote(creating: false).repository.entries(ofCommit: commit, includingSubmodules: true)
         }
     }
 

@@ -36,7 +36,10 @@ struct ValidateCommand: AsyncParsableCommand {
             source = DirectoryConfigSource(root: URL(fileURLWithPath: path ?? "."))
         }
         let revision = try await source.update()
-        let loaded = try await ConfigLoader(source: source, store: nil, builtinPlaybooks: builtin).load(revision)
+        // A submodule where manifests or playbooks live is read by no reconcile: an error here, a warning there.
+        let loaded = try await ConfigLoader(
+            source: source, store: nil, builtinPlaybooks: builtin, submoduleSeverity: .error
+        ).load(revision)
         let diagnostics = loaded.desired.diagnostics
         print(Self.render(diagnostics, format: format, files: loaded.parsedFiles), terminator: "")
         if diagnostics.hasErrors { throw ExitCode(1) }

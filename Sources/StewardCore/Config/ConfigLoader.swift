@@ -30,11 +30,18 @@ public struct ConfigLoader: Sendable {
     /// Optional persistent parse cache; nil parses everything (as `steward validate PATH` does).
     public var store: (any StateStore)?
     public var validator: ManifestValidator
+    /// How a submodule under `manifests/` or `playbooks/` is reported: a warning for a reconcile (the repo's own
+    /// manifests still apply), an error for `steward validate`.
+    public var submoduleSeverity: Diagnostic.Severity
 
-    public init(source: any ConfigSource, store: (any StateStore)?, builtinPlaybooks: Set<String>) {
+    public init(
+        source: any ConfigSource, store: (any StateStore)?, builtinPlaybooks: Set<String>,
+        submoduleSeverity: Diagnostic.Severity = .warning
+    ) {
         self.source = source
         self.store = store
         self.validator = ManifestValidator(builtinPlaybooks: builtinPlaybooks)
+        self.submoduleSeverity = submoduleSeverity
     }
 
     /// The cache key of one file: parser version, path (diagnostics name it) and blob id.
@@ -57,7 +64,12 @@ public struct ConfigLoader: Sendable {
         var files: [String: ParsedFile] = [:]
         var unreadable: [Diagnostic] = []
         var toRead: [ConfigEntry] = []
-        for entry in entries where ManifestParser.isSettingsFile(entry.path) || ManifestParser.isManifestFile(entry.path) {
+        for entry in entries where entry.kind == .submodule {
+            if let problem = ManifestValidator.submoduleDiagnostic(entry, severity: submoduleSeverity) { unreadable.append(problem) }
+        }
+        for entry in entries where entry.kind != .submodule
+            && (ManifestParser.isSettingsFile(entry.path) || ManifestParser.isManifestFile(entry.path))
+        {
             if let problem = ManifestValidator.unreadableFileDiagnostic(entry) {
                 unreadable.append(problem)
             } else {

@@ -3,7 +3,9 @@ import StewardModel
 
 /// A config repo read from a plain directory (a CI checkout), for `steward validate PATH`.
 ///
-/// Blob ids are SHA-256 content hashes; `.git/` is skipped; symlinks are reported, never followed.
+/// Blob ids are SHA-256 content hashes; `.git/` is skipped; symlinks are reported, never followed; a directory with
+/// a `.git` of its own (a submodule's checkout, or another repository) is one `.submodule` entry, never walked, as
+/// the git tree of the same repo shows it.
 public struct DirectoryConfigSource: ConfigSource {
     public let root: URL
 
@@ -37,6 +39,10 @@ public struct DirectoryConfigSource: ConfigSource {
                 result.append(ConfigEntry(
                     path: path, blobID: SHA256Digest.hex(target), size: target.utf8.count, kind: .symlink, symlinkTarget: target))
             } else if type == .typeDirectory {
+                if FileManager.default.fileExists(atPath: url.appendingPathComponent(".git").path) {
+                    result.append(ConfigEntry(path: path, blobID: "submodule", size: 0, kind: .submodule))
+                    continue
+                }
                 try walk(url, relative: path, into: &result)
             } else if type == .typeRegular {
                 let size = (attributes[.size] as? NSNumber)?.intValue ?? 0
@@ -52,6 +58,7 @@ public struct DirectoryConfigSource: ConfigSource {
     public func contents(of entry: ConfigEntry) async throws -> Data {
         let url = root.appendingPathComponent(entry.path)
         if entry.kind == .symlink { return Data((entry.symlinkTarget ?? "").utf8) }
+        if entry.kind == .submodule { throw ConfigSourceError("\(entry.path) is a git submodule; its files are not read") }
         return try Data(contentsOf: url)
     }
 }

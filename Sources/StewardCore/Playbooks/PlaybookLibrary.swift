@@ -66,7 +66,7 @@ public struct PlaybookLibrary: Sendable {
         if !fileManager.fileExists(atPath: target.path) {
             let staging = cache.appendingPathComponent(".staging-\(UUID().uuidString)", isDirectory: true)
             try fileManager.createDirectory(at: staging, withIntermediateDirectories: true)
-            for entry in entries where entry.path.hasPrefix("playbooks/") {
+            for entry in entries where entry.path.hasPrefix("playbooks/") && entry.kind != .submodule {
                 let relative = String(entry.path.dropFirst("playbooks/".count))
                 let file = staging.appendingPathComponent(relative)
                 try fileManager.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)

@@ -5,9 +5,9 @@ import StewardModel
 extension GitRepository {
     /// Every file of `commit`'s tree, recursively, without reading file contents (symlink targets excepted).
     ///
-    /// Paths are relative to the repository root and `/`-separated. Submodules (gitlinks) are skipped:
-    /// their contents are not in this repository.
-    public func entries(ofCommit commit: GitObjectID) throws -> [ConfigEntry] {
+    /// Paths are relative to the repository root and `/`-separated. Submodules (gitlinks) are skipped, their
+    /// contents are not in this repository, unless `includingSubmodules` lists them as `.submodule` entries.
+    public func entries(ofCommit commit: GitObjectID, includingSubmodules: Bool = false) throws -> [ConfigEntry] {
         var commitOID = try commit.oid()
         var commitHandle: OpaquePointer?
         try gitCheck(git_commit_lookup(&commitHandle, handle, &commitOID), "look up commit \(commit) in \(path)")
@@ -20,7 +20,7 @@ extension GitRepository {
         defer { git_odb_free(odb) }
 
         var entries: [ConfigEntry] = []
-        try appendEntries(of: tree!, prefix: "", odb: odb!, to: &entries)
+        try appendEntries(of: tree!, prefix: "", odb: odb!, includingSubmodules: includingSubmodules, to: &entries)
         return entries
     }
 
@@ -56,6 +56,7 @@ extension GitRepository {
         of tree: OpaquePointer,
         prefix: String,
         odb: OpaquePointer,
+        includingSubmodules: Bool,
         to entries: inout [ConfigEntry]
     ) throws {
         for index in 0..<git_tree_entrycount(tree) {
@@ -69,7 +70,8 @@ extension GitRepository {
                 var subtree: OpaquePointer?
                 try gitCheck(git_tree_lookup(&subtree, handle, oid), "read tree \(path) in \(self.path)")
                 defer { git_tree_free(subtree) }
-                try appendEntries(of: subtree!, prefix: path + "/", odb: odb, to: &entries)
+                try appendEntries(
+                    of: subtree!, prefix: path + "/", odb: odb, includingSubmodules: includingSubmodules, to: &entries)
                 continue
             case GIT_FILEMODE_BLOB_EXECUTABLE:
                 kind = .executable
@@ -77,8 +79,13 @@ extension GitRepository {
                 kind = .symlink
             case GIT_FILEMODE_BLOB:
                 kind = .file
+            case GIT_FILEMODE_COMMIT:
+                // A submodule, whose files live in another repository.
+                if includingSubmodules {
+                    entries.append(ConfigEntry(path: path, blobID: GitObjectID(oid.pointee).hex, size: 0, kind: .submodule))
+                }
+                continue
             default:
-                // GIT_FILEMODE_COMMIT: a submodule, whose files live in another repository.
                 continue
             }
             let id = GitObjectID(oid.pointee)

@@ -7,6 +7,9 @@ public struct ConfigEntry: Sendable, Hashable, Codable {
         case file
         case executable
         case symlink
+        /// A git submodule (a gitlink, or a nested checkout with its own `.git` in a directory source): its
+        /// files live in another repository and are never read. `blobID` is its commit where known.
+        case submodule
     }
 
     /// Path relative to the repo root, `/`-separated, no leading `./`.

@@ -22,6 +22,19 @@ public struct ManifestValidator: Sendable {
         return nil
     }
 
+    /// The diagnostic for a git submodule where Steward reads files (`manifests/`, `playbooks/`, or the repo's
+    /// root), or nil for one elsewhere (a docs theme is none of Steward's business). Its files are never read.
+    public static func submoduleDiagnostic(_ entry: ConfigEntry, severity: Diagnostic.Severity) -> Diagnostic? {
+        let path = entry.path
+        let folder = ["manifests", "playbooks"].first { path == $0 || path.hasPrefix($0 + "/") }
+        guard folder != nil || !path.contains("/") else { return nil }
+        let commit = entry.blobID.count == 40 ? " (commit \(entry.blobID.prefix(12)))" : ""
+        return Diagnostic(
+            severity, at: SourceLocation(file: path),
+            "this is a git submodule\(commit); Steward reads only the config repo's own files, so nothing in it is "
+                + "read: commit its \(folder ?? "manifests") into this repo instead")
+    }
+
     /// Builds the desired state from every parsed file of a snapshot.
     /// - Parameters:
     ///   - files: parsed files (steward.yaml and manifests), any order.
