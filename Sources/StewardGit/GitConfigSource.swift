@@ -25,6 +25,8 @@ public final class GitConfigSource: ConfigSource, @unchecked Sendable {
     public let cacheDirectory: URL
     /// Environment variable that holds the https token.
     public let tokenEnvironmentVariable: String
+    /// False reads the clone as it is (`plan` on a read-only state dir): `update()` resolves the ref without a fetch.
+    public let fetches: Bool
 
     /// Where branches of the remote land in the mirror.
     static let branchNamespace = "refs/remotes/origin/"
@@ -42,11 +44,16 @@ public final class GitConfigSource: ConfigSource, @unchecked Sendable {
     ///   - ref: branch, tag, full ref name (`refs/…`) or commit id (at least 7 hex digits).
     ///   - cacheDirectory: where the bare clone lives; created when missing.
     ///   - tokenEnvironmentVariable: the variable that holds the token for https.
-    public init(url: String, ref: String, cacheDirectory: URL, tokenEnvironmentVariable: String = "STEWARD_GIT_TOKEN") {
+    ///   - fetches: false reads the existing clone without fetching (and never creates one).
+    public init(
+        url: String, ref: String, cacheDirectory: URL, tokenEnvironmentVariable: String = "STEWARD_GIT_TOKEN",
+        fetches: Bool = true
+    ) {
         self.url = url
         self.ref = ref
         self.cacheDirectory = cacheDirectory
         self.tokenEnvironmentVariable = tokenEnvironmentVariable
+        self.fetches = fetches
         remoteURL = Result { () throws(GitError) in
             try GitRemoteURL(
                 parsing: url,
@@ -98,11 +105,11 @@ public final class GitConfigSource: ConfigSource, @unchecked Sendable {
             }
         }
         do {
-            let origin = try openedRemote(creating: true)
+            let origin = try openedRemote(creating: fetches)
             let credentials = remoteURL.sendsToken
                 ? GitTokenCredentials(token: token, variable: tokenEnvironmentVariable)
                 : nil
-            try origin.fetchIfChanged(credentials: credentials)
+            if fetches { try origin.fetchIfChanged(credentials: credentials) }
             let commit = try origin.repository.resolveCommit(ref, branchNamespace: Self.branchNamespace)
             guard let commit else { throw GitError.unknownReference(ref, repository: remoteURL.normalized) }
             return ConfigRevision(commit: commit.hex, ref: ref)

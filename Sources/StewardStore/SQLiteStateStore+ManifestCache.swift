@@ -35,7 +35,8 @@ extension SQLiteStateStore {
 
     /// Inserts or replaces `payloads` by blob id in one transaction, stamping `last_used` with the clock.
     public func cacheManifests(_ payloads: [String: Data]) async throws {
-        guard !payloads.isEmpty else { return }
+        // A read-only store (`plan` from a read-only state dir) parses again next time instead.
+        guard !payloads.isEmpty, !isReadOnly else { return }
         let stamp = SQLiteValue(now())
         try await withDatabase { database in
             try database.transaction {

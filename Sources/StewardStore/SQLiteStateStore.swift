@@ -58,11 +58,11 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
         isReadOnly = readOnly
         self.now = now
         do {
-            database = try SQLiteDatabase(path: databaseURL.path, mode: readOnly ? .readOnly : .readWriteCreate)
             let migrator = SchemaMigrator(migrations)
             if readOnly {
-                try migrator.verify(database)
+                database = try Self.openReadOnly(databaseURL, verify: migrator.verify)
             } else {
+                database = try SQLiteDatabase(path: databaseURL.path, mode: .readWriteCreate)
                 try migrator.migrate(database)
             }
         } catch let error as StoreError where error.sqliteCode == 26 || error.sqliteCode == 11 {
@@ -79,6 +79,30 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
         encoder.dateEncodingStrategy = .deferredToDate
         decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .deferredToDate
+    }
+
+    /// A read-only connection. In a directory nobody can write (a read-only mount, a copy kept for an audit), WAL
+    /// mode cannot make its `-shm` file, so SQLite cannot open the file at all: then the file is opened immutable,
+    /// which is exact when no `-wal` holds changes (a controller that stopped cleanly leaves none).
+    private static func openReadOnly(_ url: URL, verify: (SQLiteDatabase) throws -> Void) throws -> SQLiteDatabase {
+        do {
+            let database = try SQLiteDatabase(path: url.path, mode: .readOnly)
+            try verify(database)
+            return database
+        } catch let error as StoreError where error.sqliteCode == 14 || error.sqliteCode == 8 {
+            let directory = url.deletingLastPathComponent().path
+            guard access(directory, W_OK) != 0 else { throw error }
+            let wal = url.path + "-wal"
+            let pending = (try? FileManager.default.attributesOfItem(atPath: wal)[.size] as? NSNumber)?.intValue ?? 0
+            guard pending == 0 else {
+                throw StoreError(.stateDirectory, "\(directory) is read-only and \(wal) holds changes that are not in "
+                    + "\(url.lastPathComponent) yet, which SQLite cannot read without writing beside them: copy the state "
+                    + "directory somewhere writable and read the copy, or read it where it can be written")
+            }
+            let database = try SQLiteDatabase(path: url.path, mode: .immutable)
+            try verify(database)
+            return database
+        }
     }
 
     private static func createDirectory(_ directory: URL) throws {

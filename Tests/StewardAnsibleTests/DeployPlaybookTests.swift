@@ -96,6 +96,25 @@ struct DeployPlaybookTests {
         #expect(result.tasks.contains { $0.task.hasPrefix("Wait for http") && $0.status == .failed })
     }
 
+    /// The `.env` write hides its content (`no_log`), not why it failed: a full disk, or here a directory where the
+    /// file goes, is reported with its cause, and the content stays out of every message (issue 12 item 10).
+    @Test func aFailedEnvWriteSaysWhyWithoutTheContent() async throws {
+        try AnsibleTestSupport.requireAnsible()
+        let deployment = try await ProjectDeployment(project: "env-blocked")
+        let commit = try await deployment.repository.commit()
+        let blocker = deployment.projectDirectory.appendingPathComponent(".env/keep")
+        try FileManager.default.createDirectory(at: blocker, withIntermediateDirectories: true)
+        let secret = "tok-\(UUID().uuidString.prefix(8))"
+        let result = try await deployment.deploy(commit: commit, env: "API_TOKEN=\(secret)\n", secrets: [secret])
+        #expect(result.status == .failed)
+        #expect(result.failedTask == "Fail when the .env file could not be written", "\(result.tasks.map(\.task))")
+        let message = result.tasks.last { $0.status == .failed }?.message ?? ""
+        #expect(message.contains("writing \(deployment.projectDirectory.path)/.env failed: "), "\(message)")
+        #expect(message.contains("dir"), "the cause is named: \(message)")
+        #expect(!result.tasks.contains { ($0.message ?? "").contains(secret) })
+        #expect(!result.stderrTail.contains(secret))
+    }
+
     @Test func missingProcfileLineFailsClearly() async throws {
         try AnsibleTestSupport.requireAnsible()
         let deployment = try await ProjectDeployment(project: "no-web")

@@ -164,4 +164,66 @@ struct QuickstartIntegrationTests {
         #expect(reverted.stdout.contains("1 ansible-playbook runs"), "the revert is deployed: \(reverted.stdout)")
         await #expect(httpGet(url)?.contains("ok") == true)
     }
+
+    /// `get`, `describe`, `history` and `plan` read a state dir nobody can write (a read-only mount): SQLite opens the
+    /// database immutable, and `plan` uses the config commit fetched last; commands that write say why they cannot
+    /// (issue 12 item 10).
+    @Test func readingCommandsWorkOnAReadOnlyStateDir() async throws {
+        try await StewardBinary.requireAnsible()
+        let fixture = try await QuickstartFixture()
+        defer { fixture.stopApps() }
+        #expect(try fixture.reconcile().status == 0)
+        let state = fixture.state.path
+
+        let get = try StewardBinary.runOnReadOnly(state, ["get", "projects"] + fixture.stateArguments)
+        #expect(get.status == 0, "\(get.stdout)\n\(get.stderr)")
+        #expect(get.stdout.contains("hello") && get.stdout.contains("active"))
+        let describe = try StewardBinary.runOnReadOnly(state, ["describe", "project", "hello"] + fixture.stateArguments)
+        #expect(describe.status == 0, "\(describe.stderr)")
+        #expect(describe.stdout.contains("Phase:         active"))
+        let history = try StewardBinary.runOnReadOnly(state, ["history", "hello"] + fixture.stateArguments)
+        // The quickstart's app has no agent thread: the answer comes from the database, not an error opening it.
+        #expect(history.stderr.contains("has no agent thread"), "\(history.stderr)")
+        let plan = try StewardBinary.runOnReadOnly(state, ["plan"] + fixture.configArguments)
+        #expect(plan.status == 0, "\(plan.stdout)\n\(plan.stderr)")
+        #expect(plan.stdout.contains("No changes"))
+        #expect(plan.stderr.contains("is read-only: planning against the config commit fetched into it last"))
+
+        let reconcile = try StewardBinary.runOnReadOnly(state, ["reconcile", "--once"] + fixture.configArguments)
+        #expect(reconcile.status == 1)
+        #expect(reconcile.stderr.contains("cannot be written (a read-only mount, or no permission), and this command writes"))
+        let secret = try StewardBinary.runOnReadOnly(
+            state, ["secret", "set", "hello", "TOKEN"] + fixture.stateArguments, input: "a value")
+        #expect(secret.status == 1)
+        #expect(secret.stderr.contains("cannot be written"), "\(secret.stderr)")
+        // The mount ended with its namespace: the state dir is writable again here.
+        #expect(try fixture.reconcile().status == 0)
+    }
+
+    /// A state dir whose database is gone (moved aside after corruption, a new CI cache) next to a local server that
+    /// runs exactly this deploy: its marker is read before any deploy and adopted, no playbook (issue 12 item 9).
+    @Test func aLostDatabaseAdoptsTheDeployThatTheLocalServerRuns() async throws {
+        try await StewardBinary.requireAnsible()
+        let fixture = try await QuickstartFixture()
+        defer { fixture.stopApps() }
+        let url = "http://127.0.0.1:\(fixture.port)/health"
+        let first = try fixture.reconcile()
+        #expect(first.status == 0, "\(first.stdout)\n\(first.stderr)")
+        #expect(first.stdout.contains("1 ansible-playbook runs"))
+        #expect(first.stderr.components(separatedBy: "server sync finished").count - 1 == 2,
+            "the new local server's facts are read once before the deploy, not again after it: \(first.stderr)")
+
+        for suffix in ["", "-wal", "-shm"] {
+            try? FileManager.default.removeItem(at: fixture.state.url.appendingPathComponent("steward.db" + suffix))
+        }
+        let fresh = try fixture.reconcile()
+        #expect(fresh.status == 0, "\(fresh.stdout)\n\(fresh.stderr)")
+        #expect(fresh.stderr.contains("but no database"), "the lost database is said: \(fresh.stderr)")
+        #expect(fresh.stdout.contains("0 ansible-playbook runs"), "adopted, not deployed again: \(fresh.stdout)")
+        #expect(fresh.stderr.contains("action=adopt_deploy"))
+        await #expect(httpGet(url)?.contains("ok") == true)
+        let again = try fixture.reconcile()
+        #expect(again.status == 0)
+        #expect(again.stdout.contains("0 actions, 0 ansible-playbook runs"), "\(again.stdout)")
+    }
 }

@@ -52,15 +52,24 @@ struct StewardBinary {
         return process
     }
 
+    /// Runs `steward` with `directory` mounted read-only over itself, in a mount namespace of its own (the mount ends
+    /// with the process; needs root and util-linux's `unshare`, as the test hosts do).
+    static func runOnReadOnly(_ directory: String, _ arguments: [String], input: String? = nil) throws -> Result {
+        let script = #"mount --bind "$1" "$1" && mount -o remount,ro,bind "$1" "$1" && shift && exec "$@""#
+        return try run(arguments, input: input, wrappedIn: ["/usr/bin/unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", directory])
+    }
+
     @discardableResult
-    static func run(_ arguments: [String], environment: [String: String] = [:], input: String? = nil) throws -> Result {
+    static func run(
+        _ arguments: [String], environment: [String: String] = [:], input: String? = nil, wrappedIn wrapper: [String] = []
+    ) throws -> Result {
         let executable = try path()
         var env = ProcessInfo.processInfo.environment
         env["STEWARD_PLAYBOOKS"] = repoRoot.appendingPathComponent("playbooks").path
         for (key, value) in environment { env[key] = value }
+        let argv = wrapper + [executable] + arguments
         let launch = ProcessLaunch(
-            executable: executable, arguments: [executable] + arguments, environment: env,
-            workingDirectory: FileManager.default.currentDirectoryPath
+            executable: argv[0], arguments: argv, environment: env, workingDirectory: FileManager.default.currentDirectoryPath
         )
         let output = try ProcessGroupChild.runToEnd(launch, input: input.map { Array($0.utf8) })
         return Result(status: output.status ?? -1, stdout: output.stdoutText, stderr: output.stderrText)

@@ -26,6 +26,22 @@ struct SQLiteDatabaseTests {
         #expect(try database.query("PRAGMA mmap_size") { try $0.int(at: 0) } == [256 << 20])
     }
 
+    /// The immutable mode (a read-only state dir) opens by `file:` URI: a path with spaces, `?`, `#` or `%` must reach
+    /// the same file, and the connection reads what a writer committed and closed.
+    @Test func immutableOpensAnyPathByURIAndReadsCommittedRows() throws {
+        let directory = try TemporaryDirectory(prefix: "steward sqlite ?#%")
+        let path = directory.url.appendingPathComponent("odd name?#%.db").path
+        #expect(SQLiteDatabase.immutableURI("/a b/c?d#e%f.db") == "file:/a%20b/c%3Fd%23e%25f.db?immutable=1")
+        do {
+            let writer = try SQLiteDatabase(path: path, mode: .readWriteCreate)
+            try writer.execute("CREATE TABLE t (x INTEGER)")
+            try writer.execute("INSERT INTO t VALUES (42)")
+        }
+        let reader = try SQLiteDatabase(path: path, mode: .immutable)
+        #expect(try reader.query("SELECT x FROM t") { try $0.int(at: 0) } == [42])
+        #expect(throws: StoreError.self) { try reader.execute("INSERT INTO t VALUES (1)") }
+    }
+
     @Test func valuesRoundTrip() throws {
         let scratch = try Scratch()
         let database = scratch.database

@@ -41,12 +41,22 @@ struct ReconcileCommand: AsyncParsableCommand {
         let wiring = Wiring(global)
         let library = try Wiring.locatePlaybooks()
         // A dry run writes only caches; a real pass holds the state dir's lock for its whole length.
+        if !dryRun, wiring.stateIsReadOnly { throw wiring.readOnlyStateFailure() }
         let lock = dryRun ? nil : try await StateLock(stateDirectory: global.stateDirectory, logger: wiring.logger)
         defer { withExtendedLifetime(lock) {} }
-        let store = try wiring.openStore()
+        // A plan can be made from a state dir nobody may write (a read-only mount, a copy kept for an audit): from its
+        // database and the config commit fetched last, and it says so.
+        let readOnly = dryRun && wiring.stateIsReadOnly
+        if readOnly {
+            wiring.logger.warning("""
+                the state dir \(global.stateDirectory.path) is read-only: planning against the config commit fetched \
+                into it last, without fetching; nothing is cached
+                """)
+        }
+        let store = try wiring.openStore(readOnly: readOnly)
         // Holding the state lock, a project thread's lease left in the store belongs to a process that died.
         if lock != nil { try await SQLiteCheckpointer(store: store).releaseStaleLeases(threadPrefix: "project/") }
-        let source = try wiring.configSource()
+        let source = try wiring.configSource(fetching: !readOnly)
         let reconciler = wiring.reconciler(store: store, source: source, library: library)
         do {
             return try await reconciler.reconcile(ReconcileOptions(dryRun: dryRun, project: project, answer: answer))

@@ -55,6 +55,7 @@ struct Wiring {
         if readOnly, !FileManager.default.fileExists(atPath: options.stateDirectory.appendingPathComponent("steward.db").path) {
             throw CommandFailure("no Steward state in \(options.stateDirectory.path): run `steward reconcile --once` first")
         }
+        if !readOnly, stateIsReadOnly { throw readOnlyStateFailure() }
         if !readOnly, let leftovers = Self.stateWithoutDatabase(options.stateDirectory) {
             let message = "\(options.stateDirectory.path) holds Steward state (\(leftovers.joined(separator: ", "))) but no database, "
                 + "or an empty one: starting a new one. Steward observes the forge and the servers anew and adopts what their deploy "
@@ -77,11 +78,24 @@ struct Wiring {
         return found.isEmpty ? nil : found
     }
 
-    func configSource() throws -> GitConfigSource {
-        try FileManager.default.createDirectory(at: options.stateDirectory, withIntermediateDirectories: true)
+    /// - Parameter fetching: false reads the clone in the state dir as it is (a read-only state dir).
+    func configSource(fetching: Bool = true) throws -> GitConfigSource {
+        if fetching { try FileManager.default.createDirectory(at: options.stateDirectory, withIntermediateDirectories: true) }
         return GitConfigSource(
             url: try options.resolvedConfigRepo(), ref: options.ref,
-            cacheDirectory: options.stateDirectory.appendingPathComponent("config-repo.git", isDirectory: true))
+            cacheDirectory: options.stateDirectory.appendingPathComponent("config-repo.git", isDirectory: true),
+            fetches: fetching)
+    }
+
+    /// What a command that writes says when the state dir is read-only.
+    func readOnlyStateFailure() -> CommandFailure {
+        CommandFailure("the state dir \(options.stateDirectory.path) cannot be written (a read-only mount, or no permission), "
+            + "and this command writes to it; `get`, `describe`, `history` and `plan` work from a read-only state dir")
+    }
+
+    /// Whether the state dir exists and this process cannot write it (a read-only mount or copy).
+    var stateIsReadOnly: Bool {
+        FileManager.default.fileExists(atPath: options.stateDirectory.path) && access(options.stateDirectory.path, W_OK) != 0
     }
 
     func reconciler(store: SQLiteStateStore, source: GitConfigSource, library: PlaybookLibrary) -> Reconciler {

@@ -55,6 +55,21 @@ public struct DeployPlan: Sendable, Hashable {
             serverSpecHash: serverInputs, port: port, projectSpecHash: specHash, secretVersions: secretVersions,
             slotPorts: slotPorts)
     }
+
+    /// This deploy as the adoption of the one `marker` reports (its ports), when the marker is exactly this deploy:
+    /// same commit, same inputs at the marker's ports, the slots its strategy has. Nil otherwise.
+    public func adopting(_ marker: DeployMarker) -> DeployPlan? {
+        guard marker.commit == repo.commit else { return nil }
+        let slots = (marker.slotPorts.map { Array($0.values) } ?? []).sorted()
+        guard slots.count == (spec.deploy.strategy == .blueGreen ? 2 : 0),
+            marker.inputHash == inputs(port: marker.port, slotPorts: slots).hash
+        else { return nil }
+        var adopted = self
+        adopted.port = marker.port
+        adopted.slotPorts = slots
+        adopted.reason = "first deploy (the marker on \(server.name) did not match its ports)"
+        return adopted
+    }
 }
 
 /// One step that closes a gap between desired and observed state. Produced by `Planner`, executed by

@@ -186,29 +186,16 @@ public struct Planner: Sendable {
             repair.isRepair = true
             return actions + [.deploy(repair)]
         }
-        if record?.lastDeployInputHash == nil, !observed.forceDeploy.contains(name), let marker = observed.servers[serverName]?.deployMarkers[name],
-            marker.commit == repo.commit
-        {
-            // Nothing recorded here, but the server says what runs there: when it is exactly this deploy, adopt it.
-            let markerSlots = (marker.slotPorts.map { Array($0.values) } ?? []).sorted()
-            let versions = DeployInputs.secretVersions(references, available)
-            if markerSlots.count == (spec.deploy.strategy == .blueGreen ? 2 : 0),
-                marker.inputHash == DeployInputs.hash(
-                    playbook: playbook, cloneURL: repo.cloneURL, commit: repo.commit, server: serverName,
-                    serverSpecHash: serverInputs, port: marker.port, projectSpecHash: project.specHash,
-                    secretVersions: versions, slotPorts: markerSlots)
-            {
-                return actions + [.adoptDeploy(DeployPlan(
-                    project: name, server: server, repo: repo, port: marker.port, spec: spec, specHash: project.specHash,
-                    slotPorts: markerSlots, secretVersions: versions, playbook: playbook,
-                    reason: "first deploy (the marker on \(serverName) did not match its ports)", serverInputs: serverInputs),
-                    marker)]
-            }
-        }
         var plan = DeployPlan(
             project: name, server: server, repo: repo, port: samePort, spec: spec, specHash: project.specHash,
             slotPorts: slotPorts, secretVersions: DeployInputs.secretVersions(references, available), playbook: playbook,
             reason: deployReason(record: record, repo: repo, serverName: serverName), serverInputs: serverInputs)
+        if record?.lastDeployInputHash == nil, !observed.forceDeploy.contains(name),
+            let marker = observed.servers[serverName]?.deployMarkers[name], let adopted = plan.adopting(marker)
+        {
+            // Nothing recorded here, but the server says what runs there: when it is exactly this deploy, adopt it.
+            return actions + [.adoptDeploy(adopted, marker)]
+        }
         // Forced by recovery: a finished run with these inputs is not adopted in place of running again.
         plan.isRepair = observed.forceDeploy.contains(name)
         if record?.server == nil, let held = observed.ports[name], held.server != serverName { plan.releasesPortsElsewhere = true }

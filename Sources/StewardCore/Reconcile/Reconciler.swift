@@ -111,6 +111,45 @@ public struct Reconciler: Sendable {
         self.logger = logger
     }
 
+    /// A local server registered in this pass is ready at once, but its facts and deploy markers were never read, so
+    /// the plan could not adopt what it already runs: a fresh state dir would run the playbook for a deploy that
+    /// is there (README: "Markers and fresh state dirs"). Reads them now, before any deploy, and turns each first
+    /// deploy to such a server that its marker reports exactly into `adoptDeploy` (which still asks the health path).
+    /// - Returns: the deploy actions to run, and the servers whose facts were read.
+    private func adoptingMarkersOfNewLocalServers(
+        _ deploys: [Action], settings: Settings
+    ) async -> (actions: [Action], factsRead: Set<String>) {
+        guard let servers else { return (deploys, []) }
+        var unread: Set<String> = []
+        for case .deploy(let plan) in deploys where plan.server.spec.connection == .local && !plan.isRepair {
+            if let record = try? await store.server(named: plan.server.name), record.lastCheckedAt == nil {
+                unread.insert(plan.server.name)
+            }
+        }
+        guard !unread.isEmpty else { return (deploys, []) }
+        do {
+            try await servers.readFacts(of: unread, settings: settings)
+        } catch {
+            logger.warning("facts of new local servers unavailable; deploying without their markers: \(error)", metadata: [
+                "action": "server_sync",
+            ])
+            return (deploys, [])
+        }
+        var result: [Action] = []
+        for action in deploys {
+            guard case .deploy(let plan) = action, unread.contains(plan.server.name), !plan.isRepair,
+                (try? await store.project(named: plan.project))??.lastDeployInputHash == nil,
+                let marker = (try? await store.server(named: plan.server.name))??.deployMarkers[plan.project],
+                let adopted = plan.adopting(marker)
+            else {
+                result.append(action)
+                continue
+            }
+            result.append(.adoptDeploy(adopted, marker))
+        }
+        return (result, unread)
+    }
+
     /// One pass. - Throws: only when the config repo cannot be read or the store fails before any action.
     public func reconcile(_ options: ReconcileOptions = ReconcileOptions()) async throws -> ReconcileReport {
         let started = ContinuousClock.now
@@ -183,11 +222,13 @@ public struct Reconciler: Sendable {
             await execute(action, with: &executor)
         }
         executor.failures += await engineerConcurrently(actions.filter(\.isEngineer), loaded: loaded, answers: executor.answers)
+        let (deploys, factsRead) = await adoptingMarkersOfNewLocalServers(
+            actions.filter(\.isDeploy), settings: loaded.desired.settings)
         let limit = max(1, loaded.desired.settings.concurrency)
         var alone: [Action] = []
         var batches: [PlaybookSource: [DeployPlan]] = [:]
         var batchOrder: [PlaybookSource] = []
-        for action in actions where action.isDeploy {
+        for action in deploys {
             guard case .deploy(let plan) = action, limit > 1, plan.playbook.origin == .steward else {
                 alone.append(action)
                 continue
@@ -220,8 +261,15 @@ public struct Reconciler: Sendable {
                 startNext()
             }
         }
-        // New or changed Server manifests are checked (and provisioned) in the same pass, not one interval later.
-        if let servers, actions.contains(where: { if case .registerServer = $0 { true } else if case .updateServer = $0 { true } else { false } }) {
+        // New or changed Server manifests are checked (and provisioned) in the same pass, not one interval later
+        // (a new local server's facts were read before the deploys).
+        let changedServers = Set(actions.compactMap { action -> String? in
+            switch action {
+            case .registerServer(let server), .updateServer(let server): server.name
+            default: nil
+            }
+        })
+        if let servers, !changedServers.isSubset(of: factsRead) {
             do {
                 _ = try await servers.run(settings: loaded.desired.settings, force: true)
             } catch {

@@ -63,13 +63,7 @@ public struct ServerLifecycle: Sendable {
         let access = access(settings)
         let playbooksHash = ServerProvisioner.playbooksHash(directory: playbooksDirectory)
         let timeout = Duration.seconds(settings.playbookTimeout)
-        let sync = ServerSync(
-            store: store, runner: runner, probe: probe, access: access, playbooksDirectory: playbooksDirectory,
-            provisioningHash: { ServerProvisioner.inputsHash(playbooksHash: playbooksHash, server: $0) },
-            unreachableAfter: settings.thresholds.unreachableAfter, maxProvisionAttempts: maxProvisionAttempts,
-            // A check is short: a hung host must not hold the pass for a whole playbook timeout.
-            timeout: .seconds(min(settings.playbookTimeout, 300)), now: now, logger: logger)
-        let synced = try await sync.sync()
+        let synced = try await serverSync(settings, playbooksHash: playbooksHash).sync()
         let ssh = settings.ssh
         let publicKey = self.publicKey
         let provisioner = ServerProvisioner(
@@ -78,5 +72,20 @@ public struct ServerLifecycle: Sendable {
             timeout: timeout, variables: provisionVariables, now: now, logger: logger)
         let provisioned = try await provisioner.provision(reprovision: reprovision)
         return (synced, provisioned)
+    }
+
+    /// Reads the facts and deploy markers of the servers named (server_sync limited to them, no provisioning).
+    public func readFacts(of names: Set<String>, settings: Settings) async throws {
+        let playbooksHash = ServerProvisioner.playbooksHash(directory: playbooksDirectory)
+        _ = try await serverSync(settings, playbooksHash: playbooksHash).sync(only: names)
+    }
+
+    private func serverSync(_ settings: Settings, playbooksHash: String) -> ServerSync {
+        ServerSync(
+            store: store, runner: runner, probe: probe, access: access(settings), playbooksDirectory: playbooksDirectory,
+            provisioningHash: { ServerProvisioner.inputsHash(playbooksHash: playbooksHash, server: $0) },
+            unreachableAfter: settings.thresholds.unreachableAfter, maxProvisionAttempts: maxProvisionAttempts,
+            // A check is short: a hung host must not hold the pass for a whole playbook timeout.
+            timeout: .seconds(min(settings.playbookTimeout, 300)), now: now, logger: logger)
     }
 }

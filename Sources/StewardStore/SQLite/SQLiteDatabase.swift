@@ -11,6 +11,9 @@ final class SQLiteDatabase {
         case readWriteCreate
         /// Read-only; works while another process writes (WAL).
         case readOnly
+        /// Read-only from a directory no one can write (a read-only mount or copy): no locks, no WAL (SQLite's
+        /// `immutable=1`). Only right when nothing writes the file and no `-wal` holds changes.
+        case immutable
     }
 
     /// `BEGIN` flavours used by `transaction(_:_:)`.
@@ -39,8 +42,10 @@ final class SQLiteDatabase {
         let flags = switch mode {
         case .readWriteCreate: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
         case .readOnly: SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX
+        case .immutable: SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI
         }
-        let code = sqlite3_open_v2(path, &handle, flags, nil)
+        let name = mode == .immutable ? Self.immutableURI(path) : path
+        let code = sqlite3_open_v2(name, &handle, flags, nil)
         guard let handle else {
             throw StoreError.sqlite(code: code, message: "out of memory", operation: "opening the database", path: path)
         }
@@ -48,13 +53,20 @@ final class SQLiteDatabase {
             // SQLite hands back a handle even when opening fails; it carries the message and must be closed.
             let message = String(cString: sqlite3_errmsg(handle))
             sqlite3_close_v2(handle)
-            let operation = mode == .readOnly ? "opening the database read-only" : "opening the database"
+            let operation = mode == .readWriteCreate ? "opening the database" : "opening the database read-only"
             throw StoreError.sqlite(code: code, message: message, operation: operation, path: path)
         }
         self.path = path
         self.mode = mode
         self.handle = handle
         try configure()
+    }
+
+    /// `file:` URI of `path` with `immutable=1`; every byte outside the unreserved set is percent-encoded.
+    static func immutableURI(_ path: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "/-._~")
+        return "file:" + (path.addingPercentEncoding(withAllowedCharacters: allowed) ?? path) + "?immutable=1"
     }
 
     deinit {
