@@ -71,7 +71,8 @@ struct GitConfigSourceEntriesTests {
         #expect(try await source.entries(at: new).map(\.path) == ["b.yaml"])
     }
 
-    @Test func submodulesAreSkipped() async throws {
+    /// A submodule's files are never listed; the submodule itself is, as `.submodule` (the loader reports it).
+    @Test func submodulesAreListedButNotTheirFiles() async throws {
         let fixture = try await GitFixture()
         try fixture.write("steward.yaml", "kind: Settings\n")
         let commit = try await fixture.commit()
@@ -82,7 +83,8 @@ struct GitConfigSourceEntriesTests {
 
         let entries = try await source.entries(at: source.update())
 
-        #expect(entries.map(\.path) == ["steward.yaml"])
+        #expect(entries.map(\.path) == ["steward.yaml", "vendor/lib"])
+        #expect(entries.last?.kind == .submodule && entries.last?.blobID == commit)
     }
 
     @Test func aNewInstanceReadsAnExistingCacheWithoutUpdating() async throws {
