@@ -39,6 +39,8 @@ let package = Package(
         .target(name: "StewardStore", dependencies: ["CSQLite", "StewardCore", "StewardGraph"], swiftSettings: swiftSettings),
         // The agent-graph engine: a leaf that knows nothing of Steward.
         .target(name: "StewardGraph", swiftSettings: swiftSettings),
+        // The controller's work queue (client-go's semantics): a leaf that knows nothing of Steward.
+        .target(name: "StewardQueue", swiftSettings: swiftSettings),
         // The agents (Zavhoz, Architect, Developer, Tester, DevOps) on the graph engine; adapters are injected.
         .target(
             name: "StewardAgents",
@@ -82,8 +84,8 @@ let package = Package(
         .executableTarget(
             name: "steward-bench",
             dependencies: [
-                "StewardCore", "StewardGit", "StewardGitHub", "StewardHTTP", "StewardStore", "StewardTestSupport",
-                .product(name: "Logging", package: "swift-log"),
+                "StewardCore", "StewardGit", "StewardGitHub", "StewardHTTP", "StewardQueue", "StewardStore",
+                "StewardTestSupport", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -123,6 +125,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "StewardGraphTests", dependencies: ["StewardGraph", "StewardTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "StewardQueueTests", dependencies: ["StewardQueue", "StewardTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "StewardAgentsTests",
             dependencies: ["StewardAgents", "StewardGraph", "StewardGit", "StewardTestSupport"],

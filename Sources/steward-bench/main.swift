@@ -4,7 +4,7 @@
 // 2. One manifest changed and committed: fetch, parse, plan and store, timed separately (in process).
 // 3. Fetching an unchanged config repo: GitConfigSource.update() vs `git fetch`, same repo, same run.
 // `steward-bench github [N]`: github_sync of N repos; `steward-bench github-deploy [FILES] [COMMITS]`: deploy
-// sources from GitHub (ref resolution, mirror, bundles).
+// sources from GitHub (ref resolution, mirror, bundles); `steward-bench queue [KEYS]`: the controller's work queue alone.
 import Foundation
 import Logging
 import StewardCore
@@ -14,6 +14,10 @@ import StewardStore
 import StewardTestSupport
 
 let arguments = CommandLine.arguments
+if arguments.count > 1, arguments[1] == "queue" {
+    await WorkQueueBenchmark(keys: arguments.count > 2 ? Int(arguments[2]) ?? 100_000 : 100_000).run()
+    exit(0)
+}
 if arguments.count > 1, arguments[1] == "github-deploy" {
     try await GitHubDeployBenchmark(files: arguments.count > 2 ? Int(arguments[2]) ?? 500 : 500,
         commits: arguments.count > 3 ? Int(arguments[3]) ?? 50 : 50).run()
