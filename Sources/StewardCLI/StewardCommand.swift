@@ -1,4 +1,5 @@
 import ArgumentParser
+import StewardCore
 
 /// `steward`: the GitOps controller's command line.
 public struct StewardCommand: AsyncParsableCommand {
@@ -10,7 +11,8 @@ public struct StewardCommand: AsyncParsableCommand {
             """,
         subcommands: [
             ValidateCommand.self, PlanCommand.self, ReconcileCommand.self, RunCommand.self, SyncCommand.self, GetCommand.self,
-            DescribeCommand.self, HistoryCommand.self, SecretCommand.self, AskCommand.self, AnswerCommand.self, FixCommand.self,
+            DescribeCommand.self, HistoryCommand.self, LogsCommand.self, SecretCommand.self, AskCommand.self, AnswerCommand.self,
+            FixCommand.self,
         ])
 
     public init() {}
@@ -25,7 +27,9 @@ public struct StewardCommand: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+            await JournalSink.shared.flush()
         } catch {
+            await JournalSink.shared.flush()
             exit(withError: error)
         }
     }

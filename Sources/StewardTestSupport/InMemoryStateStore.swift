@@ -19,6 +19,9 @@ public actor InMemoryStateStore: StateStore {
     public private(set) var healthRows: [String: HealthCheckRecord] = [:]
     public private(set) var healthCheckerRunAt: Date?
     private var serverSyncAttempt: Date?
+    /// The journal (`InMemoryStateStore+Journal`) and the last id it gave.
+    var journalLines: [JournalEntry] = []
+    var lastJournalID: Int64 = 0
 
     public init() {}
 

@@ -89,6 +89,20 @@ struct ReconcilerTests {
         #expect(await harness.runner.requests.count == 1)
     }
 
+    /// The journal stays bounded: every pass prunes it to `journal.maxAge` and `journal.maxRows`.
+    @Test func aPassPrunesTheJournalToItsRetention() async throws {
+        let harness = try ReconcilerHarness()
+        try harness.config.write("steward.yaml", "kind: Settings\njournal: {maxAge: 1h, maxRows: 1000}\n")
+        let now = harness.clock.date
+        let old = JournalEntry(time: now.addingTimeInterval(-7_200), level: .info, message: "two hours ago")
+        let recent = (0..<1_005).map { JournalEntry(time: now, level: .info, message: "line \($0)") }
+        try await harness.store.appendJournal([old] + recent)
+        _ = try await harness.reconcile()
+        let left = try await harness.store.journal(after: nil, matching: JournalQuery(), limit: 5_000)
+        #expect(left.count == 1_000)
+        #expect(left.first?.message == "line 5")
+    }
+
     @Test func newCommitOrManifestChangeDeploysAgain() async throws {
         let harness = try ReconcilerHarness()
         _ = try await harness.reconcile()

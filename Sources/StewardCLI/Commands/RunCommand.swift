@@ -4,7 +4,8 @@ import Foundation
 import StewardCore
 import StewardModel
 
-/// `steward run`: the controller. Reconciles again and again; the heartbeats inside a pass (forge sync,
+/// `steward run`: the controller. Holds the state dir's `controller` lease (a second one is refused), and reconciles
+/// again and again; the heartbeats inside a pass (forge sync,
 /// server sync and provisioning, health checks) run when their `intervals` are due. SIGTERM or SIGINT stop
 /// it after the pass in progress (Ansible runs finish, nothing is left half-recorded). SIGHUP means "re-read
 /// now": the next pass starts as soon as the one in progress ends (a terminal closing never kills a deploy).
@@ -48,6 +49,14 @@ struct RunCommand: AsyncParsableCommand {
         }
         defer { sources.forEach { $0.cancel() } }
 
+        // One controller per state dir: a second `steward run` is refused, naming the first.
+        let lease = ControllerLease(store: try Wiring(global).openStore())
+        try await lease.acquire(stateDirectory: global.stateDirectory)
+        lease.startHeartbeat(logger: logger) { holder in
+            logger.critical("lost the controller lease (now: \(holder)); stopping without another pass")
+            stop.loseLease()
+        }
+
         var pass = 0
         // --interval overrides the setting; without it every pass's own intervals.configRepo decides.
         var wait = interval ?? Settings.Intervals().configRepo
@@ -74,6 +83,8 @@ struct RunCommand: AsyncParsableCommand {
                 try? await Task.sleep(for: .milliseconds(100))
             }
         }
+        await lease.release()
+        if stop.lostLease { throw ExitCode(1) }
         if let number = stop.signal {
             logger.info("controller stopped by signal \(number) after \(pass) passes", metadata: ["passes": "\(pass)"])
         } else {
@@ -99,7 +110,13 @@ final class StopRequest: @unchecked Sendable {
         }
     }
 
-    var isRequested: Bool { lock.withLock { received != nil } }
+    private var lost = false
+
+    /// Stops the loop because another controller holds the lease now.
+    func loseLease() { lock.withLock { lost = true } }
+    var lostLease: Bool { lock.withLock { lost } }
+
+    var isRequested: Bool { lock.withLock { received != nil || lost } }
     var signal: Int32? { lock.withLock { received } }
 
     func request(signal number: Int32) {

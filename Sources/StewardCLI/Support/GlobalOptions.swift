@@ -47,6 +47,8 @@ public struct GlobalOptions: ParsableArguments {
         let format = LogFormat(rawValue: logFormat) ?? .text
         let level: Logger.Level = verbose ? .debug : .info
         let progress = format == .text ? ProgressLine.forStandardError() : nil
-        return Logger(label: "steward") { label in StewardLogHandler(label: label, format: format, level: level, progress: progress) }
+        return Logger(label: "steward") { label in
+            StewardLogHandler(label: label, format: format, level: level, progress: progress, journal: .shared)
+        }
     }
 }

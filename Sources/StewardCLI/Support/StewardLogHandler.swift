@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import StewardCore
+import StewardModel
 
 /// Log line format: `text` for people tailing logs, `json` (one object per line) for machines.
 public enum LogFormat: String, Sendable, CaseIterable {
@@ -16,11 +18,17 @@ public struct StewardLogHandler: LogHandler {
     /// On a terminal: Ansible task lines update one progress line instead of scrolling.
     private let progress: ProgressLine?
 
-    public init(label: String, format: LogFormat, level: Logger.Level, progress: ProgressLine? = nil) {
+    /// Where every line also goes for `steward logs` (it keeps them only once a store that acts is attached).
+    private let journal: JournalSink?
+
+    public init(
+        label: String, format: LogFormat, level: Logger.Level, progress: ProgressLine? = nil, journal: JournalSink? = nil
+    ) {
         self.label = label
         self.format = format
         self.logLevel = level
         self.progress = format == .text ? progress : nil
+        self.journal = journal
     }
 
     /// Whether task lines go to a progress line (text on a terminal) rather than one line each.
@@ -36,6 +44,13 @@ public struct StewardLogHandler: LogHandler {
         let message = event.message
         var all = metadata
         for (key, value) in event.metadata ?? [:] { all[key] = value }
+        if let journal {
+            var fields = all.mapValues { "\($0)" }
+            journal.record(JournalEntry(
+                time: Date(), level: JournalEntry.Level(rawValue: level.rawValue) ?? .info, message: "\(message)",
+                project: fields.removeValue(forKey: "project"), server: fields.removeValue(forKey: "server"),
+                action: fields.removeValue(forKey: "action"), fields: fields))
+        }
         if let progress, let project = all["project"].map({ "\($0)" }) {
             let action = all["action"].map { "\($0)" }
             let status = all["status"].map { "\($0)" }

@@ -62,7 +62,10 @@ struct Wiring {
                 + "markers say runs there; secrets and the agents' threads of the old database are not in it"
             logger.warning("\(message)", metadata: ["state_dir": "\(options.stateDirectory.path)"])
         }
-        return try SQLiteStateStore(stateDirectory: options.stateDirectory, readOnly: readOnly)
+        let store = try SQLiteStateStore(stateDirectory: options.stateDirectory, readOnly: readOnly)
+        // A command that acts keeps its log lines in the journal (`steward logs`).
+        if !readOnly { JournalSink.shared.attach(store) }
+        return store
     }
 
     /// What else of a state dir exists when its `steward.db` is missing or empty (0 bytes): nil when the database

@@ -4,7 +4,7 @@ import StewardModel
 /// Steward's persistent state: observations, journal and caches (docs/ARCHITECTURE.md §7).
 ///
 /// Every method that writes more than one row does it in one transaction.
-public protocol StateStore: Sendable {
+public protocol StateStore: JournalStore {
     // MARK: Projects and servers
 
     /// Every project by name. Without details (`spec == nil`, `conditions == []`) when `withDetails` is false:

@@ -296,6 +296,13 @@ public struct Reconciler: Sendable {
         case .failed: .failed
         }
         try await store.finishReconcile(reconcile)
+        // The journal stays bounded: `journal.maxAge` and `journal.maxRows` of steward.yaml.
+        let journal = loaded.desired.settings.journal
+        do {
+            try await store.pruneJournal(before: now().addingTimeInterval(-Double(journal.maxAge)), keepingAtMost: journal.maxRows)
+        } catch {
+            logger.warning("journal not pruned: \(error)")
+        }
         timings.total = ContinuousClock.now - started
         report.timings = timings
         logger.info(

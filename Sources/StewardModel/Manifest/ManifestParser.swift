@@ -10,7 +10,7 @@ public struct ManifestParser: Sendable {
     /// Largest file accepted, in bytes (1 MiB).
     public static let maxFileSize = 1 << 20
     /// Bumped when parsing changes, so cached results of older parsers are not reused.
-    public static let version = 5
+    public static let version = 6
 
     public init() {}
 
@@ -405,6 +405,11 @@ public struct ManifestParser: Sendable {
             if let value = duration(&intervals, "serverSync") { settings.intervals.serverSync = value }
             if let value = duration(&intervals, "healthCheck") { settings.intervals.healthCheck = value }
             intervals.finish()
+        }
+        if var journal = document.mapping("journal") {
+            if let value = duration(&journal, "maxAge") { settings.journal.maxAge = value }
+            if let value = journal.int("maxRows", in: 1_000...100_000_000) { settings.journal.maxRows = value }
+            journal.finish()
         }
         if var thresholds = document.mapping("thresholds") {
             if let value = thresholds.int("syncFailuresBeforeAlert", in: 1...1000) { settings.thresholds.syncFailuresBeforeAlert = value }

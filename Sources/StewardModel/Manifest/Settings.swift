@@ -137,9 +137,22 @@ public struct Settings: Sendable, Hashable, Codable {
         }
     }
 
+    /// How long `steward logs` lines are kept, and how many at most (the controller prunes after each pass).
+    public struct Journal: Sendable, Hashable, Codable {
+        /// Seconds.
+        public var maxAge: Int
+        public var maxRows: Int
+
+        public init(maxAge: Int = 14 * 86_400, maxRows: Int = 1_000_000) {
+            self.maxAge = maxAge
+            self.maxRows = maxRows
+        }
+    }
+
     public var forge: Forge
     public var ssh: SSH
     public var intervals: Intervals
+    public var journal: Journal
     public var thresholds: Thresholds
     public var agents: Agents
     /// Delete a project's or server's record (and free its ports) when its manifest is removed.
@@ -152,9 +165,10 @@ public struct Settings: Sendable, Hashable, Codable {
     public init(
         forge: Forge = Forge(), ssh: SSH = SSH(), intervals: Intervals = Intervals(),
         thresholds: Thresholds = Thresholds(), agents: Agents = Agents(), prune: Bool = false,
-        playbookTimeout: Int = 900, concurrency: Int = 4
+        playbookTimeout: Int = 900, concurrency: Int = 4, journal: Journal = Journal()
     ) {
         self.concurrency = concurrency
+        self.journal = journal
         self.forge = forge
         self.ssh = ssh
         self.intervals = intervals

@@ -20,7 +20,39 @@ enum StoreSchema {
         SchemaMigration(version: 10, summary: "forge_pages.owner_kind: a user's forge is listed without an /orgs 404 first", sql: version10),
         SchemaMigration(version: 11, summary: "projects.repo_origin and proposal: whether Steward created the repo; the agents' branch waiting for a merge", sql: version11),
         SchemaMigration(version: 12, summary: "secret_key: the fingerprint of the master key the secrets are sealed with", sql: version12),
+        SchemaMigration(version: 13, summary: "journal: the log lines of commands that act, for steward logs", sql: version13),
+        SchemaMigration(version: 14, summary: "leases: keys held by one holder until they expire (the controller first)", sql: version14),
     ]
+
+    /// A key held by one holder until `expires_at` unless renewed: `controller` (one `steward run` per state dir),
+    /// and per-key leases later.
+    private static let version14 = """
+        CREATE TABLE leases (
+            key TEXT PRIMARY KEY,
+            holder TEXT NOT NULL,
+            acquired_at REAL NOT NULL,
+            renewed_at REAL NOT NULL,
+            expires_at REAL NOT NULL
+        ) STRICT;
+        """
+
+    /// Every log line of a command that acts (`steward logs`); `project`, `server` and `action` apart for filters, the
+    /// other fields as a JSON object. Pruned by age and count.
+    private static let version13 = """
+        CREATE TABLE journal (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            time REAL NOT NULL,
+            level TEXT NOT NULL,
+            message TEXT NOT NULL,
+            project TEXT,
+            server TEXT,
+            action TEXT,
+            fields TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX journal_by_time ON journal (time);
+        CREATE INDEX journal_by_project ON journal (project, id) WHERE project IS NOT NULL;
+        CREATE INDEX journal_by_server ON journal (server, id) WHERE server IS NOT NULL;
+        """
 
     /// One row: an HMAC of a constant under the master key (never the key), recorded by the first command that
     /// seals or opens a secret; every later one compares it first.

@@ -1,0 +1,40 @@
+import Foundation
+
+/// A lease on a key: held by one holder until it expires unless renewed (docs/ARCHITECTURE.md §4). The controller
+/// holds `controller` so two `steward run` never act on one state dir; per-key leases follow the same table.
+public struct Lease: Sendable, Hashable {
+    public var key: String
+    /// Who holds it: `ControllerIdentity.description` for a controller.
+    public var holder: String
+    public var acquiredAt: Date
+    public var renewedAt: Date
+    public var expiresAt: Date
+
+    public init(key: String, holder: String, acquiredAt: Date, renewedAt: Date, expiresAt: Date) {
+        self.key = key
+        self.holder = holder
+        self.acquiredAt = acquiredAt
+        self.renewedAt = renewedAt
+        self.expiresAt = expiresAt
+    }
+}
+
+/// Leases in the store, each taken or renewed in one transaction.
+public protocol LeaseStore: Sendable {
+    /// Takes `key` for `holder` until `now + ttl` when it is free, expired, held by `holder` already, or held by a
+    /// holder `isGone` says is gone (a process of this machine that no longer exists).
+    /// - Returns: the lease as it is now: `holder`'s when it was taken, the other holder's when not.
+    func acquireLease(
+        _ key: String, holder: String, ttl: Duration, now: Date, isGone: @Sendable (String) -> Bool
+    ) async throws -> Lease
+
+    /// Extends `holder`'s leases on `keys` to `now + ttl`.
+    /// - Returns: the keys still held; a key another holder took after it expired is missing.
+    func renewLeases(_ keys: [String], holder: String, ttl: Duration, now: Date) async throws -> Set<String>
+
+    /// Gives up `holder`'s leases on `keys`.
+    func releaseLeases(_ keys: [String], holder: String) async throws
+
+    /// Every lease, expired or not, by key.
+    func leases() async throws -> [Lease]
+}

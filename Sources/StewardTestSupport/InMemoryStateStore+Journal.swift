@@ -1,0 +1,29 @@
+import Foundation
+import StewardCore
+import StewardModel
+
+extension InMemoryStateStore: JournalStore {
+    public func appendJournal(_ entries: [JournalEntry]) async throws {
+        for var entry in entries {
+            lastJournalID += 1
+            entry.id = lastJournalID
+            journalLines.append(entry)
+        }
+    }
+
+    public func journal(after: Int64?, matching query: JournalQuery, limit: Int) async throws -> [JournalEntry] {
+        Array(journalLines.filter { entry in
+            entry.id! > (after ?? 0) && (query.project == nil || entry.project == query.project)
+                && (query.server == nil || entry.server == query.server) && (query.since.map { entry.time >= $0 } ?? true)
+                && (query.minimumLevel.map { entry.level >= $0 } ?? true)
+        }.prefix(max(0, limit)))
+    }
+
+    @discardableResult
+    public func pruneJournal(before: Date, keepingAtMost: Int) async throws -> Int {
+        let count = journalLines.count
+        journalLines.removeAll { $0.time < before }
+        if journalLines.count > keepingAtMost { journalLines.removeFirst(journalLines.count - keepingAtMost) }
+        return count - journalLines.count
+    }
+}
