@@ -23,7 +23,8 @@ let package = Package(
         // C libraries, through pkg-config.
         .systemLibrary(name: "CLibGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
-        // glibc's mallinfo2, for tests that prove repeated work keeps no memory.
+        // glibc's malloc statistics and malloc_trim: the controller hands freed memory back after each pass, and tests
+        // prove repeated work keeps no memory.
         .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
         // libcurl's setopt/getinfo are variadic: typed C wrappers make them callable from Swift.
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
@@ -74,7 +75,7 @@ let package = Package(
             name: "StewardCLI",
             dependencies: [
                 "StewardModel", "StewardCore", "StewardGit", "StewardStore", "StewardAnsible", "StewardGitHub",
-                "StewardHTTP", "StewardSecrets", "StewardPO", "StewardAgents", "StewardGraph",
+                "StewardHTTP", "StewardSecrets", "StewardPO", "StewardAgents", "StewardGraph", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

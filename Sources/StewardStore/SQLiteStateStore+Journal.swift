@@ -66,9 +66,11 @@ extension SQLiteStateStore: JournalStore {
         try await withDatabase { database in
             try database.transaction {
                 let old = try database.run("DELETE FROM journal WHERE time < ?", [SQLiteValue(before)])
+                // Ids only grow and only the oldest lines go, so the newest `keepingAtMost` are the ids above
+                // max(id) - keepingAtMost: found through the primary key in O(log n), where `ORDER BY id DESC OFFSET n`
+                // would read n rows on every pass.
                 let surplus = try database.run(
-                    "DELETE FROM journal WHERE id <= (SELECT id FROM journal ORDER BY id DESC LIMIT 1 OFFSET ?)",
-                    [.integer(Int64(max(0, keepingAtMost)))])
+                    "DELETE FROM journal WHERE id <= (SELECT max(id) FROM journal) - ?", [.integer(Int64(max(0, keepingAtMost)))])
                 return old + surplus
             }
         }

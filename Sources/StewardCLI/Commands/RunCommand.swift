@@ -1,4 +1,5 @@
 import ArgumentParser
+import CMalloc
 import Dispatch
 import Foundation
 import StewardCore
@@ -71,11 +72,15 @@ struct RunCommand: AsyncParsableCommand {
                 logger.info("pass \(pass) finished: \(report.outcome.rawValue)", metadata: [
                     "pass": "\(pass)", "result": "\(report.outcome.rawValue)", "playbook_runs": "\(report.playbookRuns)",
                     "next_in_s": "\(wait)", "rss_kb": "\((ResidentMemory.bytes() ?? 0) / 1024)",
+                    "rss_anon_kb": "\((ResidentMemory.anonymousBytes() ?? 0) / 1024)",
                 ])
             } catch {
                 // A pass that cannot even start (config repo unreachable, store locked up) is retried next time.
                 logger.error("pass \(pass) failed: \(error)", metadata: ["pass": "\(pass)"])
             }
+            // A pass allocates and frees in bursts (SQLite connections and caches, parsed manifests): give the freed
+            // memory back, so the controller's RSS is what it uses, not the high-water mark of its busiest pass.
+            malloc_trim(0)
             if let maxPasses, pass >= maxPasses { break }
             // Sleep in short steps so a stop request (or SIGHUP's wake-up) is honoured within a fraction of a second.
             let deadline = ContinuousClock.now + .seconds(wait)
