@@ -98,7 +98,7 @@ struct LogsCommand: AsyncParsableCommand {
         if let project = entry.project { fields["project"] = project }
         if let server = entry.server { fields["server"] = server }
         if let action = entry.action { fields["action"] = action }
-        let time = timestamp(entry.time)
+        let time = StewardLogHandler.timestamp(entry.time)
         switch output {
         case .text:
             let pairs = fields.keys.sorted().map { "\($0)=\(StewardLogHandler.quoteIfNeeded(fields[$0]!))" }
@@ -113,11 +113,5 @@ struct LogsCommand: AsyncParsableCommand {
             let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
             return String(decoding: data, as: UTF8.self)
         }
-    }
-
-    private static func timestamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
     }
 }

@@ -86,9 +86,10 @@ public struct StewardLogHandler: LogHandler {
             .replacingOccurrences(of: "\n", with: "\\n") + "\""
     }
 
-    static func timestamp() -> String {
+    /// ISO 8601 with milliseconds, as every log and journal line shows time.
+    static func timestamp(_ date: Date = Date()) -> String {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date())
+        return formatter.string(from: date)
     }
 }
