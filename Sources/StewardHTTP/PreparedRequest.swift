@@ -89,11 +89,6 @@ struct PreparedRequest: Sendable {
 }
 
 extension Duration {
-    /// The duration in seconds, as a `Double`.
-    var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
-    }
-
     /// The duration in whole milliseconds, rounded up so a short positive timeout never becomes 0 (no timeout).
     var wholeMilliseconds: Int {
         Int((seconds * 1000).rounded(.up))

@@ -68,8 +68,3 @@ extension SQLiteStateStore: LeaseStore {
             renewedAt: try row.date(at: 3), expiresAt: try row.date(at: 4))
     }
 }
-
-extension Duration {
-    /// The duration in seconds, as a Double.
-    fileprivate var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}

@@ -1,4 +1,5 @@
 import Foundation
+import StewardCore
 import StewardQueue
 
 /// The controller's work queue alone (issue 13: over 50,000 no-op keys per second): `keys` distinct keys added and
@@ -83,8 +84,4 @@ private final class Counter: @unchecked Sendable {
 
     /// - Returns: the value after the increment.
     func increment() -> Int { lock.withLock { value += 1; return value } }
-}
-
-extension Duration {
-    fileprivate var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
