@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "StewardModel", dependencies: ["Yams"], swiftSettings: swiftSettings),
         .target(
             name: "StewardCore",
-            dependencies: ["StewardModel", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["StewardModel", "StewardQueue", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .target(name: "StewardGit", dependencies: ["CLibGit2", "StewardCore"], swiftSettings: swiftSettings),
@@ -86,7 +86,7 @@ let package = Package(
             name: "steward-bench",
             dependencies: [
                 "StewardCore", "StewardGit", "StewardGitHub", "StewardHTTP", "StewardQueue", "StewardStore",
-                "StewardTestSupport", .product(name: "Logging", package: "swift-log"),
+                "StewardTestSupport", "CMalloc", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Memory of the controller over many passes with nothing to do (issue 12 item 4; numbers: benchmarks/README.md).
-# Builds the release binary, converges the quickstart (one local server, one deployed project) in a temporary
-# state dir, then runs `steward run --interval 0 --max-passes PASSES` and prints the resident set size that the
-# controller logs after pass 10 and after the last pass, and the growth between them. Forge sync and health checks
-# run every second meanwhile.
+# Memory of the controller over many config polls with nothing to do (issue 12 item 4, issue 13; numbers:
+# benchmarks/README.md). Builds the release binary, converges the quickstart (one local server, one deployed project)
+# in a temporary state dir, then runs `steward run --interval 0 --max-passes PASSES` (a config poll back to back, the
+# forge, health and server polls every second beside it) and prints the resident set size that the controller logs
+# with poll 10 and with the last poll, and the growth between them.
 #   ./benchmarks/run-memory.sh [PASSES]        default 1000
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,8 +45,8 @@ rm -rf "$work"
   tail -20 "$state/first.log" >&2; echo "the quickstart did not converge (above: the end of its log)" >&2; exit 1; }
 
 log=$state/run.log
-# The heartbeats (forge sync, health checks: every second here) are due in the controller's first pass, as they are
-# when a controller starts for real, so pass 10 comes after every code path ran once.
+# The polls (forge sync, health checks: every second here) are due at the controller's start, as they are when a
+# controller starts for real.
 sleep 1.1
 start=$(date +%s.%N)
 "$steward" run --interval 0 --max-passes "$passes" --log-format json --config-repo "$config" --state-dir "$state" 2>"$log"
@@ -55,26 +55,25 @@ end=$(date +%s.%N)
 python3 - "$log" "$passes" "$start" "$end" <<'PY'
 import json, sys
 log, passes, start, end = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
-rss, anon, runs, results = {}, {}, 0, {}
+rss, anon, changed = {}, {}, 0
 for line in open(log):
     try:
         record = json.loads(line)
     except ValueError:
         continue
     meta = record.get("metadata", record)
-    if "rss_kb" in meta and "pass" in meta:
-        rss[int(meta["pass"])] = int(meta["rss_kb"])
-        anon[int(meta["pass"])] = int(meta.get("rss_anon_kb", 0))
-        runs += int(meta.get("playbook_runs", 0))
-        results[meta.get("result")] = results.get(meta.get("result"), 0) + 1
+    if "rss_kb" in meta and "poll" in meta:
+        rss[int(meta["poll"])] = int(meta["rss_kb"])
+        anon[int(meta["poll"])] = int(meta.get("rss_anon_kb", 0))
+        changed += int(meta.get("projects", 0))
 if 10 not in rss or passes not in rss:
-    sys.exit("the controller's log has no rss_kb for pass 10 and %d (see %s)" % (passes, log))
+    sys.exit("the controller's log has no rss_kb for poll 10 and %d (see %s)" % (passes, log))
 growth = rss[passes] - rss[10]
-print("passes: %d in %.1f s (%.1f ms each); results: %s; playbook runs: %d"
-      % (passes, end - start, (end - start) * 1000 / passes, results, runs))
-for n in sorted(set([10, 100, 250, 500, 750, 1000, 2000, passes]) & set(rss)):
-    print("RSS after pass %4d: %7.1f MB (anonymous %5.1f MB)" % (n, rss[n] / 1024, anon[n] / 1024))
-print("growth from pass 10 to %d: %.2f MB (target: under 2 MB); anonymous memory (heap): %.2f MB"
+print("config polls: %d in %.1f s (%.2f ms each); projects enqueued by new commits: %d"
+      % (passes, end - start, (end - start) * 1000 / passes, changed))
+for n in sorted(set([10, 100, 250, 500, 750, 1000, 2000, 5000, passes]) & set(rss)):
+    print("RSS after poll %5d: %7.1f MB (anonymous %5.1f MB)" % (n, rss[n] / 1024, anon[n] / 1024))
+print("growth from poll 10 to %d: %.2f MB (target: under 2 MB); anonymous memory (heap): %.2f MB"
       % (passes, growth / 1024, (anon[passes] - anon[10]) / 1024))
 sys.exit(0 if growth < 2048 else 1)
 PY

@@ -174,11 +174,16 @@ public final class WorkQueue<Key: Hashable & Sendable, C: Clock>: @unchecked Sen
         drained.forEach { $0.resume() }
     }
 
-    /// Stops taking keys: adds are ignored, waiting keys dropped, and `next()` returns the keys still queued, then
-    /// nil. With `drain`, returns once no key is processing.
-    public func shutDown(drain: Bool) async {
+    /// Stops taking keys: adds are ignored, waiting keys dropped, and `next()` returns the keys still queued (none
+    /// unless `keepQueued`: a controller stopping on SIGTERM starts nothing new), then nil. With `drain`, returns once
+    /// no key is processing.
+    public func shutDown(drain: Bool, keepQueued: Bool = true) async {
         let waiters: [CheckedContinuation<Key?, Never>] = lock.withLock {
             state.shuttingDown = true
+            if !keepQueued {
+                state.queue = Deque()
+                state.dirty = []
+            }
             state.timer?.cancel()
             state.timer = nil
             state.timerDeadline = nil

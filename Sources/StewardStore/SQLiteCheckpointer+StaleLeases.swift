@@ -1,10 +1,10 @@
 import Foundation
 
 extension SQLiteCheckpointer {
-    /// Drops the leases of threads whose id starts with `prefix`: for a caller that holds the state dir's
-    /// exclusive lock (`steward reconcile`, `steward answer`), which is the only one running those threads, a
-    /// lease row can only be left by a process that died (`kill -9`), so the thread is resumed at once instead
-    /// of after the lease expires.
+    /// Drops the leases of threads whose id starts with `prefix`: for a caller acting alone on the state dir (a
+    /// starting `steward run`, or `reconcile`/`answer`/`fix` while no controller runs), which is the only one running
+    /// those threads, a lease row can only be left by a process that died (`kill -9`), so the thread is resumed at
+    /// once instead of after the lease expires.
     /// - Returns: how many leases were dropped.
     @discardableResult
     public func releaseStaleLeases(threadPrefix prefix: String) async throws -> Int {

@@ -83,6 +83,17 @@ extension SQLiteStateStore {
         }
     }
 
+    public func portAllocation(project: String) async throws -> PortAllocation? {
+        try await withDatabase { database in
+            let rows = try database.query(
+                "SELECT server, port FROM allocations WHERE project = ? ORDER BY server, port", [.text(project)]
+            ) { row in (try row.string(at: 0), try row.int(at: 1)) }
+            // As `portAllocations`: the ports on the first server (a project holds ports on one).
+            guard let server = rows.first?.0 else { return nil }
+            return PortAllocation(server: server, ports: rows.filter { $0.0 == server }.map(\.1))
+        }
+    }
+
     /// Frees every port `project` holds, on every server.
     public func releasePorts(project: String) async throws {
         try await withDatabase { database in

@@ -45,6 +45,13 @@ extension SQLiteStateStore {
     }
 
     /// The most recently begun reconcile pass (highest id), finished or not.
+    /// SQLite's `data_version`: it changes when another connection commits (docs/ARCHITECTURE.md §4).
+    public func externalWrites() async throws -> Int64? {
+        try await withDatabase { database in
+            try database.query("PRAGMA data_version") { try $0.int64(at: 0) }.first
+        }
+    }
+
     public func lastReconcile() async throws -> ReconcileRecord? {
         try await withDatabase { database in
             try database.query("SELECT \(Self.reconcileColumns) FROM reconciles ORDER BY id DESC LIMIT 1") { row in

@@ -45,17 +45,33 @@ extension SQLiteStateStore {
         guard let id = run.id else {
             throw StoreError(.invalidArgument, "finishRun needs the id beginRun returned; the run has none (\(run.playbook))")
         }
+        // The run's journal line is written in the same transaction: a completed run never lacks it, whatever
+        // happens to the log lines still buffered (`kill -9`).
+        let fields = try json(["run": "\(id)", "status": run.status.rawValue, "input_hash": run.inputHash])
+        let line: [SQLiteValue] = [
+            SQLiteValue(run.finishedAt ?? Date()), .text(run.status == .succeeded ? "info" : "warning"),
+            .text("run #\(id) \(run.kind) \(run.status.rawValue)" + (run.failedTask.map { ": task \"\($0)\"" } ?? "")),
+            SQLiteValue(run.project), SQLiteValue(run.server), .text("run_finished"), .text(fields),
+        ]
         let changed = try await withDatabase { database in
-            try database.run(
-                """
-                UPDATE runs SET status = ?, exit_code = ?, failed_task = ?, failed_host = ?, finished_at = ?
-                WHERE id = ?
-                """,
-                [
-                    SQLiteValue(run.status), SQLiteValue(run.exitCode), SQLiteValue(run.failedTask),
-                    SQLiteValue(run.failedHost), SQLiteValue(run.finishedAt), .integer(id),
-                ]
-            )
+            try database.transaction {
+                let changed = try database.run(
+                    """
+                    UPDATE runs SET status = ?, exit_code = ?, failed_task = ?, failed_host = ?, finished_at = ?
+                    WHERE id = ?
+                    """,
+                    [
+                        SQLiteValue(run.status), SQLiteValue(run.exitCode), SQLiteValue(run.failedTask),
+                        SQLiteValue(run.failedHost), SQLiteValue(run.finishedAt), .integer(id),
+                    ]
+                )
+                if changed == 1 {
+                    try database.run(
+                        "INSERT INTO journal (time, level, message, project, server, action, fields) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        line)
+                }
+                return changed
+            }
         }
         guard changed == 1 else {
             throw StoreError(.notFound, "no run with id \(id) in \(databaseURL.path) to finish (\(run.playbook))")
@@ -93,16 +109,18 @@ extension SQLiteStateStore {
 
     /// Marks every run still `running` — left by a controller that died — as `interrupted`, finished at `time`.
     /// - Returns: those runs as now stored, oldest first, with their tasks.
-    public func recoverInterruptedRuns(at time: Date) async throws -> [RunRecord] {
+    public func recoverInterruptedRuns(at time: Date, excludingProjects: Set<String>) async throws -> [RunRecord] {
         try await withDatabase { database in
             try database.transaction {
                 let running = try database.query(
                     "SELECT \(Self.runColumns) FROM runs WHERE status = 'running' ORDER BY id", row: run(from:)
-                )
-                try database.run(
-                    "UPDATE runs SET status = ?, finished_at = ? WHERE status = 'running'",
-                    [SQLiteValue(RunRecord.Status.interrupted), SQLiteValue(time)]
-                )
+                ).filter { !excludingProjects.contains($0.project ?? "") }
+                for run in running {
+                    try database.run(
+                        "UPDATE runs SET status = ?, finished_at = ? WHERE id = ?",
+                        [SQLiteValue(RunRecord.Status.interrupted), SQLiteValue(time), .integer(run.id!)]
+                    )
+                }
                 return try running.map { run in
                     var run = try withTasks(run, from: database)
                     run.status = .interrupted

@@ -92,9 +92,10 @@ public actor InMemoryStateStore: StateStore {
     public func runs(project: String, limit: Int) -> [RunRecord] {
         Array(runRecords.filter { $0.project == project }.reversed().prefix(limit))
     }
-    public func recoverInterruptedRuns(at time: Date) -> [RunRecord] {
+    public func recoverInterruptedRuns(at time: Date, excludingProjects: Set<String>) -> [RunRecord] {
         var recovered: [RunRecord] = []
-        for index in runRecords.indices where runRecords[index].status == .running {
+        for index in runRecords.indices where runRecords[index].status == .running
+            && !excludingProjects.contains(runRecords[index].project ?? "") {
             runRecords[index].status = .interrupted
             runRecords[index].finishedAt = time
             recovered.append(runRecords[index])
@@ -110,6 +111,8 @@ public actor InMemoryStateStore: StateStore {
     }
     public func finishReconcile(_ reconcile: ReconcileRecord) { reconciles[Int(reconcile.id!) - 1] = reconcile }
     public func lastReconcile() -> ReconcileRecord? { reconciles.last }
+    /// One process holds this store: no other writes it.
+    public func externalWrites() -> Int64? { 0 }
 
     public func cachedManifests(blobIDs: [String]) -> [String: Data] {
         var found: [String: Data] = [:]
@@ -233,6 +236,8 @@ public actor FakePlaybookRunner: PlaybookRunner {
         maxConcurrentRuns = max(maxConcurrentRuns, running)
         if delay > .zero { try? await Task.sleep(for: delay) }
         running -= 1
+        // Cancelled, as the real runner is: the run ends interrupted.
+        if Task.isCancelled { return PlaybookResult(status: .interrupted, exitCode: nil, tasks: []) }
         var tasks: [TaskEvent] = []
         var hosts: [String: PlaybookHostResult] = [:]
         for host in request.hosts.map(\.name) {

@@ -4,7 +4,8 @@
 // 2. One manifest changed and committed: fetch, parse, plan and store, timed separately (in process).
 // 3. Fetching an unchanged config repo: GitConfigSource.update() vs `git fetch`, same repo, same run.
 // `steward-bench github [N]`: github_sync of N repos; `steward-bench github-deploy [FILES] [COMMITS]`: deploy
-// sources from GitHub (ref resolution, mirror, bundles); `steward-bench queue [KEYS]`: the controller's work queue alone.
+// sources from GitHub (ref resolution, mirror, bundles); `steward-bench queue [KEYS]`: the controller's work queue alone;
+// `steward-bench controller [PROJECTS]`: `steward run`'s controller on a converged fleet (memory, idle CPU, resync, latency).
 import Foundation
 import Logging
 import StewardCore
@@ -14,6 +15,16 @@ import StewardStore
 import StewardTestSupport
 
 let arguments = CommandLine.arguments
+if arguments.count > 1, arguments[1] == "controller" {
+    try await ControllerBenchmark(projects: arguments.count > 2 ? Int(arguments[2]) ?? 10_000 : 10_000).run()
+    exit(0)
+}
+if arguments.count > 5, arguments[1] == "controller-child" {
+    try await ControllerBenchmarkChild(
+        config: arguments[2], workTree: arguments[3], state: URL(fileURLWithPath: arguments[4]), projects: Int(arguments[5]) ?? 0
+    ).run()
+    exit(0)
+}
 if arguments.count > 1, arguments[1] == "queue" {
     await WorkQueueBenchmark(keys: arguments.count > 2 ? Int(arguments[2]) ?? 100_000 : 100_000).run()
     exit(0)

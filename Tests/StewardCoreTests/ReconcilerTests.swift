@@ -48,6 +48,11 @@ final class ReconcilerHarness: @unchecked Sendable {
     }
 
     func reconcile(_ options: ReconcileOptions = ReconcileOptions(), cipher: any SecretCipher = FakeSecretCipher()) async throws -> ReconcileReport {
+        try await reconciler(cipher: cipher).reconcile(options)
+    }
+
+    /// The reconciler the harness wires (what `reconcile` runs, and what a `Controller` is built on).
+    func reconciler(cipher: any SecretCipher = FakeSecretCipher()) throws -> Reconciler {
         let commits = self.commits
         let forge = self.forge
         let base = cloneURLBase
@@ -59,7 +64,7 @@ final class ReconcilerHarness: @unchecked Sendable {
             now: { [clock] in clock.date }, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
         var wired = reconciler
         wired.engineering = engineering
-        return try await wired.reconcile(options)
+        return wired
     }
 }
 

@@ -15,13 +15,13 @@ struct ControllerLeaseIntegrationTests {
         let log = try FileHandle(forWritingTo: output.write("first.out", ""))
         let first = try StewardBinary.start(["run", "--interval", "1"] + fixture.configArguments, output: log)
         func firstText() -> String { (try? String(contentsOf: output.url.appendingPathComponent("first.out"), encoding: .utf8)) ?? "" }
-        try await waitUntil("the first controller's first pass", limit: Patience.base * 3, detail: { firstText() }) {
-            firstText().contains("pass 1 finished")
+        try await waitUntil("the first controller's first config poll", limit: Patience.base * 3, detail: { firstText() }) {
+            firstText().contains("projects to reconcile")
         }
 
         let second = try StewardBinary.run(["run", "--max-passes", "1"] + fixture.configArguments)
         #expect(second.status == 1)
-        #expect(second.stderr.contains("another steward run controls \(fixture.state.path): pid \(first.processIdentifier) on "),
+        #expect(second.stderr.contains("another steward run controls \(fixture.state.path): steward run (pid \(first.processIdentifier) on "),
             "\(second.stderr)")
 
         kill(first.processIdentifier, SIGKILL)

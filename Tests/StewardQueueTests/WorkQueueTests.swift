@@ -182,6 +182,22 @@ struct WorkQueueTests {
         await drained.value
     }
 
+    @Test func shutDownWithoutKeepingQueuedStartsNothingNewAndLetsProcessingFinish() async throws {
+        let (queue, _) = Self.queue()
+        queue.add("a")
+        queue.add("b")
+        #expect(await queue.next() == "a")
+        queue.add("a")
+        let drained = Task { await queue.shutDown(drain: true, keepQueued: false) }
+        try await waitUntil("the queue shuts down") { queue.snapshot().isShuttingDown }
+        #expect(await queue.next() == nil, "b was queued: dropped")
+        #expect(queue.snapshot().processing == ["a"])
+        queue.done("a")
+        await drained.value
+        #expect(queue.count == 0, "a was added while processing: not run again")
+        #expect(await queue.next() == nil)
+    }
+
     @Test func aCancelledNextReturnsNil() async {
         let (queue, _) = Self.queue()
         let waiting = Task { await queue.next() }

@@ -131,6 +131,23 @@ struct JournalStoreTests {
         #expect(try await restarted.recoverInterruptedRuns(at: recoveredAt).isEmpty)
     }
 
+    @Test func aFinishedRunWritesItsJournalLineWithIt() async throws {
+        let fixture = try StoreFixture()
+        let store = fixture.store
+        let id = try await store.beginRun(deployRun())
+        var run = try #require(try await store.runs(project: "shop", limit: 1).first)
+        run.status = .failed
+        run.failedTask = "copy"
+        run.finishedAt = Samples.time + 1
+        try await store.finishRun(run)
+        let lines = try await store.journal(after: nil, matching: JournalQuery(project: "shop"), limit: 10)
+        #expect(lines.count == 1)
+        #expect(lines.first?.message == "run #\(id) deploy failed: task \"copy\"")
+        #expect(lines.first?.level == .warning)
+        #expect(lines.first?.action == "run_finished")
+        #expect(lines.first?.fields["input_hash"] == run.inputHash)
+    }
+
     @Test func runMisuseIsReported() async throws {
         let fixture = try StoreFixture()
         let noID = await #expect(throws: StoreError.self) { try await fixture.store.finishRun(deployRun()) }

@@ -4,7 +4,7 @@ import StewardTestSupport
 import Testing
 @testable import StewardStore
 
-/// Leases left by a killed process, dropped by a caller that holds the state lock.
+/// Leases left by a killed process, dropped by a caller acting alone on the state dir.
 struct SQLiteCheckpointerStaleLeaseTests {
     @Test func onlyThreadsWithThePrefixAreFreed() async throws {
         let fixture = try StoreFixture()

@@ -12,7 +12,7 @@ struct FixCommand: AsyncParsableCommand {
             service_down and deploy_failed redeploy the project; repo_missing re-links the repo or re-creates it with \
             the last deployed commit and its history (from the GitHub mirror or Steward's bundle; scaffolded without \
             either); host_key_changed is never automatic (pin the new key). \
-            A fix interrupted by a crash continues where it stopped the next time. Holds the state lock.
+            A fix interrupted by a crash continues where it stopped the next time. Beside `steward run` it holds only the incidents' objects.
             Exit codes: 0 every incident resolved (or none open); 1 any failed, or errors.
             """)
 

@@ -67,7 +67,7 @@ struct LogsCommand: AsyncParsableCommand {
         let sources: [any DispatchSourceSignal] = follow ? [SIGINT, SIGTERM].map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { stop.request(signal: number) }
+            source.setEventHandler { stop.receive(signal: number) }
             source.resume()
             return source
         } : []

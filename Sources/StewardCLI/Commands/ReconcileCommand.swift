@@ -40,10 +40,9 @@ struct ReconcileCommand: AsyncParsableCommand {
     static func pass(global: GlobalOptions, dryRun: Bool, project: String?, answer: String? = nil) async throws -> ReconcileReport {
         let wiring = Wiring(global)
         let library = try Wiring.locatePlaybooks()
-        // A dry run writes only caches; a real pass holds the state dir's lock for its whole length.
+        // A dry run writes only caches; a real pass holds the state dir (or, beside `steward run`, the keys it acts
+        // on) for its whole length.
         if !dryRun, wiring.stateIsReadOnly { throw wiring.readOnlyStateFailure() }
-        let lock = dryRun ? nil : try await StateLock(stateDirectory: global.stateDirectory, logger: wiring.logger)
-        defer { withExtendedLifetime(lock) {} }
         // A plan can be made from a state dir nobody may write (a read-only mount, a copy kept for an audit): from its
         // database and the config commit fetched last, and it says so.
         let readOnly = dryRun && wiring.stateIsReadOnly
@@ -54,12 +53,21 @@ struct ReconcileCommand: AsyncParsableCommand {
                 """)
         }
         let store = try wiring.openStore(readOnly: readOnly)
-        // Holding the state lock, a project thread's lease left in the store belongs to a process that died.
-        if lock != nil { try await SQLiteCheckpointer(store: store).releaseStaleLeases(threadPrefix: "project/") }
+        let access = dryRun ? nil : try await StateAccess.oneShot(answer == nil ? "reconcile" : "answer", store: store, logger: wiring.logger)
+        // Alone on the state dir, a project thread's lease left in the store belongs to a process that died.
+        if access?.isAlone == true { try await SQLiteCheckpointer(store: store).releaseStaleLeases(threadPrefix: "project/") }
         let source = try wiring.configSource(fetching: !readOnly)
         let reconciler = wiring.reconciler(store: store, source: source, library: library)
+        var options = ReconcileOptions(dryRun: dryRun, project: project, answer: answer)
+        if let access {
+            options.alone = access.isAlone
+            let logger = wiring.logger
+            options.takeKeys = { keys in try await access.leases.acquire(keys, logger: logger) }
+        }
+        let result = await Result(catching: { try await reconciler.reconcile(options) })
+        await access?.release()
         do {
-            return try await reconciler.reconcile(ReconcileOptions(dryRun: dryRun, project: project, answer: answer))
+            return try result.get()
         } catch let error as ValidationError {
             throw error
         } catch let error as CommandFailure {

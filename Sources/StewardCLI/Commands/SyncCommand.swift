@@ -50,9 +50,23 @@ struct SyncCommand: AsyncParsableCommand {
 
     func run() async throws {
         let wiring = Wiring(global)
-        let lock = try await StateLock(stateDirectory: global.stateDirectory, logger: wiring.logger)
-        defer { withExtendedLifetime(lock) {} }
         let store = try wiring.openStore()
+        let access = try await StateAccess.oneShot("sync", store: store, logger: wiring.logger)
+        // Beside `steward run`, the controller's own poll of this source waits until this sync ends.
+        if !access.isAlone {
+            let key: ObjectKey = switch target {
+            case .health: .health
+            case .servers: .servers
+            case .github, .forge: .forge
+            }
+            try await access.leases.acquire([key.description], logger: wiring.logger)
+        }
+        let result = await Result(catching: { try await sync(wiring: wiring, store: store) })
+        await access.release()
+        try result.get()
+    }
+
+    private func sync(wiring: Wiring, store: SQLiteStateStore) async throws {
         let source = try wiring.configSource()
         let revision = try await source.update()
         let library = try? Wiring.locatePlaybooks()

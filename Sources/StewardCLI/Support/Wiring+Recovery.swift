@@ -9,22 +9,36 @@ import StewardModel
 import StewardStore
 
 extension Wiring {
-    /// Runs the Recovery agent for the open incidents of `object` (a project or server name; all when nil),
-    /// holding the state lock like `reconcile`. - Throws: `CommandFailure` for an unknown object.
+    /// Runs the Recovery agent for the open incidents of `object` (a project or server name; all when nil), alone
+    /// on the state dir or beside `steward run` on the keys of those incidents (`StateAccess`). - Throws: `CommandFailure` for an unknown object.
     func recover(object: String?) async throws -> RecoveryAnswer {
         let library = try Wiring.locatePlaybooks()
-        let lock = try await StateLock(stateDirectory: options.stateDirectory, logger: logger)
-        defer { withExtendedLifetime(lock) {} }
         let store = try openStore()
         if let object, try await store.project(named: object) == nil, try await store.server(named: object) == nil {
             throw CommandFailure("no project or server named \(object) is registered (`steward get projects`, `steward get servers`)")
         }
-        // Holding the state lock, a recovery thread's lease left in the store belongs to a process that died, and
-        // so does a run still marked running.
+        let access = try await StateAccess.oneShot("fix", store: store, logger: logger)
+        let result = await Result(catching: { try await recover(object: object, store: store, access: access, library: library) })
+        await access.release()
+        return try result.get()
+    }
+
+    private func recover(
+        object: String?, store: SQLiteStateStore, access: StateAccess, library: PlaybookLibrary
+    ) async throws -> RecoveryAnswer {
         let checkpointer = SQLiteCheckpointer(store: store)
-        _ = try await checkpointer.releaseStaleLeases(threadPrefix: "recovery/")
-        _ = try await checkpointer.releaseStaleLeases(threadPrefix: "project/")
-        _ = try await store.recoverInterruptedRuns(at: Date())
+        if access.isAlone {
+            // Alone on the state dir, a recovery thread's lease left in the store belongs to a process that died, and
+            // so does a run still marked running.
+            _ = try await checkpointer.releaseStaleLeases(threadPrefix: "recovery/")
+            _ = try await checkpointer.releaseStaleLeases(threadPrefix: "project/")
+            _ = try await store.recoverInterruptedRuns(at: Date())
+        } else {
+            // Beside the controller: the objects of the incidents to recover are this command's until it ends.
+            let objects = try await store.incidents(openOnly: false).filter { object == nil || $0.objectName == object }
+                .compactMap { ObjectKey(actionKey: "\($0.objectKind)/\($0.objectName)")?.description }
+            try await access.leases.acquire(objects, logger: logger)
+        }
         let source = try configSource()
         let revision = try await source.update()
         let loaded = try await ConfigLoader(source: source, store: store, builtinPlaybooks: library.playbooks).load(revision)
@@ -38,7 +52,7 @@ extension Wiring {
                 tokenRejected: { await github.gitTokenRejected($0) })
         }
         let logger = self.logger
-        let operations = ControllerRecovery(
+        var operations = ControllerRecovery(
             store: store, settings: settings, servers: serverLifecycle(store: store, library: library), reconciler: reconciler,
             healthChecker: try Self.makeHealthChecker(store: store, logger: logger)(settings), forge: forge,
             recreate: { record in
@@ -48,6 +62,8 @@ extension Wiring {
                     templates: try Self.locateTemplates(library: library), store: store, logger: logger)
             },
             logger: logger)
+        operations.passOptions.alone = access.isAlone
+        operations.passOptions.takeKeys = { keys in try await access.leases.acquire(keys, logger: logger) }
         let graphOptions = GraphRunOptions(onEvent: { event in
             logger.info("graph step", metadata: [
                 "thread": "\(event.thread)", "step": "\(event.step)", "nodes": "\(event.nodes.joined(separator: ","))",

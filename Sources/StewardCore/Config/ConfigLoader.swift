@@ -3,15 +3,41 @@ import StewardModel
 
 /// A validated view of one config revision: the desired state plus the tree it came from.
 public struct LoadedConfig: Sendable {
-    public var revision: ConfigRevision
-    public var desired: DesiredState
+    public let revision: ConfigRevision
+    public let desired: DesiredState
     /// Every file of the revision (manifests, playbooks, anything else).
-    public var entries: [ConfigEntry]
+    public let entries: [ConfigEntry]
     /// How many files were parsed, and how many came from the cache.
     public var parsedFiles: Int
     public var cachedFiles: Int
     /// Where the time went: listing the tree, reading the parse cache, parsing new blobs, cross-file validation.
     public var timings: LoadTimings
+    /// The index of each project in `desired.projects`: a per-key reconcile finds its manifest without a scan.
+    private let projectIndex: [String: Int]
+    /// The config repo's `playbooks/` files and their tree hash, once per revision (`PlaybookLibrary.source`).
+    public let configPlaybooks: Set<String>
+    public let configPlaybooksTreeHash: String
+
+    init(
+        revision: ConfigRevision, desired: DesiredState, entries: [ConfigEntry], parsedFiles: Int, cachedFiles: Int,
+        timings: LoadTimings
+    ) {
+        self.revision = revision
+        self.desired = desired
+        self.entries = entries
+        self.parsedFiles = parsedFiles
+        self.cachedFiles = cachedFiles
+        self.timings = timings
+        projectIndex = Dictionary(desired.projects.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let playbooks = entries.filter { $0.path.hasPrefix("playbooks/") }
+        configPlaybooks = Set(playbooks.map(\.path))
+        configPlaybooksTreeHash = PlaybookLibrary.treeHash(of: playbooks)
+    }
+
+    /// The valid manifest of project `name`, if any.
+    public func project(named name: String) -> ProjectManifest? {
+        projectIndex[name].map { desired.projects[$0] }
+    }
 }
 
 /// Durations of the loader's steps, for `--verbose` logs and the benchmark.

@@ -11,13 +11,22 @@ struct Placement {
 
     private let servers: [ServerManifest]
     private let ready: Set<String>
-    private var usage: [String: Usage] = [:]
+    private let desired: DesiredState
+    private let observed: ObservedState
+    /// Summed on the first placement that weighs capacity (a project already on a ready server never does).
+    private var usage: [String: Usage]?
 
     init(desired: DesiredState, observed: ObservedState) {
         servers = desired.servers.sorted { $0.name < $1.name }
         ready = Set(servers.filter { server in
             server.spec.connection == .local || observed.servers[server.name]?.status == .ready
         }.map(\.name))
+        self.desired = desired
+        self.observed = observed
+    }
+
+    private func summedUsage() -> [String: Usage] {
+        var usage: [String: Usage] = [:]
         let specs = Dictionary(desired.projects.map { ($0.name, $0.spec) }, uniquingKeysWith: { first, _ in first })
         for (name, record) in observed.projects {
             guard let server = record.server, let spec = specs[name] else { continue }
@@ -26,6 +35,7 @@ struct Placement {
         for allocation in observed.ports.values {
             usage[allocation.server, default: Usage()].ports += allocation.ports.count
         }
+        return usage
     }
 
     /// The ports a project of this spec holds: the public one, plus two slots for blue/green.
@@ -39,6 +49,7 @@ struct Placement {
         if let current, ready.contains(current), servers.contains(where: { $0.name == current }) { return .success(current) }
         let memory = spec.resources.memoryMB
         let ports = Self.ports(for: spec)
+        if usage == nil { usage = summedUsage() }
         var best: (name: String, freeMemory: Int)?
         var reasons: [String] = []
         for server in servers {
@@ -46,7 +57,7 @@ struct Placement {
                 reasons.append("\(server.name) not ready")
                 continue
             }
-            let used = usage[server.name] ?? Usage()
+            let used = usage?[server.name] ?? Usage()
             let freeMemory = server.spec.capacity.memoryMB - used.memoryMB
             let freePorts = server.spec.capacity.ports.count - used.ports
             guard freeMemory >= memory, freePorts >= ports else {
@@ -61,8 +72,8 @@ struct Placement {
                 ? "no Server manifest to place it on (it needs \(need))"
                 : "no ready server has \(need) free: " + reasons.joined(separator: "; ")))
         }
-        usage[best.name, default: Usage()].memoryMB += memory
-        usage[best.name, default: Usage()].ports += ports
+        usage?[best.name, default: Usage()].memoryMB += memory
+        usage?[best.name, default: Usage()].ports += ports
         return .success(best.name)
     }
 }

@@ -52,6 +52,22 @@ public struct Planner: Sendable {
         return actions
     }
 
+    /// The actions for one project (`steward run`'s per-key reconcile): what `plan(only: name)` returns for it, without
+    /// looking at the other projects unless placement needs their usage.
+    /// - Parameter manifest: its valid manifest in `desired`; nil when it has none (removed, or in a broken file).
+    public func plan(project name: String, manifest: ProjectManifest?, desired: DesiredState, observed: ObservedState) -> [Action] {
+        guard let manifest else {
+            guard let record = observed.projects[name], record.manifestPath != nil, record.phase != .discovered,
+                !isDeclaredInBrokenFile(record.manifestPath, desired)
+            else { return [] }
+            if desired.settings.prune { return [.pruneProject(name: name)] }
+            return record.orphaned ? [] : [.orphanProject(name: name)]
+        }
+        let desiredServers = Dictionary(desired.servers.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        var placement = Placement(desired: desired, observed: observed)
+        return planProject(manifest, desiredServers: desiredServers, observed: observed, placement: &placement)
+    }
+
     /// A manifest whose file now has errors is not taken for removed: nothing is pruned on a typo.
     private func isDeclaredInBrokenFile(_ path: String?, _ desired: DesiredState) -> Bool {
         guard let path else { return false }

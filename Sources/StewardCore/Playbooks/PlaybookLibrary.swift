@@ -38,11 +38,11 @@ public struct PlaybookLibrary: Sendable {
         self.treeHash = SHA256Digest.hex(hashInput)
     }
 
-    /// Where a playbook of the deploy inputs comes from, or nil when neither tree has it.
-    public func source(for playbook: String, entries: [ConfigEntry]) -> PlaybookSource? {
-        let configTree = entries.filter { $0.path.hasPrefix("playbooks/") }
-        if configTree.contains(where: { $0.path == "playbooks/\(playbook)" }) {
-            return PlaybookSource(playbook: playbook, origin: .configRepo, treeHash: Self.treeHash(of: configTree))
+    /// Where a playbook of the deploy inputs comes from (the config repo's `playbooks/` first, else Steward's own),
+    /// or nil when neither tree has it; from what the revision's load already listed and hashed.
+    public func source(for playbook: String, in loaded: LoadedConfig) -> PlaybookSource? {
+        if loaded.configPlaybooks.contains("playbooks/\(playbook)") {
+            return PlaybookSource(playbook: playbook, origin: .configRepo, treeHash: loaded.configPlaybooksTreeHash)
         }
         if playbooks.contains(playbook) {
             return PlaybookSource(playbook: playbook, origin: .steward, treeHash: treeHash)

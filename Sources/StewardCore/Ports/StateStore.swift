@@ -41,10 +41,15 @@ public protocol StateStore: JournalStore {
     func finishRun(_ run: RunRecord) async throws
     /// Runs of a project, newest first, with their task events.
     func runs(project: String, limit: Int) async throws -> [RunRecord]
-    /// Marks runs still `running` (left by a crash) as `interrupted` and returns them.
-    func recoverInterruptedRuns(at time: Date) async throws -> [RunRecord]
+    /// Marks runs still `running` (left by a crash) as `interrupted` and returns them, except the runs of
+    /// `excludingProjects` (a live one-shot command holds their keys: their runs are its own, not a crash's).
+    func recoverInterruptedRuns(at time: Date, excludingProjects: Set<String>) async throws -> [RunRecord]
 
     // MARK: Reconciles
+
+    /// A number that changes whenever another process (another connection) committed a write, so a long-running
+    /// controller can tell that its in-memory view may be stale; nil when the store cannot tell.
+    func externalWrites() async throws -> Int64?
 
     func beginReconcile(_ reconcile: ReconcileRecord) async throws -> Int64
     func finishReconcile(_ reconcile: ReconcileRecord) async throws
@@ -63,11 +68,17 @@ public protocol StateStore: JournalStore {
     func allocatePorts(project: String, server: String, range: ClosedRange<Int>, count: Int, preferred: [Int]) async throws -> [Int]
     /// Every project's ports: the server and the ports held there, ascending.
     func portAllocations() async throws -> [String: PortAllocation]
+    /// One project's ports (what `portAllocations()[project]` holds), read alone.
+    func portAllocation(project: String) async throws -> PortAllocation?
     /// Frees every port the project holds.
     func releasePorts(project: String) async throws
 }
 
 extension StateStore {
+    public func portAllocation(project: String) async throws -> PortAllocation? {
+        try await portAllocations()[project]
+    }
+
     /// Every project by name, with specs and conditions.
     public func projects() async throws -> [ProjectRecord] { try await projects(withDetails: true) }
 
@@ -109,4 +120,11 @@ public protocol ForgeSyncStore: Sendable {
     ) async throws -> IncidentRecord?
     /// Incidents, newest first; only open ones when `openOnly`.
     func incidents(openOnly: Bool) async throws -> [IncidentRecord]
+}
+
+extension StateStore {
+    /// Marks every run still `running` as `interrupted`: for a caller that knows no other process runs any.
+    public func recoverInterruptedRuns(at time: Date) async throws -> [RunRecord] {
+        try await recoverInterruptedRuns(at: time, excludingProjects: [])
+    }
 }

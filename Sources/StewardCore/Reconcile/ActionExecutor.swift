@@ -397,6 +397,16 @@ struct ActionExecutor {
         run.finish(with: result, at: now())
         try await store.finishRun(run)
 
+        if result.status == .interrupted {
+            // Ended by the controller's shutdown (its grace ran out, or a second SIGTERM): not a failure of the app.
+            // The project stays `deploying` with its inputs unrecorded, so the next start deploys it again.
+            let why = "deploy interrupted by the controller's shutdown; the next start deploys it again"
+            failures.append("Project/\(plan.project): \(why)")
+            try await transition(plan.project, to: .deploying, why, type: .warning) { record in
+                record.conditions.set(Condition.reconciling, .true, reason: "Interrupted", message: why, at: self.now())
+            }
+            return
+        }
         guard result.status == .succeeded else {
             let failedMessage = result.tasks.last(where: { $0.status == .failed || $0.status == .unreachable })?.message
             var why = "deploy \(result.status.rawValue)"

@@ -12,6 +12,12 @@ public struct ReconcileOptions: Sendable {
     public var answer: String?
     /// Redeploy `project` even when its inputs are unchanged (the Recovery agent's `steward fix`).
     public var forceDeploy = false
+    /// Whether no controller runs beside this pass: it then takes runs left `running` for interrupted, and runs forge
+    /// sync, server sync and the health round itself (a running controller does those).
+    public var alone = true
+    /// Takes the leases of the keys (`project/NAME`, `server/NAME`) the pass is about to act on, waiting for busy
+    /// ones, and returns whether it waited (the pass then plans again); nil takes none.
+    public var takeKeys: (@Sendable ([String]) async throws -> Bool)?
 
     public init(dryRun: Bool = false, project: String? = nil, answer: String? = nil, forceDeploy: Bool = false) {
         self.dryRun = dryRun
@@ -116,7 +122,7 @@ public struct Reconciler: Sendable {
     /// is there (README: "Markers and fresh state dirs"). Reads them now, before any deploy, and turns each first
     /// deploy to such a server that its marker reports exactly into `adoptDeploy` (which still asks the health path).
     /// - Returns: the deploy actions to run, and the servers whose facts were read.
-    private func adoptingMarkersOfNewLocalServers(
+    func adoptingMarkersOfNewLocalServers(
         _ deploys: [Action], settings: Settings
     ) async -> (actions: [Action], factsRead: Set<String>) {
         guard let servers else { return (deploys, []) }
@@ -164,8 +170,8 @@ public struct Reconciler: Sendable {
         if let only = options.project, !loaded.desired.projects.contains(where: { $0.name == only }) {
             throw ConfigSourceError("no valid Project manifest named \(only) in \(revision.commit ?? revision.ref)")
         }
-        if !options.dryRun { try await syncForge(loaded.desired.settings) }
-        if !options.dryRun, let servers {
+        if !options.dryRun, options.alone { try await syncForge(loaded.desired.settings) }
+        if !options.dryRun, options.alone, let servers {
             do {
                 _ = try await servers.run(settings: loaded.desired.settings)
             } catch {
@@ -174,12 +180,24 @@ public struct Reconciler: Sendable {
         }
         var (observed, repoAnswers) = try await observe(loaded, only: options.project)
         if options.forceDeploy, let project = options.project { observed.forceDeploy.insert(project) }
-        let digest = worldDigest(loaded, observed, repoAnswers)
+        var digest = worldDigest(loaded, observed, repoAnswers)
         let previous = try await store.lastReconcile()
-        let worldUnchanged = options.project == nil && previous?.finishedAt != nil && previous?.worldDigest == digest
+        var worldUnchanged = options.project == nil && previous?.finishedAt != nil && previous?.worldDigest == digest
         let observedAt = ContinuousClock.now
-        let actions = Planner().plan(
+        var actions = Planner().plan(
             desired: loaded.desired, observed: observed, only: options.project, worldUnchanged: worldUnchanged)
+        // Beside a controller, the keys to act on are taken first; one that was busy changed meanwhile: plan again
+        // (with the leases held, nothing changes them now).
+        if !options.dryRun, let takeKeys = options.takeKeys,
+            try await takeKeys(Set(actions.compactMap { ObjectKey(actionKey: $0.key)?.description }).sorted())
+        {
+            (observed, repoAnswers) = try await observe(loaded, only: options.project)
+            if options.forceDeploy, let project = options.project { observed.forceDeploy.insert(project) }
+            digest = worldDigest(loaded, observed, repoAnswers)
+            worldUnchanged = false
+            actions = Planner().plan(desired: loaded.desired, observed: observed, only: options.project)
+            _ = try await takeKeys(Set(actions.compactMap { ObjectKey(actionKey: $0.key)?.description }).sorted())
+        }
         let planned = ContinuousClock.now
         var timings = ReconcileTimings(
             fetch: fetched - started, load: loaded.timings, observe: observedAt - parsed, plan: planned - observedAt)
@@ -202,7 +220,7 @@ public struct Reconciler: Sendable {
             return report
         }
 
-        for run in try await store.recoverInterruptedRuns(at: now()) {
+        for run in options.alone ? try await store.recoverInterruptedRuns(at: now()) : [] {
             logger.warning("run interrupted by a crash; it will be redone if still needed", metadata: [
                 "project": "\(run.project ?? "-")", "run": "\(run.id ?? 0)", "action": "\(run.kind)",
             ])
@@ -269,7 +287,7 @@ public struct Reconciler: Sendable {
             default: nil
             }
         })
-        if let servers, !changedServers.isSubset(of: factsRead) {
+        if options.alone, let servers, !changedServers.isSubset(of: factsRead) {
             do {
                 _ = try await servers.run(settings: loaded.desired.settings, force: true)
             } catch {
@@ -279,7 +297,7 @@ public struct Reconciler: Sendable {
         timings.act = ContinuousClock.now - planned
         // A repaired service is checked again at once, so its incident is resolved in the pass that fixed it.
         let repaired = actions.contains { if case .deploy(let plan) = $0 { plan.isRepair } else { false } }
-        if options.project == nil { await checkHealth(loaded.desired.settings, force: repaired) }
+        if options.project == nil, options.alone { await checkHealth(loaded.desired.settings, force: repaired) }
         report.failures = executor.failures
         report.playbookRuns = executor.playbookRuns
         report.pending = try await pendingProjects(loaded.desired, only: options.project)
@@ -386,17 +404,24 @@ public struct Reconciler: Sendable {
     /// Gathers the observed state: store records, the forge's repos (one answer per repo and ref), playbook sources.
     func observe(_ loaded: LoadedConfig, only: String?) async throws -> (ObservedState, [String: RepoObservation]) {
         var observed = ObservedState()
-        for record in try await store.projects(withDetails: false) { observed.projects[record.name] = record }
         for record in try await store.servers() { observed.servers[record.name] = record }
-        for secret in try await store.secrets(project: nil) { observed.secrets[secret.project, default: [:]][secret.name] = secret.version }
-        observed.ports = try await store.portAllocations()
-        if let checker = try? makeHealthChecker(loaded.desired.settings) {
-            observed.serviceDown = Set(try await checker.store.healthChecks().filter { $0.downSince != nil }.map(\.project))
+        if let only, !only.isEmpty, try await observeAlone(only, loaded: loaded, into: &observed) {
+            // Read alone: the per-key reconcile of `steward run` costs the same with 10 projects or 10,000.
+        } else {
+            for record in try await store.projects(withDetails: false) { observed.projects[record.name] = record }
+            for secret in try await store.secrets(project: nil) {
+                observed.secrets[secret.project, default: [:]][secret.name] = secret.version
+            }
+            observed.ports = try await store.portAllocations()
+            if let checker = try? makeHealthChecker(loaded.desired.settings) {
+                observed.serviceDown = Set(try await checker.store.healthChecks().filter { $0.downSince != nil }.map(\.project))
+            }
         }
         let resolver = Result { try makeResolver(loaded.desired.settings) }
         // Many projects may deploy one repo: ask the forge once per repo and ref in a pass.
         var answers: [String: RepoObservation] = [:]
-        for project in loaded.desired.projects where only == nil || only == project.name {
+        let projects = only.map { name in loaded.project(named: name).map { [$0] } ?? [] } ?? loaded.desired.projects
+        for project in projects {
             guard !project.spec.suspend else { continue }
             let key = "\(project.spec.repo)@\(project.spec.ref)"
             if let known = answers[key] {
@@ -416,11 +441,30 @@ public struct Reconciler: Sendable {
             }
             let playbook = project.spec.deploy.playbook
             if observed.playbooks[playbook] == nil {
-                observed.playbooks[playbook] = library.source(for: playbook, entries: loaded.entries)
+                observed.playbooks[playbook] = library.source(for: playbook, in: loaded)
             }
             if await isRunnableAdoption(project, observed: observed) { observed.runnable.insert(project.name) }
         }
         return (observed, answers)
+    }
+
+    /// Reads only `name`'s own rows (record, secrets, ports, health) when that is all its plan needs: it is placed on a
+    /// server that is ready, so placement never weighs the other projects' usage.
+    /// - Returns: false when the project needs the whole picture (new, unplaced, its server gone or not ready).
+    private func observeAlone(_ name: String, loaded: LoadedConfig, into observed: inout ObservedState) async throws -> Bool {
+        guard let record = try await store.project(named: name), let server = record.server,
+            let declared = loaded.desired.servers.first(where: { $0.name == server }),
+            declared.spec.connection == .local || observed.servers[server]?.status == .ready
+        else { return false }
+        observed.projects[name] = record
+        for secret in try await store.secrets(project: name) { observed.secrets[name, default: [:]][secret.name] = secret.version }
+        if let ports = try await store.portAllocation(project: name) { observed.ports[name] = ports }
+        if let checker = try? makeHealthChecker(loaded.desired.settings),
+            try await checker.store.healthCheck(project: name)?.downSince != nil
+        {
+            observed.serviceDown.insert(name)
+        }
+        return true
     }
 
     /// Whether `project` is bound for the agents, its repo was not created by Steward, and the repo already holds
@@ -460,7 +504,7 @@ public struct Reconciler: Sendable {
     /// Deploys `plans` (same playbook) in one `ansible-playbook` run: each is prepared (ports, phase, run record)
     /// in plan order, then run together, then each recorded on its own; each deploy's outcome is logged as
     /// `execute` logs an action's.
-    private func deployBatch(_ plans: [DeployPlan], forks: Int, with executor: inout ActionExecutor) async {
+    func deployBatch(_ plans: [DeployPlan], forks: Int, with executor: inout ActionExecutor) async {
         let started = ContinuousClock.now
         var prepared: [PreparedDeploy] = []
         for plan in plans {
@@ -489,7 +533,7 @@ public struct Reconciler: Sendable {
         for deploy in prepared { await logOutcome(.deploy(deploy.plan), since: started) }
     }
 
-    private func logOutcome(_ action: Action, since start: ContinuousClock.Instant) async {
+    func logOutcome(_ action: Action, since start: ContinuousClock.Instant) async {
         let phase = (try? await currentPhase(action.key)) ?? "-"
         var metadata = action.logMetadata
         metadata["phase"] = "\(phase)"
@@ -504,34 +548,40 @@ public struct Reconciler: Sendable {
         return try await store.server(named: parts[1])?.status.rawValue ?? "deleted"
     }
 
-    private func pendingProjects(_ desired: DesiredState, only: String?) async throws -> [String] {
+    func pendingProjects(_ desired: DesiredState, only: String?) async throws -> [String] {
         let records = Dictionary(
             try await store.projects(withDetails: false).map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        var pending: [String] = []
-        for project in desired.projects where (only == nil || only == project.name) && !project.spec.suspend {
-            guard let phase = records[project.name]?.phase else {
-                pending.append("Project/\(project.name): not registered")
-                continue
-            }
-            // An earlier stage the graph has reached is converged.
-            if project.spec.stage != .active, let record = records[project.name], record.proposal == nil,
-                EngineeringStage.reached(project.spec.stage, phase: phase, resumePhase: record.resumePhase)
-            {
-                continue
-            }
-            guard phase != .active || records[project.name]?.proposal != nil,
-                let record = try await store.project(named: project.name)
-            else { continue }
-            let why = record.conditions[Condition.stalled]?.message ?? record.conditions[Condition.ready]?.message ?? ""
-            pending.append("Project/\(project.name): \(phase.rawValue)\(why.isEmpty ? "" : ": \(why)")")
+        var result: [String] = []
+        for project in desired.projects where (only == nil || only == project.name) {
+            if let why = try await pending(project, record: records[project.name]) { result.append(why) }
         }
-        return pending
+        return result
+    }
+
+    /// Why `project` is short of its desired state (`Project/NAME: phase: why`), or nil when it is not: suspended, at
+    /// the stage its manifest asks for, or active without an open proposal.
+    /// - Parameter record: its record as listed (without details); the full one is read only when it is pending.
+    func pending(_ project: ProjectManifest, record: ProjectRecord?) async throws -> String? {
+        guard !project.spec.suspend else { return nil }
+        guard let record else { return "Project/\(project.name): not registered" }
+        let phase = record.phase
+        // An earlier stage the graph has reached is converged.
+        if project.spec.stage != .active, record.proposal == nil,
+            EngineeringStage.reached(project.spec.stage, phase: phase, resumePhase: record.resumePhase)
+        {
+            return nil
+        }
+        guard phase != .active || record.proposal != nil, let full = try await store.project(named: project.name) else {
+            return nil
+        }
+        let why = full.conditions[Condition.stalled]?.message ?? full.conditions[Condition.ready]?.message ?? ""
+        return "Project/\(project.name): \(phase.rawValue)\(why.isEmpty ? "" : ": \(why)")"
     }
 
     /// Declared servers that are not ready, and open critical incidents: a pass is not converged while any
     /// exists, even when every project is active (a server may be needed by the next project; an incident
     /// needs a person or `steward fix`).
-    private func pendingServersAndIncidents(_ desired: DesiredState) async throws -> [String] {
+    func pendingServersAndIncidents(_ desired: DesiredState) async throws -> [String] {
         let records = Dictionary(try await store.servers().map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var pending: [String] = []
         for server in desired.servers {

@@ -20,6 +20,9 @@ public struct ControllerRecovery: RecoveryOperations {
     public var healthPause: Duration
     public var now: @Sendable () -> Date
     public var logger: Logger
+    /// The options every reconcile pass of a recovery starts from (beside a running controller: not alone, taking
+    /// the keys it acts on).
+    public var passOptions = ReconcileOptions()
 
     public init(
         store: any StateStore & ForgeSyncStore & HealthStore & IncidentStatusStore, settings: Settings,
@@ -89,7 +92,10 @@ public struct ControllerRecovery: RecoveryOperations {
     public func redeploy(_ project: String) async throws -> RecoveryStepResult {
         let report: ReconcileReport
         do {
-            report = try await reconciler.reconcile(ReconcileOptions(project: project, forceDeploy: true))
+            var options = passOptions
+            options.project = project
+            options.forceDeploy = true
+            report = try await reconciler.reconcile(options)
         } catch {
             return .failed("the reconcile pass for \(project) failed: \(error)")
         }
@@ -173,7 +179,9 @@ public struct ControllerRecovery: RecoveryOperations {
         // The pass re-resolves the repo: the same commit changes nothing, another one deploys.
         let report: ReconcileReport
         do {
-            report = try await reconciler.reconcile(ReconcileOptions(project: project))
+            var options = passOptions
+            options.project = project
+            report = try await reconciler.reconcile(options)
         } catch {
             return .failed("the reconcile pass for \(project) failed: \(error)")
         }

@@ -10,7 +10,7 @@ public struct ManifestParser: Sendable {
     /// Largest file accepted, in bytes (1 MiB).
     public static let maxFileSize = 1 << 20
     /// Bumped when parsing changes, so cached results of older parsers are not reused.
-    public static let version = 6
+    public static let version = 7
 
     public init() {}
 
@@ -404,6 +404,7 @@ public struct ManifestParser: Sendable {
             if let value = duration(&intervals, "githubSync") { settings.intervals.githubSync = value }
             if let value = duration(&intervals, "serverSync") { settings.intervals.serverSync = value }
             if let value = duration(&intervals, "healthCheck") { settings.intervals.healthCheck = value }
+            if let value = duration(&intervals, "resync") { settings.intervals.resync = value }
             intervals.finish()
         }
         if var journal = document.mapping("journal") {
@@ -437,6 +438,7 @@ public struct ManifestParser: Sendable {
         if let prune = document.bool("prune") { settings.prune = prune }
         if let timeout = duration(&document, "playbookTimeout") { settings.playbookTimeout = timeout }
         if let concurrency = document.int("concurrency", in: 1...64) { settings.concurrency = concurrency }
+        if let grace = duration(&document, "shutdownGrace") { settings.shutdownGrace = grace }
         return settings
     }
 

@@ -69,12 +69,18 @@ public struct Settings: Sendable, Hashable, Codable {
         public var githubSync: Int
         public var serverSync: Int
         public var healthCheck: Int
+        /// `steward run` reconciles every key again this often, whatever the events said (the level-triggered safety
+        /// net).
+        public var resync: Int
 
-        public init(configRepo: Int = 60, githubSync: Int = 300, serverSync: Int = 60, healthCheck: Int = 60) {
+        public init(
+            configRepo: Int = 60, githubSync: Int = 300, serverSync: Int = 60, healthCheck: Int = 60, resync: Int = 600
+        ) {
             self.configRepo = configRepo
             self.githubSync = githubSync
             self.serverSync = serverSync
             self.healthCheck = healthCheck
+            self.resync = resync
         }
     }
 
@@ -159,15 +165,18 @@ public struct Settings: Sendable, Hashable, Codable {
     public var prune: Bool
     /// Timeout of one Ansible run, in seconds.
     public var playbookTimeout: Int
-    /// How many deploys (Ansible runs of different projects) a pass runs at once.
+    /// How many deploys (Ansible runs of different projects) a pass runs at once; `steward run`'s workers.
     public var concurrency: Int
+    /// Seconds `steward run` lets work in progress finish after SIGTERM before it ends Ansible runs.
+    public var shutdownGrace: Int
 
     public init(
         forge: Forge = Forge(), ssh: SSH = SSH(), intervals: Intervals = Intervals(),
         thresholds: Thresholds = Thresholds(), agents: Agents = Agents(), prune: Bool = false,
-        playbookTimeout: Int = 900, concurrency: Int = 4, journal: Journal = Journal()
+        playbookTimeout: Int = 900, concurrency: Int = 4, journal: Journal = Journal(), shutdownGrace: Int = 120
     ) {
         self.concurrency = concurrency
+        self.shutdownGrace = shutdownGrace
         self.journal = journal
         self.forge = forge
         self.ssh = ssh

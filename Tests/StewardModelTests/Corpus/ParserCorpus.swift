@@ -812,7 +812,7 @@ enum ParserCorpus {
             """, expect: [
             "steward.yaml:2:7: error: steward.yaml must be kind Settings, found \"Project\"",
             "steward.yaml:3:1: error: unknown field \"metadata\"; expected one of: agents, apiVersion, concurrency, forge, intervals, journal, kind, "
-                + "playbookTimeout, prune, ssh, thresholds",
+                + "playbookTimeout, prune, shutdownGrace, ssh, thresholds",
         ]),
         ParserCase("unknown provider", path: "steward.yaml", """
             forge: {provider: gitlab}

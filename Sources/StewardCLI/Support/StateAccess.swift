@@ -1,0 +1,84 @@
+import Foundation
+import Logging
+import StewardCore
+import StewardStore
+
+/// Who may act on a state dir, through the store's leases (docs/ARCHITECTURE.md §4). The `controller` lease is held
+/// by `steward run`, or by a one-shot command (`reconcile`, `answer`, `sync`, `fix`) while no controller runs. Beside a
+/// running controller, a one-shot command takes only the leases of the keys it acts on (`project/NAME`,
+/// `server/NAME`), waiting, and saying so, for one the controller is working on. One-shot commands wait for each
+/// other; a second `steward run` is refused.
+final class StateAccess: @unchecked Sendable {
+    let leases: KeyLeases
+    /// The controller's lease when one runs beside this command; nil when this command holds `controller` itself.
+    let controller: Lease?
+
+    private init(leases: KeyLeases, controller: Lease?) {
+        self.leases = leases
+        self.controller = controller
+    }
+
+    /// Whether this command acts alone on the state dir: it may take a dead process's running Ansible runs and graph
+    /// threads for interrupted, and runs the singletons (forge sync, server sync, health) itself.
+    var isAlone: Bool { controller == nil }
+
+    /// Takes the state dir for a one-shot command named `role`: alone when no controller runs (waiting for another
+    /// one-shot command), beside the controller when one does.
+    static func oneShot(_ role: String, store: SQLiteStateStore, logger: Logger) async throws -> StateAccess {
+        let leases = KeyLeases(store: store, holder: LeaseHolder(role: role))
+        var said = false
+        while true {
+            guard let other = try await leases.tryAcquire(ObjectKey.controllerLease) else {
+                leases.startHeartbeat(logger: logger) { key, holder in
+                    logger.error("lost the lease on \(key) (now: \(holder))")
+                }
+                return StateAccess(leases: leases, controller: nil)
+            }
+            if LeaseHolder(other.holder)?.isController ?? true {
+                leases.startHeartbeat(logger: logger) { key, holder in
+                    logger.error("lost the lease on \(key) (now: \(holder))")
+                }
+                logger.info("\(LeaseHolder.describe(other)) controls this state dir; acting beside it on the keys this command touches")
+                return StateAccess(leases: leases, controller: other)
+            }
+            if !said {
+                logger.info("another steward process is reconciling this state dir: \(LeaseHolder.describe(other)); waiting for it")
+                said = true
+            }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+    }
+
+    /// Takes the controller's lease for `steward run`: waits while a one-shot command holds it (saying so).
+    /// - Throws: `CommandFailure` naming the controller that holds it.
+    static func controller(store: SQLiteStateStore, stateDirectory: URL, logger: Logger) async throws -> StateAccess {
+        let leases = KeyLeases(store: store, holder: LeaseHolder(role: "run"))
+        var said = false
+        while let other = try await leases.tryAcquire(ObjectKey.controllerLease) {
+            if LeaseHolder(other.holder)?.isController ?? true {
+                throw CommandFailure("another steward run controls \(stateDirectory.path): \(LeaseHolder.describe(other)); "
+                    + "stop it first (SIGTERM). A controller killed with -9 is taken over once its lease expires "
+                    + "(\(Int(KeyLeases.ttl.components.seconds)) s after its last renewal), or at once from this machine")
+            }
+            if !said {
+                logger.info("\(LeaseHolder.describe(other)) is acting on this state dir; the controller starts when it ends")
+                said = true
+            }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        return StateAccess(leases: leases, controller: nil)
+    }
+
+    /// The projects whose keys a live one-shot command holds: their running Ansible runs and graph threads are that
+    /// command's, not a crash's.
+    func projectsHeldByOthers() async throws -> Set<String> {
+        let mine = leases.holder.description
+        return Set(try await leases.store.leases().compactMap { lease in
+            guard lease.holder != mine, lease.expiresAt > Date(), !LeaseHolder.isGone(lease.holder) else { return nil }
+            return ObjectKey(lease.key)?.project
+        })
+    }
+
+    /// Gives every lease up.
+    func release() async { await leases.releaseAll() }
+}

@@ -1,0 +1,103 @@
+import Foundation
+
+/// Batches the controller's deploys (docs/ARCHITECTURE.md §4): deploys with Steward's own playbook that become ready
+/// within `window` of each other share one `ansible-playbook` run (up to `limit` projects, the setting
+/// `concurrency`), as a pass's deploys do; each key waits for its own project's outcome. A deploy with a config repo's
+/// playbook never comes here (it may expect its server as the inventory host), and neither does any with
+/// `concurrency: 1`.
+public final class DeployCoordinator: @unchecked Sendable {
+    /// What one project's deploy came to: its failures (none when it succeeded) and whether a playbook ran.
+    public struct Outcome: Sendable {
+        public var failures: [String]
+        public var playbookRuns: Int
+    }
+
+    private struct Entry {
+        var deploy: PreparedDeploy
+        var continuation: CheckedContinuation<Outcome, Never>
+    }
+
+    private struct Batch {
+        var id: UInt64
+        var loaded: LoadedConfig
+        var limit: Int
+        var entries: [Entry] = []
+    }
+
+    public let window: Duration
+    private let reconciler: Reconciler
+    private let lock = NSLock()
+    private var open: [PlaybookSource: Batch] = [:]
+    private var nextID: UInt64 = 0
+    private var running: [UInt64: Task<Void, Never>] = [:]
+    private var batches = 0
+
+    public init(reconciler: Reconciler, window: Duration = .milliseconds(250)) {
+        self.reconciler = reconciler
+        self.window = window
+    }
+
+    /// How many `ansible-playbook` runs the coordinator started.
+    public var batchesRun: Int { lock.withLock { batches } }
+
+    /// Runs `deploy` in the batch open for its playbook (opening one that closes after `window`, or at once when
+    /// full) and returns its project's outcome once the batch has been recorded.
+    func run(_ deploy: PreparedDeploy, loaded: LoadedConfig) async -> Outcome {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Outcome, Never>) in
+            let playbook = deploy.plan.playbook
+            let limit = max(1, loaded.desired.settings.concurrency)
+            let (full, opened): (Batch?, UInt64?) = lock.withLock {
+                var opened: UInt64?
+                if open[playbook] == nil {
+                    nextID += 1
+                    open[playbook] = Batch(id: nextID, loaded: loaded, limit: limit)
+                    opened = nextID
+                }
+                open[playbook]!.entries.append(Entry(deploy: deploy, continuation: continuation))
+                guard open[playbook]!.entries.count >= open[playbook]!.limit else { return (nil, opened) }
+                return (open.removeValue(forKey: playbook), opened)
+            }
+            if let full {
+                start(full)
+            } else if let opened {
+                Task {
+                    try? await Task.sleep(for: window)
+                    let due: Batch? = self.lock.withLock {
+                        guard self.open[playbook]?.id == opened else { return nil }
+                        return self.open.removeValue(forKey: playbook)
+                    }
+                    if let due { self.start(due) }
+                }
+            }
+        }
+    }
+
+    /// Ends the running batches' Ansible runs (a controller whose shutdown grace ran out): each is recorded
+    /// `interrupted` and its projects stay `deploying`, redone on the next start.
+    public func cancelRunning() {
+        lock.withLock { Array(running.values) }.forEach { $0.cancel() }
+    }
+
+    private func start(_ batch: Batch) {
+        // Registered under the lock the task takes to remove itself, so it can never finish before it is registered.
+        lock.withLock {
+            batches += 1
+            running[batch.id] = Task {
+                var executor = ActionExecutor(reconciler: reconciler, loaded: batch.loaded)
+                var thrown: String?
+                do {
+                    try await executor.runDeploys(batch.entries.map(\.deploy), forks: batch.limit)
+                } catch {
+                    thrown = "\(error)"
+                }
+                for entry in batch.entries {
+                    let key = "Project/\(entry.deploy.plan.project)"
+                    var failures = executor.failures.filter { $0.hasPrefix("\(key):") }
+                    if let thrown { failures.append("\(key): deploy failed: \(thrown)") }
+                    entry.continuation.resume(returning: Outcome(failures: failures, playbookRuns: 1))
+                }
+                _ = self.lock.withLock { self.running.removeValue(forKey: batch.id) }
+            }
+        }
+    }
+}
