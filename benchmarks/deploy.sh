@@ -7,6 +7,8 @@
 #    vs all at once (concurrency: 5), in the same run, on the same provisioned hosts. Ratio = concurrent/serial.
 #    concurrency 1 runs one ansible-playbook per project, one after another; concurrency 5 one ansible-playbook
 #    for the five (a batch: each project an inventory host, forks 5, strategy free).
+#    Then the same new-commit deploy under `steward run --max-passes 1` (the controller batches deploys that become
+#    ready within 250 ms); ratio controller/serial.
 # 2. An unchanged pass (0 ansible-playbook runs) vs `ansible-pull` re-running deploy_project.yml for one of
 #    those apps on this machine (one full run, which is what a pull-based setup does every interval).
 # Builds and uses the release binary (STEWARD_BIN=path to use another one).
@@ -146,6 +148,28 @@ read -r concurrent code sum cpu < <(pass)
 echo "==> new commit, concurrency 5: $concurrent s (exit $code; $(runs) ansible-playbook runs; the deploys' own durations add up to $sum s; controller CPU $cpu s)"
 [ "$code" -eq 0 ] || { tail -30 "$work/last.log"; exit 1; }
 echo "    ratio concurrent/serial: $(calc "$concurrent / $serial")"
+
+# The same under `steward run` (the controller's DeployCoordinator batches deploys ready within 250 ms): a new
+# commit, then a controller that stops once every key it enqueued settled.
+new_commit controller
+echo "    load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+start=$(date +%s.%N)
+/usr/bin/time -f "%U %S" -o "$work/cpu" \
+  "$steward" run --max-passes 1 --config-repo "$config" --state-dir "$state" --log-format json 2>"$work/run.log" >/dev/null \
+  || { tail -30 "$work/run.log"; exit 1; }
+end=$(date +%s.%N)
+controller=$(calc "$end - $start")
+batches=$(python3 -c '
+import json, sys
+count = 0
+for line in open(sys.argv[1]):
+    try:
+        count += json.loads(line).get("action") == "deploy_batch"
+    except ValueError:
+        pass
+print(count)' "$work/run.log")
+echo "==> new commit, concurrency 5, steward run --max-passes 1: $controller s ($batches ansible-playbook runs; controller CPU $(calc "$(tail -1 "$work/cpu" | tr ' ' '+')") s)"
+echo "    ratio controller/serial: $(calc "$controller / $serial")"
 
 read -r unchanged code _ < <(pass)
 echo "==> unchanged pass (0 ansible-playbook runs): $unchanged s (exit $code)"

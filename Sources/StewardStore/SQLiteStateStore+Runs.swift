@@ -47,12 +47,7 @@ extension SQLiteStateStore {
         }
         // The run's journal line is written in the same transaction: a completed run never lacks it, whatever
         // happens to the log lines still buffered (`kill -9`).
-        let fields = try json(["run": "\(id)", "status": run.status.rawValue, "input_hash": run.inputHash])
-        let line: [SQLiteValue] = [
-            SQLiteValue(run.finishedAt ?? Date()), .text(run.status == .succeeded ? "info" : "warning"),
-            .text("run #\(id) \(run.kind) \(run.status.rawValue)" + (run.failedTask.map { ": task \"\($0)\"" } ?? "")),
-            SQLiteValue(run.project), SQLiteValue(run.server), .text("run_finished"), .text(fields),
-        ]
+        let line = try journalLine(finishing: run, id: id)
         let changed = try await withDatabase { database in
             try database.transaction {
                 let changed = try database.run(
@@ -65,11 +60,7 @@ extension SQLiteStateStore {
                         SQLiteValue(run.failedHost), SQLiteValue(run.finishedAt), .integer(id),
                     ]
                 )
-                if changed == 1 {
-                    try database.run(
-                        "INSERT INTO journal (time, level, message, project, server, action, fields) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        line)
-                }
+                if changed == 1 { try database.run(Self.journalInsert, line) }
                 return changed
             }
         }
@@ -120,6 +111,10 @@ extension SQLiteStateStore {
                         "UPDATE runs SET status = ?, finished_at = ? WHERE id = ?",
                         [SQLiteValue(RunRecord.Status.interrupted), SQLiteValue(time), .integer(run.id!)]
                     )
+                    var ended = run
+                    ended.status = .interrupted
+                    ended.finishedAt = time
+                    try database.run(Self.journalInsert, try journalLine(finishing: ended, id: run.id!))
                 }
                 return try running.map { run in
                     var run = try withTasks(run, from: database)
@@ -129,6 +124,19 @@ extension SQLiteStateStore {
                 }
             }
         }
+    }
+
+    private static let journalInsert =
+        "INSERT INTO journal (time, level, message, project, server, action, fields) VALUES (?, ?, ?, ?, ?, ?, ?)"
+
+    /// The journal row of a run that ended (`run #ID KIND STATUS`), written with its end.
+    private func journalLine(finishing run: RunRecord, id: Int64) throws -> [SQLiteValue] {
+        let fields = try json(["run": "\(id)", "status": run.status.rawValue, "input_hash": run.inputHash])
+        return [
+            SQLiteValue(run.finishedAt ?? Date()), .text(run.status == .succeeded ? "info" : "warning"),
+            .text("run #\(id) \(run.kind) \(run.status.rawValue)" + (run.failedTask.map { ": task \"\($0)\"" } ?? "")),
+            SQLiteValue(run.project), SQLiteValue(run.server), .text("run_finished"), .text(fields),
+        ]
     }
 
     private func insert(_ task: TaskEvent, runID: Int64, into database: SQLiteDatabase) throws {

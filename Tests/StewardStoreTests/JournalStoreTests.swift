@@ -129,6 +129,9 @@ struct JournalStoreTests {
         #expect(stored.first == recovered.first)
         #expect(stored.last?.id == finishedID && stored.last?.status == .succeeded)
         #expect(try await restarted.recoverInterruptedRuns(at: recoveredAt).isEmpty)
+        // Each end has its journal line, written with it.
+        let lines = try await restarted.journal(after: nil, matching: JournalQuery(), limit: 10).map(\.message)
+        #expect(lines == ["run #\(finishedID) deploy succeeded", "run #\(crashedID) deploy interrupted", "run #\(otherID) deploy interrupted"])
     }
 
     @Test func aFinishedRunWritesItsJournalLineWithIt() async throws {

@@ -82,6 +82,11 @@ public final class DeployCoordinator: @unchecked Sendable {
         // Registered under the lock the task takes to remove itself, so it can never finish before it is registered.
         lock.withLock {
             batches += 1
+            let projects = batch.entries.map(\.deploy.plan.project)
+            reconciler.logger.info("one ansible-playbook for \(projects.count) deploys", metadata: [
+                "action": "deploy_batch", "projects": "\(projects.joined(separator: ","))",
+                "playbook": "\(batch.entries[0].deploy.plan.playbook.playbook)",
+            ])
             running[batch.id] = Task {
                 var executor = ActionExecutor(reconciler: reconciler, loaded: batch.loaded)
                 var thrown: String?
