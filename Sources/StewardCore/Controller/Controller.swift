@@ -65,8 +65,13 @@ public final class Controller: @unchecked Sendable {
         self.reconciler = reconciler
         self.leases = leases
         self.options = options
-        queue = WorkQueue()
-        deploys = DeployCoordinator(reconciler: reconciler, window: options.deployWindow)
+        let queue = WorkQueue<ObjectKey, ContinuousClock>()
+        self.queue = queue
+        // Object keys being reconciled or about to be: each may still bring a deploy to the open batch.
+        deploys = DeployCoordinator(reconciler: reconciler, window: options.deployWindow) {
+            let snapshot = queue.snapshot()
+            return snapshot.processing.count { $0.isObject } + snapshot.queued.count { $0.isObject }
+        }
     }
 
     /// How many config polls have finished.

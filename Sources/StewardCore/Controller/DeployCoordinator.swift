@@ -32,9 +32,16 @@ public final class DeployCoordinator: @unchecked Sendable {
     private var running: [UInt64: Task<Void, Never>] = [:]
     private var batches = 0
 
-    public init(reconciler: Reconciler, window: Duration = .milliseconds(250)) {
+    /// How many deploys could still join a batch now (the controller's object keys in flight or queued); a batch
+    /// holding that many starts at once instead of waiting out its window.
+    private let inFlight: @Sendable () -> Int
+
+    public init(
+        reconciler: Reconciler, window: Duration = .milliseconds(250), inFlight: @escaping @Sendable () -> Int = { .max }
+    ) {
         self.reconciler = reconciler
         self.window = window
+        self.inFlight = inFlight
     }
 
     /// How many `ansible-playbook` runs the coordinator started.
@@ -46,6 +53,7 @@ public final class DeployCoordinator: @unchecked Sendable {
         await withCheckedContinuation { (continuation: CheckedContinuation<Outcome, Never>) in
             let playbook = deploy.plan.playbook
             let limit = max(1, loaded.desired.settings.concurrency)
+            let inFlight = self.inFlight()
             let (full, opened): (Batch?, UInt64?) = lock.withLock {
                 var opened: UInt64?
                 if open[playbook] == nil {
@@ -54,7 +62,10 @@ public final class DeployCoordinator: @unchecked Sendable {
                     opened = nextID
                 }
                 open[playbook]!.entries.append(Entry(deploy: deploy, continuation: continuation))
-                guard open[playbook]!.entries.count >= open[playbook]!.limit else { return (nil, opened) }
+                // Full, or every key that could still deploy is already waiting in it (a lone commit's deploy starts
+                // without waiting out the window).
+                let count = open[playbook]!.entries.count
+                guard count >= open[playbook]!.limit || count >= inFlight else { return (nil, opened) }
                 return (open.removeValue(forKey: playbook), opened)
             }
             if let full {

@@ -83,8 +83,10 @@ extension Reconciler {
     /// Plans and acts for the named servers (all declared and recorded ones when nil): registration, spec updates,
     /// a local server's status, and the orphaning or pruning of a server whose manifest is gone.
     public func reconcileServers(_ names: Set<String>?, loaded: LoadedConfig) async throws -> KeyReport {
-        // `only` set to a name no project has: the planner plans the servers alone.
-        let (observed, _) = try await observe(loaded, only: "")
+        // Servers are planned from their own records alone; `only` set to a name no project has keeps the planner
+        // off the projects.
+        var observed = ObservedState()
+        for record in try await store.servers() { observed.servers[record.name] = record }
         let actions = Planner().plan(desired: loaded.desired, observed: observed, only: "").filter { action in
             guard action.key.hasPrefix("Server/") else { return false }
             return names.map { $0.contains(String(action.key.dropFirst("Server/".count))) } ?? true
