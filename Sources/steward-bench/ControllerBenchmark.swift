@@ -67,7 +67,8 @@ struct ControllerBenchmark {
         }
     }
 
-    static func project(_ index: Int, round: Int) -> String {
+    /// Project `p-INDEX` of a benchmark fleet (also the foundation benchmark's), on `s-(INDEX % servers)`.
+    static func project(_ index: Int, round: Int, servers: Int = servers) -> String {
         """
         apiVersion: steward/v1
         kind: Project

@@ -81,20 +81,7 @@ let (_, generate) = try await time {
             """)
     }
     for index in 0..<projectCount {
-        try config.write("manifests/projects/p-\(index).yaml", """
-            apiVersion: steward/v1
-            kind: Project
-            metadata:
-              name: p-\(index)
-              labels: {team: t\(index % 10)}
-            spec:
-              repo: bench/r-\(index % repoCount)
-              server: s-\(index % serverCount)
-              resources: {memoryMB: 64, ports: 1}
-              deploy: {healthPath: /health}
-              env: |
-                LOG_LEVEL=info
-            """)
+        try config.write("manifests/projects/p-\(index).yaml", ControllerBenchmark.project(index, round: 0, servers: serverCount))
     }
     try await config.commit("bench config")
 }

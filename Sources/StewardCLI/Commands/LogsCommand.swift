@@ -64,13 +64,7 @@ struct LogsCommand: AsyncParsableCommand {
             project: project, server: server, minimumLevel: level.flatMap(Self.level),
             since: since.flatMap(Validation.durationSeconds).map { Date().addingTimeInterval(-Double($0)) })
         let stop = StopRequest()
-        let sources: [any DispatchSourceSignal] = follow ? [SIGINT, SIGTERM].map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { stop.receive(signal: number) }
-            source.resume()
-            return source
-        } : []
+        let sources = follow ? stop.listen(to: [SIGINT, SIGTERM]) : []
         defer { sources.forEach { $0.cancel() } }
 
         var last: Int64?

@@ -43,13 +43,7 @@ struct RunCommand: AsyncParsableCommand {
         if wiring.stateIsReadOnly { throw wiring.readOnlyStateFailure() }
         let library = try Wiring.locatePlaybooks()
         let stop = StopRequest()
-        let sources = [SIGTERM, SIGINT, SIGHUP].map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { stop.receive(signal: number) }
-            source.resume()
-            return source
-        }
+        let sources = stop.listen(to: [SIGTERM, SIGINT, SIGHUP])
         defer { sources.forEach { $0.cancel() } }
 
         // One controller per state dir: a second `steward run` is refused, naming the first; a one-shot command
@@ -132,6 +126,17 @@ final class StopRequest: @unchecked Sendable {
     var onHangUp: (@Sendable () -> Void)? {
         get { lock.withLock { hangUp } }
         set { lock.withLock { hangUp = newValue } }
+    }
+
+    /// Takes `signals` from their default action and hands each to `receive(signal:)`; cancel the sources to stop.
+    func listen(to signals: [Int32]) -> [any DispatchSourceSignal] {
+        signals.map { number in
+            Glibc.signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { self.receive(signal: number) }
+            source.resume()
+            return source
+        }
     }
 
     func receive(signal number: Int32) {
