@@ -7,6 +7,7 @@
 #   ./benchmarks/run-memory.sh [PASSES]        default 1000
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/state-dir.sh
 root=$PWD
 passes=${1:-1000}
 if [ "$passes" -lt 20 ]; then echo "PASSES must be at least 20" >&2; exit 2; fi
@@ -16,13 +17,7 @@ steward=$root/.build/release/steward
 
 state=$(mktemp -d /tmp/steward-memory.XXXXXX)
 cleanup() {
-  # The deployed app and its supervisor run detached: the app works in the state dir, the supervisor names it.
-  for proc in /proc/[0-9]*; do
-    target=$(readlink "$proc/cwd" 2>/dev/null || true)
-    if [[ "$target" == "$state" || "$target" == "$state"/* ]] || tr '\0' ' ' <"$proc/cmdline" 2>/dev/null | grep -qF "$state/"; then
-      kill -9 "${proc#/proc/}" 2>/dev/null || true
-    fi
-  done
+  kill_state_processes "$state"
   rm -rf "$state"
 }
 trap cleanup EXIT
@@ -34,12 +29,7 @@ cp -R examples/quickstart/config/. "$config/"
 # Forge sync and health checks every second: the passes that run them are part of what is measured.
 printf 'intervals: {githubSync: 1s, healthCheck: 1s}\n' >>"$config/steward.yaml"
 git -C "$config" add -A && git -C "$config" commit -q -m "memory benchmark"
-work=$(mktemp -d)
-cp -R examples/quickstart/app/. "$work/"
-git -C "$work" init -q -b main && git -C "$work" add -A && git -C "$work" commit -q -m app
-mkdir -p "$state/forge/quickstart"
-git clone -q --bare "$work" "$state/forge/quickstart/hello.git"
-rm -rf "$work"
+seed_quickstart_forge "$state"
 
 "$steward" reconcile --once --config-repo "$config" --state-dir "$state" >"$state/first.log" 2>&1 || {
   tail -20 "$state/first.log" >&2; echo "the quickstart did not converge (above: the end of its log)" >&2; exit 1; }

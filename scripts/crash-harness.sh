@@ -16,6 +16,7 @@
 # (seconds the final convergence may take, 900).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/state-dir.sh
 root=$PWD
 steward=${1:-$root/.build/debug/steward}
 projects=${CRASH_PROJECTS:-27}
@@ -33,13 +34,7 @@ keep=${CRASH_KEEP:-}
 controller=
 cleanup() {
   [ -n "$controller" ] && kill -9 "$controller" 2>/dev/null || true
-  # The deployed apps and their supervisors run detached: they work in the state dir or name it.
-  for proc in /proc/[0-9]*; do
-    target=$(readlink "$proc/cwd" 2>/dev/null || true)
-    if [[ "$target" == "$state" || "$target" == "$state"/* ]] || { tr '\0' ' ' <"$proc/cmdline"; } 2>/dev/null | grep -qF "$state/"; then
-      kill -9 "${proc#/proc/}" 2>/dev/null || true
-    fi
-  done
+  kill_state_processes "$state"
   if [ -n "$keep" ]; then echo "state kept in $state" >&2; else rm -rf "$state"; fi
 }
 trap cleanup EXIT
@@ -114,12 +109,7 @@ spec:
 EOF
 done
 git -C "$config" add -A && git -C "$config" commit -q -m "crash harness"
-work=$(mktemp -d)
-cp -R examples/quickstart/app/. "$work/"
-git -C "$work" init -q -b main && git -C "$work" add -A && git -C "$work" commit -q -m app
-mkdir -p "$state/forge/quickstart"
-git clone -q --bare "$work" "$state/forge/quickstart/hello.git"
-rm -rf "$work"
+seed_quickstart_forge "$state"
 args=(--config-repo "$config" --state-dir "$state")
 
 echo "crash harness: $projects projects + $agent_projects built by the agents, $kills kills, seed $seed, state $state"

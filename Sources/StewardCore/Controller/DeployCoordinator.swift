@@ -30,7 +30,6 @@ public final class DeployCoordinator: @unchecked Sendable {
     private var open: [PlaybookSource: Batch] = [:]
     private var nextID: UInt64 = 0
     private var running: [UInt64: Task<Void, Never>] = [:]
-    private var batches = 0
 
     /// How many deploys could still join a batch now (the controller's object keys in flight or queued); a batch
     /// holding that many starts at once instead of waiting out its window.
@@ -43,9 +42,6 @@ public final class DeployCoordinator: @unchecked Sendable {
         self.window = window
         self.inFlight = inFlight
     }
-
-    /// How many `ansible-playbook` runs the coordinator started.
-    public var batchesRun: Int { lock.withLock { batches } }
 
     /// Runs `deploy` in the batch open for its playbook (opening one that closes after `window`, or at once when
     /// full) and returns its project's outcome once the batch has been recorded.
@@ -92,7 +88,6 @@ public final class DeployCoordinator: @unchecked Sendable {
     private func start(_ batch: Batch) {
         // Registered under the lock the task takes to remove itself, so it can never finish before it is registered.
         lock.withLock {
-            batches += 1
             let projects = batch.entries.map(\.deploy.plan.project)
             reconciler.logger.info("one ansible-playbook for \(projects.count) deploys", metadata: [
                 "action": "deploy_batch", "projects": "\(projects.joined(separator: ","))",

@@ -66,8 +66,7 @@ extension Reconciler {
                     executor.playbookRuns += outcome.playbookRuns
                 }
             } catch {
-                executor.failures.append("\(action.key): \(action.name) failed: \(error)")
-                logger.error("\(error)", metadata: action.logMetadata)
+                recordFailure(of: action, error, in: &executor)
             }
             await logOutcome(action, since: started)
         }

@@ -188,15 +188,16 @@ public struct Reconciler: Sendable {
             desired: loaded.desired, observed: observed, only: options.project, worldUnchanged: worldUnchanged)
         // Beside a controller, the keys to act on are taken first; one that was busy changed meanwhile: plan again
         // (with the leases held, nothing changes them now).
-        if !options.dryRun, let takeKeys = options.takeKeys,
-            try await takeKeys(Set(actions.compactMap { ObjectKey(actionKey: $0.key)?.description }).sorted())
-        {
+        func keys(_ actions: [Action]) -> [String] {
+            Set(actions.compactMap { ObjectKey(actionKey: $0.key)?.description }).sorted()
+        }
+        if !options.dryRun, let takeKeys = options.takeKeys, try await takeKeys(keys(actions)) {
             (observed, repoAnswers) = try await observe(loaded, only: options.project)
             if options.forceDeploy, let project = options.project { observed.forceDeploy.insert(project) }
             digest = worldDigest(loaded, observed, repoAnswers)
             worldUnchanged = false
             actions = Planner().plan(desired: loaded.desired, observed: observed, only: options.project)
-            _ = try await takeKeys(Set(actions.compactMap { ObjectKey(actionKey: $0.key)?.description }).sorted())
+            _ = try await takeKeys(keys(actions))
         }
         let planned = ContinuousClock.now
         var timings = ReconcileTimings(
@@ -495,8 +496,7 @@ public struct Reconciler: Sendable {
         do {
             try await executor.execute(action)
         } catch {
-            executor.failures.append("\(action.key): \(action.name) failed: \(error)")
-            logger.error("\(error)", metadata: action.logMetadata)
+            recordFailure(of: action, error, in: &executor)
         }
         await logOutcome(action, since: actionStart)
     }
@@ -504,7 +504,7 @@ public struct Reconciler: Sendable {
     /// Deploys `plans` (same playbook) in one `ansible-playbook` run: each is prepared (ports, phase, run record)
     /// in plan order, then run together, then each recorded on its own; each deploy's outcome is logged as
     /// `execute` logs an action's.
-    func deployBatch(_ plans: [DeployPlan], forks: Int, with executor: inout ActionExecutor) async {
+    private func deployBatch(_ plans: [DeployPlan], forks: Int, with executor: inout ActionExecutor) async {
         let started = ContinuousClock.now
         var prepared: [PreparedDeploy] = []
         for plan in plans {
@@ -515,8 +515,7 @@ public struct Reconciler: Sendable {
                     continue
                 }
             } catch {
-                executor.failures.append("\(action.key): \(action.name) failed: \(error)")
-                logger.error("\(error)", metadata: action.logMetadata)
+                recordFailure(of: action, error, in: &executor)
             }
             await logOutcome(action, since: started)
         }
@@ -524,13 +523,15 @@ public struct Reconciler: Sendable {
         do {
             try await executor.runDeploys(prepared, forks: forks)
         } catch {
-            for deploy in prepared {
-                let action = Action.deploy(deploy.plan)
-                executor.failures.append("\(action.key): \(action.name) failed: \(error)")
-                logger.error("\(error)", metadata: action.logMetadata)
-            }
+            for deploy in prepared { recordFailure(of: .deploy(deploy.plan), error, in: &executor) }
         }
         for deploy in prepared { await logOutcome(.deploy(deploy.plan), since: started) }
+    }
+
+    /// Counts `action`'s failure (one line for the report) and logs it with the action's fields.
+    func recordFailure(of action: Action, _ error: any Error, in executor: inout ActionExecutor) {
+        executor.failures.append("\(action.key): \(action.name) failed: \(error)")
+        logger.error("\(error)", metadata: action.logMetadata)
     }
 
     func logOutcome(_ action: Action, since start: ContinuousClock.Instant) async {
@@ -581,7 +582,7 @@ public struct Reconciler: Sendable {
     /// Declared servers that are not ready, and open critical incidents: a pass is not converged while any
     /// exists, even when every project is active (a server may be needed by the next project; an incident
     /// needs a person or `steward fix`).
-    func pendingServersAndIncidents(_ desired: DesiredState) async throws -> [String] {
+    private func pendingServersAndIncidents(_ desired: DesiredState) async throws -> [String] {
         let records = Dictionary(try await store.servers().map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var pending: [String] = []
         for server in desired.servers {

@@ -1,0 +1,26 @@
+# Shell functions for scripts that run Steward on a temporary state dir (the crash harness, the memory benchmark).
+# Source it: `. scripts/state-dir.sh`.
+
+# Kills every process that works in the state dir STATE or names it: the deployed apps and their supervisors run
+# detached from Steward, so they outlive it by design.
+kill_state_processes() {
+  local state=$1 proc target
+  for proc in /proc/[0-9]*; do
+    target=$(readlink "$proc/cwd" 2>/dev/null || true)
+    if [[ "$target" == "$state" || "$target" == "$state"/* ]] || { tr '\0' ' ' <"$proc/cmdline"; } 2>/dev/null | grep -qF "$state/"; then
+      kill -9 "${proc#/proc/}" 2>/dev/null || true
+    fi
+  done
+}
+
+# Puts the quickstart app (examples/quickstart/app, run from the checkout's root) on the local forge of STATE as
+# quickstart/hello.
+seed_quickstart_forge() {
+  local state=$1 work
+  work=$(mktemp -d)
+  cp -R examples/quickstart/app/. "$work/"
+  git -C "$work" init -q -b main && git -C "$work" add -A && git -C "$work" commit -q -m app
+  mkdir -p "$state/forge/quickstart"
+  git clone -q --bare "$work" "$state/forge/quickstart/hello.git"
+  rm -rf "$work"
+}
