@@ -217,6 +217,33 @@ struct PlannerTests {
         #expect(actions.contains { $0.key == "Project/b" && $0.name == "deploy" })
     }
 
+    @Test func aWholePlanIsTheServersPlanThenEachProjectsOwnPlan() {
+        let server = Fixtures.server()
+        let kept = Fixtures.project("kept", server: nil)
+        let changed = Fixtures.project("changed", env: "A=1")
+        let gone = Fixtures.project("gone")
+        let desired = DesiredState(projects: [kept, changed, Fixtures.project("new", server: nil)], servers: [server])
+        let observed = ObservedState(
+            projects: [
+                "kept": Fixtures.deployedRecord(kept, server: server, port: 18000),
+                "changed": Fixtures.deployedRecord(Fixtures.project("changed"), server: server, port: 18001),
+                "gone": Fixtures.deployedRecord(gone, server: server, port: 18002),
+            ],
+            servers: ["local": Fixtures.serverRecord(server), "retired": Fixtures.serverRecord(Fixtures.server("retired"))],
+            repos: ["kept": Fixtures.resolved(), "changed": Fixtures.resolved(), "new": Fixtures.resolved()],
+            playbooks: ["deploy_project.yml": Fixtures.playbook])
+        var perKey = planner.planServers(desired: desired, observed: observed)
+        for name in ["kept", "changed", "new", "gone"] {
+            let manifest = desired.projects.first { $0.name == name }
+            perKey += planner.plan(project: name, manifest: manifest, desired: desired, observed: observed)
+        }
+        let whole = planner.plan(desired: desired, observed: observed)
+        #expect(whole == perKey, "reconcile --once plans with steward run's per-key functions")
+        #expect(whole.contains(.orphanServer(name: "retired")) && whole.contains(.orphanProject(name: "gone")))
+        #expect(whole.contains { $0.key == "Project/changed" && $0.name == "deploy" })
+        #expect(!whole.contains { $0.key == "Project/kept" })
+    }
+
     @Test func phasePathsFollowTheTransitionTable() throws {
         #expect(try ProjectPhase.draft.path(to: .deploying) == [.initialized, .deploying])
         #expect(try ProjectPhase.provisioning.path(to: .active) == [.initialized, .deploying, .active])

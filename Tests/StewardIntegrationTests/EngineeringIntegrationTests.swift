@@ -183,4 +183,28 @@ struct EngineeringIntegrationTests {
         #expect(notWaiting.status == 1)
         #expect(notWaiting.stderr.contains("project shop is not waiting for an answer"))
     }
+
+    @Test func anAnswerGivenBesideARunningControllerResumesTheThreadAndTheControllerDeploysIt() async throws {
+        try await StewardBinary.requireAnsible()
+        let fixture = try await EngineeringFixture(changes: "  changes:\n    - {id: sparkle, description: \"make it sparkle\"}")
+        defer { fixture.stopApps() }
+        let controller = try RunningController(fixture.configArguments, stateDirectory: fixture.state.url)
+        defer { controller.kill9() }
+        try await controller.waitFor("the agents' question") {
+            (try? fixture.describe().contains("Question:      The builtin developer cannot implement change sparkle")) == true
+        }
+        // The controller keeps planning the waiting project; `answer` takes its key beside it (waiting if busy).
+        let answered = try StewardBinary.run(
+            ["answer", "shop", "add endpoint /sparkle returning sparkles"] + fixture.configArguments)
+        #expect([0, 2].contains(answered.status), "\(answered.stdout)\n\(answered.stderr)")
+        #expect(answered.stderr.contains("acting beside it"), "\(answered.stderr)")
+        try await controller.waitFor("the controller to deploy the answered change") {
+            await httpGet("http://127.0.0.1:\(fixture.port)/sparkle")?.contains("sparkles") == true
+        }
+        #expect(try fixture.eventCount("initialized -> designing") == 1, "the thread resumed, not restarted")
+        #expect(try fixture.eventCount("Warning  WaitingForAnswer") == 1)
+        kill(controller.process.processIdentifier, SIGTERM)
+        try await controller.waitFor("a graceful stop") { !controller.process.isRunning }
+        #expect(controller.process.terminationStatus == 0)
+    }
 }

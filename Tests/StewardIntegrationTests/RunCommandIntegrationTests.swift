@@ -2,39 +2,39 @@ import Foundation
 import StewardTestSupport
 import Testing
 
+/// A `steward run` started with `--interval 1`: its stderr, and waiting on it.
+final class RunningController: @unchecked Sendable {
+    let process: Process
+    let log: URL
+
+    init(_ configArguments: [String], stateDirectory: URL) throws {
+        log = stateDirectory.appendingPathComponent("run-\(UUID().uuidString.prefix(6)).log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        process = try StewardBinary.start(["run", "--interval", "1"] + configArguments,
+            output: try FileHandle(forWritingTo: log))
+    }
+
+    var text: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+
+    func waitFor(_ what: String, limit: Duration = Patience.base * 3, _ condition: () async -> Bool) async throws {
+        try await waitUntil(what, limit: limit, every: .milliseconds(200), detail: { "log:\n\(self.text)" }) { await condition() }
+    }
+
+    func kill9() {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+}
+
 /// `steward run`, the controller: a commit made while it runs is deployed without anyone calling it; one project's
 /// hanging deploy delays no other project's change, and the CLI works beside it; SIGTERM lets work finish within
 /// `shutdownGrace`, then ends it, and the next start converges.
 @Suite(.serialized)
 struct RunCommandIntegrationTests {
-    /// The controller's stderr, and waiting on it.
-    final class Controller: @unchecked Sendable {
-        let process: Process
-        let log: URL
-
-        init(_ fixture: QuickstartFixture, _ extra: [String] = []) throws {
-            log = fixture.state.url.appendingPathComponent("run-\(UUID().uuidString.prefix(6)).log")
-            FileManager.default.createFile(atPath: log.path, contents: nil)
-            process = try StewardBinary.start(["run", "--interval", "1"] + extra + fixture.configArguments,
-                output: try FileHandle(forWritingTo: log))
-        }
-
-        var text: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
-
-        func waitFor(_ what: String, limit: Duration = Patience.base * 3, _ condition: () async -> Bool) async throws {
-            try await waitUntil(what, limit: limit, every: .milliseconds(200), detail: { "log:\n\(self.text)" }) { await condition() }
-        }
-
-        func kill9() {
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        }
-    }
-
     @Test func theControllerDeploysNewCommitsByItselfAndStopsOnSIGTERM() async throws {
         try await StewardBinary.requireAnsible()
         let fixture = try await QuickstartFixture()
         defer { fixture.stopApps() }
-        let controller = try Controller(fixture)
+        let controller = try RunningController(fixture.configArguments, stateDirectory: fixture.state.url)
         defer { controller.kill9() }
 
         let url = "http://127.0.0.1:\(fixture.port)/"
@@ -103,7 +103,7 @@ struct RunCommandIntegrationTests {
         defer { fixture.stopApps() }
         let go = fixture.state.url.appendingPathComponent("GO").path
         #expect(try fixture.reconcile().status == 0)
-        let controller = try Controller(fixture)
+        let controller = try RunningController(fixture.configArguments, stateDirectory: fixture.state.url)
         defer { controller.kill9() }
         try await controller.waitFor("the first config poll") { controller.text.contains("projects to reconcile") }
 
@@ -163,7 +163,7 @@ struct RunCommandIntegrationTests {
         let fixture = try await QuickstartFixture()
         defer { fixture.stopApps() }
         let go = fixture.state.url.appendingPathComponent("GO").path
-        let controller = try Controller(fixture)
+        let controller = try RunningController(fixture.configArguments, stateDirectory: fixture.state.url)
         defer { controller.kill9() }
         let slowPort = try await addSlowProject(fixture, go: go, settings: "shutdownGrace: 3s\n")
         try await controller.waitFor("the slow deploy to start") {

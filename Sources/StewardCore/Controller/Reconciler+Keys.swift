@@ -82,13 +82,10 @@ extension Reconciler {
     /// Plans and acts for the named servers (all declared and recorded ones when nil): registration, spec updates,
     /// a local server's status, and the orphaning or pruning of a server whose manifest is gone.
     public func reconcileServers(_ names: Set<String>?, loaded: LoadedConfig) async throws -> KeyReport {
-        // Servers are planned from their own records alone; `only` set to a name no project has keeps the planner
-        // off the projects.
         var observed = ObservedState()
         for record in try await store.servers() { observed.servers[record.name] = record }
-        let actions = Planner().plan(desired: loaded.desired, observed: observed, only: "").filter { action in
-            guard action.key.hasPrefix("Server/") else { return false }
-            return names.map { $0.contains(String(action.key.dropFirst("Server/".count))) } ?? true
+        let actions = Planner().planServers(desired: loaded.desired, observed: observed).filter { action in
+            names.map { $0.contains(String(action.key.dropFirst("Server/".count))) } ?? true
         }
         var report = KeyReport()
         report.actions = actions

@@ -4,8 +4,10 @@ import StewardModel
 public struct Planner: Sendable {
     public init() {}
 
-    /// The actions that close the gap: servers first, then projects, each in manifest order (path, then
-    /// position in the file), then removals in name order.
+    /// The actions that close the gap: the servers' plan, then each project's own plan in manifest order (path,
+    /// then position in the file), then those of recorded projects whose manifest is gone, in name order. A whole
+    /// pass (`reconcile --once`) is built from the same per-key functions as `steward run` (`planServers`,
+    /// `plan(project:)`); only the placement is shared, so projects placed in one pass get distinct ports.
     /// - Parameter only: when set, project actions are limited to that project (servers are always planned).
     /// - Parameter worldUnchanged: the previous complete pass observed the same repos, servers, playbooks and
     ///   settings (same world digest). Then an active project whose manifest and record are unchanged is
@@ -13,21 +15,9 @@ public struct Planner: Sendable {
     public func plan(
         desired: DesiredState, observed: ObservedState, only: String? = nil, worldUnchanged: Bool = false
     ) -> [Action] {
-        var actions: [Action] = []
-        let desiredServers = Dictionary(desired.servers.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        for server in desired.servers {
-            actions += planServer(server, record: observed.servers[server.name])
-        }
-        for name in observed.servers.keys.sorted() where desiredServers[name] == nil {
-            guard let record = observed.servers[name], !isDeclaredInBrokenFile(record.manifestPath, desired) else { continue }
-            if desired.settings.prune {
-                actions.append(.pruneServer(name: name))
-            } else if !record.orphaned {
-                actions.append(.orphanServer(name: name))
-            }
-        }
-
+        var actions = planServers(desired: desired, observed: observed)
         let desiredProjects = Set(desired.projects.map(\.name))
+        let desiredServers = Self.serversByName(desired)
         var placement = Placement(desired: desired, observed: observed)
         for project in desired.projects where only == nil || only == project.name {
             if worldUnchanged, let record = observed.projects[project.name], record.phase == .active, !record.orphaned,
@@ -37,16 +27,32 @@ public struct Planner: Sendable {
             {
                 continue
             }
-            actions += planProject(project, desiredServers: desiredServers, observed: observed, placement: &placement)
+            actions += plan(
+                project: project.name, manifest: project, desired: desired, observed: observed,
+                desiredServers: desiredServers, placement: &placement)
         }
         for name in observed.projects.keys.sorted() where !desiredProjects.contains(name) && (only == nil || only == name) {
-            guard let record = observed.projects[name], record.manifestPath != nil, record.phase != .discovered,
-                !isDeclaredInBrokenFile(record.manifestPath, desired)
-            else { continue }
+            actions += plan(
+                project: name, manifest: nil, desired: desired, observed: observed, desiredServers: desiredServers,
+                placement: &placement)
+        }
+        return actions
+    }
+
+    /// The servers' actions (the `servers` and `server/NAME` keys): registrations, spec updates, a local server's
+    /// status, and the orphaning or pruning of servers whose manifest is gone, in manifest order then name order.
+    public func planServers(desired: DesiredState, observed: ObservedState) -> [Action] {
+        var actions: [Action] = []
+        let desiredServers = Set(desired.servers.map(\.name))
+        for server in desired.servers {
+            actions += planServer(server, record: observed.servers[server.name])
+        }
+        for name in observed.servers.keys.sorted() where !desiredServers.contains(name) {
+            guard let record = observed.servers[name], !isDeclaredInBrokenFile(record.manifestPath, desired) else { continue }
             if desired.settings.prune {
-                actions.append(.pruneProject(name: name))
+                actions.append(.pruneServer(name: name))
             } else if !record.orphaned {
-                actions.append(.orphanProject(name: name))
+                actions.append(.orphanServer(name: name))
             }
         }
         return actions
@@ -56,6 +62,20 @@ public struct Planner: Sendable {
     /// looking at the other projects unless placement needs their usage.
     /// - Parameter manifest: its valid manifest in `desired`; nil when it has none (removed, or in a broken file).
     public func plan(project name: String, manifest: ProjectManifest?, desired: DesiredState, observed: ObservedState) -> [Action] {
+        var placement = Placement(desired: desired, observed: observed)
+        return plan(
+            project: name, manifest: manifest, desired: desired, observed: observed,
+            desiredServers: Self.serversByName(desired), placement: &placement)
+    }
+
+    private static func serversByName(_ desired: DesiredState) -> [String: ServerManifest] {
+        Dictionary(desired.servers.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    private func plan(
+        project name: String, manifest: ProjectManifest?, desired: DesiredState, observed: ObservedState,
+        desiredServers: [String: ServerManifest], placement: inout Placement
+    ) -> [Action] {
         guard let manifest else {
             guard let record = observed.projects[name], record.manifestPath != nil, record.phase != .discovered,
                 !isDeclaredInBrokenFile(record.manifestPath, desired)
@@ -63,8 +83,6 @@ public struct Planner: Sendable {
             if desired.settings.prune { return [.pruneProject(name: name)] }
             return record.orphaned ? [] : [.orphanProject(name: name)]
         }
-        let desiredServers = Dictionary(desired.servers.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        var placement = Placement(desired: desired, observed: observed)
         return planProject(manifest, desiredServers: desiredServers, observed: observed, placement: &placement)
     }
 
