@@ -18,6 +18,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // The controller's HTTP surface (webhooks, /metrics) and the services of `steward run`.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // C libraries, through pkg-config.
@@ -71,11 +76,26 @@ let package = Package(
             dependencies: ["StewardModel", "StewardCore", "StewardGit", "StewardHTTP"],
             swiftSettings: swiftSettings
         ),
+        // The HTTP server of `steward run` (Hummingbird): /healthz, /readyz, /metrics (Prometheus), GitHub webhooks.
+        .target(
+            name: "StewardServer",
+            dependencies: [
+                "StewardCore", "StewardModel", "StewardQueue",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "StewardCLI",
             dependencies: [
                 "StewardModel", "StewardCore", "StewardGit", "StewardStore", "StewardAnsible", "StewardGitHub",
-                "StewardHTTP", "StewardSecrets", "StewardPO", "StewardAgents", "StewardGraph", "CMalloc",
+                "StewardHTTP", "StewardSecrets", "StewardPO", "StewardAgents", "StewardGraph", "CMalloc", "StewardServer",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -112,6 +132,14 @@ let package = Package(
             dependencies: [
                 "StewardGitHub", "StewardHTTP", "StewardStore", "StewardTestSupport",
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "StewardServerTests",
+            dependencies: [
+                "StewardServer", "StewardStore", "StewardHTTP", "StewardTestSupport", "StewardCore",
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -154,7 +182,7 @@ let package = Package(
         ),
         .testTarget(
             name: "StewardIntegrationTests",
-            dependencies: ["StewardCLI", "StewardStore", "StewardTestSupport"],
+            dependencies: ["StewardCLI", "StewardStore", "StewardTestSupport", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
     ]

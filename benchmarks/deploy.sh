@@ -155,7 +155,7 @@ new_commit controller
 echo "    load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 start=$(date +%s.%N)
 /usr/bin/time -f "%U %S" -o "$work/cpu" \
-  "$steward" run --max-passes 1 --config-repo "$config" --state-dir "$state" --log-format json 2>"$work/run.log" >/dev/null \
+  "$steward" run --max-passes 1 --listen 127.0.0.1:0 --config-repo "$config" --state-dir "$state" --log-format json 2>"$work/run.log" >/dev/null \
   || { tail -30 "$work/run.log"; exit 1; }
 end=$(date +%s.%N)
 controller=$(calc "$end - $start")

@@ -39,7 +39,7 @@ log=$state/run.log
 # controller starts for real.
 sleep 1.1
 start=$(date +%s.%N)
-"$steward" run --interval 0 --max-passes "$passes" --log-format json --config-repo "$config" --state-dir "$state" 2>"$log"
+"$steward" run --interval 0 --listen 127.0.0.1:0 --max-passes "$passes" --log-format json --config-repo "$config" --state-dir "$state" 2>"$log"
 end=$(date +%s.%N)
 
 python3 - "$log" "$passes" "$start" "$end" <<'PY'

@@ -122,7 +122,7 @@ print('\n'.join('%.2f' % (random.uniform(0.2, 2.0) if random.random() < 1 / 3 el
                 for _ in range($kills)))")
 started=$(date +%s)
 for n in $(seq 1 "$kills"); do
-  "$steward" run --interval 1 "${args[@]}" >>"$state/run.log" 2>&1 &
+  "$steward" run --interval 1 --listen 127.0.0.1:0 "${args[@]}" >>"$state/run.log" 2>&1 &
   controller=$!
   sleep "${delays[$((n - 1))]}"
   kill -9 "$controller" 2>/dev/null || true
@@ -141,7 +141,7 @@ PY
 done
 
 # Every project converges under one more controller, which then stops gracefully.
-"$steward" run --interval 1 "${args[@]}" >>"$state/run.log" 2>&1 &
+"$steward" run --interval 1 --listen 127.0.0.1:0 "${args[@]}" >>"$state/run.log" 2>&1 &
 controller=$!
 deadline=$(($(date +%s) + limit))
 while :; do

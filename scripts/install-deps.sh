@@ -3,7 +3,7 @@
 # Swift itself (6.x) must already be on PATH: https://www.swift.org/install/linux/
 set -euo pipefail
 
-packages=(git pkg-config libgit2-dev libcurl4-openssl-dev libyaml-dev libsqlite3-dev ansible-core python3 curl openssl
+packages=(git pkg-config libgit2-dev libcurl4-openssl-dev libyaml-dev libsqlite3-dev ansible-core python3 python3-pip curl openssl
   openssh-client openssh-server iproute2 nginx-light time)
 missing=()
 for package in "${packages[@]}"; do
@@ -27,3 +27,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   [ -z "$policy" ] || $sudo rm -f "$policy"
 fi
 command -v swift >/dev/null || { echo "swift is not on PATH: install Swift 6 from https://www.swift.org/install/linux/" >&2; exit 1; }
+# The tests read /metrics with Prometheus's own text parser (prometheus_client, from PyPI).
+if ! python3 -c "import prometheus_client" 2>/dev/null; then
+  echo "==> installing prometheus_client (pip)"
+  python3 -m pip install --quiet --disable-pip-version-check prometheus_client \
+    || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages prometheus_client
+fi

@@ -17,6 +17,8 @@ import Foundation
 public final class WorkQueue<Key: Hashable & Sendable, C: Clock>: @unchecked Sendable where C.Duration == Duration {
     public let configuration: WorkQueueConfiguration
     public let clock: C
+    /// Told of adds, retries, waits and work (client-go's `MetricsProvider`); nil counts nothing.
+    public let metrics: (any WorkQueueMetrics)?
     private let random: @Sendable () -> Double
     private let lock = NSLock()
     private var state: State
@@ -40,6 +42,9 @@ public final class WorkQueue<Key: Hashable & Sendable, C: Clock>: @unchecked Sen
         var timer: Task<Void, Never>?
         var timerDeadline: C.Instant?
         var nextWaiterID: UInt64 = 0
+        /// When each dirty key was added, and when each processing key was taken (kept only with metrics).
+        var addedAt: [Key: C.Instant] = [:]
+        var startedAt: [Key: C.Instant] = [:]
     }
 
     /// A heap entry: stale once `waiting[key]` no longer holds `instant` (the key was queued, or an earlier delay
@@ -58,12 +63,14 @@ public final class WorkQueue<Key: Hashable & Sendable, C: Clock>: @unchecked Sen
     ///   - configuration: backoff and token bucket.
     ///   - clock: the time delays and backoff are measured on.
     ///   - random: a uniform number in 0..<1 for the jitter (tests fix it).
+    ///   - metrics: told of adds, retries, waits and work.
     public init(
         _ configuration: WorkQueueConfiguration = WorkQueueConfiguration(), clock: C,
-        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }, metrics: (any WorkQueueMetrics)? = nil
     ) {
         self.configuration = configuration
         self.clock = clock
+        self.metrics = metrics
         self.random = random
         state = State(bucket: TokenBucket(rate: configuration.bucketRate, burst: configuration.bucketBurst, now: clock.now))
     }
@@ -105,6 +112,7 @@ public final class WorkQueue<Key: Hashable & Sendable, C: Clock>: @unchecked Sen
             let bucket = state.bucket.reserve(at: clock.now)
             return max(backoff, bucket)
         }
+        metrics?.retried()
         add(key, after: delay)
         return delay
     }
@@ -157,8 +165,10 @@ public final class WorkQueue<Key: Hashable & Sendable, C: Clock>: @unchecked Sen
     /// Ends the processing of `key`; a key added meanwhile is queued again.
     public func done(_ key: Key) {
         var drained: [CheckedContinuation<Void, Never>] = []
+        let now = clock.now
         let handoff: (CheckedContinuation<Key?, Never>, Key)? = lock.withLock {
             state.processing.remove(key)
+            if let started = state.startedAt.removeValue(forKey: key) { metrics?.finished(worked: started.duration(to: now)) }
             var handoff: (CheckedContinuation<Key?, Never>, Key)?
             if state.dirty.contains(key) {
                 state.queue.append(key)
@@ -183,6 +193,7 @@ public final class WorkQueue<Key: Hashable & Sendable, C: Clock>: @unchecked Sen
             if !keepQueued {
                 state.queue = Deque()
                 state.dirty = []
+                state.addedAt = [:]
             }
             state.timer?.cancel()
             state.timer = nil
@@ -219,6 +230,16 @@ public final class WorkQueue<Key: Hashable & Sendable, C: Clock>: @unchecked Sen
     /// Keys ready to be taken.
     public var count: Int { lock.withLock { state.queue.count } }
 
+    /// The depth and the work in progress now (client-go's depth, unfinished work and longest running processor).
+    public func load() -> WorkQueueLoad {
+        let now = clock.now
+        return lock.withLock {
+            let running = state.startedAt.values.map { $0.duration(to: now) }
+            return WorkQueueLoad(
+                depth: state.queue.count, unfinishedWork: running.reduce(.zero, +), longestRunning: running.max() ?? .zero)
+        }
+    }
+
     // MARK: Internals (called with the lock held)
 
     /// client-go's `Add`: returns the waiter to resume with the key handed to it, if one waits.
@@ -226,6 +247,10 @@ public final class WorkQueue<Key: Hashable & Sendable, C: Clock>: @unchecked Sen
         guard !state.shuttingDown, !state.dirty.contains(key) else { return nil }
         state.dirty.insert(key)
         state.waiting[key] = nil
+        if let metrics {
+            state.addedAt[key] = clock.now
+            metrics.added()
+        }
         if state.processing.contains(key) { return nil }
         state.queue.append(key)
         return handOff(state: &state)
@@ -242,6 +267,11 @@ public final class WorkQueue<Key: Hashable & Sendable, C: Clock>: @unchecked Sen
         guard let key = state.queue.popFirst() else { return nil }
         state.processing.insert(key)
         state.dirty.remove(key)
+        if let metrics {
+            let now = clock.now
+            if let added = state.addedAt.removeValue(forKey: key) { metrics.started(waited: added.duration(to: now)) }
+            state.startedAt[key] = now
+        }
         return key
     }
 
@@ -285,6 +315,35 @@ extension WorkQueue where C == ContinuousClock {
     /// A queue on the real clock.
     public convenience init(_ configuration: WorkQueueConfiguration = WorkQueueConfiguration()) {
         self.init(configuration, clock: ContinuousClock())
+    }
+}
+
+/// What a `WorkQueue` tells of its work (client-go's `MetricsProvider`). Called with the queue's lock held: keep it quick
+/// and never call back into the queue.
+public protocol WorkQueueMetrics: Sendable {
+    /// A key was added that was not queued already.
+    func added()
+    /// A failed key was put back after its backoff.
+    func retried()
+    /// A worker took a key that had waited `waited` since it was added.
+    func started(waited: Duration)
+    /// A worker finished a key it held for `worked`.
+    func finished(worked: Duration)
+}
+
+/// A `WorkQueue`'s load at one instant.
+public struct WorkQueueLoad: Sendable, Equatable {
+    /// Keys ready to be taken.
+    public var depth: Int
+    /// The sum of how long each key being processed has been held.
+    public var unfinishedWork: Duration
+    /// How long the longest-held key has been held.
+    public var longestRunning: Duration
+
+    public init(depth: Int, unfinishedWork: Duration, longestRunning: Duration) {
+        self.depth = depth
+        self.unfinishedWork = unfinishedWork
+        self.longestRunning = longestRunning
     }
 }
 

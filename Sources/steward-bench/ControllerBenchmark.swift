@@ -108,9 +108,10 @@ struct ControllerBenchmarkChild {
         let runner = FakePlaybookRunner()
         var options = Controller.Options(configInterval: 1)
         options.afterPoll = { malloc_trim(0) }
-        let controller = Controller(
-            reconciler: try ControllerBenchmark.reconciler(config: config, state: state, runner: runner), leases: nil,
-            options: options)
+        let reconciler = try ControllerBenchmark.reconciler(config: config, state: state, runner: runner)
+        // As `steward run` opens its store.
+        try await (reconciler.store as? SQLiteStateStore)?.limitMemoryMap(toBytes: SQLiteStateStore.controllerMemoryMapBytes)
+        let controller = Controller(reconciler: reconciler, leases: nil, options: options)
         let workers = Task { await controller.run() }
         let start = ContinuousClock.now
         let cpuStart = Self.cpu()
@@ -121,6 +122,9 @@ struct ControllerBenchmarkChild {
         malloc_trim(0)
         report(String(format: "RSS with %d converged projects: %.1f MB (anonymous %.1f MB)", projects,
             Double(ResidentMemory.bytes() ?? 0) / 1_048_576, Double(ResidentMemory.anonymousBytes() ?? 0) / 1_048_576))
+        let mappings = ResidentMemory.byMapping()
+        report("  by mapping: " + mappings.prefix(8).map { String(format: "%@ %.1f MB",
+            ($0.mapping as NSString).lastPathComponent, Double($0.kilobytes) / 1024) }.joined(separator: ", "))
 
         let idleStart = Self.cpu()
         let idleWall = ContinuousClock.now

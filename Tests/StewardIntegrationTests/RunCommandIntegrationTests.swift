@@ -7,17 +7,21 @@ final class RunningController: @unchecked Sendable {
     let process: Process
     let log: URL
 
-    init(_ configArguments: [String], stateDirectory: URL) throws {
+    init(_ configArguments: [String], stateDirectory: URL, interval: Int = 1, environment: [String: String] = [:]) throws {
         log = stateDirectory.appendingPathComponent("run-\(UUID().uuidString.prefix(6)).log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
-        process = try StewardBinary.start(["run", "--interval", "1"] + configArguments,
-            output: try FileHandle(forWritingTo: log))
+        process = try StewardBinary.start(["run", "--interval", "\(interval)", "--listen", "127.0.0.1:0"] + configArguments,
+            environment: environment, output: try FileHandle(forWritingTo: log))
     }
 
     var text: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
 
-    func waitFor(_ what: String, limit: Duration = Patience.base * 3, _ condition: () async -> Bool) async throws {
-        try await waitUntil(what, limit: limit, every: .milliseconds(200), detail: { "log:\n\(self.text)" }) { await condition() }
+    func waitFor(
+        _ what: String, limit: Duration = Patience.base * 3, _ detail: @escaping () -> String = { "" }, _ condition: () async -> Bool
+    ) async throws {
+        try await waitUntil(what, limit: limit, every: .milliseconds(200), detail: { "\(detail())\nlog:\n\(self.text)" }) {
+            await condition()
+        }
     }
 
     func kill9() {
@@ -185,7 +189,7 @@ struct RunCommandIntegrationTests {
             "no Ansible run outlives the controller")
 
         FileManager.default.createFile(atPath: go, contents: Data())
-        let next = try StewardBinary.run(["run", "--max-passes", "1"] + fixture.configArguments)
+        let next = try StewardBinary.run(["run", "--max-passes", "1", "--listen", "127.0.0.1:0"] + fixture.configArguments)
         #expect(next.status == 0, "\(next.stderr)")
         #expect(await httpGet("http://127.0.0.1:\(slowPort)/health") != nil)
         let converged = try fixture.reconcile()

@@ -242,4 +242,43 @@ private final class Ledger: @unchecked Sendable {
     var keysWithoutARunAfterTheirLastAdd: [String] {
         lock.withLock { lastAdd.filter { lastStart[$0.key, default: 0] < $0.value }.map(\.key).sorted() }
     }
+
+    /// What a metrics provider is told, recorded.
+    final class Recorded: WorkQueueMetrics, @unchecked Sendable {
+        private let lock = NSLock()
+        private(set) var adds = 0
+        private(set) var retries = 0
+        private(set) var waits: [Duration] = []
+        private(set) var works: [Duration] = []
+
+        func added() { lock.withLock { adds += 1 } }
+        func retried() { lock.withLock { retries += 1 } }
+        func started(waited: Duration) { lock.withLock { waits.append(waited) } }
+        func finished(worked: Duration) { lock.withLock { works.append(worked) } }
+    }
+
+    @Test func metricsCountNewAddsAndRetriesAndTimeWaitsAndWorkAsClientGoDoes() async throws {
+        let clock = ManualClock()
+        let recorded = Recorded()
+        let queue = WorkQueue<String, ManualClock>(WorkQueueConfiguration(bucketRate: 0), clock: clock, random: { 0 }, metrics: recorded)
+        queue.add("a")
+        queue.add("a")
+        queue.add("b")
+        #expect(recorded.adds == 2, "a key already queued is not a new add")
+        clock.advance(by: .seconds(3))
+        #expect(await queue.next() == "a")
+        #expect(recorded.waits == [.seconds(3)])
+        clock.advance(by: .seconds(2))
+        #expect(await queue.next() == "b")
+        #expect(queue.load() == WorkQueueLoad(depth: 0, unfinishedWork: .seconds(2), longestRunning: .seconds(2)))
+        clock.advance(by: .seconds(1))
+        #expect(queue.load() == WorkQueueLoad(depth: 0, unfinishedWork: .seconds(4), longestRunning: .seconds(3)))
+        queue.done("a")
+        #expect(recorded.works == [.seconds(3)])
+        queue.addRateLimited("b", error: "boom")
+        queue.done("b")
+        #expect(recorded.retries == 1)
+        #expect(recorded.works == [.seconds(3), .seconds(1)])
+        #expect(queue.load() == WorkQueueLoad(depth: 0, unfinishedWork: .zero, longestRunning: .zero))
+    }
 }

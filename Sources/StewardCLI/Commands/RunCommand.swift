@@ -2,8 +2,11 @@ import ArgumentParser
 import CMalloc
 import Dispatch
 import Foundation
+import Logging
+import ServiceLifecycle
 import StewardCore
 import StewardModel
+import StewardServer
 import StewardStore
 
 /// `steward run`: the controller (docs/ARCHITECTURE.md §4). Holds the state dir's `controller` lease (a second one is
@@ -30,6 +33,11 @@ struct RunCommand: AsyncParsableCommand {
         discussion: "Default: run until SIGTERM/SIGINT. `--max-passes 1` reconciles everything once, as a pass does."))
     var maxPasses: Int?
 
+    @Option(help: ArgumentHelp(
+        "Address of the HTTP server (/metrics, /healthz, /readyz, /hooks/github): HOST:PORT; port 0 takes a free one.",
+        discussion: "Default: http.listen of steward.yaml (127.0.0.1:9477 unless set).", valueName: "host:port"))
+    var listen: String?
+
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
@@ -45,10 +53,18 @@ struct RunCommand: AsyncParsableCommand {
         let stop = StopRequest()
         let sources = stop.listen(to: [SIGTERM, SIGINT, SIGHUP])
         defer { sources.forEach { $0.cancel() } }
+        let listenFlag = try listen.map { text in
+            guard let address = ListenAddress(text) else {
+                throw ValidationError("--listen must be HOST:PORT (127.0.0.1:9477, [::1]:9477; port 0 takes a free one), not \(text)")
+            }
+            return address
+        }
 
         // One controller per state dir: a second `steward run` is refused, naming the first; a one-shot command
         // acting alone is waited for.
         let store = try wiring.openStore()
+        // Mapped database pages would stay in the controller's resident memory for as long as it runs.
+        try await store.limitMemoryMap(toBytes: SQLiteStateStore.controllerMemoryMapBytes)
         let access = try await StateAccess.controller(store: store, stateDirectory: global.stateDirectory, logger: logger)
         // Under the lease and before any worker: what a crash left running is interrupted (and redone when still
         // needed), except the work of a one-shot command that still runs beside this controller.
@@ -60,14 +76,22 @@ struct RunCommand: AsyncParsableCommand {
         }
         if busy.isEmpty { try await SQLiteCheckpointer(store: store).releaseStaleLeases(threadPrefix: "project/") }
 
+        let metrics = StewardMetrics(version: StewardVersion.current)
+        Wiring.githubRequests.observe { event in
+            metrics.githubRequest(code: event.status, cached: event.notModified, rateLimitRemaining: event.rateLimitRemaining)
+        }
         let source = try wiring.configSource(fetching: true)
         var options = Controller.Options(configInterval: interval)
         // Polls allocate and free in bursts (SQLite caches, parsed manifests): give freed memory back, so the
         // controller's RSS is what it uses, not the high-water mark of its busiest moment.
         options.afterPoll = { malloc_trim(0) }
-        let controller = Controller(
-            reconciler: wiring.reconciler(store: store, source: source, library: library), leases: access.leases,
-            options: options)
+        options.metrics = metrics
+        var reconciler = wiring.reconciler(store: store, source: source, library: library)
+        reconciler.runner = MeasuredPlaybookRunner(reconciler.runner, metrics: metrics)
+        if let servers = reconciler.servers {
+            reconciler.servers?.runner = MeasuredPlaybookRunner(servers.runner, metrics: metrics)
+        }
+        let controller = Controller(reconciler: reconciler, leases: access.leases, options: options)
         access.leases.startHeartbeat(logger: logger) { key, holder in
             if key == ObjectKey.controllerLease {
                 logger.critical("lost the controller lease (now: \(holder)); stopping at once")
@@ -80,37 +104,202 @@ struct RunCommand: AsyncParsableCommand {
             logger.info("SIGHUP: fetching the config repo now", metadata: ["signal": "\(SIGHUP)"])
             controller.fetchNow()
         }
+
+        // The services of the controller (docs/ARCHITECTURE.md §4): shut down in reverse order, so the workers drain
+        // first while the HTTP server still answers and the status file is still written.
         let statusFile = ControllerStatusFile(stateDirectory: global.stateDirectory)
-        let workers = Task { await controller.run() }
-        let status = Task {
-            while !Task.isCancelled {
-                statusFile.write(controller.status())
-                try? await Task.sleep(for: .seconds(1))
-            }
-        }
+        let listening = ListeningAddress()
+        let workers = ControllerService(controller: controller, stop: stop, logger: logger)
+        let http = HTTPService(
+            controller: controller, store: store, metrics: metrics, flag: listenFlag, listening: listening,
+            configRepository: GitHubWebhook.repositoryName(ofURL: try global.resolvedConfigRepo()), configBranch: global.ref,
+            logger: logger)
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [
+                .init(service: StatusFileService(controller: controller, file: statusFile, listening: listening)),
+                .init(service: http, successTerminationBehavior: .gracefullyShutdownGroup,
+                      failureTerminationBehavior: .gracefullyShutdownGroup),
+                .init(service: workers, successTerminationBehavior: .gracefullyShutdownGroup,
+                      failureTerminationBehavior: .gracefullyShutdownGroup),
+            ],
+            logger: Logger(label: "steward.services") { _ in SwiftLogNoOpLogHandler() }))
+        stop.onStop = { Task { await group.triggerGracefulShutdown() } }
+        if stop.isRequested { await group.triggerGracefulShutdown() }
         logger.info("controller started", metadata: [
             "interval_s": "\(interval.map(String.init) ?? "intervals.configRepo")", "state_dir": "\(global.stateDirectory.path)",
             "pid": "\(getpid())",
         ])
-
-        while !stop.isRequested {
-            if let maxPasses, controller.polls >= maxPasses, controller.isIdle() { break }
-            try? await Task.sleep(for: .milliseconds(50))
+        let passes = Task { [maxPasses] in
+            guard let maxPasses else { return }
+            while !stop.isRequested, !Task.isCancelled {
+                if controller.polls >= maxPasses, controller.isIdle() {
+                    stop.requestStop()
+                    return
+                }
+                try? await Task.sleep(for: .milliseconds(50))
+            }
         }
-        let grace = stop.isImmediate ? .zero : Duration.seconds(controller.loaded?.desired.settings.shutdownGrace ?? Settings().shutdownGrace)
+        var failure: (any Error)?
+        do {
+            try await group.run()
+        } catch {
+            failure = error
+        }
+        passes.cancel()
+        var last = controller.status()
+        last.listen = listening.value?.description
+        statusFile.write(last)
+        await access.release()
+        statusFile.remove()
+        if stop.lostLease { throw ExitCode(1) }
+        if let failure {
+            logger.error("controller stopped: \(failure)")
+            throw ExitCode(1)
+        }
+        logger.info(workers.finishedInTime ? "controller stopped" : "controller stopped; work in progress was ended and is redone on the next start",
+            metadata: ["polls": "\(controller.polls)", "signal": "\(stop.signal.map(String.init) ?? "-")"])
+    }
+}
+
+/// The workers of the controller: on a graceful shutdown they take no new key and let the keys in flight finish
+/// within `shutdownGrace` (at once after a second signal or a lost lease), then end what still runs.
+final class ControllerService: Service, @unchecked Sendable {
+    let controller: Controller
+    let stop: StopRequest
+    let logger: Logger
+    private let lock = NSLock()
+    private var inTime = true
+
+    init(controller: Controller, stop: StopRequest, logger: Logger) {
+        self.controller = controller
+        self.stop = stop
+        self.logger = logger
+    }
+
+    /// Whether the work in progress finished within the grace.
+    var finishedInTime: Bool { lock.withLock { inTime } }
+
+    func run() async {
+        let workers = Task { await controller.run() }
+        // Returns on the group's graceful shutdown; throws when the group is cancelled (then nothing waits).
+        let cancelled = (try? await gracefulShutdown()) == nil
+        let stop = self.stop
+        let grace = stop.isImmediate || cancelled
+            ? .zero : Duration.seconds(controller.loaded?.desired.settings.shutdownGrace ?? Settings().shutdownGrace)
         let inFlight = controller.status().inFlight
         logger.info("stopping: no new keys; waiting up to \(grace.components.seconds) s for \(inFlight.count) in flight", metadata: [
             "in_flight": "\(inFlight.map(\.key).joined(separator: ","))", "signal": "\(stop.signal.map(String.init) ?? "-")",
         ])
-        let inTime = await controller.shutDown(grace: grace, cancelling: workers) { stop.isImmediate }
+        let finished = await controller.shutDown(grace: grace, cancelling: workers) { stop.isImmediate }
         await workers.value
-        status.cancel()
-        statusFile.write(controller.status())
-        await access.release()
-        statusFile.remove()
-        if stop.lostLease { throw ExitCode(1) }
-        logger.info(inTime ? "controller stopped" : "controller stopped; work in progress was ended and is redone on the next start",
-            metadata: ["polls": "\(controller.polls)", "signal": "\(stop.signal.map(String.init) ?? "-")"])
+        lock.withLock { inTime = finished }
+    }
+}
+
+/// Rewrites `STATE/controller.json` every second until the group shuts it down (after the workers).
+struct StatusFileService: Service {
+    let controller: Controller
+    let file: ControllerStatusFile
+    let listening: ListeningAddress
+
+    func run() async {
+        try? await cancelWhenGracefulShutdown {
+            while true {
+                var status = controller.status()
+                status.listen = listening.value?.description
+                file.write(status)
+                try await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+}
+
+/// The address the HTTP server listens on, once it does.
+final class ListeningAddress: @unchecked Sendable {
+    private let lock = NSLock()
+    private var address: ListenAddress?
+
+    var value: ListenAddress? {
+        get { lock.withLock { address } }
+        set { lock.withLock { address = newValue } }
+    }
+}
+
+/// The HTTP server (docs/ARCHITECTURE.md §10), started once the first config revision is loaded: its address comes
+/// from `--listen` or `http.listen`, its token from `http.tokenFile`, the webhook secret from `webhooks.github`.
+/// A failure to listen stops the controller (exit 1).
+struct HTTPService: Service {
+    let controller: Controller
+    let store: SQLiteStateStore
+    let metrics: StewardMetrics
+    let flag: ListenAddress?
+    let listening: ListeningAddress
+    let configRepository: String?
+    let configBranch: String
+    let logger: Logger
+
+    func run() async throws {
+        var loaded = controller.loaded
+        while loaded == nil {
+            if Task.isShuttingDownGracefully || Task.isCancelled { return }
+            try? await Task.sleep(for: .milliseconds(50))
+            loaded = controller.loaded
+        }
+        let settings = loaded!.desired.settings
+        guard let address = flag ?? ListenAddress(settings.http.listen) else {
+            throw CommandFailure("http.listen \(settings.http.listen) is not HOST:PORT")
+        }
+        let token = try settings.http.tokenFile.map { path in
+            try Self.readSecretFile(path, what: "http.tokenFile")
+        }
+        if !address.isLoopback, token == nil {
+            throw CommandFailure("the HTTP server would listen on \(address), which other computers can reach, without a token: "
+                + "set http.tokenFile in steward.yaml (a file holding the bearer token /metrics requires), or listen on 127.0.0.1")
+        }
+        var options = ControllerHTTPServer.Options(address: address, configBranch: configBranch)
+        options.token = token
+        options.configRepository = configRepository
+        options.webhookSecret = webhookSecret(settings.webhooks.github)
+        let server = ControllerHTTPServer(options: options, controller: controller, store: store, metrics: metrics, logger: logger)
+        let app = server.application { [listening, logger] bound in
+            listening.value = bound
+            logger.info("http server listening on \(bound): /metrics, /healthz, /readyz, /hooks/github", metadata: [
+                "listen": "\(bound)",
+            ])
+        }
+        do {
+            try await app.run()
+        } catch {
+            throw CommandFailure("the HTTP server cannot listen on \(address): \(error); set http.listen in steward.yaml or --listen")
+        }
+    }
+
+    /// The GitHub webhook secret, or nil (the route then answers 503) with a warning naming what is missing.
+    private func webhookSecret(_ github: Settings.Webhooks.GitHub) -> String? {
+        if let path = github.secretFile {
+            do {
+                return try Self.readSecretFile(path, what: "webhooks.github.secretFile")
+            } catch {
+                logger.error("\(error); /hooks/github answers 503")
+                return nil
+            }
+        }
+        if let variable = github.secretEnv {
+            if let value = ProcessInfo.processInfo.environment[variable], !value.isEmpty { return value }
+            logger.error("webhooks.github.secretEnv names \(variable), which is not set in the environment; /hooks/github answers 503")
+        }
+        return nil
+    }
+
+    /// A secret file's content without surrounding whitespace; an error names the file, never the content.
+    static func readSecretFile(_ path: String, what: String) throws -> String {
+        let expanded = NSString(string: path).expandingTildeInPath
+        guard let data = FileManager.default.contents(atPath: expanded),
+            let text = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty
+        else {
+            throw CommandFailure("\(what) \(expanded) cannot be read or is empty")
+        }
+        return text
     }
 }
 
@@ -121,7 +310,9 @@ final class StopRequest: @unchecked Sendable {
     private var received: Int32?
     private var immediate = false
     private var lost = false
+    private var requested = false
     private var hangUp: (@Sendable () -> Void)?
+    private var stopHandler: (@Sendable () -> Void)?
 
     var onHangUp: (@Sendable () -> Void)? {
         get { lock.withLock { hangUp } }
@@ -139,6 +330,12 @@ final class StopRequest: @unchecked Sendable {
         }
     }
 
+    /// Called once a stop is asked for (the first signal, `--max-passes` reached, a lost lease).
+    var onStop: (@Sendable () -> Void)? {
+        get { lock.withLock { stopHandler } }
+        set { lock.withLock { stopHandler = newValue } }
+    }
+
     func receive(signal number: Int32) {
         if number == SIGHUP {
             onHangUp?()
@@ -147,6 +344,13 @@ final class StopRequest: @unchecked Sendable {
         lock.withLock {
             if received == nil { received = number } else { immediate = true }
         }
+        onStop?()
+    }
+
+    /// A graceful stop without a signal (`--max-passes` reached).
+    func requestStop() {
+        lock.withLock { requested = true }
+        onStop?()
     }
 
     /// Stops at once: another controller holds the lease now.
@@ -155,10 +359,11 @@ final class StopRequest: @unchecked Sendable {
             lost = true
             immediate = true
         }
+        onStop?()
     }
 
     var lostLease: Bool { lock.withLock { lost } }
-    var isRequested: Bool { lock.withLock { received != nil || immediate } }
+    var isRequested: Bool { lock.withLock { received != nil || immediate || requested } }
     var isImmediate: Bool { lock.withLock { immediate } }
     var signal: Int32? { lock.withLock { received } }
 

@@ -69,6 +69,7 @@ struct StatusCommand: AsyncParsableCommand {
         }
         lines.append("config: \(status.commit.map { String($0.prefix(12)) } ?? "not loaded yet"), \(status.polls) polls, "
             + "\(status.reconciles) reconciles, \(status.failures) failed")
+        lines.append("http: \(status.listen.map { "http://\($0)/metrics, /healthz, /readyz, /hooks/github" } ?? "not listening yet")")
         let backoff = status.waiting.filter { $0.failures > 0 }
         lines.append("queue: \(status.queued.count) queued, \(status.inFlight.count) in flight, \(backoff.count) in backoff, "
             + "\(status.waiting.count - backoff.count) waiting for their next poll" + (status.shuttingDown ? " (stopping)" : ""))

@@ -172,6 +172,8 @@ extension Wiring {
 
     /// One per process, so the reconcile loop's passes make conditional requests.
     static let responseCache = GitHubResponseCache()
+    /// Told of every GitHub request of this process (`steward run` counts them for /metrics).
+    static let githubRequests = HTTPEventObserver()
     /// The GitHub forge of the settings last resolved with: the bundler fetches mirrors with its token.
     static let currentForgeToken = ForgeTokenSource()
 
@@ -225,6 +227,7 @@ extension Wiring {
             throw ForgeUnavailable(description: "forge.apiURL \(api) is not an http(s) URL")
         }
         let client = try HTTPClient(configuration: HTTPClient.Configuration(onEvent: { event in
+            githubRequests.notify(event)
             logger.info("http", metadata: [
                 "method": "\(event.method)", "path": "\(event.path)", "status": "\(event.status.map(String.init) ?? "-")",
                 "from_cache": "\(event.notModified)", "remaining": "\(event.rateLimitRemaining.map(String.init) ?? "-")",

@@ -17,6 +17,8 @@ public final class Controller: @unchecked Sendable {
         public var progressLimit = 20
         /// Called after each config poll (the CLI hands freed memory back to the system).
         public var afterPoll: @Sendable () -> Void = {}
+        /// Told of each reconcile and of the queue's work (`/metrics`); nil counts nothing.
+        public var metrics: (any ControllerMetrics & WorkQueueMetrics)?
 
         public init(configInterval: Int? = nil) {
             self.configInterval = configInterval
@@ -56,6 +58,7 @@ public final class Controller: @unchecked Sendable {
         var reconciles = 0
         var failures = 0
         var forceHealth = false
+        var forceForgeSync = false
         var objectSlots: Int = 1
         var slotsInUse = 0
         var slotWaiters: [CheckedContinuation<Void, Never>] = []
@@ -65,7 +68,7 @@ public final class Controller: @unchecked Sendable {
         self.reconciler = reconciler
         self.leases = leases
         self.options = options
-        let queue = WorkQueue<ObjectKey, ContinuousClock>()
+        let queue = WorkQueue<ObjectKey, ContinuousClock>(clock: ContinuousClock(), metrics: options.metrics)
         self.queue = queue
         // Object keys being reconciled or about to be: each may still bring a deploy to the open batch.
         deploys = DeployCoordinator(reconciler: reconciler, window: options.deployWindow) {
@@ -90,8 +93,33 @@ public final class Controller: @unchecked Sendable {
         await queue.runWorkers(5 + 64) { key in await self.reconcile(key) }
     }
 
-    /// Fetch the config repo now (SIGHUP).
+    /// Fetch the config repo now (SIGHUP, a webhook's push).
     public func fetchNow() { queue.add(.config) }
+
+    /// Forge sync now, whether or not `intervals.githubSync` is due (a webhook's repository event).
+    public func syncForgeNow() {
+        lock.withLock { state.forceForgeSync = true }
+        queue.add(.forge)
+    }
+
+    /// Reconcile these projects now (a webhook's push to their repo).
+    public func reconcileNow(projects: [String]) {
+        for name in projects { queue.add(.project(name)) }
+    }
+
+    /// The projects of the loaded revision that deploy `repository` (`owner/name`, any case) at `ref`, a push's
+    /// `refs/heads/BRANCH` or `refs/tags/TAG` (or the bare name), suspended ones aside.
+    public func projects(deploying repository: String, at ref: String) -> [String] {
+        guard let loaded else { return [] }
+        let repository = repository.lowercased()
+        return loaded.desired.projects.filter { project in
+            !project.spec.suspend && project.spec.repo.lowercased() == repository
+                && [project.spec.ref, "refs/heads/\(project.spec.ref)", "refs/tags/\(project.spec.ref)"].contains(ref)
+        }.map(\.name)
+    }
+
+    /// Whether a config revision is loaded and the keys of the first poll have settled (`/readyz`).
+    public var isReady: Bool { polls > 0 && lock.withLock { state.loaded != nil } }
 
     /// Stops taking keys and waits for the work in progress, at most `grace` and while `abort` says no (a second
     /// SIGTERM); then ends what still runs by cancelling `workers`: Ansible runs are killed by process group and
@@ -154,7 +182,9 @@ public final class Controller: @unchecked Sendable {
         }
         // Released before the key is done, so the next holder never waits for a lease nobody uses.
         if let leases, key.isLeased { await leases.release([key.description]) }
-        var metadata: Logger.Metadata = ["key": "\(key)", "duration_ms": "\(ms(ContinuousClock.now - started))"]
+        let duration = ContinuousClock.now - started
+        var metadata: Logger.Metadata = ["key": "\(key)", "duration_ms": "\(ms(duration))"]
+        options.metrics?.reconciled(kind: key.kind, result: outcome.result, duration: duration)
         switch outcome {
         case .failed(let error):
             lock.withLock { state.failures += 1 }
@@ -325,7 +355,11 @@ public final class Controller: @unchecked Sendable {
     private func reconcileForge() async throws -> WorkOutcome {
         guard let loaded else { return .requeue(after: .seconds(1)) }
         let settings = loaded.desired.settings
-        try await reconciler.syncForge(settings)
+        let force = lock.withLock {
+            defer { state.forceForgeSync = false }
+            return state.forceForgeSync
+        }
+        try await reconciler.syncForge(settings, force: force)
         let resolver = try reconciler.makeResolver(settings)
         var answers: [String: String] = [:]
         var changed: [String] = []
@@ -561,4 +595,6 @@ public struct ControllerStatus: Codable, Sendable, Equatable {
     public var inFlight: [InFlight]
     public var waiting: [Waiting]
     public var shuttingDown: Bool
+    /// The address its HTTP server listens on (`/metrics`, webhooks), once it does.
+    public var listen: String?
 }

@@ -27,6 +27,15 @@ public enum ObjectKey: Hashable, Sendable, Comparable, CustomStringConvertible {
         }
     }
 
+    /// The key's kind, as metrics label it: `project`, `server`, or the singleton's name.
+    public var kind: String {
+        switch self {
+        case .project: "project"
+        case .server: "server"
+        default: description
+        }
+    }
+
     /// Parses what `description` writes; nil for anything else.
     public init?(_ text: String) {
         switch text {

@@ -19,4 +19,24 @@ public enum ResidentMemory {
         else { return nil }
         return kilobytes * 1024
     }
+
+    /// Resident kilobytes by mapping (`/proc/self/smaps`): each mapped file's path, or `[anon]` for the heap, stacks and
+    /// other anonymous memory, largest first. Empty where `/proc` is not mounted.
+    public static func byMapping() -> [(mapping: String, kilobytes: Int)] {
+        // /proc files report size 0: read to the end, not by the size.
+        guard let data = FileHandle(forReadingAtPath: "/proc/self/smaps")?.readDataToEndOfFile(),
+            let text = String(data: data, encoding: .utf8)
+        else { return [] }
+        var totals: [String: Int] = [:]
+        var current = "[anon]"
+        for line in text.split(separator: "\n") {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            if let first = fields.first, first.contains("-"), first.allSatisfy({ $0.isHexDigit || $0 == "-" }) {
+                current = fields.count > 5 && fields[5].hasPrefix("/") ? String(fields[5]) : "[anon]"
+            } else if fields.first == "Rss:", fields.count > 1, let kilobytes = Int(fields[1]) {
+                totals[current, default: 0] += kilobytes
+            }
+        }
+        return totals.map { ($0.key, $0.value) }.sorted { $0.kilobytes > $1.kilobytes }
+    }
 }

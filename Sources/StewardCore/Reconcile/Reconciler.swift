@@ -337,7 +337,8 @@ public struct Reconciler: Sendable {
 
     /// github_sync as part of a pass: lists the forge so new, renamed and missing repos are known before
     /// planning. A forge that cannot be reached is logged and counted (transient), never fatal.
-    func syncForge(_ settings: Settings) async throws {
+    /// - Parameter force: sync even when `intervals.githubSync` has not passed (a webhook said the forge changed).
+    func syncForge(_ settings: Settings, force: Bool = false) async throws {
         let target: (forge: any Forge, owners: [String])?
         do {
             target = try makeForge(settings)
@@ -351,7 +352,7 @@ public struct Reconciler: Sendable {
             logger: logger)
         for owner in target.owners {
             // The heartbeat's period (intervals.githubSync) holds for one-shot passes too; `steward sync` forces it.
-            if let last = try await store.forgeSyncState(owner: owner)?.lastAttemptAt,
+            if !force, let last = try await store.forgeSyncState(owner: owner)?.lastAttemptAt,
                 now().timeIntervalSince(last) < Double(settings.intervals.githubSync)
             {
                 logger.debug("forge sync not due", metadata: [

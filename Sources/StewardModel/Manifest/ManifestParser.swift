@@ -10,7 +10,7 @@ public struct ManifestParser: Sendable {
     /// Largest file accepted, in bytes (1 MiB).
     public static let maxFileSize = 1 << 20
     /// Bumped when parsing changes, so cached results of older parsers are not reused.
-    public static let version = 7
+    public static let version = 8
 
     public init() {}
 
@@ -439,7 +439,45 @@ public struct ManifestParser: Sendable {
         if let timeout = duration(&document, "playbookTimeout") { settings.playbookTimeout = timeout }
         if let concurrency = document.int("concurrency", in: 1...64) { settings.concurrency = concurrency }
         if let grace = duration(&document, "shutdownGrace") { settings.shutdownGrace = grace }
+        decodeHTTP(&document, into: &settings, context: context)
         return settings
+    }
+
+    /// `http.listen`, `http.tokenFile`, `webhooks.github.secretEnv|secretFile`: an address to listen on, a token
+    /// file for any address other computers can reach, secrets only by reference.
+    private func decodeHTTP(_ document: inout MappingReader, into settings: inout Settings, context: DecodeContext) {
+        if var http = document.mapping("http") {
+            settings.http.tokenFile = http.string("tokenFile")
+            if let listen = http.string("listen") {
+                if let address = ListenAddress(listen) {
+                    settings.http.listen = listen
+                    if !address.isLoopback, settings.http.tokenFile == nil {
+                        context.diagnostics.append(.error(at: http.location(of: "listen")!,
+                            "http.listen \(listen) is not a loopback address: set http.tokenFile, the bearer token /metrics requires"))
+                    }
+                } else {
+                    context.diagnostics.append(.error(at: http.location(of: "listen")!,
+                        "http.listen must be HOST:PORT (127.0.0.1:9477, [::1]:9477, 0.0.0.0:9477; port 0 takes a free one), found \"\(listen)\""))
+                }
+            }
+            http.finish()
+        }
+        if var webhooks = document.mapping("webhooks") {
+            if var github = webhooks.mapping("github") {
+                if let variable = github.string("secretEnv") {
+                    if Validation.isEnvironmentVariableName(variable) {
+                        settings.webhooks.github.secretEnv = variable
+                    } else {
+                        context.diagnostics.append(.error(at: github.location(of: "secretEnv")!,
+                            "webhooks.github.secretEnv must name an environment variable (letters, digits, _), found \"\(variable)\"; "
+                                + "the secret itself never goes in steward.yaml"))
+                    }
+                }
+                settings.webhooks.github.secretFile = github.string("secretFile")
+                github.finish()
+            }
+            webhooks.finish()
+        }
     }
 
     /// `agents.endpoint`, `agents.model`, `agents.apiKeyEnv`: an http(s) endpoint and a model are required by the

@@ -155,8 +155,44 @@ public struct Settings: Sendable, Hashable, Codable {
         }
     }
 
+    /// The controller's HTTP server (`steward run`): webhooks, `/metrics`, `/healthz`, `/readyz`.
+    public struct HTTP: Sendable, Hashable, Codable {
+        /// `HOST:PORT` to listen on (`ListenAddress`); port 0 takes any free port.
+        public var listen: String
+        /// A file holding the bearer token `/metrics` requires; required when `listen` is not a loopback address.
+        public var tokenFile: String?
+
+        public init(listen: String = "127.0.0.1:9477", tokenFile: String? = nil) {
+            self.listen = listen
+            self.tokenFile = tokenFile
+        }
+    }
+
+    /// Webhook receivers of the HTTP server.
+    public struct Webhooks: Sendable, Hashable, Codable {
+        /// `POST /hooks/github`: the secret its deliveries are signed with (`X-Hub-Signature-256`), from an
+        /// environment variable or a file (never in the config repo). Neither set: the route answers 503.
+        public struct GitHub: Sendable, Hashable, Codable {
+            public var secretEnv: String?
+            public var secretFile: String?
+
+            public init(secretEnv: String? = nil, secretFile: String? = nil) {
+                self.secretEnv = secretEnv
+                self.secretFile = secretFile
+            }
+        }
+
+        public var github: GitHub
+
+        public init(github: GitHub = GitHub()) {
+            self.github = github
+        }
+    }
+
     public var forge: Forge
     public var ssh: SSH
+    public var http: HTTP
+    public var webhooks: Webhooks
     public var intervals: Intervals
     public var journal: Journal
     public var thresholds: Thresholds
@@ -173,8 +209,11 @@ public struct Settings: Sendable, Hashable, Codable {
     public init(
         forge: Forge = Forge(), ssh: SSH = SSH(), intervals: Intervals = Intervals(),
         thresholds: Thresholds = Thresholds(), agents: Agents = Agents(), prune: Bool = false,
-        playbookTimeout: Int = 900, concurrency: Int = 4, journal: Journal = Journal(), shutdownGrace: Int = 120
+        playbookTimeout: Int = 900, concurrency: Int = 4, journal: Journal = Journal(), shutdownGrace: Int = 120,
+        http: HTTP = HTTP(), webhooks: Webhooks = Webhooks()
     ) {
+        self.http = http
+        self.webhooks = webhooks
         self.concurrency = concurrency
         self.shutdownGrace = shutdownGrace
         self.journal = journal

@@ -22,7 +22,19 @@ enum StoreSchema {
         SchemaMigration(version: 12, summary: "secret_key: the fingerprint of the master key the secrets are sealed with", sql: version12),
         SchemaMigration(version: 13, summary: "journal: the log lines of commands that act, for steward logs", sql: version13),
         SchemaMigration(version: 14, summary: "leases: keys held by one holder until they expire (the controller first)", sql: version14),
+        SchemaMigration(version: 15, summary: "webhook_deliveries: GitHub delivery ids already acted on", sql: version15),
     ]
+
+    /// The newest GitHub webhook delivery ids (`X-GitHub-Delivery`), so a redelivery enqueues nothing new; bounded
+    /// through the primary key.
+    private static let version15 = """
+        CREATE TABLE webhook_deliveries (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            delivery TEXT NOT NULL UNIQUE,
+            event TEXT NOT NULL,
+            received_at REAL NOT NULL
+        ) STRICT;
+        """
 
     /// A key held by one holder until `expires_at` unless renewed: `controller` (one `steward run` per state dir),
     /// and per-key leases later.

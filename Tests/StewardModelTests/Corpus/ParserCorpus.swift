@@ -811,8 +811,27 @@ enum ParserCorpus {
             metadata: {name: weather-bot}
             """, expect: [
             "steward.yaml:2:7: error: steward.yaml must be kind Settings, found \"Project\"",
-            "steward.yaml:3:1: error: unknown field \"metadata\"; expected one of: agents, apiVersion, concurrency, forge, intervals, journal, kind, "
-                + "playbookTimeout, prune, shutdownGrace, ssh, thresholds",
+            "steward.yaml:3:1: error: unknown field \"metadata\"; expected one of: agents, apiVersion, concurrency, forge, http, intervals, "
+                + "journal, kind, playbookTimeout, prune, shutdownGrace, ssh, thresholds, webhooks",
+        ]),
+        ParserCase("http.listen not HOST:PORT, or open to the network without a token", path: "steward.yaml", """
+            http: {listen: "0.0.0.0:9477"}
+            webhooks:
+              github: {secretEnv: "my secret", secret: abc}
+            """, expect: [
+            "steward.yaml:1:16: error: http.listen 0.0.0.0:9477 is not a loopback address: set http.tokenFile, the bearer token "
+                + "/metrics requires",
+            "steward.yaml:3:23: error: webhooks.github.secretEnv must name an environment variable (letters, digits, _), found "
+                + "\"my secret\"; the secret itself never goes in steward.yaml",
+            "steward.yaml:3:36: error: unknown field \"webhooks.github.secret\" (did you mean \"secretEnv\"?)",
+        ]),
+        ParserCase("http.listen without a port", path: "steward.yaml", """
+            http:
+              listen: localhost
+              tokenFile: /etc/steward/token
+            """, expect: [
+            "steward.yaml:2:11: error: http.listen must be HOST:PORT (127.0.0.1:9477, [::1]:9477, 0.0.0.0:9477; port 0 takes a free one), "
+                + "found \"localhost\"",
         ]),
         ParserCase("unknown provider", path: "steward.yaml", """
             forge: {provider: gitlab}

@@ -1,0 +1,35 @@
+import Foundation
+
+/// How many objects are in each state now: what `/metrics` reports as `steward_projects{phase}`,
+/// `steward_servers{status}` and `steward_incidents_open{type,severity}` (docs/ARCHITECTURE.md §10).
+public struct ObjectCounts: Sendable, Equatable {
+    public struct IncidentKey: Sendable, Hashable {
+        public var type: String
+        public var severity: String
+
+        public init(type: String, severity: String) {
+            self.type = type
+            self.severity = severity
+        }
+    }
+
+    public var projectsByPhase: [String: Int]
+    public var serversByStatus: [String: Int]
+    public var openIncidents: [IncidentKey: Int]
+
+    public init(projectsByPhase: [String: Int] = [:], serversByStatus: [String: Int] = [:], openIncidents: [IncidentKey: Int] = [:]) {
+        self.projectsByPhase = projectsByPhase
+        self.serversByStatus = serversByStatus
+        self.openIncidents = openIncidents
+    }
+}
+
+/// What the controller's HTTP surface reads and remembers besides the state (docs/ARCHITECTURE.md §10).
+public protocol SurfaceStore: Sendable {
+    /// Counts by phase, status and incident kind, one grouped query each.
+    func objectCounts() async throws -> ObjectCounts
+
+    /// Remembers a webhook delivery id (GitHub's `X-GitHub-Delivery`), keeping the newest `keep` of them.
+    /// - Returns: false when `id` was remembered already: a redelivery, which must enqueue nothing new.
+    func rememberDelivery(_ id: String, event: String, at time: Date, keep: Int) async throws -> Bool
+}

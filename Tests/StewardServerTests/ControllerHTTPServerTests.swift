@@ -1,0 +1,183 @@
+import Crypto
+import Foundation
+import Logging
+import StewardCore
+import StewardHTTP
+import StewardModel
+import StewardServer
+import StewardStore
+import StewardTestSupport
+import Testing
+
+/// The controller's HTTP server on a real socket, asked over libcurl: health, readiness, metrics with and without a
+/// token, and GitHub deliveries (signature, size, redelivery, what each enqueues).
+struct ControllerHTTPServerTests {
+    /// A controller on in-memory parts (one project deploying acme/shop at main), the server on a free port.
+    final class Fixture: @unchecked Sendable {
+        let config: TemporaryDirectory
+        let state: TemporaryDirectory
+        let playbooks: TemporaryDirectory
+        let store: SQLiteStateStore
+        let metrics = StewardMetrics(version: "test")
+        let controller: Controller
+        let client: HTTPClient
+        var base = URL(string: "http://127.0.0.1:0")!
+        private var server: Task<Void, any Error>?
+        private var workers: Task<Void, Never>?
+
+        init() throws {
+            config = try TemporaryDirectory(prefix: "config")
+            state = try TemporaryDirectory(prefix: "state")
+            playbooks = try TemporaryDirectory(prefix: "playbooks")
+            try playbooks.write("deploy_project.yml", "- hosts: all\n")
+            try config.write("manifests/servers.yaml", """
+                apiVersion: steward/v1
+                kind: Server
+                metadata: {name: local}
+                spec: {address: 127.0.0.1, connection: local, capacity: {ports: "18000-18009"}}
+                """)
+            try config.write("manifests/shop.yaml", """
+                apiVersion: steward/v1
+                kind: Project
+                metadata: {name: shop}
+                spec: {repo: acme/shop, server: local}
+                """)
+            store = try SQLiteStateStore(stateDirectory: state.url)
+            let reconciler = Reconciler(
+                source: DirectoryConfigSource(root: config.url), store: InMemoryStateStore(),
+                makeResolver: { _ in FakeResolver(commits: ["acme/shop": "c1"]) }, runner: FakePlaybookRunner(),
+                library: try PlaybookLibrary(directory: playbooks.url), stateDirectory: state.url,
+                logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+            var options = Controller.Options(configInterval: 3600)
+            options.metrics = metrics
+            controller = Controller(reconciler: reconciler, leases: nil, options: options)
+            client = try HTTPClient(configuration: .init(totalTimeout: .seconds(10), maxAttempts: 1))
+        }
+
+        func start(_ configure: (inout ControllerHTTPServer.Options) -> Void = { _ in }) async throws {
+            var options = ControllerHTTPServer.Options(address: ListenAddress(host: "127.0.0.1", port: 0), configBranch: "main")
+            options.webhookSecret = "s3cret"
+            options.configRepository = "acme/config"
+            configure(&options)
+            let server = ControllerHTTPServer(
+                options: options, controller: controller, store: store, metrics: metrics,
+                logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+            let (bound, continuation) = AsyncStream.makeStream(of: ListenAddress.self)
+            let app = server.application { continuation.yield($0) }
+            self.server = Task { try await app.run() }
+            var addresses = bound.makeAsyncIterator()
+            let address = try #require(await addresses.next())
+            base = URL(string: "http://127.0.0.1:\(address.port)")!
+        }
+
+        /// Runs the controller until its first poll settled.
+        func runController() async throws {
+            workers = Task { [controller] in await controller.run() }
+            try await waitUntil("the first poll to settle") { controller.isReady && controller.isIdle() }
+        }
+
+        func get(_ path: String, headers: HTTPHeaders = [:]) async throws -> HTTPResponse {
+            try await client.send(HTTPRequest(url: base.appendingPathComponent(path), headers: headers))
+        }
+
+        func deliver(_ event: String, _ body: Data, id: String? = UUID().uuidString, signature: String?? = nil) async throws -> HTTPResponse {
+            var headers: HTTPHeaders = ["X-GitHub-Event": event, "Content-Type": "application/json"]
+            if let id { headers.add(name: "X-GitHub-Delivery", value: id) }
+            if let header = signature ?? Self.sign(body) { headers.add(name: "X-Hub-Signature-256", value: header) }
+            return try await client.send(HTTPRequest(method: .post, url: base.appendingPathComponent("hooks/github"), headers: headers, body: body))
+        }
+
+        static func sign(_ body: Data, secret: String = "s3cret") -> String {
+            "sha256=" + HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(secret.utf8)))
+                .map { String(format: "%02x", $0) }.joined()
+        }
+
+        func metricsText(_ headers: HTTPHeaders = [:]) async throws -> String {
+            String(decoding: try await get("metrics", headers: headers).body, as: UTF8.self)
+        }
+
+        func stop() async {
+            server?.cancel()
+            _ = await server?.result
+            if let workers {
+                await controller.shutDown(grace: .seconds(10), cancelling: workers)
+                await workers.value
+            }
+        }
+    }
+
+    @Test func healthReadinessAndMetricsBehindTheirToken() async throws {
+        let fixture = try Fixture()
+        try await fixture.start { $0.token = "t0ken" }
+        #expect(try await fixture.get("healthz").status == 200)
+        let early = try await fixture.get("readyz")
+        #expect(early.status == 503, "no config poll yet")
+        #expect(String(decoding: early.body, as: UTF8.self).contains("first config poll"))
+        try await fixture.runController()
+        #expect(try await fixture.get("readyz").status == 200)
+
+        let refused = try await fixture.get("metrics")
+        #expect(refused.status == 401)
+        #expect(refused.headers["WWW-Authenticate"] == "Bearer")
+        #expect(try await fixture.get("metrics", headers: ["Authorization": "Bearer wrong"]).status == 401)
+        let text = try await fixture.metricsText(["Authorization": "Bearer t0ken"])
+        #expect(text.contains(#"steward_build_info{version="test"} 1"#), "\(text)")
+        #expect(text.contains(#"steward_reconcile_total{kind="project",result="done"}"#), "\(text)")
+        #expect(text.contains("steward_workqueue_adds_total"))
+        #expect(text.contains("steward_workqueue_depth 0"))
+        #expect(text.contains("# TYPE steward_reconcile_duration_seconds histogram"))
+        await fixture.stop()
+    }
+
+    @Test func signedDeliveriesEnqueueWhatTheyNameOnceAndTheRestIsRefused() async throws {
+        let fixture = try Fixture()
+        try await fixture.start { $0.maxBodyBytes = 4096 }
+        try await fixture.runController()
+        let reconciles = fixture.controller.reconciles
+
+        let ping = try await fixture.deliver("ping", Data(#"{"zen":"Design for failure."}"#.utf8))
+        #expect(ping.status == 200)
+        let push = Data(#"{"ref":"refs/heads/main","repository":{"full_name":"acme/shop"}}"#.utf8)
+        let accepted = try await fixture.deliver("push", push, id: "delivery-1")
+        #expect(accepted.status == 202, "\(String(decoding: accepted.body, as: UTF8.self))")
+        try await waitUntil("shop to be reconciled") { fixture.controller.reconciles > reconciles && fixture.controller.isIdle() }
+        let afterPush = fixture.controller.reconciles
+        let again = try await fixture.deliver("push", push, id: "delivery-1")
+        #expect(again.status == 202)
+        #expect(String(decoding: again.body, as: UTF8.self) == "duplicate delivery\n")
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(fixture.controller.reconciles == afterPush, "a redelivery enqueues nothing")
+
+        #expect(try await fixture.deliver("push", push, signature: .some(nil)).status == 401)
+        #expect(try await fixture.deliver("push", push, signature: Fixture.sign(push, secret: "other")).status == 401)
+        #expect(try await fixture.deliver("push", Data("not json".utf8)).status == 400)
+        let large = Data(String(repeating: "x", count: 8192).utf8)
+        #expect(try await fixture.deliver("push", large).status == 413)
+        let ignored = try await fixture.deliver("issues", Data("{}".utf8))
+        #expect(ignored.status == 202)
+        #expect(String(decoding: ignored.body, as: UTF8.self).hasPrefix("ignored"))
+
+        let text = try await fixture.metricsText()
+        for line in [
+            #"steward_webhook_deliveries_total{event="push",result="accepted"} 1"#,
+            #"steward_webhook_deliveries_total{event="push",result="duplicate"} 1"#,
+            #"steward_webhook_deliveries_total{event="push",result="unauthorized"} 2"#,
+            #"steward_webhook_deliveries_total{event="push",result="malformed"} 1"#,
+            #"steward_webhook_deliveries_total{event="push",result="too_large"} 1"#,
+            #"steward_webhook_deliveries_total{event="issues",result="ignored"} 1"#,
+            #"steward_webhook_deliveries_total{event="ping",result="accepted"} 1"#,
+        ] {
+            #expect(text.contains(line), "\(line)\n\(text)")
+        }
+        await fixture.stop()
+    }
+
+    @Test func withoutASecretTheHookAnswers503() async throws {
+        let fixture = try Fixture()
+        try await fixture.start { $0.webhookSecret = nil }
+        let response = try await fixture.deliver("ping", Data("{}".utf8))
+        #expect(response.status == 503)
+        #expect(String(decoding: response.body, as: UTF8.self).contains("webhooks.github.secretEnv"))
+        await fixture.stop()
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+import StewardCore
+import StewardModel
+import StewardTestSupport
+import Testing
+@testable import StewardStore
+
+/// What the HTTP surface reads and remembers: counts by phase, status and open incident kind; webhook delivery ids,
+/// each acted on once, the newest kept.
+struct SurfaceStoreTests {
+    @Test func countsGroupProjectsServersAndOpenIncidents() async throws {
+        let fixture = try StoreFixture()
+        let store = fixture.store
+        try await store.save(project: Samples.fullProject("shop"), events: [])
+        try await store.save(project: Samples.minimalProject("bare"), events: [])
+        try await store.save(server: Samples.fullServer("alpha"), events: [])
+        let incident = IncidentRecord(kind: .repoMissing, severity: .critical, objectKind: "Project", objectName: "shop",
+                                      message: "404", openedAt: Samples.time)
+        _ = try await store.openIncident(incident, events: [])
+        let counts = try await store.objectCounts()
+        #expect(counts.projectsByPhase.values.reduce(0, +) == 2)
+        #expect(counts.serversByStatus.values.reduce(0, +) == 1)
+        #expect(counts.openIncidents == [ObjectCounts.IncidentKey(type: "repo_missing", severity: "critical"): 1])
+        _ = try await store.updateOpenIncident(
+            kind: .repoMissing, objectKind: "Project", objectName: "shop", status: .resolved, message: "back",
+            at: Samples.time + 60, events: [])
+        #expect(try await store.objectCounts().openIncidents.isEmpty, "a resolved incident is not open")
+    }
+
+    @Test func aDeliveryIsNewOnceAndOnlyTheNewestAreKept() async throws {
+        let fixture = try StoreFixture()
+        let store = fixture.store
+        #expect(try await store.rememberDelivery("d-1", event: "push", at: Samples.time, keep: 3))
+        #expect(try await !store.rememberDelivery("d-1", event: "push", at: Samples.time, keep: 3), "a redelivery")
+        #expect(try await !fixture.reopen().rememberDelivery("d-1", event: "push", at: Samples.time, keep: 3),
+            "remembered across processes")
+        for id in ["d-2", "d-3", "d-4"] {
+            #expect(try await store.rememberDelivery(id, event: "push", at: Samples.time, keep: 3))
+        }
+        #expect(try await store.rememberDelivery("d-1", event: "push", at: Samples.time, keep: 3), "forgotten beyond the newest 3")
+        #expect(try await !store.rememberDelivery("d-4", event: "push", at: Samples.time, keep: 3))
+    }
+}
