@@ -83,6 +83,7 @@ let package = Package(
                 "StewardCore", "StewardModel", "StewardQueue",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -105,8 +106,9 @@ let package = Package(
         .executableTarget(
             name: "steward-bench",
             dependencies: [
-                "StewardCore", "StewardGit", "StewardGitHub", "StewardHTTP", "StewardQueue", "StewardStore",
+                "StewardCore", "StewardGit", "StewardGitHub", "StewardHTTP", "StewardQueue", "StewardStore", "StewardServer",
                 "StewardTestSupport", "CMalloc", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -7,8 +7,8 @@ import Logging
 import StewardCore
 import StewardModel
 
-/// The HTTP server of `steward run` (docs/ARCHITECTURE.md §10) on Hummingbird: `/healthz`, `/readyz`, `/metrics` and
-/// `POST /hooks/github`. One port; the routes only read the store and enqueue keys, never act themselves.
+/// The HTTP server of `steward run` (docs/ARCHITECTURE.md §10) on Hummingbird: `/healthz`, `/readyz`, `/metrics`,
+/// `POST /hooks/github` and the read-only API under `/api/v1`. One port; the routes only read the store and enqueue keys, never act themselves.
 public struct ControllerHTTPServer: Sendable {
     public struct Options: Sendable {
         public var address: ListenAddress
@@ -34,14 +34,21 @@ public struct ControllerHTTPServer: Sendable {
 
     public let options: Options
     public let controller: Controller
+    /// Counts and webhook deliveries (the controller's own connection).
     public let store: any SurfaceStore
+    /// What `/api/v1` reads: a read-only connection of its own, so API reads never queue behind the controller's writes.
+    public let apiStore: any APIStore
     public let metrics: StewardMetrics
     public let logger: Logger
 
-    public init(options: Options, controller: Controller, store: any SurfaceStore, metrics: StewardMetrics, logger: Logger) {
+    public init(
+        options: Options, controller: Controller, store: any SurfaceStore, apiStore: any APIStore, metrics: StewardMetrics,
+        logger: Logger
+    ) {
         self.options = options
         self.controller = controller
         self.store = store
+        self.apiStore = apiStore
         self.metrics = metrics
         self.logger = logger
     }
@@ -65,6 +72,7 @@ public struct ControllerHTTPServer: Sendable {
     func router() -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: AccessLog(logger: logger))
+        router.add(middleware: ReadOnlyAPI())
         router.get("/healthz") { _, _ in "ok\n" }
         router.get("/readyz") { _, _ -> Response in
             guard controller.isReady else { return Self.text(.serviceUnavailable, "not ready: the first config poll has not settled\n") }
@@ -86,11 +94,12 @@ public struct ControllerHTTPServer: Sendable {
         router.post("/hooks/github") { request, _ -> Response in
             await githubDelivery(request)
         }
+        addAPI(to: router)
         return router
     }
 
-    /// `/metrics` with a token configured: `Authorization: Bearer TOKEN`, compared in constant time.
-    private func authorize(_ request: Request) -> Response? {
+    /// `/metrics` and `/api/v1` with a token configured: `Authorization: Bearer TOKEN`, compared in constant time.
+    func authorize(_ request: Request) -> Response? {
         guard let token = options.token else { return nil }
         let given = request.headers[.authorization] ?? ""
         let expected = "Bearer \(token)"
@@ -108,8 +117,8 @@ public struct ControllerHTTPServer: Sendable {
     static let eventHeader = HTTPField.Name("X-GitHub-Event")!
     static let signatureHeader = HTTPField.Name("X-Hub-Signature-256")!
 
-    /// `POST /hooks/github`: 503 without a secret, 413 over the size limit, 401 unsigned or wrongly signed, 400
-    /// malformed, 200 for a ping, 202 for the rest (a redelivery and an ignored event included, each with a journal
+    /// `POST /hooks/github`: 503 without a secret, 415 not JSON, 413 over the size limit, 401 unsigned or wrongly
+    /// signed, 400 malformed, 200 for a ping, 202 for the rest (a redelivery and an ignored event included, each with a journal
     /// line).
     private func githubDelivery(_ request: Request) async -> Response {
         let event = request.headers[Self.eventHeader] ?? "-"
@@ -122,6 +131,12 @@ public struct ControllerHTTPServer: Sendable {
         }
         guard let secret = options.webhookSecret.map({ SymmetricKey(data: Data($0.utf8)) }) else {
             return refuse(.serviceUnavailable, "unconfigured", "no webhook secret: set webhooks.github.secretEnv or secretFile in steward.yaml")
+        }
+        // GitHub also offers form-encoded deliveries (`payload=…`); only JSON is read.
+        let contentType = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
+        guard contentType == "application/json" else {
+            return refuse(.unsupportedMediaType, "unsupported_media_type",
+                "content type \(contentType ?? "none") is not application/json: set the webhook's content type to application/json")
         }
         if let length = request.headers[.contentLength].flatMap(Int.init), length > options.maxBodyBytes {
             return refuse(.contentTooLarge, "too_large", "the body is over \(options.maxBodyBytes) bytes")
@@ -189,6 +204,19 @@ public struct ControllerHTTPServer: Sendable {
 
     static func text(_ status: HTTPResponse.Status, _ text: String) -> Response {
         Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+}
+
+/// `/api/v1` is read-only: any method but GET is answered 405 with `Allow: GET` (a router-level middleware, so it also
+/// wraps the router's 404 for a known path asked with another method).
+struct ReadOnlyAPI: RouterMiddleware {
+    typealias Context = BasicRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard request.method != .get, request.uri.path.hasPrefix("/api/") else { return try await next(request, context) }
+        var response = APIError.methodNotAllowed("the API is read-only: \(request.method) is not allowed, only GET").response
+        response.headers[.allow] = "GET"
+        return response
     }
 }
 

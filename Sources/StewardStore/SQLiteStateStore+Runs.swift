@@ -84,6 +84,16 @@ extension SQLiteStateStore {
         }
     }
 
+    /// One run with its tasks, or nil.
+    public func run(id: Int64) async throws -> RunRecord? {
+        try await withDatabase { database in
+            try database.transaction(.deferred) {
+                try database.query("SELECT \(Self.runColumns) FROM runs WHERE id = ?", [.integer(id)], row: run(from:))
+                    .first.map { try withTasks($0, from: database) }
+            }
+        }
+    }
+
     /// The newest `limit` runs of `server` that belong to no project, newest first, each with its tasks.
     public func runs(server: String, limit: Int) async throws -> [RunRecord] {
         guard limit > 0 else { return [] }

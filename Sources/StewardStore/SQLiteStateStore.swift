@@ -120,8 +120,6 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
         }
     }
 
-    /// Runs `body` with exclusive use of the connection, on the store's queue.
-    @discardableResult
     /// Caps the bytes of `steward.db` SQLite memory-maps for reads (256 MiB unless set; 0 reads through its page
     /// cache only). A long-running controller maps none: mapped pages count in its resident memory for as long as
     /// it runs, while a one-shot command gains from reading a large cache mapped.
@@ -132,6 +130,8 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
     /// What `steward run` maps (`limitMemoryMap(toBytes:)`): nothing.
     public static let controllerMemoryMapBytes = 0
 
+    /// Runs `body` with exclusive use of the connection, on the store's queue.
+    @discardableResult
     func withDatabase<Result>(_ body: (SQLiteDatabase) throws -> Result) async throws -> Result {
         try await BlockingWork.run(on: queue) { try body(database) }
     }

@@ -14,6 +14,8 @@ import StewardTestSupport
 /// commit's latency to the start of its deploy with a 1 s poll.
 struct ControllerBenchmark {
     var projects: Int
+    /// The child to run on the fleet: `controller-child` (issue 13's measures) or `http-child` (issue 14's).
+    var child = "controller-child"
 
     static let servers = 10
     static let repos = 100
@@ -25,7 +27,7 @@ struct ControllerBenchmark {
         defer {
             for directory in [work.url, config.root.url] { try? FileManager.default.removeItem(at: directory) }
         }
-        print("controller: \(projects) projects, \(Self.servers) servers, \(Self.repos) app repos")
+        print("\(child == "http-child" ? "http" : "controller"): \(projects) projects, \(Self.servers) servers, \(Self.repos) app repos")
         try config.write("steward.yaml", "apiVersion: steward/v1\nkind: Settings\nforge: {provider: local, path: forge}\n")
         for index in 0..<Self.servers {
             try config.write("manifests/servers/s-\(index).yaml", """
@@ -57,7 +59,7 @@ struct ControllerBenchmark {
         // The controller, alone in a process.
         let launch = ProcessLaunch(
             executable: CommandLine.arguments[0],
-            arguments: [CommandLine.arguments[0], "controller-child", config.bare, config.workTree, state.path, "\(projects)"],
+            arguments: [CommandLine.arguments[0], child, config.bare, config.workTree, state.path, "\(projects)"],
             environment: ProcessInfo.processInfo.environment, workingDirectory: FileManager.default.currentDirectoryPath)
         let output = try ProcessGroupChild.runToEnd(launch)
         print(output.stdoutText, terminator: "")
@@ -214,6 +216,6 @@ struct ControllerBenchmarkChild {
 }
 
 /// One line to the parent, unbuffered: nothing measured is lost if a later step fails.
-private func report(_ line: String) {
+func report(_ line: String) {
     FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }

@@ -98,7 +98,9 @@ struct HTTPSurfaceIntegrationTests {
             .map { String(format: "%02x", $0) }.joined()
         let headers = ["-H", "X-GitHub-Event: push", "-H", "X-GitHub-Delivery: d-1", "-H", "X-Hub-Signature-256: \(signature)",
                        "-H", "Content-Type: application/json"]
-        let unsigned = try await curl(["-X", "POST", "-H", "X-GitHub-Event: push", "--data-binary", body, base + "/hooks/github"])
+        let unsigned = try await curl([
+            "-X", "POST", "-H", "X-GitHub-Event: push", "-H", "Content-Type: application/json", "--data-binary", body, base + "/hooks/github",
+        ])
         #expect(unsigned.status == 401)
         let delivered = try await curl(["-X", "POST"] + headers + ["--data-binary", body, base + "/hooks/github"])
         #expect(delivered.status == 202, "\(delivered.body)")
@@ -116,9 +118,56 @@ struct HTTPSurfaceIntegrationTests {
         #expect((value(second, "steward_reconcile_total", ["kind": "project"]) ?? 0) > projectReconciles, "counters move")
         #expect(value(second, "steward_ansible_runs_total", ["playbook": "deploy_project.yml", "result": "succeeded"]) == 2)
 
+        // The journal as Server-Sent Events: what was written, then new lines as they come (curl leaves after 2 s).
+        let stream = try await run(["sh", "-c", "curl -sN --max-time 2 '\(base)/api/v1/journal?follow=true&since=0' || true"])
+        #expect(stream.hasPrefix("id: ") && stream.contains("\ndata: {"), "\(stream.prefix(500))")
+        #expect(stream.contains("webhook push to the config repo: fetching it now"))
+
+        // A stream still open when the controller is stopped ends with it; it never holds the stop up.
+        let follower = Process()
+        follower.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        follower.arguments = ["curl", "-sN", "--max-time", "600", "\(base)/api/v1/journal?follow=true"]
+        follower.standardOutput = FileHandle.nullDevice
+        try follower.run()
+        defer { if follower.isRunning { follower.terminate() } }
+        try await Task.sleep(for: .milliseconds(500))
+        kill(controller.process.processIdentifier, SIGTERM)
+        try await controller.waitFor("a graceful stop with a journal stream open") { !controller.process.isRunning }
+        #expect(controller.process.terminationStatus == 0, "\(controller.text)")
+        try await waitUntil("the stream to end with the controller") { !follower.isRunning }
+    }
+
+    /// schemathesis (PyPI) generates requests from `/api/v1/openapi.json` and checks every answer against it: no 5xx,
+    /// documented status codes, content types, headers and schemas; bad input refused with a 4xx.
+    @Test func theAPIAnswersAsItsOpenAPIDocumentSaysUnderSchemathesis() async throws {
+        try await StewardBinary.requireAnsible()
+        let fixture = try await QuickstartFixture()
+        defer { fixture.stopApps() }
+        let controller = try RunningController(fixture.configArguments, stateDirectory: fixture.state.url)
+        defer { controller.kill9() }
+        try await controller.waitFor("hello deployed") { await httpGet("http://127.0.0.1:\(fixture.port)/") != nil }
+        var listen: String?
+        try await controller.waitFor("steward status to show the HTTP address") {
+            let status = try? StewardBinary.run(["status", "-o", "json"] + fixture.stateArguments).stdout
+            let object = status.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            listen = (object?["controller"] as? [String: Any])?["listen"] as? String
+            return listen != nil
+        }
+        let output: String
+        do {
+            output = try await run([
+                "python3", "-m", "schemathesis.cli", "run", "http://\(listen!)/api/v1/openapi.json", "--checks", "all",
+                "--max-examples", "25", "--request-timeout", "20", "--suppress-health-check", "all",
+            ])
+        } catch {
+            let why = "schemathesis found answers that do not match docs/openapi.json (or is not installed: "
+                + "python3 -m pip install schemathesis): \(error)"
+            Issue.record(Comment(rawValue: why))
+            return
+        }
+        #expect(!output.contains("FAILURES"), "\(output)")
         kill(controller.process.processIdentifier, SIGTERM)
         try await controller.waitFor("a graceful stop") { !controller.process.isRunning }
-        #expect(controller.process.terminationStatus == 0, "\(controller.text)")
     }
 
     @Test func aNonLoopbackAddressWithoutATokenIsRefused() async throws {

@@ -60,7 +60,7 @@ struct ControllerHTTPServerTests {
             options.configRepository = "acme/config"
             configure(&options)
             let server = ControllerHTTPServer(
-                options: options, controller: controller, store: store, metrics: metrics,
+                options: options, controller: controller, store: store, apiStore: store, metrics: metrics,
                 logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
             let (bound, continuation) = AsyncStream.makeStream(of: ListenAddress.self)
             let app = server.application { continuation.yield($0) }
@@ -77,11 +77,14 @@ struct ControllerHTTPServerTests {
         }
 
         func get(_ path: String, headers: HTTPHeaders = [:]) async throws -> HTTPResponse {
-            try await client.send(HTTPRequest(url: base.appendingPathComponent(path), headers: headers))
+            try await client.send(HTTPRequest(url: URL(string: base.absoluteString + "/" + path)!, headers: headers))
         }
 
-        func deliver(_ event: String, _ body: Data, id: String? = UUID().uuidString, signature: String?? = nil) async throws -> HTTPResponse {
-            var headers: HTTPHeaders = ["X-GitHub-Event": event, "Content-Type": "application/json"]
+        func deliver(
+            _ event: String, _ body: Data, id: String? = UUID().uuidString, signature: String?? = nil,
+            contentType: String = "application/json"
+        ) async throws -> HTTPResponse {
+            var headers: HTTPHeaders = ["X-GitHub-Event": event, "Content-Type": contentType]
             if let id { headers.add(name: "X-GitHub-Delivery", value: id) }
             if let header = signature ?? Self.sign(body) { headers.add(name: "X-Hub-Signature-256", value: header) }
             return try await client.send(HTTPRequest(method: .post, url: base.appendingPathComponent("hooks/github"), headers: headers, body: body))
@@ -151,6 +154,9 @@ struct ControllerHTTPServerTests {
         #expect(try await fixture.deliver("push", push, signature: .some(nil)).status == 401)
         #expect(try await fixture.deliver("push", push, signature: Fixture.sign(push, secret: "other")).status == 401)
         #expect(try await fixture.deliver("push", Data("not json".utf8)).status == 400)
+        let form = Data("payload=%7B%7D".utf8)
+        #expect(try await fixture.deliver("push", form, contentType: "application/x-www-form-urlencoded").status == 415)
+        #expect(try await fixture.deliver("ping", Data("{}".utf8), contentType: "application/json; charset=utf-8").status == 200)
         let large = Data(String(repeating: "x", count: 8192).utf8)
         #expect(try await fixture.deliver("push", large).status == 413)
         let ignored = try await fixture.deliver("issues", Data("{}".utf8))
@@ -164,8 +170,9 @@ struct ControllerHTTPServerTests {
             #"steward_webhook_deliveries_total{event="push",result="unauthorized"} 2"#,
             #"steward_webhook_deliveries_total{event="push",result="malformed"} 1"#,
             #"steward_webhook_deliveries_total{event="push",result="too_large"} 1"#,
+            #"steward_webhook_deliveries_total{event="push",result="unsupported_media_type"} 1"#,
             #"steward_webhook_deliveries_total{event="issues",result="ignored"} 1"#,
-            #"steward_webhook_deliveries_total{event="ping",result="accepted"} 1"#,
+            #"steward_webhook_deliveries_total{event="ping",result="accepted"} 2"#,
         ] {
             #expect(text.contains(line), "\(line)\n\(text)")
         }
@@ -178,6 +185,64 @@ struct ControllerHTTPServerTests {
         let response = try await fixture.deliver("ping", Data("{}".utf8))
         #expect(response.status == 503)
         #expect(String(decoding: response.body, as: UTF8.self).contains("webhooks.github.secretEnv"))
+        await fixture.stop()
+    }
+
+    @Test func theAPIServesTheStateAsGetShowsItAndItsOpenAPIDocument() async throws {
+        let fixture = try Fixture()
+        let store = fixture.store
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        try await store.save(project: ProjectRecord(name: "shop", repo: "acme/shop", phase: .active, generation: 2,
+            observedGeneration: 2, server: "local", port: 18000, updatedAt: now),
+            events: [EventRecord(time: now, objectKind: "Project", objectName: "shop", reason: "Deployed", message: "deployed c1")])
+        try await store.save(server: ServerRecord(name: "local", status: .ready, updatedAt: now), events: [])
+        let runID = try await store.beginRun(RunRecord(kind: "deploy", project: "shop", playbook: "deploy_project.yml",
+            inputHash: "h", startedAt: now))
+        try await store.appendTask(runID: runID, TaskEvent(host: "local", task: "Start the app", status: .changed, durationMs: 12))
+        try await store.finishRun(RunRecord(id: runID, kind: "deploy", project: "shop", playbook: "deploy_project.yml",
+            inputHash: "h", status: .succeeded, startedAt: now, finishedAt: now))
+        _ = try await store.openIncident(IncidentRecord(kind: .serviceDown, severity: .critical, objectKind: "Project",
+            objectName: "shop", message: "down", openedAt: now), events: [])
+        try await store.appendJournal([JournalEntry(time: now, level: .info, message: "hello", project: "shop")])
+        try await fixture.start { $0.token = "t0ken" }
+        let auth: HTTPHeaders = ["Authorization": "Bearer t0ken"]
+        func json(_ path: String) async throws -> (Int, Any?) {
+            let response = try await fixture.get(path, headers: auth)
+            #expect(response.headers["Content-Type"] == "application/json", "\(path)")
+            return (response.status, try? JSONSerialization.jsonObject(with: response.body))
+        }
+
+        #expect(try await fixture.get("api/v1/projects").status == 401, "the token guards the API too")
+        let (status, projects) = try await json("api/v1/projects")
+        #expect(status == 200)
+        #expect(((projects as? [[String: Any]])?.first?["name"] as? String) == "shop")
+        let (_, detail) = try await json("api/v1/projects/shop")
+        let object = try #require(detail as? [String: Any])
+        #expect((object["project"] as? [String: Any])?["observedGeneration"] as? Int == 2)
+        #expect(((object["runs"] as? [[String: Any]])?.first?["tasks"] as? [[String: Any]])?.count == 1)
+        let missing = try await json("api/v1/projects/nope")
+        #expect(missing.0 == 404 && (missing.1 as? [String: String])?["error"] == "no project named nope")
+        #expect(try await json("api/v1/projects/shop/events").0 == 200)
+        #expect(try await json("api/v1/projects/shop/events?limit=0").0 == 400)
+        #expect(try await json("api/v1/servers/local").0 == 200)
+        #expect(try await json("api/v1/servers/nope").0 == 404)
+        #expect((try await json("api/v1/incidents?status=open").1 as? [Any])?.count == 1)
+        #expect((try await json("api/v1/incidents?status=resolved").1 as? [Any])?.count == 0)
+        #expect(try await json("api/v1/incidents?status=bogus").0 == 400)
+        let (runStatus, run) = try await json("api/v1/runs/\(runID)")
+        #expect(runStatus == 200 && (run as? [String: Any])?["status"] as? String == "succeeded")
+        #expect(try await json("api/v1/runs/abc").0 == 400)
+        #expect(try await json("api/v1/runs/999999").0 == 404)
+        let (_, lines) = try await json("api/v1/journal?since=0")
+        #expect(((lines as? [[String: Any]])?.contains { $0["message"] as? String == "hello" }) == true)
+        #expect(try await json("api/v1/journal?since=-1").0 == 400)
+        #expect(try await json("api/v1/elsewhere").0 == 404)
+
+        let served = try await fixture.get("api/v1/openapi.json")
+        let committed = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("docs/openapi.json")
+        #expect(String(decoding: served.body, as: UTF8.self) == (try String(contentsOf: committed, encoding: .utf8)),
+            "the served document is docs/openapi.json (python3 scripts/openapi.py writes both)")
         await fixture.stop()
     }
 }

@@ -113,7 +113,7 @@ struct RunCommand: AsyncParsableCommand {
         let http = HTTPService(
             controller: controller, store: store, metrics: metrics, flag: listenFlag, listening: listening,
             configRepository: GitHubWebhook.repositoryName(ofURL: try global.resolvedConfigRepo()), configBranch: global.ref,
-            logger: logger)
+            stateDirectory: global.stateDirectory, logger: logger)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [
                 .init(service: StatusFileService(controller: controller, file: statusFile, listening: listening)),
@@ -236,6 +236,7 @@ struct HTTPService: Service {
     let listening: ListeningAddress
     let configRepository: String?
     let configBranch: String
+    let stateDirectory: URL
     let logger: Logger
 
     func run() async throws {
@@ -260,10 +261,13 @@ struct HTTPService: Service {
         options.token = token
         options.configRepository = configRepository
         options.webhookSecret = webhookSecret(settings.webhooks.github)
-        let server = ControllerHTTPServer(options: options, controller: controller, store: store, metrics: metrics, logger: logger)
+        // The API reads through a read-only connection of its own (WAL: never waiting for the controller's writes).
+        let apiStore = try SQLiteStateStore(stateDirectory: stateDirectory, readOnly: true)
+        let server = ControllerHTTPServer(
+            options: options, controller: controller, store: store, apiStore: apiStore, metrics: metrics, logger: logger)
         let app = server.application { [listening, logger] bound in
             listening.value = bound
-            logger.info("http server listening on \(bound): /metrics, /healthz, /readyz, /hooks/github", metadata: [
+            logger.info("http server listening on \(bound): /metrics, /healthz, /readyz, /hooks/github, /api/v1", metadata: [
                 "listen": "\(bound)",
             ])
         }

@@ -1,4 +1,5 @@
 import Foundation
+import StewardModel
 
 /// How many objects are in each state now: what `/metrics` reports as `steward_projects{phase}`,
 /// `steward_servers{status}` and `steward_incidents_open{type,severity}` (docs/ARCHITECTURE.md §10).
@@ -32,4 +33,10 @@ public protocol SurfaceStore: Sendable {
     /// Remembers a webhook delivery id (GitHub's `X-GitHub-Delivery`), keeping the newest `keep` of them.
     /// - Returns: false when `id` was remembered already: a redelivery, which must enqueue nothing new.
     func rememberDelivery(_ id: String, event: String, at time: Date, keep: Int) async throws -> Bool
+
+    /// One Ansible run with its tasks, or nil (`GET /api/v1/runs/{id}`).
+    func run(id: Int64) async throws -> RunRecord?
 }
+
+/// What the read-only API reads (`/api/v1`): the state, health, the journal, and runs by id.
+public typealias APIStore = StateStore & ForgeSyncStore & HealthStore & JournalStore & SurfaceStore
