@@ -80,7 +80,7 @@ let package = Package(
         .target(
             name: "StewardServer",
             dependencies: [
-                "StewardCore", "StewardModel", "StewardQueue",
+                "StewardCore", "StewardModel", "StewardQueue", "StewardHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -142,6 +142,7 @@ let package = Package(
             dependencies: [
                 "StewardServer", "StewardStore", "StewardHTTP", "StewardTestSupport", "StewardCore",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
         ),

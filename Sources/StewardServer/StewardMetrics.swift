@@ -46,6 +46,7 @@ public final class StewardMetrics: ControllerMetrics, WorkQueueMetrics, @uncheck
         "steward_servers": "Servers by status",
         "steward_incidents_open": "Open incidents by type and severity",
         "steward_webhook_deliveries_total": "Webhook deliveries, by event and result",
+        "steward_notifications_total": "Notifications sent or failed (an attempt), by provider",
         "steward_build_info": "Steward's version (value 1)",
     ]
 
@@ -128,6 +129,11 @@ public final class StewardMetrics: ControllerMetrics, WorkQueueMetrics, @uncheck
     /// One webhook delivery: `result` is accepted, duplicate, ignored, unauthorized, malformed or too_large.
     public func webhookDelivery(event: String, result: String) {
         counter("steward_webhook_deliveries_total", [("event", event), ("result", result)]).increment()
+    }
+
+    /// Notifications of one attempt: `result` is sent or failed.
+    public func notification(provider: String, result: String, count: Int) {
+        counter("steward_notifications_total", [("provider", provider), ("result", result)]).increment(by: Int64(count))
     }
 
     // MARK: Scrape

@@ -106,7 +106,7 @@ struct RunCommand: AsyncParsableCommand {
         }
 
         // The services of the controller (docs/ARCHITECTURE.md §4): shut down in reverse order, so the workers drain
-        // first while the HTTP server still answers and the status file is still written.
+        // first while the HTTP server still answers, notifications are still sent and the status file is still written.
         let statusFile = ControllerStatusFile(stateDirectory: global.stateDirectory)
         let listening = ListeningAddress()
         let workers = ControllerService(controller: controller, stop: stop, logger: logger)
@@ -114,9 +114,13 @@ struct RunCommand: AsyncParsableCommand {
             controller: controller, store: store, metrics: metrics, flag: listenFlag, listening: listening,
             configRepository: GitHubWebhook.repositoryName(ofURL: try global.resolvedConfigRepo()), configBranch: global.ref,
             stateDirectory: global.stateDirectory, logger: logger)
+        let notifications = NotificationService(sender: try NotificationSender(
+            store: store, metrics: metrics, logger: logger,
+            receivers: { controller.loaded?.desired.settings.notifications ?? [] }))
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [
                 .init(service: StatusFileService(controller: controller, file: statusFile, listening: listening)),
+                .init(service: notifications),
                 .init(service: http, successTerminationBehavior: .gracefullyShutdownGroup,
                       failureTerminationBehavior: .gracefullyShutdownGroup),
                 .init(service: workers, successTerminationBehavior: .gracefullyShutdownGroup,
@@ -211,6 +215,16 @@ struct StatusFileService: Service {
                 try await Task.sleep(for: .seconds(1))
             }
         }
+    }
+}
+
+/// Sends the notification outbox every second; shut down after the workers and the HTTP server, it sends what
+/// their last work announced once more before it ends.
+struct NotificationService: Service {
+    let sender: NotificationSender
+
+    func run() async {
+        await sender.run { Task.isShuttingDownGracefully }
     }
 }
 

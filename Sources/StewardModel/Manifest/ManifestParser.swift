@@ -10,7 +10,7 @@ public struct ManifestParser: Sendable {
     /// Largest file accepted, in bytes (1 MiB).
     public static let maxFileSize = 1 << 20
     /// Bumped when parsing changes, so cached results of older parsers are not reused.
-    public static let version = 8
+    public static let version = 9
 
     public init() {}
 
@@ -440,7 +440,84 @@ public struct ManifestParser: Sendable {
         if let concurrency = document.int("concurrency", in: 1...64) { settings.concurrency = concurrency }
         if let grace = duration(&document, "shutdownGrace") { settings.shutdownGrace = grace }
         decodeHTTP(&document, into: &settings, context: context)
+        decodeNotifications(&document, into: &settings, context: context)
         return settings
+    }
+
+    /// `notifications:`: a list of receivers, each named once, with what its provider needs; secrets only by
+    /// reference (an environment variable or a file), except a webhook URL given as is.
+    private func decodeNotifications(_ document: inout MappingReader, into settings: inout Settings, context: DecodeContext) {
+        guard let items = document.sequence("notifications") else { return }
+        var names: Set<String> = []
+        for (index, item) in items.enumerated() {
+            let path = "notifications[\(index)]"
+            guard var reader = MappingReader(item, path: path, context: context) else { continue }
+            let name = reader.string("name", required: true)
+            let provider = reader.choice("provider", Settings.Notification.Provider.self)
+            var notification = Settings.Notification(name: name ?? "", provider: provider ?? .webhook)
+            notification.url = reader.string("url")
+            notification.urlFile = reader.string("urlFile")
+            for key in ["urlEnv", "secretEnv", "botTokenEnv"] {
+                guard let variable = reader.string(key) else { continue }
+                guard Validation.isEnvironmentVariableName(variable) else {
+                    context.diagnostics.append(.error(at: reader.location(of: key)!,
+                        "\(path).\(key) must name an environment variable (letters, digits, _), found \"\(variable)\""))
+                    continue
+                }
+                switch key {
+                case "urlEnv": notification.urlEnv = variable
+                case "secretEnv": notification.secretEnv = variable
+                default: notification.botTokenEnv = variable
+                }
+            }
+            notification.chatID = reader.string("chatID")
+            if let api = reader.string("apiURL") {
+                if let url = URL(string: api), url.scheme == "https" || url.scheme == "http", url.host != nil {
+                    notification.apiURL = api
+                } else {
+                    context.diagnostics.append(.error(at: reader.location(of: "apiURL")!, "\(path).apiURL must be an http(s) URL, found \"\(api)\""))
+                }
+            }
+            if let events = reader.sequence("events") {
+                notification.events = []
+                for event in events {
+                    guard let text = event.scalar, let value = Settings.Notification.Event(rawValue: text) else {
+                        context.error(event, "\(path).events: expected one of \(Settings.Notification.Event.allCases.map(\.rawValue).joined(separator: ", ")), "
+                            + "found \(event.scalar.map { "\"\($0)\"" } ?? event.kindDescription)")
+                        continue
+                    }
+                    notification.events.append(value)
+                }
+            }
+            if let projects = reader.sequence("projects") {
+                notification.projects = projects.compactMap(\.scalar)
+            }
+            let here = context.location(reader.node)
+            if provider == nil, reader.location(of: "provider") == nil {
+                context.diagnostics.append(.error(at: here, "\(path).provider is required: webhook, slack or telegram"))
+            }
+            switch provider {
+            case .webhook?, .slack?:
+                let given = [notification.url, notification.urlEnv, notification.urlFile].compactMap { $0 }.count
+                if given != 1 {
+                    context.diagnostics.append(.error(at: here, "\(path): a \(provider!.rawValue) notification needs exactly one of url, urlEnv, urlFile"))
+                }
+            case .telegram?:
+                if notification.botTokenEnv == nil || notification.chatID == nil {
+                    context.diagnostics.append(.error(at: here, "\(path): a telegram notification needs botTokenEnv and chatID"))
+                }
+            case nil:
+                break
+            }
+            reader.finish()
+            guard let name, let provider else { continue }
+            notification.provider = provider
+            if !names.insert(name).inserted {
+                context.diagnostics.append(.error(at: reader.location(of: "name")!, "\(path).name: \"\(name)\" names another notification already"))
+                continue
+            }
+            settings.notifications.append(notification)
+        }
     }
 
     /// `http.listen`, `http.tokenFile`, `webhooks.github.secretEnv|secretFile`: an address to listen on, a token

@@ -189,9 +189,64 @@ public struct Settings: Sendable, Hashable, Codable {
         }
     }
 
+    /// One receiver of notifications (`notifications:` in steward.yaml), sent from the store's outbox.
+    public struct Notification: Sendable, Hashable, Codable {
+        public enum Provider: String, Sendable, Hashable, Codable, CaseIterable {
+            case webhook
+            case slack
+            case telegram
+        }
+
+        /// What is announced.
+        public enum Event: String, Sendable, Hashable, Codable, CaseIterable {
+            case incident
+            case incidentResolved = "incident_resolved"
+            case question
+            case deployFailed = "deploy_failed"
+            case deploySucceeded = "deploy_succeeded"
+            case blocked
+        }
+
+        public var name: String
+        public var provider: Provider
+        /// webhook, slack: where to POST, given as is, by environment variable or by file.
+        public var url: String?
+        public var urlEnv: String?
+        public var urlFile: String?
+        /// webhook: the environment variable holding the HMAC key of `X-Steward-Signature-256`.
+        public var secretEnv: String?
+        /// telegram: the environment variable holding the bot token, the chat, the Bot API's base URL.
+        public var botTokenEnv: String?
+        public var chatID: String?
+        public var apiURL: String
+        /// The events announced (all unless set).
+        public var events: [Event]
+        /// Only these projects' events (servers' events always); empty: every project.
+        public var projects: [String]
+
+        public init(
+            name: String, provider: Provider, url: String? = nil, urlEnv: String? = nil, urlFile: String? = nil,
+            secretEnv: String? = nil, botTokenEnv: String? = nil, chatID: String? = nil,
+            apiURL: String = "https://api.telegram.org", events: [Event] = Event.allCases, projects: [String] = []
+        ) {
+            self.name = name
+            self.provider = provider
+            self.url = url
+            self.urlEnv = urlEnv
+            self.urlFile = urlFile
+            self.secretEnv = secretEnv
+            self.botTokenEnv = botTokenEnv
+            self.chatID = chatID
+            self.apiURL = apiURL
+            self.events = events
+            self.projects = projects
+        }
+    }
+
     public var forge: Forge
     public var ssh: SSH
     public var http: HTTP
+    public var notifications: [Notification]
     public var webhooks: Webhooks
     public var intervals: Intervals
     public var journal: Journal
@@ -210,8 +265,9 @@ public struct Settings: Sendable, Hashable, Codable {
         forge: Forge = Forge(), ssh: SSH = SSH(), intervals: Intervals = Intervals(),
         thresholds: Thresholds = Thresholds(), agents: Agents = Agents(), prune: Bool = false,
         playbookTimeout: Int = 900, concurrency: Int = 4, journal: Journal = Journal(), shutdownGrace: Int = 120,
-        http: HTTP = HTTP(), webhooks: Webhooks = Webhooks()
+        http: HTTP = HTTP(), webhooks: Webhooks = Webhooks(), notifications: [Notification] = []
     ) {
+        self.notifications = notifications
         self.http = http
         self.webhooks = webhooks
         self.concurrency = concurrency

@@ -23,7 +23,69 @@ enum StoreSchema {
         SchemaMigration(version: 13, summary: "journal: the log lines of commands that act, for steward logs", sql: version13),
         SchemaMigration(version: 14, summary: "leases: keys held by one holder until they expire (the controller first)", sql: version14),
         SchemaMigration(version: 15, summary: "webhook_deliveries: GitHub delivery ids already acted on", sql: version15),
+        SchemaMigration(version: 16, summary: "outbox: notifications written by triggers with what causes them", sql: version16),
     ]
+
+    /// The notification outbox. Triggers write a message in the transaction that records its cause (an incident opened
+    /// or resolved, a deploy run finished, an agent's question or block), so a crash never loses one; the sender fans
+    /// each out to the configured receivers (`notification_deliveries`, one row per receiver: its attempts and when it
+    /// was sent) and marks it `fanned_out`.
+    private static let version16 = """
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            event TEXT NOT NULL,
+            object_kind TEXT NOT NULL,
+            object_name TEXT NOT NULL,
+            project TEXT,
+            message TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            fanned_out INTEGER NOT NULL DEFAULT 0
+        ) STRICT;
+        CREATE INDEX outbox_unfanned ON outbox (id) WHERE fanned_out = 0;
+        CREATE TABLE notification_deliveries (
+            outbox_id INTEGER NOT NULL REFERENCES outbox (id) ON DELETE CASCADE,
+            notification TEXT NOT NULL,
+            status TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at REAL NOT NULL,
+            sent_at REAL,
+            last_error TEXT,
+            PRIMARY KEY (outbox_id, notification)
+        ) STRICT;
+        CREATE INDEX notification_deliveries_due ON notification_deliveries (next_attempt_at) WHERE status = 'pending';
+        CREATE TRIGGER outbox_incident_opened AFTER INSERT ON incidents BEGIN
+            INSERT INTO outbox (event, object_kind, object_name, project, message, created_at)
+            VALUES ('incident', NEW.object_kind, NEW.object_name,
+                CASE NEW.object_kind WHEN 'Project' THEN NEW.object_name END,
+                NEW.kind || ' (' || NEW.severity || ') on ' || NEW.object_kind || ' ' || NEW.object_name || ': ' || NEW.message,
+                NEW.opened_at);
+        END;
+        CREATE TRIGGER outbox_incident_resolved AFTER UPDATE OF status ON incidents
+            WHEN NEW.status = 'resolved' AND OLD.status <> 'resolved' BEGIN
+            INSERT INTO outbox (event, object_kind, object_name, project, message, created_at)
+            VALUES ('incident_resolved', NEW.object_kind, NEW.object_name,
+                CASE NEW.object_kind WHEN 'Project' THEN NEW.object_name END,
+                NEW.kind || ' on ' || NEW.object_kind || ' ' || NEW.object_name || ' resolved: ' || NEW.message, NEW.updated_at);
+        END;
+        CREATE TRIGGER outbox_agent_waits AFTER INSERT ON events
+            WHEN NEW.reason IN ('WaitingForAnswer', 'EngineeringBlocked') BEGIN
+            INSERT INTO outbox (event, object_kind, object_name, project, message, created_at)
+            VALUES (CASE NEW.reason WHEN 'WaitingForAnswer' THEN 'question' ELSE 'blocked' END, NEW.object_kind,
+                NEW.object_name, CASE NEW.object_kind WHEN 'Project' THEN NEW.object_name END,
+                NEW.object_kind || ' ' || NEW.object_name || ': ' || NEW.message, NEW.time);
+        END;
+        CREATE TRIGGER outbox_deploy_finished AFTER UPDATE OF status ON runs
+            WHEN NEW.kind = 'deploy' AND OLD.status = 'running' AND NEW.status IN ('succeeded', 'failed', 'timed_out', 'unreachable')
+            BEGIN
+            INSERT INTO outbox (event, object_kind, object_name, project, message, created_at)
+            VALUES (CASE NEW.status WHEN 'succeeded' THEN 'deploy_succeeded' ELSE 'deploy_failed' END, 'Project',
+                coalesce(NEW.project, '-'), NEW.project,
+                'deploy of ' || coalesce(NEW.project, '-') || ' ' || NEW.status
+                    || coalesce(' (commit ' || substr(NEW.commit_id, 1, 12) || ')', '')
+                    || coalesce(' at task "' || NEW.failed_task || '"', ''),
+                coalesce(NEW.finished_at, NEW.started_at));
+        END;
+        """
 
     /// The newest GitHub webhook delivery ids (`X-GitHub-Delivery`), so a redelivery enqueues nothing new; bounded
     /// through the primary key.

@@ -812,7 +812,7 @@ enum ParserCorpus {
             """, expect: [
             "steward.yaml:2:7: error: steward.yaml must be kind Settings, found \"Project\"",
             "steward.yaml:3:1: error: unknown field \"metadata\"; expected one of: agents, apiVersion, concurrency, forge, http, intervals, "
-                + "journal, kind, playbookTimeout, prune, shutdownGrace, ssh, thresholds, webhooks",
+                + "journal, kind, notifications, playbookTimeout, prune, shutdownGrace, ssh, thresholds, webhooks",
         ]),
         ParserCase("http.listen not HOST:PORT, or open to the network without a token", path: "steward.yaml", """
             http: {listen: "0.0.0.0:9477"}
@@ -824,6 +824,22 @@ enum ParserCorpus {
             "steward.yaml:3:23: error: webhooks.github.secretEnv must name an environment variable (letters, digits, _), found "
                 + "\"my secret\"; the secret itself never goes in steward.yaml",
             "steward.yaml:3:36: error: unknown field \"webhooks.github.secret\" (did you mean \"secretEnv\"?)",
+        ]),
+        ParserCase("notifications without what their provider needs", path: "steward.yaml", """
+            notifications:
+              - {name: ops, provider: webhook, url: "https://hooks.example.com/x", urlEnv: HOOK_URL}
+              - {name: chat, provider: telegram, botTokenEnv: TG_TOKEN, events: [incident, deployed]}
+              - {name: ops, provider: slack, urlEnv: "not a name"}
+              - {name: nobody}
+            """, expect: [
+            "steward.yaml:2:5: error: notifications[0]: a webhook notification needs exactly one of url, urlEnv, urlFile",
+            "steward.yaml:3:5: error: notifications[1]: a telegram notification needs botTokenEnv and chatID",
+            "steward.yaml:3:80: error: notifications[1].events: expected one of incident, incident_resolved, question, "
+                + "deploy_failed, deploy_succeeded, blocked, found \"deployed\"",
+            "steward.yaml:4:5: error: notifications[2]: a slack notification needs exactly one of url, urlEnv, urlFile",
+            "steward.yaml:4:12: error: notifications[2].name: \"ops\" names another notification already",
+            "steward.yaml:4:42: error: notifications[2].urlEnv must name an environment variable (letters, digits, _), found \"not a name\"",
+            "steward.yaml:5:5: error: notifications[3].provider is required: webhook, slack or telegram",
         ]),
         ParserCase("http.listen without a port", path: "steward.yaml", """
             http:
