@@ -15,7 +15,13 @@ extension ControllerHTTPServer {
                 body: ResponseBody(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
         }
         api.get("projects") { request, _ in
-            try await respond(request) { try await apiStore.projects(withDetails: true) }
+            if let refusal = authorize(request) { return refusal }
+            do {
+                let body = try await projectList.encoded(from: apiStore)
+                return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+            } catch {
+                return APIError.internal("\(error)").response
+            }
         }
         api.get("projects/:name") { request, context in
             try await respond(request) {
@@ -130,6 +136,36 @@ extension ControllerHTTPServer {
             return error.response
         } catch {
             return APIError.internal("\(error)").response
+        }
+    }
+}
+
+/// `GET /api/v1/projects`, kept encoded: each project's JSON under its row version, so a request re-reads and
+/// re-encodes only the rows written since the last one (10,000 unchanged projects: a version scan and a copy).
+final class ProjectListCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var encoded: [String: (version: Int64, json: Data)] = [:]
+
+    func encoded(from store: any APIStore) async throws -> Data {
+        let known = lock.withLock { encoded.mapValues(\.version) }
+        let snapshot = try await store.projectSnapshot(known: known)
+        let encoder = APIJSON.encoder
+        var fresh: [String: Data] = [:]
+        for record in snapshot.changed { fresh[record.name] = try encoder.encode(record) }
+        return lock.withLock {
+            var body = Data("[".utf8)
+            var kept: [String: (version: Int64, json: Data)] = [:]
+            kept.reserveCapacity(snapshot.versions.count)
+            for entry in snapshot.versions {
+                guard let json = fresh[entry.name] ?? encoded[entry.name].flatMap({ $0.version == entry.version ? $0.json : nil })
+                else { continue }
+                if body.count > 1 { body.append(UInt8(ascii: ",")) }
+                body.append(json)
+                kept[entry.name] = (entry.version, json)
+            }
+            body.append(UInt8(ascii: "]"))
+            encoded = kept
+            return body
         }
     }
 }

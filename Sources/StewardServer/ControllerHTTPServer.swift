@@ -40,6 +40,8 @@ public struct ControllerHTTPServer: Sendable {
     public let apiStore: any APIStore
     public let metrics: StewardMetrics
     public let logger: Logger
+    /// `GET /api/v1/projects`, encoded per row version.
+    let projectList = ProjectListCache()
 
     public init(
         options: Options, controller: Controller, store: any SurfaceStore, apiStore: any APIStore, metrics: StewardMetrics,

@@ -1,4 +1,5 @@
 import Foundation
+import StewardCore
 import StewardModel
 
 /// Projects: one row each, upserted together with their events.
@@ -21,6 +22,29 @@ extension SQLiteStateStore {
             .replacingOccurrences(of: " FROM projects", with: Self.agentStatusSelection + " FROM projects")
         return try await withDatabase { database in
             try database.query(sql + " ORDER BY name", row: project(from:))
+        }
+    }
+
+    /// Row versions of every project and the records of the changed ones, in one read transaction.
+    public func projectSnapshot(known: [String: Int64]) async throws -> ProjectSnapshot {
+        let select = Self.projectsTable.selectSQL.replacingOccurrences(of: " FROM projects", with: Self.agentStatusSelection + " FROM projects")
+        return try await withDatabase { database in
+            try database.transaction(.deferred) {
+                let versions = try database.query("SELECT name, row_version FROM projects ORDER BY name", [], row: {
+                    (name: try $0.string(at: 0), version: try $0.int64(at: 1))
+                })
+                let changed = versions.filter { known[$0.name] != $0.version }
+                let records: [ProjectRecord]
+                if changed.count > versions.count / 4 {
+                    let names = Set(changed.map(\.name))
+                    records = try database.query(select + " ORDER BY name", row: project(from:)).filter { names.contains($0.name) }
+                } else {
+                    records = try changed.compactMap { entry in
+                        try database.query(select + " WHERE name = ?", [.text(entry.name)], row: project(from:)).first
+                    }
+                }
+                return ProjectSnapshot(versions: versions, changed: records)
+            }
         }
     }
 

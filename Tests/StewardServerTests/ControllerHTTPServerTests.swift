@@ -220,6 +220,11 @@ struct ControllerHTTPServerTests {
         let object = try #require(detail as? [String: Any])
         #expect((object["project"] as? [String: Any])?["observedGeneration"] as? Int == 2)
         #expect(((object["runs"] as? [[String: Any]])?.first?["tasks"] as? [[String: Any]])?.count == 1)
+        var changed = try #require(try await store.project(named: "shop"))
+        changed.port = 18001
+        try await store.save(project: changed, events: [])
+        let (_, again) = try await json("api/v1/projects")
+        #expect(((again as? [[String: Any]])?.first?["port"] as? Int) == 18001, "the list's cache follows a write")
         let missing = try await json("api/v1/projects/nope")
         #expect(missing.0 == 404 && (missing.1 as? [String: String])?["error"] == "no project named nope")
         #expect(try await json("api/v1/projects/shop/events").0 == 200)

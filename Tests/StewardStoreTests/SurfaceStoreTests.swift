@@ -40,4 +40,26 @@ struct SurfaceStoreTests {
         #expect(try await store.rememberDelivery("d-1", event: "push", at: Samples.time, keep: 3), "forgotten beyond the newest 3")
         #expect(try await !store.rememberDelivery("d-4", event: "push", at: Samples.time, keep: 3))
     }
+
+    @Test func everyWriteOfAProjectRowMovesItsVersionAndOnlyChangedRowsAreReadAgain() async throws {
+        let fixture = try StoreFixture()
+        let store = fixture.store
+        try await store.save(project: Samples.fullProject("shop"), events: [])
+        try await store.save(project: Samples.minimalProject("bare"), events: [])
+        let first = try await store.projectSnapshot(known: [:])
+        #expect(first.versions.map(\.name) == ["bare", "shop"] && first.changed.count == 2)
+        var known = Dictionary(uniqueKeysWithValues: first.versions.map { ($0.name, $0.version) })
+        #expect(try await store.projectSnapshot(known: known).changed.isEmpty, "nothing written: nothing read")
+
+        try await store.setAgentStatus(project: "shop", engineering: .working, zavhoz: nil)
+        let second = try await store.projectSnapshot(known: known)
+        #expect(second.changed.map(\.name) == ["shop"], "a column update moves the version too")
+        known = Dictionary(uniqueKeysWithValues: second.versions.map { ($0.name, $0.version) })
+
+        try await store.deleteProject(named: "bare", events: [])
+        try await store.save(project: Samples.minimalProject("bare"), events: [])
+        let third = try await store.projectSnapshot(known: known)
+        #expect(third.changed.map(\.name) == ["bare"], "a row deleted and inserted again is never its old version")
+        #expect(try await fixture.reopen(readOnly: true).projectSnapshot(known: [:]).changed.count == 2, "read-only too")
+    }
 }

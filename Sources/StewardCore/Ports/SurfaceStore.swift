@@ -36,6 +36,23 @@ public protocol SurfaceStore: Sendable {
 
     /// One Ansible run with its tasks, or nil (`GET /api/v1/runs/{id}`).
     func run(id: Int64) async throws -> RunRecord?
+
+    /// Every project's name and row version, by name, and the whole records of those whose version is not the one
+    /// in `known`, from one snapshot (`GET /api/v1/projects` keeps the others encoded).
+    func projectSnapshot(known: [String: Int64]) async throws -> ProjectSnapshot
+}
+
+/// What `projectSnapshot(known:)` read.
+public struct ProjectSnapshot: Sendable {
+    /// Every project, by name, with its row version.
+    public var versions: [(name: String, version: Int64)]
+    /// The records of the projects whose version changed, or that are new.
+    public var changed: [ProjectRecord]
+
+    public init(versions: [(name: String, version: Int64)], changed: [ProjectRecord]) {
+        self.versions = versions
+        self.changed = changed
+    }
 }
 
 /// What the read-only API reads (`/api/v1`): the state, health, the journal, and runs by id.

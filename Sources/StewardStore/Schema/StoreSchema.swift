@@ -24,7 +24,23 @@ enum StoreSchema {
         SchemaMigration(version: 14, summary: "leases: keys held by one holder until they expire (the controller first)", sql: version14),
         SchemaMigration(version: 15, summary: "webhook_deliveries: GitHub delivery ids already acted on", sql: version15),
         SchemaMigration(version: 16, summary: "outbox: notifications written by triggers with what causes them", sql: version16),
+        SchemaMigration(version: 17, summary: "projects.row_version: a store-wide sequence bumped by every write of a row", sql: version17),
     ]
+
+    /// Every insert or update of a project row takes the next number of one sequence (the largest so far plus one),
+    /// so `(name, row_version)` names one content of one row for good, even across a delete and a new insert: the
+    /// API's cache of encoded records re-reads only the rows whose number moved.
+    private static let version17 = """
+        ALTER TABLE projects ADD COLUMN row_version INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX projects_by_row_version ON projects (row_version);
+        CREATE TRIGGER projects_row_version_insert AFTER INSERT ON projects BEGIN
+            UPDATE projects SET row_version = (SELECT max(row_version) FROM projects) + 1 WHERE name = NEW.name;
+        END;
+        CREATE TRIGGER projects_row_version_update AFTER UPDATE ON projects BEGIN
+            UPDATE projects SET row_version = (SELECT max(row_version) FROM projects) + 1 WHERE name = NEW.name;
+        END;
+        UPDATE projects SET row_version = rowid;
+        """
 
     /// The notification outbox. Triggers write a message in the transaction that records its cause (an incident opened
     /// or resolved, a deploy run finished, an agent's question or block), so a crash never loses one; the sender fans
