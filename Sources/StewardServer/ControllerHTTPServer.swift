@@ -77,7 +77,7 @@ public struct ControllerHTTPServer: Sendable {
         router.add(middleware: ReadOnlyAPI())
         router.get("/healthz") { _, _ in "ok\n" }
         router.get("/readyz") { _, _ -> Response in
-            guard controller.isReady else { return Self.text(.serviceUnavailable, "not ready: the first config poll has not settled\n") }
+            guard controller.isReady else { return Self.text(.serviceUnavailable, "not ready: the first config poll has not finished\n") }
             do {
                 _ = try await store.objectCounts()
             } catch {

@@ -118,7 +118,7 @@ public final class Controller: @unchecked Sendable {
         }.map(\.name)
     }
 
-    /// Whether a config revision is loaded and the keys of the first poll have settled (`/readyz`).
+    /// Whether a config revision is loaded and the first config poll has finished (`/readyz`).
     public var isReady: Bool { polls > 0 && lock.withLock { state.loaded != nil } }
 
     /// Stops taking keys and waits for the work in progress, at most `grace` and while `abort` says no (a second
