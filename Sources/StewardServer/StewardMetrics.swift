@@ -67,32 +67,30 @@ public final class StewardMetrics: ControllerMetrics, WorkQueueMetrics, @uncheck
 
     func counter(_ name: String, _ labels: [(String, String)] = []) -> Counter {
         lock.withLock {
-            let id = Self.id(name, labels)
-            if let existing = counters[id] { return existing }
-            let made = registry.makeCounter(descriptor: descriptor(name), labels: labels)
-            counters[id] = made
-            return made
+            Self.cached(&counters, Self.id(name, labels)) { registry.makeCounter(descriptor: descriptor(name), labels: labels) }
         }
     }
 
     func histogram(_ name: String, _ labels: [(String, String)] = [], buckets: [Duration] = durationBuckets) -> DurationHistogram {
         lock.withLock {
-            let id = Self.id(name, labels)
-            if let existing = histograms[id] { return existing }
-            let made = registry.makeDurationHistogram(descriptor: descriptor(name), labels: labels, buckets: buckets)
-            histograms[id] = made
-            return made
+            Self.cached(&histograms, Self.id(name, labels)) {
+                registry.makeDurationHistogram(descriptor: descriptor(name), labels: labels, buckets: buckets)
+            }
         }
     }
 
     func gauge(_ name: String, _ labels: [(String, String)] = []) -> Gauge {
         lock.withLock {
-            let id = Self.id(name, labels)
-            if let existing = gauges[id] { return existing }
-            let made = registry.makeGauge(descriptor: descriptor(name), labels: labels)
-            gauges[id] = made
-            return made
+            Self.cached(&gauges, Self.id(name, labels)) { registry.makeGauge(descriptor: descriptor(name), labels: labels) }
         }
+    }
+
+    /// The series made for `id` before, or a new one: each name and label set is made once, then looked up here.
+    private static func cached<Metric>(_ series: inout [String: Metric], _ id: String, make: () -> Metric) -> Metric {
+        if let existing = series[id] { return existing }
+        let made = make()
+        series[id] = made
+        return made
     }
 
     // MARK: What happens
