@@ -128,8 +128,10 @@ struct HTTPSurfaceIntegrationTests {
         follower.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         follower.arguments = ["curl", "-sN", "--max-time", "600", "\(base)/api/v1/journal?follow=true"]
         follower.standardOutput = FileHandle.nullDevice
+        follower.standardError = FileHandle.nullDevice
         try follower.run()
-        defer { if follower.isRunning { follower.terminate() } }
+        // SIGKILL: it inherits the test process's ignored SIGTERM.
+        defer { if follower.isRunning { kill(follower.processIdentifier, SIGKILL) } }
         try await Task.sleep(for: .milliseconds(500))
         kill(controller.process.processIdentifier, SIGTERM)
         try await controller.waitFor("a graceful stop with a journal stream open") { !controller.process.isRunning }

@@ -27,6 +27,9 @@ struct NotificationsIntegrationTests {
             process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = ["python3", "-c", script, "\(port)", file.path]
+            // Never the test's own output: a receiver left behind would hold the pipe `swift test` waits on.
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
             try process.run()
         }
 
@@ -34,7 +37,12 @@ struct NotificationsIntegrationTests {
             ((try? String(contentsOf: file, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
         }
 
-        func stop() { if process.isRunning { process.terminate() } }
+        /// SIGKILL: children of the test process inherit its ignored SIGTERM (the CLI's signal handling ignores it).
+        func stop() {
+            guard process.isRunning else { return }
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
     }
 
     @Test func aDeployAnnouncedWhileTheReceiverIsDownAndTheControllerKilledIsDeliveredOnceAfterTheRestart() async throws {
