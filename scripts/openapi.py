@@ -101,10 +101,18 @@ doc = {
                           [{"name": "id", "in": "path", "required": True,
                             "schema": {"type": "integer", "format": "int64", "minimum": 1}}]),
         "/journal": get("Journal lines after an id, oldest first (`?follow=true` streams new ones as Server-Sent "
-                        "Events: `id: N` and `data: JSON` per line)", "listJournal",
-                        {"200": ok(array("JournalEntry"), "The lines"), "400": err("A bad since or limit")},
+                        "Events: `id: N` and `data: JSON` per line; a reconnecting client's `Last-Event-ID` header "
+                        "takes the place of `since`)", "listJournal",
+                        {"200": ok(array("JournalEntry"), "The lines"), "400": err("A bad since, limit or level")},
                         [{"name": "since", "in": "query", "required": False,
-                          "schema": {"type": "integer", "format": "int64", "minimum": 0}}, limit]),
+                          "schema": {"type": "integer", "format": "int64", "minimum": 0}}, limit,
+                         {"name": "project", "in": "query", "required": False, "description": "Only this project's lines",
+                          "schema": S("string")},
+                         {"name": "server", "in": "query", "required": False, "description": "Only this server's lines",
+                          "schema": S("string")},
+                         {"name": "level", "in": "query", "required": False, "description": "This level and above",
+                          "schema": {"type": "string", "enum": ["trace", "debug", "info", "notice", "warning", "error",
+                                                               "critical"]}}]),
     },
     "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},

@@ -17,7 +17,12 @@ extension ControllerHTTPServer {
         api.get("projects") { request, _ in
             if let refusal = authorize(request) { return refusal }
             do {
-                let body = try await projectList.encoded(from: apiStore)
+                var body = Data("[".utf8)
+                for json in try await projectList.values(from: apiStore) {
+                    if body.count > 1 { body.append(UInt8(ascii: ",")) }
+                    body.append(json)
+                }
+                body.append(UInt8(ascii: "]"))
                 return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
             } catch {
                 return APIError.internal("\(error)").response
@@ -73,20 +78,24 @@ extension ControllerHTTPServer {
         api.get("journal") { request, _ in
             if let refusal = authorize(request) { return refusal }
             let since: Int64?
+            let query: JournalQuery
             do {
-                since = try request.uri.queryParameters.get("since").map { text in
+                // An EventSource that reconnects sends the last id it saw.
+                let lastEventID = request.headers[Self.lastEventIDHeader]
+                since = try (lastEventID ?? request.uri.queryParameters.get("since")).map { text in
                     guard let value = Int64(text), value >= 0 else { throw APIError.badRequest("since must be a journal id (0 or more)") }
                     return value
                 }
+                query = try journalQuery(request)
             } catch let error as APIError {
                 return error.response
             }
             guard request.uri.queryParameters.get("follow") == "true" else {
                 return try await respond(request) {
-                    try await apiStore.journal(after: since, matching: JournalQuery(), limit: try limit(request, default: 1000))
+                    try await apiStore.journal(after: since, matching: query, limit: try limit(request, default: 1000))
                 }
             }
-            return follow(after: since)
+            return follow(after: since, matching: query)
         }
         // Anything else under /api/v1 is a JSON 404, as the document says of every API error.
         api.get("**") { request, _ in
@@ -96,13 +105,14 @@ extension ControllerHTTPServer {
 
     /// Server-Sent Events: each journal line after `since` as `id: N` and `data: JSON`, new ones as they are
     /// written (read every 500 ms), until the client goes or the controller stops.
-    private func follow(after since: Int64?) -> Response {
+    private func follow(after since: Int64?, matching query: JournalQuery) -> Response {
         let store = apiStore
         let body = ResponseBody { writer in
             var last = since
-            if last == nil { last = try await store.journal(after: nil, matching: JournalQuery(), limit: 1).last?.id }
+            // Without `since`, only lines written from now on (the newest line of any kind marks "now").
+            if last == nil { last = try await store.journalTail(matching: JournalQuery(), limit: 1).last?.id ?? 0 }
             while !Task.isCancelled, !Task.isShuttingDownGracefully {
-                let entries = try await store.journal(after: last, matching: JournalQuery(), limit: 500)
+                let entries = try await store.journal(after: last, matching: query, limit: 500)
                 for entry in entries {
                     let data = String(decoding: try APIJSON.encoder.encode(entry), as: UTF8.self)
                     try await writer.write(ByteBuffer(string: "id: \(entry.id ?? 0)\ndata: \(data)\n\n"))
@@ -116,6 +126,21 @@ extension ControllerHTTPServer {
             try await writer.finish(nil)
         }
         return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
+    }
+
+    static let lastEventIDHeader = HTTPField.Name("Last-Event-ID")!
+
+    /// `?project=`, `?server=` and `?level=` (that level and above) of `/journal`.
+    private func journalQuery(_ request: Request) throws -> JournalQuery {
+        let parameters = request.uri.queryParameters
+        var query = JournalQuery(project: parameters.get("project"), server: parameters.get("server"))
+        if let level = parameters.get("level") {
+            guard let value = JournalEntry.Level(rawValue: level) else {
+                throw APIError.badRequest("level must be one of \(JournalEntry.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            query.minimumLevel = value
+        }
+        return query
     }
 
     private func limit(_ request: Request, default value: Int) throws -> Int {
@@ -136,36 +161,6 @@ extension ControllerHTTPServer {
             return error.response
         } catch {
             return APIError.internal("\(error)").response
-        }
-    }
-}
-
-/// `GET /api/v1/projects`, kept encoded: each project's JSON under its row version, so a request re-reads and
-/// re-encodes only the rows written since the last one (10,000 unchanged projects: a version scan and a copy).
-final class ProjectListCache: @unchecked Sendable {
-    private let lock = NSLock()
-    private var encoded: [String: (version: Int64, json: Data)] = [:]
-
-    func encoded(from store: any APIStore) async throws -> Data {
-        let known = lock.withLock { encoded.mapValues(\.version) }
-        let snapshot = try await store.projectSnapshot(known: known)
-        let encoder = APIJSON.encoder
-        var fresh: [String: Data] = [:]
-        for record in snapshot.changed { fresh[record.name] = try encoder.encode(record) }
-        return lock.withLock {
-            var body = Data("[".utf8)
-            var kept: [String: (version: Int64, json: Data)] = [:]
-            kept.reserveCapacity(snapshot.versions.count)
-            for entry in snapshot.versions {
-                guard let json = fresh[entry.name] ?? encoded[entry.name].flatMap({ $0.version == entry.version ? $0.json : nil })
-                else { continue }
-                if body.count > 1 { body.append(UInt8(ascii: ",")) }
-                body.append(json)
-                kept[entry.name] = (entry.version, json)
-            }
-            body.append(UInt8(ascii: "]"))
-            encoded = kept
-            return body
         }
     }
 }

@@ -25,6 +25,8 @@ public struct ControllerHTTPServer: Sendable {
         public var idleTimeout: Duration = .seconds(60)
         /// Webhook delivery ids remembered (redeliveries of older ones are acted on again).
         public var rememberedDeliveries = 10_000
+        /// Steward's version, in the dashboard's footer.
+        public var version = "dev"
 
         public init(address: ListenAddress, configBranch: String) {
             self.address = address
@@ -41,7 +43,11 @@ public struct ControllerHTTPServer: Sendable {
     public let metrics: StewardMetrics
     public let logger: Logger
     /// `GET /api/v1/projects`, encoded per row version.
-    let projectList = ProjectListCache()
+    let projectList = VersionedProjectCache<Data> { try APIJSON.encoder.encode($0) }
+    /// The dashboard's project table, per row version.
+    let projectRows = VersionedProjectCache<ProjectRow> { ProjectRow($0) }
+    /// A project's agent thread (its status and pending question); nil shows none.
+    public var agentThreads: AgentThreadReader?
 
     public init(
         options: Options, controller: Controller, store: any SurfaceStore, apiStore: any APIStore, metrics: StewardMetrics,
@@ -97,22 +103,20 @@ public struct ControllerHTTPServer: Sendable {
             await githubDelivery(request)
         }
         addAPI(to: router)
+        addDashboard(to: router)
         return router
     }
 
-    /// `/metrics` and `/api/v1` with a token configured: `Authorization: Bearer TOKEN`, compared in constant time.
+    /// `/metrics`, `/api/v1` and the dashboard with a token configured: `Authorization: Bearer TOKEN`, or the
+    /// dashboard's session cookie, compared in constant time.
     func authorize(_ request: Request) -> Response? {
         guard let token = options.token else { return nil }
-        let given = request.headers[.authorization] ?? ""
-        let expected = "Bearer \(token)"
-        guard given.utf8.count == expected.utf8.count,
-            zip(given.utf8, expected.utf8).reduce(UInt8(0), { $0 | ($1.0 ^ $1.1) }) == 0
-        else {
-            var response = Self.text(.unauthorized, "a bearer token is required (http.tokenFile)\n")
-            response.headers[.wwwAuthenticate] = "Bearer"
-            return response
-        }
-        return nil
+        if Self.constantTimeEqual(request.headers[.authorization] ?? "", "Bearer \(token)") { return nil }
+        // A browser signed in through the dashboard's /login (its EventSource cannot send a header).
+        if let session = Self.sessionCookie(in: request), Self.constantTimeEqual(session, Self.session(for: token)) { return nil }
+        var response = Self.text(.unauthorized, "a bearer token is required (http.tokenFile)\n")
+        response.headers[.wwwAuthenticate] = "Bearer"
+        return response
     }
 
     static let deliveryHeader = HTTPField.Name("X-GitHub-Delivery")!

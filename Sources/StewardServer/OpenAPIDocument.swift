@@ -605,6 +605,42 @@ enum OpenAPIDocument {
               "minimum": 1,
               "type": "integer"
             }
+          },
+          {
+            "description": "Only this project's lines",
+            "in": "query",
+            "name": "project",
+            "required": false,
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "description": "Only this server's lines",
+            "in": "query",
+            "name": "server",
+            "required": false,
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "description": "This level and above",
+            "in": "query",
+            "name": "level",
+            "required": false,
+            "schema": {
+              "enum": [
+                "trace",
+                "debug",
+                "info",
+                "notice",
+                "warning",
+                "error",
+                "critical"
+              ],
+              "type": "string"
+            }
           }
         ],
         "responses": {
@@ -629,7 +665,7 @@ enum OpenAPIDocument {
                 }
               }
             },
-            "description": "A bad since or limit"
+            "description": "A bad since, limit or level"
           },
           "401": {
             "content": {
@@ -642,7 +678,7 @@ enum OpenAPIDocument {
             "description": "http.tokenFile is set and the bearer token is missing or wrong"
           }
         },
-        "summary": "Journal lines after an id, oldest first (`?follow=true` streams new ones as Server-Sent Events: `id: N` and `data: JSON` per line)"
+        "summary": "Journal lines after an id, oldest first (`?follow=true` streams new ones as Server-Sent Events: `id: N` and `data: JSON` per line; a reconnecting client's `Last-Event-ID` header takes the place of `since`)"
       }
     },
     "/projects": {

@@ -26,6 +26,15 @@ extension SQLiteStateStore: JournalStore {
     }
 
     public func journal(after: Int64?, matching query: JournalQuery, limit: Int) async throws -> [JournalEntry] {
+        try await readJournal(after: after, matching: query, limit: limit, newestFirst: false)
+    }
+
+    public func journalTail(matching query: JournalQuery, limit: Int) async throws -> [JournalEntry] {
+        try await readJournal(after: nil, matching: query, limit: limit, newestFirst: true).reversed()
+    }
+
+    /// Up to `limit` matching lines above `after`, from the oldest or from the newest.
+    private func readJournal(after: Int64?, matching query: JournalQuery, limit: Int, newestFirst: Bool) async throws -> [JournalEntry] {
         guard limit > 0 else { return [] }
         // One SQL text per combination of filters (a bounded set, as the statement cache needs).
         var conditions = ["id > ?"]
@@ -48,7 +57,8 @@ extension SQLiteStateStore: JournalStore {
             conditions.append("level IN (\(names.map { _ in "?" }.joined(separator: ", ")))")
             values += names.map { .text($0) }
         }
-        let sql = "SELECT \(Self.journalColumns) FROM journal WHERE \(conditions.joined(separator: " AND ")) ORDER BY id LIMIT ?"
+        let sql = "SELECT \(Self.journalColumns) FROM journal WHERE \(conditions.joined(separator: " AND ")) "
+            + "ORDER BY id\(newestFirst ? " DESC" : "") LIMIT ?"
         return try await withDatabase { database in
             try database.query(sql, values + [.integer(Int64(limit))]) { row in
                 JournalEntry(

@@ -12,11 +12,16 @@ extension InMemoryStateStore: JournalStore {
     }
 
     public func journal(after: Int64?, matching query: JournalQuery, limit: Int) async throws -> [JournalEntry] {
-        Array(journalLines.filter { entry in
-            entry.id! > (after ?? 0) && (query.project == nil || entry.project == query.project)
-                && (query.server == nil || entry.server == query.server) && (query.since.map { entry.time >= $0 } ?? true)
-                && (query.minimumLevel.map { entry.level >= $0 } ?? true)
-        }.prefix(max(0, limit)))
+        Array(journalLines.filter { $0.id! > (after ?? 0) && matches($0, query) }.prefix(max(0, limit)))
+    }
+
+    public func journalTail(matching query: JournalQuery, limit: Int) async throws -> [JournalEntry] {
+        Array(journalLines.filter { matches($0, query) }.suffix(max(0, limit)))
+    }
+
+    private func matches(_ entry: JournalEntry, _ query: JournalQuery) -> Bool {
+        (query.project == nil || entry.project == query.project) && (query.server == nil || entry.server == query.server)
+            && (query.since.map { entry.time >= $0 } ?? true) && (query.minimumLevel.map { entry.level >= $0 } ?? true)
     }
 
     @discardableResult

@@ -54,14 +54,17 @@ struct ControllerHTTPServerTests {
             client = try HTTPClient(configuration: .init(totalTimeout: .seconds(10), maxAttempts: 1))
         }
 
-        func start(_ configure: (inout ControllerHTTPServer.Options) -> Void = { _ in }) async throws {
+        func start(
+            _ configure: (inout ControllerHTTPServer.Options) -> Void = { _ in }, agentThreads: AgentThreadReader? = nil
+        ) async throws {
             var options = ControllerHTTPServer.Options(address: ListenAddress(host: "127.0.0.1", port: 0), configBranch: "main")
             options.webhookSecret = "s3cret"
             options.configRepository = "acme/config"
             configure(&options)
-            let server = ControllerHTTPServer(
+            var server = ControllerHTTPServer(
                 options: options, controller: controller, store: store, apiStore: store, metrics: metrics,
                 logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+            server.agentThreads = agentThreads
             let (bound, continuation) = AsyncStream.makeStream(of: ListenAddress.self)
             let app = server.application { continuation.yield($0) }
             self.server = Task { try await app.run() }

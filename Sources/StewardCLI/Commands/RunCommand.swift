@@ -4,6 +4,7 @@ import Dispatch
 import Foundation
 import Logging
 import ServiceLifecycle
+import StewardAgents
 import StewardCore
 import StewardModel
 import StewardServer
@@ -275,13 +276,20 @@ struct HTTPService: Service {
         options.token = token
         options.configRepository = configRepository
         options.webhookSecret = webhookSecret(settings.webhooks.github)
+        options.version = StewardVersion.current
         // The API reads through a read-only connection of its own (WAL: never waiting for the controller's writes).
         let apiStore = try SQLiteStateStore(stateDirectory: stateDirectory, readOnly: true)
-        let server = ControllerHTTPServer(
+        var server = ControllerHTTPServer(
             options: options, controller: controller, store: store, apiStore: apiStore, metrics: metrics, logger: logger)
+        let checkpointer = SQLiteCheckpointer(store: apiStore)
+        server.agentThreads = { project, generation in
+            try await ProjectThreadStatus.read(checkpointer: checkpointer, project: project, generation: generation).map {
+                AgentThreadSummary(thread: $0.thread, status: $0.status, question: $0.question, step: $0.step, outcome: $0.outcome)
+            }
+        }
         let app = server.application { [listening, logger] bound in
             listening.value = bound
-            logger.info("http server listening on \(bound): /metrics, /healthz, /readyz, /hooks/github, /api/v1", metadata: [
+            logger.info("http server listening on \(bound): the dashboard, /metrics, /healthz, /readyz, /hooks/github, /api/v1", metadata: [
                 "listen": "\(bound)",
             ])
         }

@@ -62,7 +62,12 @@ public final class Controller: @unchecked Sendable {
         var objectSlots: Int = 1
         var slotsInUse = 0
         var slotWaiters: [CheckedContinuation<Void, Never>] = []
+        /// The last object reconciles (and failures of any key), newest last, at most `recentLimit`.
+        var recent: [RecentReconcile] = []
     }
+
+    /// How many reconciles `recentReconciles` keeps.
+    static let recentLimit = 20
 
     public init(reconciler: Reconciler, leases: KeyLeases?, options: Options = Options()) {
         self.reconciler = reconciler
@@ -185,6 +190,16 @@ public final class Controller: @unchecked Sendable {
         let duration = ContinuousClock.now - started
         var metadata: Logger.Metadata = ["key": "\(key)", "duration_ms": "\(ms(duration))"]
         options.metrics?.reconciled(kind: key.kind, result: outcome.result, duration: duration)
+        if key.isObject || outcome.result == "failed" {
+            var error: String?
+            if case .failed(let message) = outcome { error = message.firstLine() }
+            let summary = RecentReconcile(
+                key: key.description, result: outcome.result, durationMs: ms(duration), finishedAt: Date(), error: error)
+            lock.withLock {
+                state.recent.append(summary)
+                if state.recent.count > Self.recentLimit { state.recent.removeFirst(state.recent.count - Self.recentLimit) }
+            }
+        }
         switch outcome {
         case .failed(let error):
             lock.withLock { state.failures += 1 }
@@ -536,6 +551,9 @@ public final class Controller: @unchecked Sendable {
 
     // MARK: Status
 
+    /// The last project and server reconciles, and failures of any key, newest first (the dashboard's overview).
+    public func recentReconciles() -> [RecentReconcile] { lock.withLock { state.recent.reversed() } }
+
     /// What `steward status` shows: the queue, the keys in flight, the keys in backoff.
     public func status() -> ControllerStatus {
         let snapshot = queue.snapshot()
@@ -566,6 +584,17 @@ public final class Controller: @unchecked Sendable {
         return !snapshot.queued.contains(where: \.isObject) && !snapshot.processing.contains(where: \.isObject)
             && !snapshot.waiting.contains { $0.key.isObject && $0.readyAt <= horizon }
     }
+}
+
+/// One finished reconcile of a key, as the dashboard lists it.
+public struct RecentReconcile: Sendable, Hashable {
+    public var key: String
+    /// `done`, `requeue`, `failed` or `terminal` (the `result` label of `steward_reconcile_total`).
+    public var result: String
+    public var durationMs: Int
+    public var finishedAt: Date
+    /// Why it failed (first line).
+    public var error: String?
 }
 
 /// The controller as `steward status` shows it, written to `STATE/controller.json` while it runs.

@@ -10,6 +10,9 @@ public protocol JournalStore: Sendable {
     /// Up to `limit` lines with an id above `after` (all when nil) that match `query`, oldest first.
     func journal(after: Int64?, matching query: JournalQuery, limit: Int) async throws -> [JournalEntry]
 
+    /// The newest `limit` lines that match `query`, oldest first (the dashboard's first screen of a log).
+    func journalTail(matching query: JournalQuery, limit: Int) async throws -> [JournalEntry]
+
     /// Deletes lines older than `before`, then the oldest beyond the newest `keepingAtMost`.
     /// - Returns: how many lines were deleted.
     @discardableResult
