@@ -14,7 +14,8 @@ import StewardTestSupport
 /// commit's latency to the start of its deploy with a 1 s poll.
 struct ControllerBenchmark {
     var projects: Int
-    /// The child to run on the fleet: `controller-child` (issue 13's measures) or `http-child` (issue 14's).
+    /// The child to run on the fleet: `controller-child` (issue 13's measures), `http-child` (issue 14's) or
+    /// `dashboard-child` (issue 15's).
     var child = "controller-child"
 
     static let servers = 10
@@ -27,7 +28,7 @@ struct ControllerBenchmark {
         defer {
             for directory in [work.url, config.root.url] { try? FileManager.default.removeItem(at: directory) }
         }
-        print("\(child == "http-child" ? "http" : "controller"): \(projects) projects, \(Self.servers) servers, \(Self.repos) app repos")
+        print("\(child.replacingOccurrences(of: "-child", with: "")): \(projects) projects, \(Self.servers) servers, \(Self.repos) app repos")
         try config.write("steward.yaml", "apiVersion: steward/v1\nkind: Settings\nforge: {provider: local, path: forge}\n")
         for index in 0..<Self.servers {
             try config.write("manifests/servers/s-\(index).yaml", """

@@ -17,29 +17,8 @@ struct HTTPBenchmarkChild {
     var projects: Int
 
     func run() async throws {
-        let reconciler = try ControllerBenchmark.reconciler(config: config, state: state, runner: FakePlaybookRunner())
-        guard let store = reconciler.store as? SQLiteStateStore else { throw BenchmarkFailure("the fleet's store is not SQLite") }
-        try await store.limitMemoryMap(toBytes: SQLiteStateStore.controllerMemoryMapBytes)
-        let metrics = StewardMetrics(version: "bench")
-        var options = Controller.Options(configInterval: 3600)
-        options.metrics = metrics
-        let controller = Controller(reconciler: reconciler, leases: nil, options: options)
-        let workers = Task { await controller.run() }
-        try await waitUntil("the first settle", limit: .seconds(600), every: .milliseconds(20)) {
-            controller.isReady && controller.isIdle()
-        }
-        var serverOptions = ControllerHTTPServer.Options(address: ListenAddress(host: "127.0.0.1", port: 0), configBranch: "main")
-        serverOptions.webhookSecret = "bench"
-        let server = ControllerHTTPServer(
-            options: serverOptions, controller: controller, store: store,
-            apiStore: try SQLiteStateStore(stateDirectory: state, readOnly: true), metrics: metrics,
-            logger: Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() })
-        let (bound, continuation) = AsyncStream.makeStream(of: ListenAddress.self)
-        let app = Task { try await server.application { continuation.yield($0) }.run() }
-        var addresses = bound.makeAsyncIterator()
-        guard let address = await addresses.next() else { throw BenchmarkFailure("the HTTP server did not start") }
-        let base = URL(string: "http://127.0.0.1:\(address.port)")!
-        let client = try HTTPClient(configuration: .init(totalTimeout: .seconds(30), maxAttempts: 1))
+        let bench = try await BenchServer(config: config, state: state)
+        let (controller, client, base) = (bench.controller, bench.client, bench.base)
 
         var scrapes: [Double] = []
         var size = 0
@@ -116,16 +95,58 @@ struct HTTPBenchmarkChild {
         } else {
             report("wrk -t2 -c32 -d10s /healthz: not run (wrk is not installed: apt-get install wrk)")
         }
+        await bench.stop()
+    }
+}
+
+/// The controller of a benchmark fleet, settled, with its HTTP server on a free port (`http-child`, `dashboard-child`).
+struct BenchServer {
+    let controller: Controller
+    let store: SQLiteStateStore
+    let client: HTTPClient
+    let base: URL
+    private let workers: Task<Void, Never>
+    private let app: Task<Void, any Error>
+
+    init(config: String, state: URL) async throws {
+        let reconciler = try ControllerBenchmark.reconciler(config: config, state: state, runner: FakePlaybookRunner())
+        guard let store = reconciler.store as? SQLiteStateStore else { throw BenchmarkFailure("the fleet's store is not SQLite") }
+        try await store.limitMemoryMap(toBytes: SQLiteStateStore.controllerMemoryMapBytes)
+        self.store = store
+        let metrics = StewardMetrics(version: "bench")
+        var options = Controller.Options(configInterval: 3600)
+        options.metrics = metrics
+        let controller = Controller(reconciler: reconciler, leases: nil, options: options)
+        self.controller = controller
+        workers = Task { await controller.run() }
+        try await waitUntil("the first settle", limit: .seconds(600), every: .milliseconds(20)) {
+            controller.isReady && controller.isIdle()
+        }
+        var serverOptions = ControllerHTTPServer.Options(address: ListenAddress(host: "127.0.0.1", port: 0), configBranch: "main")
+        serverOptions.webhookSecret = "bench"
+        let server = ControllerHTTPServer(
+            options: serverOptions, controller: controller, store: store,
+            apiStore: try SQLiteStateStore(stateDirectory: state, readOnly: true), metrics: metrics,
+            logger: Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() })
+        let (bound, continuation) = AsyncStream.makeStream(of: ListenAddress.self)
+        app = Task { try await server.application { continuation.yield($0) }.run() }
+        var addresses = bound.makeAsyncIterator()
+        guard let address = await addresses.next() else { throw BenchmarkFailure("the HTTP server did not start") }
+        base = URL(string: "http://127.0.0.1:\(address.port)")!
+        client = try HTTPClient(configuration: .init(totalTimeout: .seconds(30), maxAttempts: 1))
+    }
+
+    func stop() async {
         app.cancel()
         _ = await app.result
         await controller.shutDown(grace: .seconds(30), cancelling: workers)
         await workers.value
     }
+}
 
-    private func percentile(_ values: [Double], _ fraction: Double) -> Double {
-        let sorted = values.sorted()
-        return sorted.isEmpty ? 0 : sorted[Int(Double(sorted.count - 1) * fraction)]
-    }
+func percentile(_ values: [Double], _ fraction: Double) -> Double {
+    let sorted = values.sorted()
+    return sorted.isEmpty ? 0 : sorted[Int(Double(sorted.count - 1) * fraction)]
 }
 
 struct BenchmarkFailure: Error, CustomStringConvertible {

@@ -6,7 +6,8 @@
 // `steward-bench github [N]`: github_sync of N repos; `steward-bench github-deploy [FILES] [COMMITS]`: deploy
 // sources from GitHub (ref resolution, mirror, bundles); `steward-bench queue [KEYS]`: the controller's work queue alone;
 // `steward-bench controller [PROJECTS]`: `steward run`'s controller on a converged fleet (memory, idle CPU, resync, latency);
-// `steward-bench http [PROJECTS]`: its HTTP server on that fleet (/metrics, webhook to reconcile, wrk on /healthz).
+// `steward-bench http [PROJECTS]`: its HTTP server on that fleet (/metrics, webhook to reconcile, wrk on /healthz);
+// `steward-bench dashboard [PROJECTS]`: the dashboard's pages on that fleet, and its live log in headless Chromium.
 import Foundation
 import Logging
 import StewardCore
@@ -32,6 +33,14 @@ if arguments.count > 1, arguments[1] == "http" {
 }
 if arguments.count > 5, arguments[1] == "http-child" {
     try await HTTPBenchmarkChild(config: arguments[2], state: URL(fileURLWithPath: arguments[4]), projects: Int(arguments[5]) ?? 0).run()
+    exit(0)
+}
+if arguments.count > 1, arguments[1] == "dashboard" {
+    try await ControllerBenchmark(projects: arguments.count > 2 ? Int(arguments[2]) ?? 10_000 : 10_000, child: "dashboard-child").run()
+    exit(0)
+}
+if arguments.count > 5, arguments[1] == "dashboard-child" {
+    try await DashboardBenchmarkChild(config: arguments[2], state: URL(fileURLWithPath: arguments[4]), projects: Int(arguments[5]) ?? 0).run()
     exit(0)
 }
 if arguments.count > 1, arguments[1] == "queue" {

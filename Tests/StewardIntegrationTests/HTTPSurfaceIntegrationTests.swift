@@ -62,14 +62,7 @@ struct HTTPSurfaceIntegrationTests {
         let url = "http://127.0.0.1:\(fixture.port)/"
         try await controller.waitFor("hello deployed") { await httpGet(url) != nil }
 
-        var listen: String?
-        try await controller.waitFor("steward status to show the HTTP address") {
-            let status = try? StewardBinary.run(["status", "-o", "json"] + fixture.stateArguments).stdout
-            let object = status.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-            listen = (object?["controller"] as? [String: Any])?["listen"] as? String
-            return listen != nil
-        }
-        let base = "http://\(listen!)"
+        let base = "http://" + (try await controller.listenAddress(fixture.stateArguments))
         #expect(try await curl([base + "/healthz"]).status == 200)
         try await controller.waitFor("/readyz") { (try? await curl([base + "/readyz"]).status) == 200 }
 
@@ -148,17 +141,11 @@ struct HTTPSurfaceIntegrationTests {
         let controller = try RunningController(fixture.configArguments, stateDirectory: fixture.state.url)
         defer { controller.kill9() }
         try await controller.waitFor("hello deployed") { await httpGet("http://127.0.0.1:\(fixture.port)/") != nil }
-        var listen: String?
-        try await controller.waitFor("steward status to show the HTTP address") {
-            let status = try? StewardBinary.run(["status", "-o", "json"] + fixture.stateArguments).stdout
-            let object = status.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-            listen = (object?["controller"] as? [String: Any])?["listen"] as? String
-            return listen != nil
-        }
+        let listen = try await controller.listenAddress(fixture.stateArguments)
         let output: String
         do {
             output = try await run([
-                "python3", "-m", "schemathesis.cli", "run", "http://\(listen!)/api/v1/openapi.json", "--checks", "all",
+                "python3", "-m", "schemathesis.cli", "run", "http://\(listen)/api/v1/openapi.json", "--checks", "all",
                 "--max-examples", "25", "--request-timeout", "20", "--suppress-health-check", "all",
             ])
         } catch {

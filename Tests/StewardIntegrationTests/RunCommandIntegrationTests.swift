@@ -27,6 +27,18 @@ final class RunningController: @unchecked Sendable {
     func kill9() {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
+
+    /// `HOST:PORT` of its HTTP server, once `steward status` shows it.
+    func listenAddress(_ stateArguments: [String]) async throws -> String {
+        var listen: String?
+        try await waitFor("steward status to show the HTTP address") {
+            let status = try? StewardBinary.run(["status", "-o", "json"] + stateArguments).stdout
+            let object = status.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            listen = (object?["controller"] as? [String: Any])?["listen"] as? String
+            return listen != nil
+        }
+        return listen!
+    }
 }
 
 /// `steward run`, the controller: a commit made while it runs is deployed without anyone calling it; one project's

@@ -71,7 +71,8 @@ enum DashboardAssets {
         .copy { display: flex; gap: 8px; align-items: flex-start; }
         .copy pre { flex: 1; margin: 0; }
         .run { border: 1px solid var(--line); border-radius: 6px; padding: 8px 12px; margin: 10px 0; }
-        .run h3 { font-size: 15px; margin: 0 0 6px; display: flex; gap: 8px; flex-wrap: wrap; align-items: center; }
+        .run summary { cursor: pointer; }
+        .run h3 { font-size: 15px; margin: 0 0 6px; display: inline-flex; gap: 8px; flex-wrap: wrap; align-items: center; }
         svg.bar { width: 100%; min-width: 120px; height: 12px; display: block; }
         svg.bar rect { fill: var(--idle); }
         svg.bar rect.ok { fill: var(--ok); }
@@ -164,6 +165,7 @@ enum DashboardAssets {
               var row = document.createElement("tr");
               row.className = line.level;
               row.setAttribute("data-id", line.id);
+              row.setAttribute("data-live", "");
               var t = new Date(line.time);
               var time = document.createElement("time");
               time.setAttribute("datetime", line.time);

@@ -173,9 +173,10 @@ extension DashboardPages {
     private static func runTimeline(_ runs: [RunRecord], _ context: DashboardContext, _ html: inout HTML) {
         html.raw("<h2>Ansible runs</h2>")
         if runs.isEmpty { html.raw("<p class=\"muted\">No Ansible run yet.</p>") }
-        for run in runs {
+        for (index, run) in runs.enumerated() {
             let id = run.id ?? 0
-            html.raw("<section class=\"run\" id=\"run-\(id)\" aria-labelledby=\"run-\(id)-h\"><h3 id=\"run-\(id)-h\">#\(id) ")
+            // The newest run open; older ones fold (a native <details>: no script needed).
+            html.raw("<details class=\"run\" id=\"run-\(id)\"\(index == 0 ? " open" : "")><summary><h3>#\(id) ")
             html.text(run.kind)
             html.raw(" ")
             badge(run.status.rawValue, &html)
@@ -185,7 +186,7 @@ extension DashboardPages {
             if let finished = run.finishedAt {
                 html.text(", took " + DashboardTime.duration(milliseconds: Int(finished.timeIntervalSince(run.startedAt) * 1000)))
             }
-            html.raw("</span></h3>")
+            html.raw("</span></h3></summary>")
             var offsets: [String: Int] = [:]
             for task in run.tasks { offsets[task.host, default: 0] += task.durationMs }
             let span = max(1, offsets.values.max() ?? 1)
@@ -215,7 +216,7 @@ extension DashboardPages {
                 html.raw("<td><svg class=\"bar\" viewBox=\"0 0 1000 10\" preserveAspectRatio=\"none\" aria-hidden=\"true\">"
                     + "<rect class=\"\(task.status.rawValue)\" x=\"\(min(x, 996))\" y=\"0\" width=\"\(width)\" height=\"10\"></rect></svg></td></tr>")
             }
-            html.raw("</tbody></table></section>")
+            html.raw("</tbody></table></details>")
         }
     }
 
