@@ -37,6 +37,28 @@ extension SQLiteStateStore {
         return newestFirst.reversed()
     }
 
+    public func events(after: Int64?, objectKind: String?, objectName: String?, since: Date?, limit: Int) async throws -> [EventRecord] {
+        guard limit > 0 else { return [] }
+        var conditions = ["id > ?"]
+        var values: [SQLiteValue] = [.integer(after ?? 0)]
+        if let objectKind {
+            conditions.append("object_kind = ?")
+            values.append(.text(objectKind))
+        }
+        if let objectName {
+            conditions.append("object_name = ?")
+            values.append(.text(objectName))
+        }
+        if let since {
+            conditions.append("time >= ?")
+            values.append(SQLiteValue(since))
+        }
+        let sql = "SELECT \(Self.eventColumns) FROM events WHERE \(conditions.joined(separator: " AND ")) ORDER BY id LIMIT ?"
+        return try await withDatabase { database in
+            try database.query(sql, values + [.integer(Int64(limit))], row: event(from:))
+        }
+    }
+
     /// Inserts events inside the caller's transaction.
     func insert(_ events: [EventRecord], into database: SQLiteDatabase) throws {
         for event in events {

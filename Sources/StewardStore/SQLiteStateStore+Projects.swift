@@ -72,9 +72,14 @@ extension SQLiteStateStore {
     }
 
     /// Inserts or replaces the project and appends `events`, in one transaction.
+    /// Its `Suspended` condition is the store's (`setSuspension` and `spec.suspend`), whatever the record says.
     public func save(project: ProjectRecord, events: [EventRecord]) async throws {
         try await withDatabase { database in
             try database.transaction {
+                var project = project
+                project.conditions.applySuspension(
+                    try Self.suspension("Project", project.name, in: database), inManifest: project.spec?.suspend ?? false,
+                    at: project.updatedAt)
                 try database.run(Self.projectsTable.upsertSQL, try values(of: project))
                 try insert(events, into: database)
             }
@@ -87,6 +92,7 @@ extension SQLiteStateStore {
             try database.transaction {
                 try database.run("DELETE FROM projects WHERE name = ?", [.text(name)])
                 try database.run("DELETE FROM allocations WHERE project = ?", [.text(name)])
+                try database.run("DELETE FROM suspensions WHERE object_kind = 'Project' AND object_name = ?", [.text(name)])
                 try insert(events, into: database)
             }
         }

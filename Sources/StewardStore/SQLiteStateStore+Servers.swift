@@ -28,9 +28,12 @@ extension SQLiteStateStore: ServerSyncStore {
     }
 
     /// Inserts or replaces the server and appends `events`, in one transaction.
+    /// Its `Suspended` condition is the store's (`setSuspension`), whatever the record says.
     public func save(server: ServerRecord, events: [EventRecord]) async throws {
         try await withDatabase { database in
             try database.transaction {
+                var server = server
+                server.conditions.applySuspension(try Self.suspension("Server", server.name, in: database), inManifest: false, at: server.updatedAt)
                 try database.run(Self.serversTable.upsertSQL, try values(of: server))
                 try insert(events, into: database)
             }
@@ -44,6 +47,7 @@ extension SQLiteStateStore: ServerSyncStore {
         try await withDatabase { database in
             try database.transaction {
                 try database.run("DELETE FROM servers WHERE name = ?", [.text(name)])
+                try database.run("DELETE FROM suspensions WHERE object_kind = 'Server' AND object_name = ?", [.text(name)])
                 try insert(events, into: database)
             }
         }

@@ -7,6 +7,8 @@ public actor InMemoryStateStore: StateStore {
     public private(set) var projectRecords: [String: ProjectRecord] = [:]
     public private(set) var serverRecords: [String: ServerRecord] = [:]
     public private(set) var eventLog: [EventRecord] = []
+    /// `steward suspend`, by `KIND/NAME`.
+    public private(set) var suspensionRows: [String: Suspension] = [:]
     public private(set) var runRecords: [RunRecord] = []
     public private(set) var reconciles: [ReconcileRecord] = []
     public private(set) var cache: [String: Data] = [:]
@@ -41,6 +43,8 @@ public actor InMemoryStateStore: StateStore {
         // As the SQLite store: the agents' statuses are written only by setAgentStatus.
         project.engineeringStatus = projectRecords[project.name]?.engineeringStatus ?? .idle
         project.zavhozStatus = projectRecords[project.name]?.zavhozStatus ?? .idle
+        project.conditions.applySuspension(
+            suspensionRows["Project/\(project.name)"], inManifest: project.spec?.suspend ?? false, at: project.updatedAt)
         projectRecords[project.name] = project
         append(events: events)
     }
@@ -50,6 +54,7 @@ public actor InMemoryStateStore: StateStore {
     }
     public func deleteProject(named name: String, events: [EventRecord]) {
         projectRecords[name] = nil
+        suspensionRows["Project/\(name)"] = nil
         releasePorts(project: name)
         append(events: events)
     }
@@ -57,12 +62,37 @@ public actor InMemoryStateStore: StateStore {
     public func servers() -> [ServerRecord] { serverRecords.values.sorted { $0.name < $1.name } }
     public func server(named name: String) -> ServerRecord? { serverRecords[name] }
     public func save(server: ServerRecord, events: [EventRecord]) {
+        var server = server
+        server.conditions.applySuspension(suspensionRows["Server/\(server.name)"], inManifest: false, at: server.updatedAt)
         serverRecords[server.name] = server
         append(events: events)
     }
     public func deleteServer(named name: String, events: [EventRecord]) {
         serverRecords[name] = nil
+        suspensionRows["Server/\(name)"] = nil
         append(events: events)
+    }
+
+    public func suspensions() -> [Suspension] { suspensionRows.keys.sorted().map { suspensionRows[$0]! } }
+
+    @discardableResult
+    public func setSuspension(objectKind: String, objectName: String, reason: String?, at time: Date, events: [EventRecord]) throws -> Bool {
+        let key = "\(objectKind)/\(objectName)"
+        let existing = suspensionRows[key]
+        guard objectKind == "Project" ? projectRecords[objectName] != nil : serverRecords[objectName] != nil else {
+            throw InMemoryStoreError("no \(objectKind.lowercased()) named \(objectName) in the state")
+        }
+        if existing?.reason == reason || (existing == nil && reason == nil) { return false }
+        let suspension = reason.map { Suspension(objectKind: objectKind, objectName: objectName, reason: $0, since: existing?.since ?? time) }
+        suspensionRows[key] = suspension
+        if objectKind == "Project" {
+            let manifest = projectRecords[objectName]?.spec?.suspend ?? false
+            projectRecords[objectName]?.conditions.applySuspension(suspension, inManifest: manifest, at: time)
+        } else {
+            serverRecords[objectName]?.conditions.applySuspension(suspension, inManifest: false, at: time)
+        }
+        append(events: events)
+        return true
     }
 
     public func append(events: [EventRecord]) {
@@ -75,6 +105,13 @@ public actor InMemoryStateStore: StateStore {
         Array(eventLog.filter {
             (objectKind == nil || $0.objectKind == objectKind) && (objectName == nil || $0.objectName == objectName)
         }.suffix(limit))
+    }
+
+    public func events(after: Int64?, objectKind: String?, objectName: String?, since: Date?, limit: Int) -> [EventRecord] {
+        Array(eventLog.filter { event in
+            event.id! > (after ?? 0) && (objectKind == nil || event.objectKind == objectKind)
+                && (objectName == nil || event.objectName == objectName) && (since.map { event.time >= $0 } ?? true)
+        }.prefix(max(0, limit)))
     }
 
     public func beginRun(_ run: RunRecord) -> Int64 {
@@ -409,4 +446,10 @@ extension InMemoryStateStore: HealthStore {
     public func deleteHealthCheck(project: String) { healthRows[project] = nil }
     public func healthCheckerLastRun() -> Date? { healthCheckerRunAt }
     public func setHealthCheckerLastRun(_ time: Date) { healthCheckerRunAt = time }
+}
+
+/// A refusal of the in-memory store (as the SQLite store's `StoreError`).
+public struct InMemoryStoreError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }

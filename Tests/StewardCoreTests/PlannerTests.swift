@@ -172,6 +172,27 @@ struct PlannerTests {
         #expect(actions.filter { $0.key == "Project/b" }.map(\.name) == ["register"])
     }
 
+    @Test func aProjectSuspendedInTheStateIsNeitherDeployedNorEngineeredAndProjectsOfASuspendedServerWait() {
+        let project = Fixtures.project("hello")
+        let server = Fixtures.server()
+        let desired = DesiredState(projects: [project], servers: [server])
+        var observed = ObservedState(
+            projects: ["hello": Fixtures.deployedRecord(project, server: server, commit: "aaaaaaa1")],
+            servers: ["local": Fixtures.serverRecord(server)],
+            repos: ["hello": Fixtures.resolved("bbbbbbb2")], playbooks: ["deploy_project.yml": Fixtures.playbook])
+        #expect(planner.plan(desired: desired, observed: observed).map(\.name) == ["deploy"], "a new commit deploys")
+        observed.suspended = ["Project/hello"]
+        #expect(planner.plan(desired: desired, observed: observed) == [], "suspended: the new commit waits")
+        let brief = Fixtures.project("idea", stage: .designed)
+        observed.suspended = ["Project/idea"]
+        #expect(planner.plan(desired: DesiredState(projects: [brief], servers: [server]), observed: observed)
+            .filter { $0.key == "Project/idea" }.map(\.name) == ["register"], "no engineering either")
+
+        observed.suspended = ["Server/local"]
+        #expect(planner.plan(desired: desired, observed: observed).last
+            == .waitForResources(project: "hello", reason: "server local is suspended (steward resume server local)"))
+    }
+
     @Test func aBriefIsEngineeredUntilVerifiedThenDeployedAndAReachedStageIsLeftAlone() {
         var project = Fixtures.project("shop", server: nil)
         project.spec.brief = "a shop"

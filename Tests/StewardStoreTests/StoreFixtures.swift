@@ -58,11 +58,14 @@ enum Samples {
     }
 
     /// A project with every optional field set.
+    /// Its spec says `suspend: true`, so it carries the `Suspended` condition the store keeps for it.
     static func fullProject(_ name: String = "shop") -> ProjectRecord {
-        ProjectRecord(
+        var conditions = [condition("Ready"), condition("Stalled", at: 1)]
+        conditions.applySuspension(nil, inManifest: true, at: time)
+        return ProjectRecord(
             name: name, repo: "acme/\(name)", githubRepoID: 9_007_199_254_740_993, manifestPath: "projects/\(name).yaml",
             phase: .waitingForResources, resumePhase: .deploying, failCount: 3, generation: 7, observedGeneration: 6,
-            specHash: "sha256:abc", spec: projectSpec(), conditions: [condition("Ready"), condition("Stalled", at: 1)],
+            specHash: "sha256:abc", spec: projectSpec(), conditions: conditions,
             server: "alpha", port: 8042, lastDeployInputHash: "hash-1", lastDeployCommit: "0123abcd",
             lastDeployedAt: Date(), orphaned: true, updatedAt: Date()
         )

@@ -46,6 +46,7 @@ struct GetCommand: AsyncParsableCommand {
             for project in projects {
                 let ready = project.conditions[Condition.ready]
                 let flags = (project.orphaned ? " (orphaned)" : "") + (project.archived ? " (archived)" : "")
+                    + (project.conditions[Condition.suspended]?.status == .true ? " (suspended)" : "")
                 let owner = project.repo?.split(separator: "/").first.map(String.init) ?? ""
                 table.rows.append([
                     project.name, project.phase.rawValue + flags, project.repo ?? "-",
@@ -71,7 +72,8 @@ struct GetCommand: AsyncParsableCommand {
                     server.facts?.memoryFreeMB.map { "\($0)/\(total) MB free" } ?? "\(total) MB"
                 }
                 table.rows.append([
-                    server.name, server.status.rawValue + (server.orphaned ? " (orphaned)" : ""),
+                    server.name, server.status.rawValue + (server.orphaned ? " (orphaned)" : "")
+                        + (server.conditions[Condition.suspended]?.status == .true ? " (suspended)" : ""),
                     server.spec.map { "\($0.address):\($0.port)" } ?? "-", server.spec?.connection.rawValue ?? "-",
                     server.spec?.capacity.ports.description ?? "-", "\(server.failCount)",
                     server.lastSeenAt.map(formatter.string) ?? "-", memory ?? "-", server.facts?.os ?? "-",

@@ -17,6 +17,10 @@ extension Wiring {
         if let object, try await store.project(named: object) == nil, try await store.server(named: object) == nil {
             throw CommandFailure("no project or server named \(object) is registered (`steward get projects`, `steward get servers`)")
         }
+        if let object, let suspension = try await store.suspensions().first(where: { $0.objectName == object }) {
+            let kind = suspension.objectKind.lowercased()
+            throw CommandFailure("\(kind) \(object) is suspended (\(suspension.reason)): nothing heals it until `steward resume \(kind) \(object)`")
+        }
         let access = try await StateAccess.oneShot("fix", store: store, logger: logger)
         let result = await Result(catching: { try await recover(object: object, store: store, access: access, library: library) })
         await access.release()

@@ -53,6 +53,8 @@ public final class Controller: @unchecked Sendable {
         var globalInputs = ""
         /// Secret versions by project, as last read: another process's `secret set` enqueues its project.
         var secretVersions: [String: [String: Int]] = [:]
+        /// `steward suspend`, as last read (`KIND/NAME`): a change enqueues what it concerns.
+        var suspensions: Set<String> = []
         var resyncs = 0
         var polls = 0
         var reconciles = 0
@@ -308,6 +310,27 @@ public final class Controller: @unchecked Sendable {
             return Set(versions.keys).union(state.secretVersions.keys).filter { versions[$0] != state.secretVersions[$0] }
         }
         for name in moved.sorted() { queue.add(.project(name)) }
+        // Suspended or resumed by another process: the object, and for a server the projects it holds.
+        let suspensions = Set(try await reconciler.store.suspensions().map { "\($0.objectKind)/\($0.objectName)" })
+        let toggled: Set<String> = lock.withLock {
+            defer { state.suspensions = suspensions }
+            return suspensions.symmetricDifference(state.suspensions)
+        }
+        guard !toggled.isEmpty else { return }
+        var ports: [String: PortAllocation]?
+        for key in toggled.sorted() {
+            let parts = key.split(separator: "/", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { continue }
+            if parts[0] == "Project" {
+                queue.add(.project(parts[1]))
+                continue
+            }
+            queue.add(.server(parts[1]))
+            if ports == nil { ports = try await reconciler.store.portAllocations() }
+            let declared = loaded?.desired.projects.filter { $0.spec.server == parts[1] }.map(\.name) ?? []
+            let placed = ports?.filter { $0.value.server == parts[1] }.map(\.key) ?? []
+            for name in Set(declared).union(placed).sorted() { queue.add(.project(name)) }
+        }
     }
 
     /// What a project's reconcile reads, as kept in memory: its manifest, its repo's last answer, the servers'

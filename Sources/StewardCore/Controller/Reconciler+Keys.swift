@@ -74,7 +74,8 @@ extension Reconciler {
         report.playbookRuns = executor.playbookRuns
         if let manifest {
             let record = report.actions.isEmpty ? observed.projects[name] : try await store.project(named: name)
-            report.pending = try await pending(manifest, record: record).map { [$0] } ?? []
+            report.pending = try await pending(
+                manifest, record: record, suspended: observed.suspended.contains("Project/\(name)")).map { [$0] } ?? []
         }
         return report
     }

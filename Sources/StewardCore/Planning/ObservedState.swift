@@ -49,6 +49,8 @@ public struct ObservedState: Sendable {
     /// Projects bound for the agents whose repo (not created by Steward) already holds an app the deploy can
     /// start (`RunnableApp`): deployed as they are, never engineered. Looked at only for such projects.
     public var runnable: Set<String> = []
+    /// Objects suspended by `steward suspend`, as `Project/NAME` and `Server/NAME` (`spec.suspend` is the manifest's).
+    public var suspended: Set<String> = []
 
     public init(
         projects: [String: ProjectRecord] = [:], servers: [String: ServerRecord] = [:],

@@ -124,7 +124,8 @@ public struct Planner: Sendable {
         {
             actions.append(.updateProject(project))
         }
-        if spec.suspend { return actions }
+        // Suspended (the manifest's spec.suspend, or `steward suspend`): recorded and observed, nothing else.
+        if spec.suspend || observed.suspended.contains("Project/\(name)") { return actions }
 
         let available = observed.secrets[name] ?? [:]
         let references = spec.secretReferences
@@ -188,6 +189,9 @@ public struct Planner: Sendable {
         }
         guard let server = desiredServers[serverName] else {
             return actions + [.waitForResources(project: name, reason: "server \(serverName) has no valid manifest")]
+        }
+        if observed.suspended.contains("Server/\(serverName)") {
+            return actions + [.waitForResources(project: name, reason: "server \(serverName) is suspended (steward resume server \(serverName))")]
         }
         let serverReady = observed.servers[serverName]?.status == .ready || server.spec.connection == .local
         guard serverReady else {

@@ -25,11 +25,25 @@ public protocol StateStore: JournalStore {
     func save(server: ServerRecord, events: [EventRecord]) async throws
     func deleteServer(named name: String, events: [EventRecord]) async throws
 
+    // MARK: Suspensions (`steward suspend`)
+
+    /// Every object suspended by `steward suspend`.
+    func suspensions() async throws -> [Suspension]
+    /// Suspends (`reason` given) or resumes (nil) a project or server, sets its `Suspended` condition and appends the
+    /// events, in one transaction. Saving a record keeps the condition in line with this table and the record's spec.
+    /// - Returns: false when nothing changed (already suspended with that reason, or not suspended).
+    /// - Throws: when no such object is in the store.
+    @discardableResult
+    func setSuspension(objectKind: String, objectName: String, reason: String?, at time: Date, events: [EventRecord]) async throws -> Bool
+
     // MARK: Events
 
     func append(events: [EventRecord]) async throws
     /// Events of one object (or all when `name` is nil), oldest first, at most `limit` of the newest.
     func events(objectKind: String?, objectName: String?, limit: Int) async throws -> [EventRecord]
+    /// Events with an id above `after` (all when nil), of one object kind and name (nil matches all), at `since` or
+    /// later, in the order they were appended, at most `limit` (`steward events --watch` reads on from the last id).
+    func events(after: Int64?, objectKind: String?, objectName: String?, since: Date?, limit: Int) async throws -> [EventRecord]
 
     // MARK: Ansible runs
 

@@ -407,6 +407,7 @@ public struct Reconciler: Sendable {
     func observe(_ loaded: LoadedConfig, only: String?) async throws -> (ObservedState, [String: RepoObservation]) {
         var observed = ObservedState()
         for record in try await store.servers() { observed.servers[record.name] = record }
+        observed.suspended = Set(try await store.suspensions().map { "\($0.objectKind)/\($0.objectName)" })
         if let only, !only.isEmpty, try await observeAlone(only, loaded: loaded, into: &observed) {
             // Read alone: the per-key reconcile of `steward run` costs the same with 10 projects or 10,000.
         } else {
@@ -424,7 +425,7 @@ public struct Reconciler: Sendable {
         var answers: [String: RepoObservation] = [:]
         let projects = only.map { name in loaded.project(named: name).map { [$0] } ?? [] } ?? loaded.desired.projects
         for project in projects {
-            guard !project.spec.suspend else { continue }
+            guard !project.spec.suspend, !observed.suspended.contains("Project/\(project.name)") else { continue }
             let key = "\(project.spec.repo)@\(project.spec.ref)"
             if let known = answers[key] {
                 observed.repos[project.name] = known
@@ -553,9 +554,12 @@ public struct Reconciler: Sendable {
     func pendingProjects(_ desired: DesiredState, only: String?) async throws -> [String] {
         let records = Dictionary(
             try await store.projects(withDetails: false).map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let suspended = Set(try await store.suspensions().filter { $0.objectKind == "Project" }.map(\.objectName))
         var result: [String] = []
         for project in desired.projects where (only == nil || only == project.name) {
-            if let why = try await pending(project, record: records[project.name]) { result.append(why) }
+            if let why = try await pending(project, record: records[project.name], suspended: suspended.contains(project.name)) {
+                result.append(why)
+            }
         }
         return result
     }
@@ -563,8 +567,9 @@ public struct Reconciler: Sendable {
     /// Why `project` is short of its desired state (`Project/NAME: phase: why`), or nil when it is not: suspended, at
     /// the stage its manifest asks for, or active without an open proposal.
     /// - Parameter record: its record as listed (without details); the full one is read only when it is pending.
-    func pending(_ project: ProjectManifest, record: ProjectRecord?) async throws -> String? {
-        guard !project.spec.suspend else { return nil }
+    /// - Parameter suspended: `steward suspend` holds it (as the manifest's `spec.suspend`, it is then not pending).
+    func pending(_ project: ProjectManifest, record: ProjectRecord?, suspended: Bool) async throws -> String? {
+        guard !project.spec.suspend, !suspended else { return nil }
         guard let record else { return "Project/\(project.name): not registered" }
         let phase = record.phase
         // An earlier stage the graph has reached is converged.

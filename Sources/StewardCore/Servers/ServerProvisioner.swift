@@ -81,6 +81,11 @@ public struct ServerProvisioner: Sendable {
         var report = ProvisionReport()
         var due: [ServerRecord] = []
         for var record in try await store.servers() where !record.orphaned && record.spec?.connection == .ssh {
+            if record.conditions[Condition.suspended]?.status == .true {
+                // `steward suspend server`: still observed by server_sync, never provisioned.
+                if record.status == .provisioning || reprovision.contains(record.name) { report.waiting.append(record.name) }
+                continue
+            }
             if reprovision.contains(record.name), record.failCount > 0 || record.hostKey == nil
                 || record.conditions[Condition.ready]?.reason == "HostKeyChanged"
             {

@@ -25,7 +25,9 @@ extension DashboardPages {
             html.text(project.name)
             badge(project.phase.rawValue, &html)
             if let health = detail.health { badge(health.lastStatus.rawValue, &html) }
-            if project.spec?.suspend == true { html.raw("<span class=\"badge warn\">suspended</span>") }
+            if project.conditions[Condition.suspended]?.status == .true || project.spec?.suspend == true {
+                html.raw("<span class=\"badge warn\">suspended</span>")
+            }
             html.raw("</h1><dl class=\"facts\">")
             fact("Phase", &html) {
                 $0.text(project.phase.rawValue + (project.resumePhase.map { " (resumes at \($0.rawValue))" } ?? ""))
@@ -313,6 +315,7 @@ extension DashboardPages {
             html.raw("<h1>")
             html.text(server.name)
             badge(server.status.rawValue, &html)
+            if server.conditions[Condition.suspended]?.status == .true { html.raw("<span class=\"badge warn\">suspended</span>") }
             html.raw("</h1><dl class=\"facts\">")
             fact("Status", &html) {
                 $0.text(server.status.rawValue + (server.failCount > 0 ? " (\(server.failCount) failed checks in a row)" : ""))

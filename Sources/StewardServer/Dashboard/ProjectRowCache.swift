@@ -61,7 +61,7 @@ struct ProjectRow: Sendable, Hashable {
         lastDeployedAt = record.lastDeployedAt
         ready = record.conditions[Condition.ready]
         engineering = record.engineeringStatus
-        suspended = record.spec?.suspend ?? false
+        suspended = record.conditions[Condition.suspended]?.status == .true || record.spec?.suspend == true
         orphaned = record.orphaned
     }
 }

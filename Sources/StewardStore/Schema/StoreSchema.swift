@@ -25,7 +25,20 @@ enum StoreSchema {
         SchemaMigration(version: 15, summary: "webhook_deliveries: GitHub delivery ids already acted on", sql: version15),
         SchemaMigration(version: 16, summary: "outbox: notifications written by triggers with what causes them", sql: version16),
         SchemaMigration(version: 17, summary: "projects.row_version: a store-wide sequence bumped by every write of a row", sql: version17),
+        SchemaMigration(version: 18, summary: "suspensions: projects and servers suspended by steward suspend", sql: version18),
     ]
+
+    /// `steward suspend`: kept in the state, not in git. The object's `Suspended` condition is written with each change
+    /// (and recomputed by every save of its record).
+    private static let version18 = """
+        CREATE TABLE suspensions (
+            object_kind TEXT NOT NULL,
+            object_name TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            since REAL NOT NULL,
+            PRIMARY KEY (object_kind, object_name)
+        ) STRICT;
+        """
 
     /// Every insert or update of a project row takes the next number of one sequence (the largest so far plus one),
     /// so `(name, row_version)` names one content of one row for good, even across a delete and a new insert: the

@@ -1,0 +1,118 @@
+import Foundation
+import StewardTestSupport
+import Testing
+
+/// The verbs Flux and Argo CD users reach for, on the quickstart with real git repos and ansible-playbook:
+/// `suspend`/`resume` of a project and of a server (one-shot passes and a running controller), `wait` for CI after a
+/// push, and `events`.
+@Suite(.serialized)
+struct GitOpsVerbsIntegrationTests {
+    private func steward(_ arguments: [String], _ fixture: QuickstartFixture) throws -> StewardBinary.Result {
+        try StewardBinary.run(arguments + fixture.stateArguments)
+    }
+
+    private func greet(_ greeting: String, _ fixture: QuickstartFixture) async throws -> String {
+        let manifest = try String(contentsOfFile: fixture.config.workTree + "/manifests/hello.yaml", encoding: .utf8)
+        let replaced = manifest.replacingOccurrences(of: #"GREETING=\w+"#, with: "GREETING=\(greeting)", options: .regularExpression)
+        try fixture.config.write("manifests/hello.yaml", replaced)
+        return try await fixture.config.commit("greeting \(greeting)")
+    }
+
+    @Test func aSuspendedProjectOrServerIsNeverDeployedUntilResumedAndWaitAndEventsTellWhatHappened() async throws {
+        try await StewardBinary.requireAnsible()
+        let fixture = try await QuickstartFixture()
+        defer { fixture.stopApps() }
+        let url = "http://127.0.0.1:\(fixture.port)/"
+        #expect(try fixture.reconcile().status == 0)
+        let appCommit = try await run(["git", "-C", fixture.app.bare, "rev-parse", "HEAD"]).trimmingCharacters(in: .whitespacesAndNewlines)
+
+        // wait, for CI: met at once for what is deployed; a commit never deployed times out with 2.
+        let ready = try steward(["wait", "project/hello", "--for", "deployed=\(appCommit.prefix(10))", "--timeout", "20s",
+                                 "--config-repo", fixture.config.bare], fixture)
+        #expect(ready.status == 0, "\(ready.stdout)\(ready.stderr)")
+        #expect(ready.stdout.contains("project/hello: deployed \(appCommit.prefix(12)), ready"), "\(ready.stdout)")
+        let never = try steward(["wait", "project/hello", "--for", "deployed=deadbeef00", "--timeout", "2s"], fixture)
+        #expect(never.status == 2 && never.stdout.contains("timed out after 2s"), "\(never.stdout)")
+        #expect(try steward(["wait", "server/local"], fixture).status != 0, "only projects")
+
+        // Suspended: a new greeting in git is not deployed, the pass still converges, and the condition says why.
+        let suspend = try steward(["suspend", "project", "hello", "--reason", "incident 42"], fixture)
+        #expect(suspend.status == 0 && suspend.stdout.contains("project/hello suspended"), "\(suspend.stdout)\(suspend.stderr)")
+        #expect(try steward(["suspend", "project", "hello", "--reason", "incident 42"], fixture).stdout.contains("suspended already"))
+        #expect(try steward(["suspend", "project", "nope"], fixture).status == 1)
+        _ = try await greet("hola", fixture)
+        let held = try fixture.reconcile()
+        #expect(held.status == 0, "\(held.stderr)")
+        #expect(await httpGet(url)?.contains("hello from") == true, "suspended: not deployed")
+        let described = try steward(["describe", "project", "hello"], fixture).stdout
+        #expect(described.contains("Suspended=True Command: steward suspend: incident 42"), "\(described)")
+        #expect(try steward(["get", "projects"], fixture).stdout.contains("active (suspended)"))
+        let blocked = try steward(["wait", "project/hello", "--timeout", "10s", "--config-repo", fixture.config.bare], fixture)
+        #expect(blocked.status == 1 && blocked.stdout.contains("suspended"), "a CI job never waits on a suspended project: \(blocked.stdout)")
+        #expect(try steward(["fix", "hello", "--config-repo", fixture.config.bare], fixture).stderr.contains("is suspended"))
+
+        let resume = try steward(["resume", "project", "hello"], fixture)
+        #expect(resume.status == 0 && resume.stdout.contains("project/hello resumed"), "\(resume.stdout)\(resume.stderr)")
+        #expect(try fixture.reconcile().status == 0)
+        #expect(await httpGet(url)?.contains("hola from") == true, "resumed: deployed")
+        #expect(!(try steward(["describe", "project", "hello"], fixture).stdout.contains("Suspended=")))
+
+        // A suspended server holds its projects' deploys back: the pass says it waits.
+        #expect(try steward(["suspend", "server", "local", "--reason", "disk swap"], fixture).status == 0)
+        #expect(try steward(["get", "servers"], fixture).stdout.contains("ready (suspended)"))
+        _ = try await greet("hej", fixture)
+        let waiting = try fixture.reconcile()
+        #expect(waiting.status == 2, "not converged while the server is suspended: \(waiting.stdout)\(waiting.stderr)")
+        #expect((waiting.stdout + waiting.stderr).contains("server local is suspended"))
+        #expect(await httpGet(url)?.contains("hola from") == true)
+        #expect(try steward(["resume", "server", "local"], fixture).status == 0)
+        #expect(try fixture.reconcile().status == 0)
+        #expect(await httpGet(url)?.contains("hej from") == true)
+
+        // events: what happened, in order, as text and as JSON lines.
+        let events = try steward(["events", "--project", "hello"], fixture)
+        #expect(events.status == 0)
+        let lines = events.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first?.hasPrefix("TIME") == true)
+        let reasons = lines.dropFirst().map { $0.split(separator: " ", omittingEmptySubsequences: true) }.map { $0.count > 3 ? String($0[3]) : "" }
+        let suspended = try #require(reasons.firstIndex(of: "Suspended"))
+        let resumed = try #require(reasons.firstIndex(of: "Resumed"))
+        #expect(suspended < resumed && reasons[resumed...].contains("DeploySucceeded"), "\(events.stdout)")
+        let json = try steward(["events", "-o", "json", "--since", "1h"], fixture).stdout.split(separator: "\n")
+        let objects = json.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(objects.count == json.count && objects.contains { $0["reason"] as? String == "Suspended" && $0["kind"] as? String == "Server" })
+        #expect(try steward(["events", "--since", "soon"], fixture).status != 0)
+    }
+
+    @Test func aRunningControllerStopsActingOnASuspendedProjectAndCatchesUpOnResume() async throws {
+        try await StewardBinary.requireAnsible()
+        let fixture = try await QuickstartFixture()
+        defer { fixture.stopApps() }
+        let url = "http://127.0.0.1:\(fixture.port)/"
+        let controller = try RunningController(fixture.configArguments, stateDirectory: fixture.state.url)
+        defer { controller.kill9() }
+        try await controller.waitFor("the first deploy") { await httpGet(url)?.contains("hello from") == true }
+
+        // `events --watch` beside it prints what is recorded from now on.
+        let watched = fixture.state.url.appendingPathComponent("events-watch.txt")
+        FileManager.default.createFile(atPath: watched.path, contents: nil)
+        let watcher = try StewardBinary.start(["events", "--watch", "--project", "hello"] + fixture.stateArguments,
+            output: try FileHandle(forWritingTo: watched))
+        defer { if watcher.isRunning { kill(watcher.processIdentifier, SIGKILL) } }
+
+        #expect(try steward(["suspend", "project", "hello"], fixture).status == 0)
+        let commit = try await greet("hola", fixture)
+        try await controller.waitFor("the controller to load the new commit") { controller.text.contains("config \(commit.prefix(12))") }
+        // A few polls later the app still answers with the old greeting.
+        try await Task.sleep(for: .seconds(4))
+        #expect(await httpGet(url)?.contains("hello from") == true, "\(controller.text)")
+        #expect(try steward(["resume", "project", "hello"], fixture).status == 0)
+        try await controller.waitFor("the deploy after resume") { await httpGet(url)?.contains("hola from") == true }
+        let wait = try steward(["wait", "project/hello", "--timeout", "30s", "--config-repo", fixture.config.bare], fixture)
+        #expect(wait.status == 0, "\(wait.stdout)\(wait.stderr)")
+        try await controller.waitFor("events --watch to print the suspension and the deploy") {
+            let text = (try? String(contentsOf: watched, encoding: .utf8)) ?? ""
+            return text.contains("Suspended") && text.contains("Resumed") && text.contains("DeploySucceeded")
+        }
+    }
+}
