@@ -115,4 +115,52 @@ struct GitOpsVerbsIntegrationTests {
             return text.contains("Suspended") && text.contains("Resumed") && text.contains("DeploySucceeded")
         }
     }
+
+    @Test func dependsOnDeploysInOrderInOnePassAndACycleIsAValidateErrorWithItsPlace() async throws {
+        try await StewardBinary.requireAnsible()
+        let fixture = try await QuickstartFixture()
+        defer { fixture.stopApps() }
+        let second = try freePort()
+        try fixture.config.write("manifests/edge.yaml", """
+            apiVersion: steward/v1
+            kind: Server
+            metadata: {name: edge}
+            spec: {address: 127.0.0.1, connection: local, capacity: {memoryMB: 256, ports: "\(second)-\(second)"}}
+            ---
+            apiVersion: steward/v1
+            kind: Project
+            metadata: {name: greeter}
+            spec:
+              repo: quickstart/hello
+              server: edge
+              dependsOn: [hello]
+              deploy: {playbook: deploy_project.yml, healthPath: /health}
+            """)
+        try await fixture.config.commit("greeter after hello")
+        let pass = try fixture.reconcile()
+        #expect(pass.status == 0, "both deployed in one pass: \(pass.stdout)\(pass.stderr)")
+        #expect(await httpGet("http://127.0.0.1:\(second)/health") != nil)
+        let runs = try JSONSerialization.jsonObject(with: Data(try steward(["get", "projects", "-o", "json"], fixture).stdout.utf8))
+            as? [[String: Any]] ?? []
+        let deployedAt = Dictionary(uniqueKeysWithValues: runs.compactMap { project -> (String, String)? in
+            guard let name = project["name"] as? String, let at = project["lastDeployedAt"] as? String else { return nil }
+            return (name, at)
+        })
+        #expect(deployedAt["hello"]! < deployedAt["greeter"]!, "hello first: \(deployedAt)")
+        let events = try steward(["events", "--project", "greeter"], fixture).stdout
+        #expect(events.contains("waiting for hello (spec.dependsOn)"), "it said why it waited: \(events)")
+
+        // A cycle: validate names each entry, and the other projects still reconcile.
+        let manifest = try String(contentsOfFile: fixture.config.workTree + "/manifests/hello.yaml", encoding: .utf8)
+        try fixture.config.write("manifests/hello.yaml", manifest.replacingOccurrences(of: "  server: local\n", with: "  server: local\n  dependsOn: [greeter]\n"))
+        try await fixture.config.commit("a cycle")
+        let validate = try StewardBinary.run(["validate", fixture.config.workTree])
+        #expect(validate.status == 1)
+        #expect(validate.stdout.contains("manifests/edge.yaml:12:15: error: spec.dependsOn makes a cycle: greeter -> hello -> greeter"),
+            "\(validate.stdout)")
+        #expect(validate.stdout.contains("manifests/hello.yaml:"), "\(validate.stdout)")
+        let broken = try fixture.reconcile()
+        #expect(broken.status == 1 && (broken.stdout + broken.stderr).contains("makes a cycle"), "\(broken.stdout)\(broken.stderr)")
+        #expect(!(try steward(["get", "projects"], fixture).stdout.contains("orphaned")), "nothing is pruned or orphaned on the error")
+    }
 }

@@ -55,6 +55,8 @@ public final class Controller: @unchecked Sendable {
         var secretVersions: [String: [String: Int]] = [:]
         /// `steward suspend`, as last read (`KIND/NAME`): a change enqueues what it concerns.
         var suspensions: Set<String> = []
+        /// `spec.dependsOn` reversed, for the loaded revision: who waits for each project.
+        var dependents: [String: [String]] = [:]
         var resyncs = 0
         var polls = 0
         var reconciles = 0
@@ -180,7 +182,11 @@ public final class Controller: @unchecked Sendable {
             case .servers: outcome = try await reconcileServerSync()
             case .health: outcome = try await reconcileHealth()
             case .resync: outcome = try await resync()
-            case .project, .server: outcome = try await reconcileObject(key)
+            case .project(let name):
+                outcome = try await reconcileObject(key)
+                // Whoever waits for it (spec.dependsOn) looks again: it may be Ready now.
+                for dependent in lock.withLock({ state.dependents[name] ?? [] }) { queue.add(.project(dependent)) }
+            case .server: outcome = try await reconcileObject(key)
             }
         } catch is CancellationError {
             outcome = .failed("cancelled")
@@ -261,8 +267,13 @@ public final class Controller: @unchecked Sendable {
         let globalInputs = [
             CanonicalJSON.hash(loaded.desired.settings), loaded.configPlaybooksTreeHash, reconciler.library.treeHash,
         ].joined(separator: " ")
+        var dependents: [String: [String]] = [:]
+        for project in loaded.desired.projects {
+            for dependency in project.spec.dependsOn ?? [] { dependents[dependency, default: []].append(project.name) }
+        }
         lock.withLock {
             state.loaded = loaded
+            state.dependents = dependents
             state.objectSlots = max(1, loaded.desired.settings.concurrency)
             state.globalInputs = globalInputs
             if !servers.actions.isEmpty { state.serverGeneration += 1 }

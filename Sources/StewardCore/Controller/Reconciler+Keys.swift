@@ -18,7 +18,7 @@ public struct KeyReport: Sendable {
     public var progressed: Bool {
         actions.contains { action in
             switch action {
-            case .stall, .waitForResources, .setupRequired, .awaitRepo: false
+            case .stall, .waitForResources, .waitForDependencies, .setupRequired, .awaitRepo: false
             default: true
             }
         }

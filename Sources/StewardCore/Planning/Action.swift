@@ -90,6 +90,8 @@ public enum Action: Sendable, Hashable {
     case awaitRepo(project: String, repo: String)
     case setupRequired(project: String, missingSecrets: [String])
     case waitForResources(project: String, reason: String)
+    /// `spec.dependsOn`: these projects are not Ready at their current generation yet (Ready=False DependencyNotReady).
+    case waitForDependencies(project: String, waitingFor: [String])
     /// The project cannot progress until its manifest or Steward changes.
     case stall(project: String, reason: String, message: String)
     case deploy(DeployPlan)
@@ -124,7 +126,7 @@ public enum Action: Sendable, Hashable {
         case .setServerStatus(let name, _, _), .orphanServer(let name), .pruneServer(let name): "Server/\(name)"
         case .registerProject(let project), .updateProject(let project): "Project/\(project.name)"
         case .adoptRepo(let name, _), .awaitRepo(let name, _), .setupRequired(let name, _),
-            .waitForResources(let name, _), .stall(let name, _, _), .markActive(let name, _),
+            .waitForResources(let name, _), .waitForDependencies(let name, _), .stall(let name, _, _), .markActive(let name, _),
             .orphanProject(let name), .pruneProject(let name):
             "Project/\(name)"
         case .deploy(let plan), .adoptDeploy(let plan, _): "Project/\(plan.project)"
@@ -152,6 +154,7 @@ public enum Action: Sendable, Hashable {
         case .awaitRepo: "await_repo"
         case .setupRequired: "setup_required"
         case .waitForResources: "wait_for_resources"
+        case .waitForDependencies: "wait_for_dependencies"
         case .stall: "stall"
         case .deploy: "deploy"
         case .adoptDeploy: "adopt_deploy"
@@ -174,6 +177,7 @@ public enum Action: Sendable, Hashable {
         case .awaitRepo(_, let repo): "repo \(repo) does not exist yet: provisioning"
         case .setupRequired(_, let names): "missing secrets \(names.joined(separator: ", ")): setup_required"
         case .waitForResources(_, let reason): "waiting for resources: \(reason)"
+        case .waitForDependencies(_, let names): Self.dependencyMessage(names)
         case .stall(_, _, let message): "stalled: \(message)"
         case .deploy(let plan):
             "deploy \(plan.spec.repo)@\(plan.repo.commit.prefix(12)) to \(plan.server.name)"
@@ -190,5 +194,10 @@ public enum Action: Sendable, Hashable {
         case .orphanProject: "manifest removed: keep the project (prune is off)"
         case .pruneProject: "manifest removed: delete the project and free its ports (prune is on)"
         }
+    }
+
+    /// The Ready message of a project waiting for its `spec.dependsOn`.
+    public static func dependencyMessage(_ names: [String]) -> String {
+        "waiting for \(names.joined(separator: ", ")) (spec.dependsOn) to be Ready at \(names.count == 1 ? "its" : "their") current generation"
     }
 }

@@ -83,7 +83,7 @@ public struct Planner: Sendable {
             if desired.settings.prune { return [.pruneProject(name: name)] }
             return record.orphaned ? [] : [.orphanProject(name: name)]
         }
-        return planProject(manifest, desiredServers: desiredServers, observed: observed, placement: &placement)
+        return planProject(manifest, desired: desired, desiredServers: desiredServers, observed: observed, placement: &placement)
     }
 
     /// A manifest whose file now has errors is not taken for removed: nothing is pruned on a typo.
@@ -110,7 +110,7 @@ public struct Planner: Sendable {
     }
 
     private func planProject(
-        _ project: ProjectManifest, desiredServers: [String: ServerManifest], observed: ObservedState,
+        _ project: ProjectManifest, desired: DesiredState, desiredServers: [String: ServerManifest], observed: ObservedState,
         placement: inout Placement
     ) -> [Action] {
         var actions: [Action] = []
@@ -234,11 +234,24 @@ public struct Planner: Sendable {
             // Nothing recorded here, but the server says what runs there: when it is exactly this deploy, adopt it.
             return actions + [.adoptDeploy(adopted, marker)]
         }
+        // spec.dependsOn: each must be Ready at its current generation first (a repair of what runs never waits).
+        let waitingFor = (spec.dependsOn ?? []).filter { dependency in
+            !Self.isReady(observed.projects[dependency], manifest: desired.projects.first { $0.name == dependency })
+        }
+        if !waitingFor.isEmpty { return actions + [.waitForDependencies(project: name, waitingFor: waitingFor)] }
         // Forced by recovery: a finished run with these inputs is not adopted in place of running again.
         plan.isRepair = observed.forceDeploy.contains(name)
         if record?.server == nil, let held = observed.ports[name], held.server != serverName { plan.releasesPortsElsewhere = true }
         actions.append(.deploy(plan))
         return actions
+    }
+
+    /// Ready at its current generation, as `spec.dependsOn` means it: active, its manifest's spec applied and observed,
+    /// deployed. (A failed deploy leaves `active`; a suspended dependency that runs still counts.)
+    static func isReady(_ record: ProjectRecord?, manifest: ProjectManifest?) -> Bool {
+        guard let record, let manifest else { return false }
+        return record.phase == .active && record.specHash == manifest.specHash && record.observedGeneration == record.generation
+            && record.lastDeployCommit != nil
     }
 
     /// Whether an active-stage project whose repo Steward did not create, and which already holds an app the

@@ -124,6 +124,11 @@ struct ActionExecutor {
             try await transition(name, to: .waitingForResources, reason) { record in
                 record.conditions.set(Condition.ready, .false, reason: "WaitingForResources", message: reason, at: self.now())
             }
+        case .waitForDependencies(let name, let names):
+            let message = Action.dependencyMessage(names)
+            try await transition(name, to: .waitingForResources, message) { record in
+                record.conditions.set(Condition.ready, .false, reason: "DependencyNotReady", message: message, at: self.now())
+            }
         case .stall(let name, let reason, let message):
             guard var record = try await store.project(named: name) else { return }
             let alreadyStalled = record.conditions[Condition.stalled]?.message == message

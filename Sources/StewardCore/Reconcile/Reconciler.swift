@@ -280,6 +280,24 @@ public struct Reconciler: Sendable {
                 startNext()
             }
         }
+        // spec.dependsOn: the projects that waited for a dependency go next, wave by wave, each planned again now that
+        // this pass's deploys are done (a dependency that is still not Ready keeps them waiting, for the next pass).
+        var waiting = Set(actions.compactMap { action -> String? in
+            if case .waitForDependencies(let name, _) = action { name } else { nil }
+        })
+        while !waiting.isEmpty {
+            var stillWaiting: Set<String> = []
+            for name in waiting.sorted() {
+                let wave = try await reconcileProject(name, loaded: loaded, deploys: nil)
+                executor.failures += wave.failures
+                executor.playbookRuns += wave.playbookRuns
+                report.actions += wave.actions.filter { if case .waitForDependencies = $0 { false } else { true } }
+                if wave.actions.contains(where: { if case .waitForDependencies = $0 { true } else { false } }) { stillWaiting.insert(name) }
+            }
+            // No project moved: what they wait for is not coming in this pass.
+            if stillWaiting == waiting { break }
+            waiting = stillWaiting
+        }
         // New or changed Server manifests are checked (and provisioned) in the same pass, not one interval later
         // (a new local server's facts were read before the deploys).
         let changedServers = Set(actions.compactMap { action -> String? in
@@ -460,6 +478,10 @@ public struct Reconciler: Sendable {
             declared.spec.connection == .local || observed.servers[server]?.status == .ready
         else { return false }
         observed.projects[name] = record
+        // spec.dependsOn: the dependencies' records say whether they are Ready.
+        for dependency in loaded.project(named: name)?.spec.dependsOn ?? [] {
+            observed.projects[dependency] = try await store.project(named: dependency)
+        }
         for secret in try await store.secrets(project: name) { observed.secrets[name, default: [:]][secret.name] = secret.version }
         if let ports = try await store.portAllocation(project: name) { observed.ports[name] = ports }
         if let checker = try? makeHealthChecker(loaded.desired.settings),

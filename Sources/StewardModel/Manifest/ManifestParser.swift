@@ -10,7 +10,7 @@ public struct ManifestParser: Sendable {
     /// Largest file accepted, in bytes (1 MiB).
     public static let maxFileSize = 1 << 20
     /// Bumped when parsing changes, so cached results of older parsers are not reused.
-    public static let version = 9
+    public static let version = 10
 
     public init() {}
 
@@ -261,6 +261,24 @@ public struct ManifestParser: Sendable {
             if problems.isEmpty { result.env = env }
         }
         if let suspend = spec.bool("suspend") { result.suspend = suspend }
+        if let items = spec.sequence("dependsOn") {
+            var names: [String] = []
+            for (index, item) in items.enumerated() {
+                guard let name = item.scalar else {
+                    context.error(item, "spec.dependsOn[\(index)]: expected a project name, found \(item.kindDescription)")
+                    continue
+                }
+                if let problem = Validation.dnsLabelProblem(name) {
+                    context.error(item, "spec.dependsOn[\(index)] \"\(name)\" is not a project name (it \(problem))")
+                } else if names.contains(name) {
+                    context.error(item, "spec.dependsOn names \"\(name)\" twice")
+                } else {
+                    names.append(name)
+                    fieldLocations["spec.dependsOn[\(names.count - 1)]"] = context.location(item)
+                }
+            }
+            result.dependsOn = names.isEmpty ? nil : names
+        }
         if var agents = spec.mapping("agents") {
             if let write = agents.choice("write", ProjectSpec.Agents.Write.self) { result.agents = ProjectSpec.Agents(write: write) }
             agents.finish()

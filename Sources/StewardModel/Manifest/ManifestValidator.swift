@@ -99,9 +99,61 @@ public struct ManifestValidator: Sendable {
                 if problems.isEmpty { desired.projects.append(project) }
             }
         }
+        diagnostics += dependencyProblems(&desired.projects, defined: projectDefinitions)
         desired.diagnostics = diagnostics.sortedForDisplay()
         desired.brokenFiles = Set(desired.diagnostics.filter { $0.severity == .error }.map(\.location.file))
         return desired
+    }
+
+    /// `spec.dependsOn`: a name that is no Project, and every cycle, are errors at the entry that names them; the
+    /// projects concerned are left out (they would wait forever), the others reconcile.
+    func dependencyProblems(_ projects: inout [ProjectManifest], defined: [String: SourceLocation]) -> [Diagnostic] {
+        var problems: [Diagnostic] = []
+        var excluded: Set<String> = []
+        let byName = Dictionary(projects.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let names = Array(defined.keys)
+        func location(_ project: ProjectManifest, _ index: Int) -> SourceLocation {
+            project.fieldLocations["spec.dependsOn[\(index)]"] ?? project.location
+        }
+        for project in projects {
+            for (index, dependency) in (project.spec.dependsOn ?? []).enumerated() where defined[dependency] == nil {
+                problems.append(.error(at: location(project, index),
+                    "spec.dependsOn names no Project \"\(dependency)\"\(didYouMean(dependency, among: names))"))
+                excluded.insert(project.name)
+            }
+        }
+        // Cycles, each reported once (at the entry of each of its projects that continues it).
+        var state: [String: Int] = [:]  // 1 on the path, 2 done
+        var path: [String] = []
+        var reported: Set<String> = []
+        func visit(_ name: String) {
+            state[name] = 1
+            path.append(name)
+            for (index, dependency) in (byName[name]?.spec.dependsOn ?? []).enumerated() where byName[dependency] != nil {
+                if state[dependency] == 1 {
+                    // Said at every member's entry: each file then has the error, so none of them is taken for removed.
+                    let cycle = Array(path[path.lastIndex(of: dependency)!...])
+                    if reported.isDisjoint(with: cycle) {
+                        let text = (cycle + [dependency]).joined(separator: " -> ")
+                        for (position, member) in cycle.enumerated() {
+                            let next = position + 1 < cycle.count ? cycle[position + 1] : dependency
+                            let entry = member == name ? index : byName[member]!.spec.dependsOn!.firstIndex(of: next)!
+                            problems.append(.error(at: location(byName[member]!, entry),
+                                "spec.dependsOn makes a cycle: \(text); none of these projects can deploy first"))
+                        }
+                    }
+                    reported.formUnion(cycle)
+                } else if state[dependency] == nil {
+                    visit(dependency)
+                }
+            }
+            path.removeLast()
+            state[name] = 2
+        }
+        for project in projects where state[project.name] == nil { visit(project.name) }
+        excluded.formUnion(reported)
+        projects.removeAll { excluded.contains($0.name) }
+        return problems
     }
 
     /// Why `playbooks/<playbook>` is unusable, or nil. Follows symlinks in the tree; the result must stay

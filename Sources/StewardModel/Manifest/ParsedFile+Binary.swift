@@ -2,7 +2,7 @@ import Foundation
 
 /// The parsed-manifest cache format. Bump `ManifestParser.version` (or `formatVersion`) when a field is added.
 extension ParsedFile {
-    static let formatVersion = 2
+    static let formatVersion = 3
 
     /// Compact binary encoding for the parse cache.
     public func binaryEncoded() -> Data {
@@ -35,6 +35,8 @@ extension ParsedFile {
             writer.optional(spec.deploy.command) { $0.string($1) }
             writer.optional(spec.env) { $0.string($1) }
             writer.bool(spec.suspend)
+            writer.optional(spec.agents) { $0.string($1.write.rawValue) }
+            writer.optional(spec.dependsOn) { writer, names in writer.array(names) { $0.string($1) } }
         }
         writer.array(servers) { writer, server in
             writer.metadata(server.metadata)
@@ -89,6 +91,8 @@ extension ParsedFile {
                 healthPath: try reader.string(), command: try reader.optional { try $0.string() })
             spec.env = try reader.optional { try $0.string() }
             spec.suspend = try reader.bool()
+            spec.agents = try reader.optional { ProjectSpec.Agents(write: try $0.choice(ProjectSpec.Agents.Write.self)) }
+            spec.dependsOn = try reader.optional { reader in try reader.array { try $0.string() } }
             return ProjectManifest(
                 metadata: metadata, spec: spec, location: location, fieldLocations: fieldLocations, specHash: specHash)
         }

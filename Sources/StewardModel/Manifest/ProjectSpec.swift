@@ -89,13 +89,17 @@ public struct ProjectSpec: Sendable, Hashable, Codable {
     public var suspend: Bool
     /// nil: the defaults (`write: propose`); optional so specs recorded before it decode and hash unchanged.
     public var agents: Agents?
+    /// Projects that must be Ready at their current generation before this one deploys; nil for none (so specs recorded
+    /// before it decode and hash unchanged).
+    public var dependsOn: [String]?
 
     public init(
         repo: String, brief: String? = nil, changes: [Change] = [], stage: Stage = .active, ref: String = "main",
         server: String? = nil, resources: Resources = Resources(), deploy: Deploy = Deploy(), env: String? = nil,
-        suspend: Bool = false, agents: Agents? = nil
+        suspend: Bool = false, agents: Agents? = nil, dependsOn: [String]? = nil
     ) {
         self.agents = agents
+        self.dependsOn = dependsOn
         self.repo = repo
         self.brief = brief
         self.changes = changes

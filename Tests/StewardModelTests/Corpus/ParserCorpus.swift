@@ -405,6 +405,18 @@ enum ParserCorpus {
     ]
 
     static let fields: [ParserCase] = [
+        ParserCase("dependsOn entries that are not project names, and a name given twice", """
+            apiVersion: steward/v1
+            kind: Project
+            metadata: {name: web}
+            spec:
+              repo: acme/web
+              dependsOn: [db, {name: x}, Cache, db]
+            """, expect: [
+                "manifests/app.yaml:6:19: error: spec.dependsOn[1]: expected a project name, found a mapping",
+                "manifests/app.yaml:6:30: error: spec.dependsOn[2] \"Cache\" is not a project name (it contains uppercase letter 'C')",
+                "manifests/app.yaml:6:37: error: spec.dependsOn names \"db\" twice",
+            ]),
         ParserCase("unknown fields at several depths, with hints", """
             apiVersion: steward/v1
             kind: Project
@@ -439,7 +451,7 @@ enum ParserCorpus {
               repo: acme/weather-bot
               colour: blue
             """, expect: [
-            "manifests/app.yaml:6:3: error: unknown field \"spec.colour\"; expected one of: agents, brief, changes, deploy, env, ref, "
+            "manifests/app.yaml:6:3: error: unknown field \"spec.colour\"; expected one of: agents, brief, changes, dependsOn, deploy, env, ref, "
                 + "repo, resources, server, stage, suspend",
         ]),
         ParserCase("unknown top-level field", """

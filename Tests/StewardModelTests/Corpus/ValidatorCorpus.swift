@@ -258,5 +258,51 @@ enum ValidatorCorpus {
             ], projects: ["weather-bot"], brokenFiles: ["manifests/huge.yaml"]),
     ]
 
-    static let all = playbooks + references + isolation
+    /// A Project that depends on `dependencies` (its `dependsOn` entries on line 6, from column 15, 2 apart + name).
+    static func dependent(_ name: String, on dependencies: [String]) -> String {
+        """
+        apiVersion: steward/v1
+        kind: Project
+        metadata: {name: \(name)}
+        spec:
+          repo: acme/\(name)
+          dependsOn: [\(dependencies.joined(separator: ", "))]
+        """
+    }
+
+    static let dependencies: [ValidatorCase] = [
+        ValidatorCase("dependsOn names a project that does not exist",
+            files: [
+                "manifests/api.yaml": dependent("api", on: ["db", "cache"]),
+                "manifests/db.yaml": dependent("db", on: []).replacingOccurrences(of: "  dependsOn: []\n", with: ""),
+                "manifests/web.yaml": dependent("web", on: ["api"]),
+            ],
+            expect: [
+                "manifests/api.yaml:6:19: error: spec.dependsOn names no Project \"cache\"",
+            ], projects: ["db", "web"], brokenFiles: ["manifests/api.yaml"]),
+        ValidatorCase("dependsOn with a typo gets a suggestion",
+            files: [
+                "manifests/web.yaml": dependent("web", on: ["dbb"]),
+                "manifests/db.yaml": dependent("db", on: []).replacingOccurrences(of: "  dependsOn: []\n", with: ""),
+            ],
+            expect: [
+                "manifests/web.yaml:6:15: error: spec.dependsOn names no Project \"dbb\" (did you mean \"db\"?)",
+            ], projects: ["db"], brokenFiles: ["manifests/web.yaml"]),
+        ValidatorCase("a dependsOn cycle across three files, and a project depending on itself",
+            files: [
+                "manifests/a.yaml": dependent("a", on: ["b"]),
+                "manifests/b.yaml": dependent("b", on: ["c"]),
+                "manifests/c.yaml": dependent("c", on: ["a"]),
+                "manifests/d.yaml": dependent("d", on: ["a"]),
+                "manifests/self.yaml": dependent("self", on: ["self"]),
+            ],
+            expect: [
+                "manifests/a.yaml:6:15: error: spec.dependsOn makes a cycle: a -> b -> c -> a; none of these projects can deploy first",
+                "manifests/b.yaml:6:15: error: spec.dependsOn makes a cycle: a -> b -> c -> a; none of these projects can deploy first",
+                "manifests/c.yaml:6:15: error: spec.dependsOn makes a cycle: a -> b -> c -> a; none of these projects can deploy first",
+                "manifests/self.yaml:6:15: error: spec.dependsOn makes a cycle: self -> self; none of these projects can deploy first",
+            ], projects: ["d"], brokenFiles: ["manifests/a.yaml", "manifests/b.yaml", "manifests/c.yaml", "manifests/self.yaml"]),
+    ]
+
+    static let all = playbooks + references + isolation + dependencies
 }
