@@ -59,4 +59,26 @@ struct ManifestParserSmokeTests {
         let cached = try ParsedFile(binary: parsed.binaryEncoded())
         #expect(cached.servers.map(\.spec.bootstrapUser) == ["root", "admin"])
     }
+
+    @Test func dependsOnAndAgentsAreReadAndTheParseCacheKeepsThem() throws {
+        let yaml = """
+            apiVersion: steward/v1
+            kind: Project
+            metadata: {name: web}
+            spec:
+              repo: acme/web
+              dependsOn: [db, auth]
+              agents: {write: direct}
+            """
+        let parsed = ManifestParser().parse(path: "manifests/web.yaml", data: Data(yaml.utf8))
+        #expect(parsed.diagnostics.isEmpty)
+        let spec = try #require(parsed.projects.first?.spec)
+        #expect(spec.dependsOn == ["db", "auth"] && spec.agents?.write == .direct)
+        #expect(parsed.projects.first?.fieldLocations["spec.dependsOn[1]"] == SourceLocation(file: "manifests/web.yaml", line: 6, column: 19))
+        let cached = try ParsedFile(binary: parsed.binaryEncoded())
+        #expect(cached == parsed, "the cache once dropped spec.agents: a cached parse must equal a fresh one")
+        // A project without dependsOn hashes as before the field existed.
+        #expect(CanonicalJSON.hash(ProjectSpec(repo: "acme/web")) == CanonicalJSON.hash(ProjectSpec(repo: "acme/web", dependsOn: nil)))
+        #expect(!String(decoding: CanonicalJSON.encode(ProjectSpec(repo: "acme/web")), as: UTF8.self).contains("dependsOn"))
+    }
 }
