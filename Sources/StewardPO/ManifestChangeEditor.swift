@@ -135,7 +135,8 @@ public struct ManifestChangeEditor: Sendable {
         return lines
     }
 
-    private static func isProject(_ root: YAMLNode?, named name: String) -> Bool {
+    /// Whether `root` is the Project document named `name`.
+    static func isProject(_ root: YAMLNode?, named name: String) -> Bool {
         guard let root, case .mapping(let pairs) = root.content else { return false }
         guard pairs.first(where: { $0.key.scalar == "kind" })?.value.scalar == "Project",
             let metadata = pairs.first(where: { $0.key.scalar == "metadata" })?.value,

@@ -163,4 +163,36 @@ struct GitOpsVerbsIntegrationTests {
         #expect(broken.status == 1 && (broken.stdout + broken.stderr).contains("makes a cycle"), "\(broken.stdout)\(broken.stderr)")
         #expect(!(try steward(["get", "projects"], fixture).stdout.contains("orphaned")), "nothing is pruned or orphaned on the error")
     }
+
+    @Test func rollbackPinsTheRefToAnEarlierDeployedCommitInAConfigRepoCommitAndTheNextPassDeploysIt() async throws {
+        try await StewardBinary.requireAnsible()
+        let fixture = try await QuickstartFixture()
+        defer { fixture.stopApps() }
+        let url = "http://127.0.0.1:\(fixture.port)/"
+        #expect(try fixture.reconcile().status == 0)
+        let first = try await run(["git", "-C", fixture.app.bare, "rev-parse", "HEAD"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try steward(["rollback", "hello", "--config-repo", fixture.config.bare], fixture).status == 1, "no earlier deploy yet")
+
+        // Version 2 of the app is pushed and deployed.
+        let app = try String(contentsOfFile: fixture.app.workTree + "/app.py", encoding: .utf8)
+        try fixture.app.write("app.py", app.replacingOccurrences(of: #"VERSION = "1""#, with: #"VERSION = "2""#))
+        try await fixture.app.commit("version 2")
+        #expect(try fixture.reconcile().status == 0)
+        #expect(await httpGet(url)?.contains(#""version": "2""#) == true)
+
+        // Back to version 1, through a commit to the config repo.
+        let unknown = try steward(["rollback", "hello", "--to", "deadbeef", "--config-repo", fixture.config.bare], fixture)
+        #expect(unknown.status == 1 && unknown.stderr.contains("never deployed deadbeef"), "\(unknown.stderr)")
+        let rollback = try steward(["rollback", "hello", "--config-repo", fixture.config.bare], fixture)
+        #expect(rollback.status == 0, "\(rollback.stdout)\(rollback.stderr)")
+        #expect(rollback.stdout.contains("spec.ref main -> \(first.prefix(12))"), "\(rollback.stdout)")
+        let log = try await run(["git", "-C", fixture.config.bare, "log", "-1", "--format=%s", "main"])
+        #expect(log.contains("steward rollback: pin hello to \(first.prefix(12))"))
+        let manifest = try await run(["git", "-C", fixture.config.bare, "show", "main:manifests/hello.yaml"])
+        #expect(manifest.contains("ref: \(first)  # steward rollback: was main"), "\(manifest)")
+        #expect(try fixture.reconcile().status == 0)
+        #expect(await httpGet(url)?.contains(#""version": "1""#) == true, "the pinned commit runs")
+        let wait = try steward(["wait", "project/hello", "--for", "deployed=\(first.prefix(8))", "--timeout", "10s"], fixture)
+        #expect(wait.status == 0, "\(wait.stdout)")
+    }
 }
