@@ -40,12 +40,7 @@ struct DashboardBrowserIntegrationTests {
         defer { fixture.stopApps() }
         // A second local server with a project of its own, and a project whose repo does not exist yet (the agents
         // would create it; here it waits in provisioning).
-        let second = try freePort()
-        try fixture.config.write("manifests/edge.yaml", """
-            apiVersion: steward/v1
-            kind: Server
-            metadata: {name: edge, labels: {purpose: dashboard}}
-            spec: {address: 127.0.0.1, connection: local, capacity: {memoryMB: 256, ports: "\(second)-\(second)"}}
+        let second = try fixture.writeEdgeServer(labels: "{purpose: dashboard}", then: """
             ---
             apiVersion: steward/v1
             kind: Project

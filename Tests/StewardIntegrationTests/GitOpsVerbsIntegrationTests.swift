@@ -120,12 +120,7 @@ struct GitOpsVerbsIntegrationTests {
         try await StewardBinary.requireAnsible()
         let fixture = try await QuickstartFixture()
         defer { fixture.stopApps() }
-        let second = try freePort()
-        try fixture.config.write("manifests/edge.yaml", """
-            apiVersion: steward/v1
-            kind: Server
-            metadata: {name: edge}
-            spec: {address: 127.0.0.1, connection: local, capacity: {memoryMB: 256, ports: "\(second)-\(second)"}}
+        let second = try fixture.writeEdgeServer(then: """
             ---
             apiVersion: steward/v1
             kind: Project

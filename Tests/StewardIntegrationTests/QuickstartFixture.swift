@@ -27,6 +27,20 @@ final class QuickstartFixture: @unchecked Sendable {
         try FileManager.default.createSymbolicLink(atPath: forge.appendingPathComponent("hello.git").path, withDestinationPath: app.bare)
     }
 
+    /// Writes `manifests/edge.yaml`: a second local Server `edge` with one free port of its own, then `documents`
+    /// (more manifests, each starting with `---`). - Returns: edge's port.
+    func writeEdgeServer(labels: String = "{}", then documents: String) throws -> Int {
+        let port = try freePort()
+        try config.write("manifests/edge.yaml", """
+            apiVersion: steward/v1
+            kind: Server
+            metadata: {name: edge, labels: \(labels)}
+            spec: {address: 127.0.0.1, connection: local, capacity: {memoryMB: 256, ports: "\(port)-\(port)"}}
+            \(documents)
+            """)
+        return port
+    }
+
     var stateArguments: [String] { ["--state-dir", state.path] }
     var configArguments: [String] { ["--config-repo", config.bare, "--state-dir", state.path] }
 
