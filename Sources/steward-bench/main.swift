@@ -188,6 +188,27 @@ print("one manifest changed (median of 5): fetch \(medianOf(\.fetch)), parse \(m
 print("  fixed per-pass cost at this size: list \(medianOf(\.load.list)), cache read+decode \(medianOf(\.load.cacheRead)), "
     + "validate \(medianOf(\.load.validate)), observe \(medianOf(\.observe)); whole pass \(medianOf(\.total))")
 
+// 4. `steward diff` with one project changed in git and not reconciled, as a process (issue 16: < 0.5 s).
+try config.write("manifests/projects/p-43.yaml", ControllerBenchmark.project(43, round: 1, servers: serverCount))
+try await config.commit("change p-43 for diff")
+var diffTimes: [Duration] = []
+var diffOutput = ""
+for _ in 0..<7 {
+    var environment = ProcessInfo.processInfo.environment
+    environment["STEWARD_PLAYBOOKS"] = playbooks.path
+    let launch = ProcessLaunch(
+        executable: stewardBinary.path,
+        arguments: [stewardBinary.path, "diff", "--config-repo", config.bare, "--state-dir", state.path],
+        environment: environment, workingDirectory: FileManager.default.currentDirectoryPath)
+    let start = ContinuousClock.now
+    let output = try ProcessGroupChild.runToEnd(launch)
+    diffTimes.append(ContinuousClock.now - start)
+    diffOutput = output.stdoutText
+    guard output.status == 1 else { print("steward diff exited \(output.status ?? -1): \(output.stderrText)"); exit(1) }
+}
+print("steward diff, one project changed: median \(ms(median(diffTimes))), min \(ms(diffTimes.min()!)) over 7 runs "
+    + "[\(diffOutput.split(separator: "\n").prefix(3).joined(separator: " | "))]")
+
 // 3. Fetch of an unchanged repo: libgit2 vs git CLI.
 let source = GitConfigSource(url: config.bare, ref: "main", cacheDirectory: state.appendingPathComponent("config-repo.git"))
 _ = try await source.update()

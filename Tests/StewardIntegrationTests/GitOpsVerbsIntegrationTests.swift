@@ -190,4 +190,36 @@ struct GitOpsVerbsIntegrationTests {
         let wait = try steward(["wait", "project/hello", "--for", "deployed=\(first.prefix(8))", "--timeout", "10s"], fixture)
         #expect(wait.status == 0, "\(wait.stdout)")
     }
+
+    @Test func diffShowsTheFieldsAndTheCommitsBetweenAndExitsOneOnChangesZeroWithoutAndTwoOnErrors() async throws {
+        try await StewardBinary.requireAnsible()
+        let fixture = try await QuickstartFixture()
+        defer { fixture.stopApps() }
+        #expect(try fixture.reconcile().status == 0)
+        let config = ["--config-repo", fixture.config.bare]
+        let none = try steward(["diff"] + config, fixture)
+        #expect(none.status == 0 && none.stdout.contains("No changes"), "\(none.stdout)\(none.stderr)")
+
+        let app = try String(contentsOfFile: fixture.app.workTree + "/app.py", encoding: .utf8)
+        try fixture.app.write("app.py", app.replacingOccurrences(of: #"VERSION = "1""#, with: #"VERSION = "2""#))
+        try await fixture.app.commit("version 2")
+        try fixture.app.write("README.md", "more\n")
+        try await fixture.app.commit("a readme")
+        _ = try await greet("hola", fixture)
+        let changed = try steward(["diff"] + config, fixture)
+        #expect(changed.status == 1, "\(changed.stdout)\(changed.stderr)")
+        for line in ["Project/hello (manifests/hello.yaml)", "  ~ spec.env.GREETING: hello -> hola", " a readme", " version 2"] {
+            #expect(changed.stdout.contains(line), "\(line) in \(changed.stdout)")
+        }
+        let json = try JSONSerialization.jsonObject(with: Data(try steward(["diff", "-o", "json"] + config, fixture).stdout.utf8))
+            as? [[String: Any]]
+        let deploy = try #require(json?.first?["deploy"] as? [String: Any])
+        #expect((deploy["commits"] as? [[String: Any]])?.map { $0["subject"] as? String } == ["a readme", "version 2"])
+        let plan = try JSONSerialization.jsonObject(with: Data(try steward(["plan", "-o", "json"] + config, fixture).stdout.utf8))
+            as? [[String: Any]]
+        #expect(plan?.contains { $0["action"] as? String == "deploy" && $0["object"] as? String == "Project/hello" } == true)
+        #expect(try steward(["diff", "--config-repo", fixture.state.path + "/nope"], fixture).status == 2, "errors are 2, as flux diff")
+        #expect(try fixture.reconcile().status == 0)
+        #expect(try steward(["diff"] + config, fixture).status == 0)
+    }
 }

@@ -104,11 +104,25 @@ struct PlanCommand: AsyncParsableCommand {
     @Option(help: "Limit project work to this project.")
     var project: String?
 
+    @Option(name: [.customShort("o"), .long], help: "text or json (every action: its object, name and summary).")
+    var output: DiffCommand.Output = .text
+
     @OptionGroup var global: GlobalOptions
+
+    /// One action of `plan -o json`.
+    struct PlannedAction: Encodable {
+        var object: String
+        var action: String
+        var summary: String
+    }
 
     func run() async throws {
         let report = try await ReconcileCommand.pass(global: global, dryRun: true, project: project)
-        Self.printPlan(report)
+        if output == .json {
+            printJSON(report.actions.map { PlannedAction(object: $0.key, action: $0.name, summary: $0.summary) })
+        } else {
+            Self.printPlan(report)
+        }
         if report.diagnostics.hasErrors { throw ExitCode(1) }
         if !report.actions.isEmpty { throw ExitCode(2) }
     }
