@@ -56,6 +56,28 @@ struct ControllerTests {
         }
     }
 
+    @Test func aDependentWaitsForItsDependencyAndDeploysAsSoonAsItIsReady() async throws {
+        let harness = try ReconcilerHarness()
+        try harness.config.write("manifests/other.yaml", ReconcilerHarness.project("other", extra: "  dependsOn: [hello]"))
+        await harness.runner.setStatus(.failed, host: "hello")
+        await harness.runner.setStatus(.failed, host: "local")
+        try await withController(harness) { controller in
+            try await waitUntil("other to wait for hello") {
+                (try? await harness.store.project(named: "other"))??.conditions[Condition.ready]?.reason == "DependencyNotReady"
+            }
+            #expect(try await harness.store.runs(project: "other", limit: 5).isEmpty, "never deployed before hello")
+            // hello's retry (after its backoff) succeeds: other is enqueued by it and deploys, without a poll.
+            await harness.runner.setStatus(.succeeded, host: "hello")
+            await harness.runner.setStatus(.succeeded, host: "local")
+            try await waitUntil("other deployed after hello", limit: .seconds(30)) {
+                (try? await harness.store.project(named: "other"))??.phase == .active
+            }
+            let hello = try #require(try await harness.store.runs(project: "hello", limit: 5).first?.id)
+            let other = try #require(try await harness.store.runs(project: "other", limit: 5).first?.id)
+            #expect(hello < other)
+        }
+    }
+
     @Test func aResyncSkipsProjectsWhoseInputsAreUnchangedSinceTheyConverged() async throws {
         let harness = try ReconcilerHarness()
         try harness.config.write("manifests/other.yaml", ReconcilerHarness.project("other"))
