@@ -78,6 +78,38 @@ struct DeployPlaybookTests {
         print("deploy_project.yml first run: \(initialTime), idempotent re-run: \(againTime)")
     }
 
+    /// A deploy killed during its checkout (the crash harness's kill -9) leaves a release with a stale
+    /// `.git/index.lock` or a half-made `.partial` clone: the next run with the same inputs checks the commit out
+    /// again instead of failing on them forever (ansible.builtin.git's "Failed to checkout" did).
+    @Test func anInterruptedCheckoutIsRedoneByTheNextRun() async throws {
+        try AnsibleTestSupport.requireAnsible()
+        let deployment = try await ProjectDeployment(project: "interrupted")
+        let commit = try await deployment.repository.commit()
+        let release = deployment.projectDirectory.appendingPathComponent("releases/\(commit)")
+        // What a clone killed after its checkout began leaves: a repository whose HEAD is not yet the commit, the
+        // index locked, and a .partial from a newer Steward's interrupted clone beside it.
+        try FileManager.default.createDirectory(at: deployment.projectDirectory.appendingPathComponent("releases"), withIntermediateDirectories: true)
+        try await run(["git", "clone", "-q", "--no-checkout", deployment.repository.fileURL, release.path])
+        try Data().write(to: release.appendingPathComponent(".git/index.lock"))
+        try await run(["git", "init", "-q", release.path + ".partial"])
+
+        let result = try await deployment.deploy(commit: commit)
+        #expect(result.status == .succeeded, "\(result.failedTask ?? "") \(result.tasks.last { $0.status == .failed }?.message ?? "")")
+        #expect(result.tasks.contains { $0.task == "Check out the commit" && $0.changed })
+        #expect(!FileManager.default.fileExists(atPath: release.path + ".partial"))
+        #expect(!FileManager.default.fileExists(atPath: release.appendingPathComponent(".git/index.lock").path))
+        #expect(try await run(["git", "-C", release.path, "rev-parse", "HEAD"]).trimmingCharacters(in: .whitespacesAndNewlines) == commit)
+        #expect(await AnsibleTestSupport.httpGet(port: deployment.port, path: "/health")?.status == 200)
+
+        // A release whose tracked files were edited on the host is checked out afresh.
+        let appFile = release.appendingPathComponent("app.py")
+        try "print('edited on the host')\n".write(to: appFile, atomically: true, encoding: .utf8)
+        let repaired = try await deployment.deploy(commit: commit)
+        #expect(repaired.status == .succeeded)
+        #expect(repaired.tasks.contains { $0.task == "Check out the commit" && $0.changed })
+        #expect(try String(contentsOf: appFile, encoding: .utf8).contains("VERSION"))
+    }
+
     @Test func unhealthyAppFailsNamingTheURLAndTheLog() async throws {
         try AnsibleTestSupport.requireAnsible()
         let deployment = try await ProjectDeployment(project: "never-healthy")
