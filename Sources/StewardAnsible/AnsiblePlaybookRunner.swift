@@ -160,11 +160,12 @@ public struct AnsiblePlaybookRunner: PlaybookRunner {
             environment["ANSIBLE_SSH_ARGS"] = "-o ControlMaster=auto -o ControlPersist=60s"
         }
         let forks = request.forks.map { ["--forks", String(max(1, $0))] } ?? []
+        let check = request.checkMode ? ["--check", "--diff"] : []
         return PlaybookInvocation(
             executable: executable,
             arguments: [
                 executable, "-i", directory.inventoryFile.path, "-e", "@" + directory.extraVarsFile.path,
-            ] + forks + [request.playbook],
+            ] + forks + check + [request.playbook],
             environment: environment, runDirectory: directory.url, inventoryFile: directory.inventoryFile,
             extraVarsFile: directory.extraVarsFile
         )

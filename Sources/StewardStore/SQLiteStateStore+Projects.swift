@@ -72,7 +72,8 @@ extension SQLiteStateStore {
     }
 
     /// Inserts or replaces the project and appends `events`, in one transaction.
-    /// Its `Suspended` condition is the store's (`setSuspension` and `spec.suspend`), whatever the record says.
+    /// Its `Suspended` condition is the store's (`setSuspension` and `spec.suspend`), and so is `Drifted` (the last drift
+    /// check and the record's last deploy), whatever the record says.
     public func save(project: ProjectRecord, events: [EventRecord]) async throws {
         try await withDatabase { database in
             try database.transaction {
@@ -80,6 +81,8 @@ extension SQLiteStateStore {
                 project.conditions.applySuspension(
                     try Self.suspension("Project", project.name, in: database), inManifest: project.spec?.suspend ?? false,
                     at: project.updatedAt)
+                project.conditions.applyDrift(
+                    try Self.drift(project.name, in: database, decoder: self), project: project.name, lastDeployedAt: project.lastDeployedAt)
                 try database.run(Self.projectsTable.upsertSQL, try values(of: project))
                 try insert(events, into: database)
             }

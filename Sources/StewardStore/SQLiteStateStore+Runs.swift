@@ -153,12 +153,12 @@ extension SQLiteStateStore {
         // The next sequence number is computed in the same statement, so it needs no transaction of its own.
         try database.run(
             """
-            INSERT INTO run_tasks (run_id, seq, host, task, status, duration_ms, message)
-            SELECT ?1, COALESCE(MAX(seq), 0) + 1, ?2, ?3, ?4, ?5, ?6 FROM run_tasks WHERE run_id = ?1
+            INSERT INTO run_tasks (run_id, seq, host, task, status, duration_ms, message, diff)
+            SELECT ?1, COALESCE(MAX(seq), 0) + 1, ?2, ?3, ?4, ?5, ?6, ?7 FROM run_tasks WHERE run_id = ?1
             """,
             [
                 .integer(runID), .text(task.host), .text(task.task), SQLiteValue(task.status),
-                SQLiteValue(task.durationMs), SQLiteValue(task.message),
+                SQLiteValue(task.durationMs), SQLiteValue(task.message), SQLiteValue(task.diff),
             ]
         )
     }
@@ -166,7 +166,7 @@ extension SQLiteStateStore {
     private func withTasks(_ run: RunRecord, from database: SQLiteDatabase) throws -> RunRecord {
         var run = run
         run.tasks = try database.query(
-            "SELECT host, task, status, duration_ms, message FROM run_tasks WHERE run_id = ? ORDER BY seq",
+            "SELECT host, task, status, duration_ms, message, diff FROM run_tasks WHERE run_id = ? ORDER BY seq",
             [SQLiteValue(run.id)]
         ) { row in
             TaskEvent(
@@ -174,7 +174,8 @@ extension SQLiteStateStore {
                 task: try row.string(at: 1),
                 status: try row.value(TaskEvent.Status.self, at: 2),
                 durationMs: try row.int(at: 3),
-                message: try row.optionalString(at: 4)
+                message: try row.optionalString(at: 4),
+                diff: try row.optionalString(at: 5)
             )
         }
         return run

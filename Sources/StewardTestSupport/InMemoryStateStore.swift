@@ -9,6 +9,7 @@ public actor InMemoryStateStore: StateStore {
     public private(set) var eventLog: [EventRecord] = []
     /// `steward suspend`, by `KIND/NAME`.
     public private(set) var suspensionRows: [String: Suspension] = [:]
+    public private(set) var driftRows: [String: DriftRecord] = [:]
     public private(set) var runRecords: [RunRecord] = []
     public private(set) var reconciles: [ReconcileRecord] = []
     public private(set) var cache: [String: Data] = [:]
@@ -45,6 +46,7 @@ public actor InMemoryStateStore: StateStore {
         project.zavhozStatus = projectRecords[project.name]?.zavhozStatus ?? .idle
         project.conditions.applySuspension(
             suspensionRows["Project/\(project.name)"], inManifest: project.spec?.suspend ?? false, at: project.updatedAt)
+        project.conditions.applyDrift(driftRows[project.name], project: project.name, lastDeployedAt: project.lastDeployedAt)
         projectRecords[project.name] = project
         append(events: events)
     }
@@ -55,6 +57,7 @@ public actor InMemoryStateStore: StateStore {
     public func deleteProject(named name: String, events: [EventRecord]) {
         projectRecords[name] = nil
         suspensionRows["Project/\(name)"] = nil
+        driftRows[name] = nil
         releasePorts(project: name)
         append(events: events)
     }
@@ -93,6 +96,18 @@ public actor InMemoryStateStore: StateStore {
         }
         append(events: events)
         return true
+    }
+
+    public func drifts() -> [DriftRecord] { driftRows.keys.sorted().map { driftRows[$0]! } }
+    public func drift(project: String) -> DriftRecord? { driftRows[project] }
+    public func record(drift: DriftRecord, events: [EventRecord]) {
+        guard let record = projectRecords[drift.project] else { return }
+        var drift = drift
+        let previous = driftRows[drift.project]
+        drift.since = drift.status == .drifted ? (previous?.status == .drifted ? previous?.since ?? previous?.checkedAt : drift.checkedAt) : nil
+        driftRows[drift.project] = drift
+        projectRecords[drift.project]?.conditions.applyDrift(drift, project: drift.project, lastDeployedAt: record.lastDeployedAt)
+        append(events: events)
     }
 
     public func append(events: [EventRecord]) {

@@ -139,7 +139,7 @@ struct DeployPlaybookTests {
         let secret = "tok-\(UUID().uuidString.prefix(8))"
         let result = try await deployment.deploy(commit: commit, env: "API_TOKEN=\(secret)\n", secrets: [secret])
         #expect(result.status == .failed)
-        #expect(result.failedTask == "Fail when the .env file could not be written", "\(result.tasks.map(\.task))")
+        #expect(result.failedTask == "Write the .env file", "\(result.tasks.map(\.task))")
         let message = result.tasks.last { $0.status == .failed }?.message ?? ""
         #expect(message.contains("writing \(deployment.projectDirectory.path)/.env failed: "), "\(message)")
         #expect(message.contains("dir"), "the cause is named: \(message)")

@@ -70,7 +70,8 @@ final class ProjectDeployment: @unchecked Sendable {
 
     func deploy(
         commit: String, env: String = "", command: String = "", strategy: String = "recreate",
-        cloneURL: String? = nil, bundle: String? = nil, extra: [String: JSONValue] = [:], secrets: [String] = []
+        cloneURL: String? = nil, bundle: String? = nil, extra: [String: JSONValue] = [:], secrets: [String] = [],
+        checkMode: Bool = false
     ) async throws -> PlaybookResult {
         var repoInfo: [String: JSONValue] = [
             "clone_url": .string(cloneURL ?? repository.fileURL), "commit": .string(commit), "repo": .string(project),
@@ -93,7 +94,7 @@ final class ProjectDeployment: @unchecked Sendable {
         return try await runner.run(
             PlaybookRequest(
                 playbook: runner.bundledPlaybook("deploy_project.yml"), hosts: [host], extraVars: vars,
-                timeout: .seconds(240), secrets: secrets
+                timeout: .seconds(240), secrets: secrets, checkMode: checkMode
             )
         ) { _ in }
     }

@@ -18,6 +18,7 @@ DOCUMENTATION = '''
       - Writes playbook, play, task and per-host result events as JSON lines to stdout, then a stats event.
 '''
 
+import difflib
 import json
 import sys
 import time
@@ -26,6 +27,8 @@ from ansible.plugins.callback import CallbackBase
 
 # Keeps one event line bounded even when a module returns a huge message.
 MAX_MESSAGE_CHARS = 4000
+# A changed task's diff (--diff, Steward's drift check) is kept whole up to this size.
+MAX_DIFF_CHARS = 20000
 
 
 class CallbackModule(CallbackBase):
@@ -97,6 +100,35 @@ class CallbackModule(CallbackBase):
             parts.append(str(data['exception']).strip().splitlines()[-1])
         return cls._truncate('\n'.join(parts))
 
+    @classmethod
+    def _diff(cls, result):
+        """A changed result's diff as unified text: the module's `diff` (copy, file, Steward's modules), or a
+        debug task's message (the check-mode reports of what a deploy would do). None when there is neither."""
+        data = result._result
+        if not isinstance(data, dict) or 'censored' in data:
+            return None
+        parts = []
+        diffs = data.get('diff')
+        for diff in diffs if isinstance(diffs, list) else [diffs] if isinstance(diffs, dict) else []:
+            if diff.get('prepared'):
+                parts.append(str(diff['prepared']).rstrip('\n'))
+                continue
+            before, after = diff.get('before'), diff.get('after')
+            if isinstance(before, dict) or isinstance(after, dict):
+                before, after = json.dumps(before, indent=2, sort_keys=True), json.dumps(after, indent=2, sort_keys=True)
+            if before is None and after is None or before == after:
+                continue
+            lines = difflib.unified_diff(
+                str(before or '').splitlines(), str(after or '').splitlines(),
+                fromfile=str(diff.get('before_header', 'before')), tofile=str(diff.get('after_header', 'after')), lineterm='')
+            parts.append('\n'.join(lines))
+        if not parts and result._task.action in ('debug', 'ansible.builtin.debug') and isinstance(data.get('msg'), str):
+            parts.append(data['msg'].strip())
+        text = '\n'.join(part for part in parts if part)
+        if not text:
+            return None
+        return text[:MAX_DIFF_CHARS] + '\n…' if len(text) > MAX_DIFF_CHARS else text
+
     @staticmethod
     def _item_label(data):
         if 'censored' in data:
@@ -163,8 +195,11 @@ class CallbackModule(CallbackBase):
     # Per-host results
 
     def v2_runner_on_ok(self, result):
-        event = 'changed' if result._result.get('changed', False) else 'ok'
-        self._host_result(event, result)
+        if not result._result.get('changed', False):
+            self._host_result('ok', result)
+            return
+        diff = self._diff(result)
+        self._host_result('changed', result, **({'diff': diff} if diff else {}))
 
     def v2_runner_on_failed(self, result, ignore_errors=False):
         self._host_result('failed', result, msg=self._message(result._result), ignore_errors=bool(ignore_errors))

@@ -3,6 +3,7 @@
 
     steward_proxy.py locate [--nginx PATH]
     steward_proxy.py site   --prefix P --name PROJECT --listen PORT --upstream PORT [--nginx PATH] [--timeout S]
+    steward_proxy.py render --name PROJECT --listen PORT --upstream PORT      (prints the site file `site` writes)
     steward_proxy.py remove --prefix P --name PROJECT [--nginx PATH] [--timeout S]
     steward_proxy.py status --prefix P [--name PROJECT]
     steward_proxy.py stop   --prefix P [--timeout S]
@@ -370,6 +371,12 @@ def command_remove(args):
         return {'changed': True, 'action': 'reloaded'}
 
 
+def command_render(args):
+    # What `site` would write, for a check (Ansible's check mode compares it with the file on the host).
+    sys.stdout.write(Instance.site_config(args.name, args.listen, args.upstream))
+    return None
+
+
 def command_status(args):
     instance = Instance(args.prefix)
     answer = {'running': instance.master() is not None, 'pid': instance.master()}
@@ -394,6 +401,7 @@ def main(argv):
     locate_parser = commands.add_parser('locate')
     locate_parser.add_argument('--nginx')
     site = commands.add_parser('site')
+    render = commands.add_parser('render')
     remove = commands.add_parser('remove')
     status = commands.add_parser('status')
     stop = commands.add_parser('stop')
@@ -405,19 +413,23 @@ def main(argv):
     for sub in (site, remove, stop):
         sub.add_argument('--timeout', type=float, default=WORKER_SHUTDOWN_SECONDS + 5)
     status.add_argument('--name')
-    site.add_argument('--listen', type=int, required=True)
-    site.add_argument('--upstream', type=int, required=True)
+    for sub in (site, render):
+        sub.add_argument('--listen', type=int, required=True)
+        sub.add_argument('--upstream', type=int, required=True)
+    render.add_argument('--name', required=True)
     args = parser.parse_args(argv)
     if args.action == 'locate':
         print(locate(args.nginx) or '')
         return 0
-    handler = {'site': command_site, 'remove': command_remove, 'status': command_status, 'stop': command_stop}
+    handler = {'site': command_site, 'render': command_render, 'remove': command_remove, 'status': command_status,
+               'stop': command_stop}
     try:
         answer = handler[args.action](args)
     except ProxyError as error:
         print(str(error), file=sys.stderr)
         return 1
-    print(json.dumps(answer))
+    if answer is not None:
+        print(json.dumps(answer))
     return 0
 
 

@@ -12,10 +12,12 @@ public enum AnsibleEvent: Sendable, Hashable {
         public var message: String?
         /// A failure the task tolerates (`ignore_errors: true`): it does not fail the run.
         public var ignoreErrors: Bool
+        /// What a changed task changed (or in check mode would change), when the run asked for `--diff`.
+        public var diff: String?
 
         public init(
             host: String, task: String, status: TaskEvent.Status, durationMs: Int, message: String? = nil,
-            ignoreErrors: Bool = false
+            ignoreErrors: Bool = false, diff: String? = nil
         ) {
             self.host = host
             self.task = task
@@ -23,11 +25,12 @@ public enum AnsibleEvent: Sendable, Hashable {
             self.durationMs = durationMs
             self.message = message
             self.ignoreErrors = ignoreErrors
+            self.diff = diff
         }
 
         /// The record the controller stores and streams.
         public var taskEvent: TaskEvent {
-            TaskEvent(host: host, task: task, status: status, durationMs: durationMs, message: message)
+            TaskEvent(host: host, task: task, status: status, durationMs: durationMs, message: message, diff: diff)
         }
     }
 

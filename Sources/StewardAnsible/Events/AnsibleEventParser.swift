@@ -52,7 +52,7 @@ public struct AnsibleEventParser: Sendable {
             return .hostResult(AnsibleEvent.HostResult(
                 host: redactor.redact(raw.host ?? ""), task: redactor.redact(raw.task ?? ""), status: status,
                 durationMs: raw.durationMs ?? 0, message: redactor.redact(raw.msg),
-                ignoreErrors: raw.ignoreErrors ?? false
+                ignoreErrors: raw.ignoreErrors ?? false, diff: redactor.redact(raw.diff)
             ))
         }
     }
@@ -88,6 +88,7 @@ private struct RawEvent: Decodable {
     var item: String?
     var durationMs: Int?
     var msg: String?
+    var diff: String?
     var ignoreErrors: Bool?
     var attempt: Int?
     var retries: Int?
@@ -95,7 +96,7 @@ private struct RawEvent: Decodable {
     var hosts: JSONValue?
 
     enum CodingKeys: String, CodingKey {
-        case event, playbook, play, task, handler, host, status, item, msg, attempt, retries, hosts
+        case event, playbook, play, task, handler, host, status, item, msg, diff, attempt, retries, hosts
         case durationMs = "duration_ms"
         case ignoreErrors = "ignore_errors"
     }

@@ -43,12 +43,16 @@ public struct PlaybookRequest: Sendable {
     /// Ansible's play strategy (`ANSIBLE_STRATEGY`), e.g. `free` so each host of a batch runs its tasks
     /// without waiting for the others; nil keeps the playbook's own (`linear` by default).
     public var strategy: String?
+    /// `--check --diff`: nothing changes on the hosts; changed tasks say what a real run would change (their
+    /// ``TaskEvent/diff``). Steward's drift check.
+    public var checkMode: Bool
 
     public init(
         playbook: String, hosts: [InventoryHost], extraVars: [String: JSONValue] = [:],
         timeout: Duration = .seconds(900), secrets: [String] = [], hostVars: [String: [String: JSONValue]] = [:],
-        forks: Int? = nil, strategy: String? = nil
+        forks: Int? = nil, strategy: String? = nil, checkMode: Bool = false
     ) {
+        self.checkMode = checkMode
         self.playbook = playbook
         self.hosts = hosts
         self.extraVars = extraVars

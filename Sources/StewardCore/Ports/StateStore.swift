@@ -36,6 +36,16 @@ public protocol StateStore: JournalStore {
     @discardableResult
     func setSuspension(objectKind: String, objectName: String, reason: String?, at time: Date, events: [EventRecord]) async throws -> Bool
 
+    // MARK: Drift checks (`steward drift`)
+
+    /// The last drift check of every project checked.
+    func drifts() async throws -> [DriftRecord]
+    func drift(project: String) async throws -> DriftRecord?
+    /// Records a project's drift check (replacing the last one; `since` carried over while it stays drifted), sets the
+    /// project's `Drifted` condition and appends the events, in one transaction. Saving a record keeps the condition in
+    /// line with this check and the record's last deploy. A project that is not in the store is ignored.
+    func record(drift: DriftRecord, events: [EventRecord]) async throws
+
     // MARK: Events
 
     func append(events: [EventRecord]) async throws

@@ -17,13 +17,17 @@ public struct TaskEvent: Sendable, Hashable, Codable {
     public var durationMs: Int
     /// Ansible's message for failed or unreachable tasks (`msg`), already free of `no_log` data.
     public var message: String?
+    /// What the task changed, or in check mode would change, as unified text (runs with `--diff` only: drift
+    /// checks); secrets redacted, `.env` values never included.
+    public var diff: String?
 
-    public init(host: String, task: String, status: Status, durationMs: Int, message: String? = nil) {
+    public init(host: String, task: String, status: Status, durationMs: Int, message: String? = nil, diff: String? = nil) {
         self.host = host
         self.task = task
         self.status = status
         self.durationMs = durationMs
         self.message = message
+        self.diff = diff
     }
 
     public var changed: Bool { status == .changed }

@@ -26,7 +26,26 @@ enum StoreSchema {
         SchemaMigration(version: 16, summary: "outbox: notifications written by triggers with what causes them", sql: version16),
         SchemaMigration(version: 17, summary: "projects.row_version: a store-wide sequence bumped by every write of a row", sql: version17),
         SchemaMigration(version: 18, summary: "suspensions: projects and servers suspended by steward suspend", sql: version18),
+        SchemaMigration(version: 19, summary: "drift: each project's last drift check; run_tasks.diff", sql: version19),
     ]
+
+    /// `steward drift`: the last check-mode run of each project's deploy and what it would change (tasks: JSON of
+    /// TaskEvent with their diffs). The project's `Drifted` condition is written with each check (and recomputed by
+    /// every save of its record). A project's row goes with the project.
+    private static let version19 = """
+        CREATE TABLE drift (
+            project TEXT PRIMARY KEY REFERENCES projects (name) ON DELETE CASCADE,
+            status TEXT NOT NULL,
+            checked_at REAL NOT NULL,
+            commit_id TEXT NOT NULL,
+            input_hash TEXT NOT NULL,
+            run_id INTEGER,
+            tasks TEXT NOT NULL,
+            message TEXT NOT NULL,
+            since REAL
+        ) STRICT;
+        ALTER TABLE run_tasks ADD COLUMN diff TEXT;
+        """
 
     /// `steward suspend`: kept in the state, not in git. The object's `Suspended` condition is written with each change
     /// (and recomputed by every save of its record).
