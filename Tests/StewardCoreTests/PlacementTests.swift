@@ -108,3 +108,56 @@ struct ServiceRepairPlanTests {
         }
     }
 }
+
+/// A drifted project (its last drift check found the server changed, no deploy since) is redeployed with the same
+/// inputs only with selfHeal; the drift check itself runs exactly what was deployed, and says why it cannot.
+struct DriftPlanTests {
+    @Test func selfHealRedeploysADriftedProjectWithTheSameInputs() {
+        let server = Fixtures.server()
+        let project = Fixtures.project("hello")
+        let record = Fixtures.deployedRecord(project, server: server)
+        var observed = ObservedState(
+            projects: ["hello": record], servers: ["local": Fixtures.serverRecord(server)],
+            repos: ["hello": Fixtures.resolved()], playbooks: ["deploy_project.yml": Fixtures.playbook])
+        observed.drifted = ["hello"]
+        var desired = DesiredState(projects: [project], servers: [server])
+        #expect(Planner().plan(desired: desired, observed: observed).filter(\.isDeploy).isEmpty, "reported, not healed")
+
+        desired.settings.selfHeal = true
+        guard case .deploy(let plan)? = Planner().plan(desired: desired, observed: observed).first(where: \.isDeploy) else {
+            Issue.record("no self-heal deploy")
+            return
+        }
+        #expect(plan.isRepair && plan.reason.hasPrefix("drifted: self-heal"))
+        #expect(plan.inputs(port: 18000).hash == record.lastDeployInputHash)
+
+        // spec.selfHeal: false wins over the setting.
+        var opted = project
+        opted.spec.selfHeal = false
+        desired.projects = [opted]
+        observed.projects["hello"] = Fixtures.deployedRecord(opted, server: server)
+        #expect(Planner().plan(desired: desired, observed: observed).filter(\.isDeploy).isEmpty)
+    }
+
+    @Test func theDriftCheckRunsWhatWasDeployedOrSaysWhyNot() {
+        let server = Fixtures.server()
+        let project = Fixtures.project("hello")
+        let record = Fixtures.deployedRecord(project, server: server)
+        var observed = ObservedState(
+            projects: ["hello": record], servers: ["local": Fixtures.serverRecord(server)],
+            repos: ["hello": Fixtures.resolved()], playbooks: ["deploy_project.yml": Fixtures.playbook])
+        let desired = DesiredState(projects: [project], servers: [server])
+        let plan = try? Planner().runningDeploy(project, desired: desired, observed: observed).get()
+        #expect(plan?.inputs(port: 18000).hash == record.lastDeployInputHash)
+
+        observed.repos["hello"] = Fixtures.resolved("c2")
+        guard case .failure(let due) = Planner().runningDeploy(project, desired: desired, observed: observed) else {
+            Issue.record("a new commit is a deploy due, not something to check")
+            return
+        }
+        #expect(due.reason.contains("a deploy is due"))
+        observed.projects["hello"] = nil
+        guard case .failure(let never) = Planner().runningDeploy(project, desired: desired, observed: observed) else { return }
+        #expect(never.reason == "not deployed yet")
+    }
+}

@@ -78,3 +78,46 @@ struct HealthStoreTests {
             == ["ServiceDown", "ServiceRecovered"])
     }
 }
+
+/// The drift table and the Drifted condition: set with each check, kept by every save, cleared by a later deploy.
+struct DriftStoreTests {
+    @Test func aCheckSetsDriftedAndADeployAfterItClearsIt() async throws {
+        let directory = try TemporaryDirectory(prefix: "steward-drift-store")
+        let store = try SQLiteStateStore(stateDirectory: directory.url)
+        let checked = Date(timeIntervalSince1970: 1_800_000_000)
+        var record = ProjectRecord(name: "hello", phase: .active, generation: 1, observedGeneration: 1, updatedAt: checked)
+        record.lastDeployedAt = checked.addingTimeInterval(-60)
+        try await store.save(project: record, events: [])
+        let task = TaskEvent(host: "local", task: "Write the .env file", status: .changed, durationMs: 5, diff: "~GREETING (value changed on the host)")
+        let drift = DriftRecord(project: "hello", status: .drifted, checkedAt: checked, commit: "c1", inputHash: "h1", runID: 7,
+            tasks: [task], message: DriftRecord.summary(of: [task]))
+        try await store.record(drift: drift, events: [EventRecord(time: checked, objectKind: "Project", objectName: "hello",
+            type: .warning, reason: "DriftDetected", message: "1 task would change")])
+        var condition = try #require(try await store.project(named: "hello")?.conditions[Condition.drifted])
+        #expect(condition.status == .true && condition.reason == "ChangedOnServer")
+        #expect(condition.message == "1 task would change: Write the .env file (steward drift hello)")
+        #expect(try await store.drift(project: "hello")?.tasks == [task])
+        #expect(try await store.drift(project: "hello")?.since == checked)
+
+        // Still drifted an hour later: since stays the first time; a save of the record keeps the condition.
+        var later = drift
+        later.checkedAt = checked.addingTimeInterval(3600)
+        try await store.record(drift: later, events: [])
+        #expect(try await store.drift(project: "hello")?.since == checked)
+        try await store.save(project: record, events: [])
+        condition = try #require(try await store.project(named: "hello")?.conditions[Condition.drifted])
+        #expect(condition.status == .true && condition.lastTransitionTime == checked)
+
+        // A deploy after the check wrote the server back.
+        record.lastDeployedAt = checked.addingTimeInterval(7200)
+        try await store.save(project: record, events: [])
+        condition = try #require(try await store.project(named: "hello")?.conditions[Condition.drifted])
+        #expect(condition.status == .false && condition.reason == "Redeployed")
+
+        // A project that is gone takes its drift row with it; a check of an unknown project is ignored.
+        try await store.deleteProject(named: "hello", events: [])
+        #expect(try await store.drifts().isEmpty)
+        try await store.record(drift: drift, events: [])
+        #expect(try await store.drifts().isEmpty)
+    }
+}

@@ -51,6 +51,9 @@ public struct ObservedState: Sendable {
     public var runnable: Set<String> = []
     /// Objects suspended by `steward suspend`, as `Project/NAME` and `Server/NAME` (`spec.suspend` is the manifest's).
     public var suspended: Set<String> = []
+    /// Projects whose last drift check found the server changed, with no deploy since (`Drifted=True`): with
+    /// `selfHeal` a deploy of the same inputs puts the server back.
+    public var drifted: Set<String> = []
 
     public init(
         projects: [String: ProjectRecord] = [:], servers: [String: ServerRecord] = [:],

@@ -207,20 +207,19 @@ public struct Planner: Sendable {
             specHash: server.specHash, connection: server.spec.connection, facts: observed.servers[serverName]?.facts)
         let samePort = record?.server == serverName ? record?.port : nil
         let slotPorts = knownSlotPorts(spec, port: samePort, held: observed.ports[name], server: serverName)
-        if let port = samePort, let slotPorts, let record, let last = record.lastDeployInputHash,
-            last == DeployInputs.hash(
-                playbook: playbook, cloneURL: repo.cloneURL, commit: repo.commit, server: serverName,
-                serverSpecHash: serverInputs, port: port, projectSpecHash: project.specHash,
-                secretVersions: DeployInputs.secretVersions(references, available), slotPorts: slotPorts)
+        if let record, var repair = sameInputs(
+            project, record: record, server: server, repo: repo, playbook: playbook, serverInputs: serverInputs,
+            available: available, slotPorts: slotPorts)
         {
             let forced = observed.forceDeploy.contains(name)
-            if record.phase != .active { actions.append(.markActive(project: name, inputHash: last)) }
-            guard forced || (record.phase == .active && observed.serviceDown.contains(name)) else { return actions }
-            // Level-triggered repair: the same inputs again; the playbook restarts an instance that is not healthy.
-            var repair = DeployPlan(
-                project: name, server: server, repo: repo, port: port, spec: spec, specHash: project.specHash,
-                slotPorts: slotPorts, secretVersions: DeployInputs.secretVersions(references, available),
-                playbook: playbook, reason: forced ? "recovery: forced redeploy" : "service down: repair", serverInputs: serverInputs)
+            if record.phase != .active { actions.append(.markActive(project: name, inputHash: record.lastDeployInputHash!)) }
+            let active = record.phase == .active
+            let healing = active && observed.drifted.contains(name) && (spec.selfHeal ?? desired.settings.selfHeal ?? false)
+            guard forced || (active && observed.serviceDown.contains(name)) || healing else { return actions }
+            // Level-triggered repair: the same inputs again; the playbook restarts an instance that is not healthy and
+            // writes back what someone changed on the server.
+            repair.reason = forced ? "recovery: forced redeploy" : observed.serviceDown.contains(name) ? "service down: repair"
+                : "drifted: self-heal (the server no longer matches the last deploy)"
             repair.isRepair = true
             return actions + [.deploy(repair)]
         }
@@ -244,6 +243,53 @@ public struct Planner: Sendable {
         if record?.server == nil, let held = observed.ports[name], held.server != serverName { plan.releasesPortsElsewhere = true }
         actions.append(.deploy(plan))
         return actions
+    }
+
+    /// The deploy of exactly what `record` last deployed, when its inputs are still those (the project is converged on
+    /// `server`); nil when anything changed (a deploy is due) or it was never deployed there.
+    private func sameInputs(
+        _ project: ProjectManifest, record: ProjectRecord, server: ServerManifest, repo: ResolvedRepo, playbook: PlaybookSource,
+        serverInputs: String, available: [String: Int], slotPorts: [Int]?
+    ) -> DeployPlan? {
+        guard record.server == server.name, let port = record.port, let slotPorts, let last = record.lastDeployInputHash else { return nil }
+        let versions = DeployInputs.secretVersions(project.spec.secretReferences, available)
+        let hash = DeployInputs.hash(
+            playbook: playbook, cloneURL: repo.cloneURL, commit: repo.commit, server: server.name, serverSpecHash: serverInputs,
+            port: port, projectSpecHash: project.specHash, secretVersions: versions, slotPorts: slotPorts)
+        guard hash == last else { return nil }
+        return DeployPlan(
+            project: project.name, server: server, repo: repo, port: port, spec: project.spec, specHash: project.specHash,
+            slotPorts: slotPorts, secretVersions: versions, playbook: playbook, reason: "same inputs", serverInputs: serverInputs)
+    }
+
+    /// What a drift check runs for `project`: the deploy of exactly what runs (its last deploy's inputs), or why there
+    /// is nothing to check (not deployed, not active, a deploy pending, its repo or server unknown right now).
+    public func runningDeploy(_ project: ProjectManifest, desired: DesiredState, observed: ObservedState) -> Result<DeployPlan, DriftSkip> {
+        let name = project.name
+        guard let record = observed.projects[name], record.lastDeployInputHash != nil, let serverName = record.server else {
+            return .failure(DriftSkip("not deployed yet"))
+        }
+        guard record.phase == .active else { return .failure(DriftSkip("\(record.phase.rawValue), not active")) }
+        guard case .found(let repo)? = observed.repos[name] else {
+            return .failure(DriftSkip("its repo \(project.spec.repo) could not be resolved this time"))
+        }
+        guard let server = desired.servers.first(where: { $0.name == serverName }) else {
+            return .failure(DriftSkip("server \(serverName) has no valid manifest"))
+        }
+        guard let playbook = observed.playbooks[project.spec.deploy.playbook] else {
+            return .failure(DriftSkip("playbook \(project.spec.deploy.playbook) was not found"))
+        }
+        let serverInputs = DeployInputs.serverInputs(
+            specHash: server.specHash, connection: server.spec.connection, facts: observed.servers[serverName]?.facts)
+        let slotPorts = knownSlotPorts(project.spec, port: record.port, held: observed.ports[name], server: serverName)
+        guard var plan = sameInputs(
+            project, record: record, server: server, repo: repo, playbook: playbook, serverInputs: serverInputs,
+            available: observed.secrets[name] ?? [:], slotPorts: slotPorts)
+        else {
+            return .failure(DriftSkip("its inputs changed since the last deploy: a deploy is due (steward diff --project \(name))"))
+        }
+        plan.reason = "drift check"
+        return .success(plan)
     }
 
     /// Ready at its current generation, as `spec.dependsOn` means it: active, its manifest's spec applied and observed,

@@ -19,9 +19,9 @@ struct ActionExecutor {
         self.loaded = loaded
     }
 
-    private var store: any StateStore & SecretStore { reconciler.store }
-    private var logger: Logger { reconciler.logger }
-    private func now() -> Date { reconciler.now() }
+    var store: any StateStore & SecretStore { reconciler.store }
+    var logger: Logger { reconciler.logger }
+    func now() -> Date { reconciler.now() }
 
     mutating func execute(_ action: Action) async throws {
         switch action {
@@ -179,7 +179,7 @@ struct ActionExecutor {
         record.updatedAt = now()
     }
 
-    private func event(
+    func event(
         _ kind: String, _ name: String, _ reason: String, _ message: String, _ type: EventRecord.EventType = .normal
     ) -> EventRecord {
         EventRecord(time: now(), objectKind: kind, objectName: name, type: type, reason: reason, message: message)
@@ -307,21 +307,15 @@ struct ActionExecutor {
         }
 
         // Bundled before anything is recorded: a forge that cannot be reached (a mirror fetch) fails the action
-        // with the project untouched, and the next pass tries again. A server over SSH never gets forge access;
-        // a repo on a remote forge (GitHub) is always bundled, so no server needs its credentials.
-        var bundle: URL?
-        if plan.server.spec.connection == .ssh || !plan.repo.cloneURL.hasPrefix("file://"), let bundler = reconciler.bundler {
-            bundle = try await bundler.bundle(plan.repo)
-        }
+        // with the project untouched, and the next pass tries again.
+        let bundle = try await sourceBundle(plan)
         try await transition(plan.project, to: .deploying, plan.reason) { record in
             record.server = plan.server.name
             record.port = port
             record.conditions.set(Condition.reconciling, .true, reason: "Deploying",
                 message: "deploying \(plan.repo.commit.prefix(12))", at: self.now())
         }
-        let playbook = try await reconciler.library.path(
-            of: plan.playbook, entries: loaded.entries, config: reconciler.source,
-            cache: reconciler.stateDirectory.appendingPathComponent("playbooks", isDirectory: true))
+        let playbook = try await playbookFile(plan)
         let secrets: [String: String]
         do {
             secrets = try await secretValues(plan)
@@ -333,15 +327,7 @@ struct ActionExecutor {
             }
             return nil
         }
-        var vars = extraVars(plan, port: port, slotPorts: slotPorts, hash: hash)
-        vars["env_content"] = .string(EnvFile.render(plan.spec.env ?? "", secrets: secrets))
-        if let bundle {
-            // The server checks the commit out of a bundle sent over SSH: it needs no access to the forge.
-            if case .object(var info) = vars["repo_info"] {
-                info["bundle"] = .string(bundle.path)
-                vars["repo_info"] = .object(info)
-            }
-        }
+        let vars = variables(plan, port: port, slotPorts: slotPorts, hash: hash, secrets: secrets, bundle: bundle)
         var run = RunRecord(
             kind: "deploy", project: plan.project, server: plan.server.name, playbook: plan.playbook.playbook,
             inputHash: hash, commit: plan.repo.commit, startedAt: now())
@@ -499,8 +485,38 @@ struct ActionExecutor {
         try await store.append(events: [event("Project", plan.project, "DeploySucceeded", message)])
     }
 
+    /// The git bundle a server checks the commit out of, when it gets one: a server over SSH never gets forge access;
+    /// a repo on a remote forge (GitHub) is always bundled, so no server needs its credentials.
+    func sourceBundle(_ plan: DeployPlan) async throws -> URL? {
+        guard plan.server.spec.connection == .ssh || !plan.repo.cloneURL.hasPrefix("file://"), let bundler = reconciler.bundler else {
+            return nil
+        }
+        return try await bundler.bundle(plan.repo)
+    }
+
+    /// The playbook file the deploy runs (a config repo's playbooks are checked out into the state dir's cache).
+    func playbookFile(_ plan: DeployPlan) async throws -> URL {
+        try await reconciler.library.path(
+            of: plan.playbook, entries: loaded.entries, config: reconciler.source,
+            cache: reconciler.stateDirectory.appendingPathComponent("playbooks", isDirectory: true))
+    }
+
+    /// The playbook's variables for one project: its inputs, `env_content` with the secrets filled in, the bundle.
+    func variables(
+        _ plan: DeployPlan, port: Int, slotPorts: [Int], hash: String, secrets: [String: String], bundle: URL?
+    ) -> [String: JSONValue] {
+        var vars = extraVars(plan, port: port, slotPorts: slotPorts, hash: hash)
+        vars["env_content"] = .string(EnvFile.render(plan.spec.env ?? "", secrets: secrets))
+        if let bundle, case .object(var info) = vars["repo_info"] {
+            // The server checks the commit out of a bundle sent over SSH: it needs no access to the forge.
+            info["bundle"] = .string(bundle.path)
+            vars["repo_info"] = .object(info)
+        }
+        return vars
+    }
+
     /// The decrypted values of the secrets the project's env references.
-    private func secretValues(_ plan: DeployPlan) async throws -> [String: String] {
+    func secretValues(_ plan: DeployPlan) async throws -> [String: String] {
         let names = plan.spec.secretReferences
         guard !names.isEmpty else { return [:] }
         let cipher = try reconciler.makeCipher()
@@ -516,7 +532,7 @@ struct ActionExecutor {
         return values
     }
 
-    private func host(for server: ServerManifest) -> InventoryHost {
+    func host(for server: ServerManifest) -> InventoryHost {
         ServerAccess(ssh: loaded.desired.settings.ssh, stateDirectory: reconciler.stateDirectory)
             .host(for: server, purpose: .deploy)
     }

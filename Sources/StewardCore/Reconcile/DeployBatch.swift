@@ -37,12 +37,13 @@ struct DeployBatch: Sendable {
     /// - Parameters:
     ///   - timeout: bounds the whole run, so with several deploys it bounds the batch.
     ///   - forks: hosts worked on at once.
-    func request(timeout: Duration, forks: Int) -> PlaybookRequest {
+    ///   - checkMode: `--check --diff` (a drift check).
+    func request(timeout: Duration, forks: Int, checkMode: Bool = false) -> PlaybookRequest {
         let first = deploys[0]
         guard isBatch else {
             return PlaybookRequest(
                 playbook: first.playbookPath, hosts: [first.host], extraVars: first.vars, timeout: timeout,
-                secrets: first.secrets)
+                secrets: first.secrets, checkMode: checkMode)
         }
         var hosts: [InventoryHost] = []
         var hostVars: [String: [String: JSONValue]] = [:]
@@ -54,7 +55,7 @@ struct DeployBatch: Sendable {
         }
         return PlaybookRequest(
             playbook: first.playbookPath, hosts: hosts, timeout: timeout, secrets: deploys.flatMap(\.secrets),
-            hostVars: hostVars, forks: max(1, forks), strategy: "free")
+            hostVars: hostVars, forks: max(1, forks), strategy: "free", checkMode: checkMode)
     }
 
     /// `deploy`'s own result from the run's: its tasks (under its server's name), its status from the recap.

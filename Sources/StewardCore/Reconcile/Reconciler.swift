@@ -422,7 +422,10 @@ public struct Reconciler: Sendable {
     }
 
     /// Gathers the observed state: store records, the forge's repos (one answer per repo and ref), playbook sources.
-    func observe(_ loaded: LoadedConfig, only: String?) async throws -> (ObservedState, [String: RepoObservation]) {
+    /// - Parameter includeSuspended: resolve suspended projects' repos too (a drift check observes them; a pass does not).
+    func observe(
+        _ loaded: LoadedConfig, only: String?, includeSuspended: Bool = false
+    ) async throws -> (ObservedState, [String: RepoObservation]) {
         var observed = ObservedState()
         for record in try await store.servers() { observed.servers[record.name] = record }
         observed.suspended = Set(try await store.suspensions().map { "\($0.objectKind)/\($0.objectName)" })
@@ -437,13 +440,18 @@ public struct Reconciler: Sendable {
             if let checker = try? makeHealthChecker(loaded.desired.settings) {
                 observed.serviceDown = Set(try await checker.store.healthChecks().filter { $0.downSince != nil }.map(\.project))
             }
+            for drift in try await store.drifts() where drift.status == .drifted {
+                if let record = observed.projects[drift.project], (record.lastDeployedAt ?? .distantPast) < drift.checkedAt {
+                    observed.drifted.insert(drift.project)
+                }
+            }
         }
         let resolver = Result { try makeResolver(loaded.desired.settings) }
         // Many projects may deploy one repo: ask the forge once per repo and ref in a pass.
         var answers: [String: RepoObservation] = [:]
         let projects = only.map { name in loaded.project(named: name).map { [$0] } ?? [] } ?? loaded.desired.projects
         for project in projects {
-            guard !project.spec.suspend, !observed.suspended.contains("Project/\(project.name)") else { continue }
+            guard includeSuspended || (!project.spec.suspend && !observed.suspended.contains("Project/\(project.name)")) else { continue }
             let key = "\(project.spec.repo)@\(project.spec.ref)"
             if let known = answers[key] {
                 observed.repos[project.name] = known
@@ -488,6 +496,11 @@ public struct Reconciler: Sendable {
             try await checker.store.healthCheck(project: name)?.downSince != nil
         {
             observed.serviceDown.insert(name)
+        }
+        if let drift = try await store.drift(project: name), drift.status == .drifted,
+            (record.lastDeployedAt ?? .distantPast) < drift.checkedAt
+        {
+            observed.drifted.insert(name)
         }
         return true
     }

@@ -10,7 +10,7 @@ public struct ManifestParser: Sendable {
     /// Largest file accepted, in bytes (1 MiB).
     public static let maxFileSize = 1 << 20
     /// Bumped when parsing changes, so cached results of older parsers are not reused.
-    public static let version = 10
+    public static let version = 11
 
     public init() {}
 
@@ -261,6 +261,7 @@ public struct ManifestParser: Sendable {
             if problems.isEmpty { result.env = env }
         }
         if let suspend = spec.bool("suspend") { result.suspend = suspend }
+        if let selfHeal = spec.bool("selfHeal") { result.selfHeal = selfHeal }
         if let items = spec.sequence("dependsOn") {
             var names: [String] = []
             for (index, item) in items.enumerated() {
@@ -423,6 +424,7 @@ public struct ManifestParser: Sendable {
             if let value = duration(&intervals, "serverSync") { settings.intervals.serverSync = value }
             if let value = duration(&intervals, "healthCheck") { settings.intervals.healthCheck = value }
             if let value = duration(&intervals, "resync") { settings.intervals.resync = value }
+            if let value = duration(&intervals, "driftCheck") { settings.intervals.driftCheck = value }
             intervals.finish()
         }
         if var journal = document.mapping("journal") {
@@ -454,6 +456,7 @@ public struct ManifestParser: Sendable {
             agents.finish()
         }
         if let prune = document.bool("prune") { settings.prune = prune }
+        if let selfHeal = document.bool("selfHeal") { settings.selfHeal = selfHeal }
         if let timeout = duration(&document, "playbookTimeout") { settings.playbookTimeout = timeout }
         if let concurrency = document.int("concurrency", in: 1...64) { settings.concurrency = concurrency }
         if let grace = duration(&document, "shutdownGrace") { settings.shutdownGrace = grace }

@@ -37,6 +37,7 @@ extension ParsedFile {
             writer.bool(spec.suspend)
             writer.optional(spec.agents) { $0.string($1.write.rawValue) }
             writer.optional(spec.dependsOn) { writer, names in writer.array(names) { $0.string($1) } }
+            writer.optional(spec.selfHeal) { $0.bool($1) }
         }
         writer.array(servers) { writer, server in
             writer.metadata(server.metadata)
@@ -93,6 +94,7 @@ extension ParsedFile {
             spec.suspend = try reader.bool()
             spec.agents = try reader.optional { ProjectSpec.Agents(write: try $0.choice(ProjectSpec.Agents.Write.self)) }
             spec.dependsOn = try reader.optional { reader in try reader.array { try $0.string() } }
+            spec.selfHeal = try reader.optional { try $0.bool() }
             return ProjectManifest(
                 metadata: metadata, spec: spec, location: location, fieldLocations: fieldLocations, specHash: specHash)
         }

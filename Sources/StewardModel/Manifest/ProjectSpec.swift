@@ -92,12 +92,16 @@ public struct ProjectSpec: Sendable, Hashable, Codable {
     /// Projects that must be Ready at their current generation before this one deploys; nil for none (so specs recorded
     /// before it decode and hash unchanged).
     public var dependsOn: [String]?
+    /// Redeploy at once when a drift check finds the server changed; nil follows `settings.selfHeal` (optional so specs
+    /// recorded before it decode and hash unchanged).
+    public var selfHeal: Bool?
 
     public init(
         repo: String, brief: String? = nil, changes: [Change] = [], stage: Stage = .active, ref: String = "main",
         server: String? = nil, resources: Resources = Resources(), deploy: Deploy = Deploy(), env: String? = nil,
-        suspend: Bool = false, agents: Agents? = nil, dependsOn: [String]? = nil
+        suspend: Bool = false, agents: Agents? = nil, dependsOn: [String]? = nil, selfHeal: Bool? = nil
     ) {
+        self.selfHeal = selfHeal
         self.agents = agents
         self.dependsOn = dependsOn
         self.repo = repo

@@ -72,10 +72,15 @@ public struct Settings: Sendable, Hashable, Codable {
         /// `steward run` reconciles every key again this often, whatever the events said (the level-triggered safety
         /// net).
         public var resync: Int
+        /// `steward run` checks every active project for drift (its deploy in Ansible check mode) this often; nil (the
+        /// default) never: `steward drift --check` still does on demand.
+        public var driftCheck: Int?
 
         public init(
-            configRepo: Int = 60, githubSync: Int = 300, serverSync: Int = 60, healthCheck: Int = 60, resync: Int = 600
+            configRepo: Int = 60, githubSync: Int = 300, serverSync: Int = 60, healthCheck: Int = 60, resync: Int = 600,
+            driftCheck: Int? = nil
         ) {
+            self.driftCheck = driftCheck
             self.configRepo = configRepo
             self.githubSync = githubSync
             self.serverSync = serverSync
@@ -254,6 +259,9 @@ public struct Settings: Sendable, Hashable, Codable {
     public var agents: Agents
     /// Delete a project's or server's record (and free its ports) when its manifest is removed.
     public var prune: Bool
+    /// Redeploy a project at once when a drift check finds its server changed (`spec.selfHeal` overrides it per
+    /// project); nil is off. Optional so settings cached before it decode.
+    public var selfHeal: Bool?
     /// Timeout of one Ansible run, in seconds.
     public var playbookTimeout: Int
     /// How many deploys (Ansible runs of different projects) a pass runs at once; `steward run`'s workers.

@@ -452,7 +452,7 @@ enum ParserCorpus {
               colour: blue
             """, expect: [
             "manifests/app.yaml:6:3: error: unknown field \"spec.colour\"; expected one of: agents, brief, changes, dependsOn, deploy, env, ref, "
-                + "repo, resources, server, stage, suspend",
+                + "repo, resources, selfHeal, server, stage, suspend",
         ]),
         ParserCase("unknown top-level field", """
             apiVersion: steward/v1
@@ -824,7 +824,7 @@ enum ParserCorpus {
             """, expect: [
             "steward.yaml:2:7: error: steward.yaml must be kind Settings, found \"Project\"",
             "steward.yaml:3:1: error: unknown field \"metadata\"; expected one of: agents, apiVersion, concurrency, forge, http, intervals, "
-                + "journal, kind, notifications, playbookTimeout, prune, shutdownGrace, ssh, thresholds, webhooks",
+                + "journal, kind, notifications, playbookTimeout, prune, selfHeal, shutdownGrace, ssh, thresholds, webhooks",
         ]),
         ParserCase("http.listen not HOST:PORT, or open to the network without a token", path: "steward.yaml", """
             http: {listen: "0.0.0.0:9477"}
