@@ -44,6 +44,7 @@ public final class StewardMetrics: ControllerMetrics, WorkQueueMetrics, @uncheck
         "steward_ansible_run_duration_seconds": "How long an ansible-playbook run took, by playbook",
         "steward_projects": "Projects by phase",
         "steward_servers": "Servers by status",
+        "steward_drifted_projects": "Projects whose last drift check found their server changed (Drifted=True)",
         "steward_incidents_open": "Open incidents by type and severity",
         "steward_webhook_deliveries_total": "Webhook deliveries, by event and result",
         "steward_notifications_total": "Notifications sent or failed (an attempt), by provider",
@@ -146,6 +147,7 @@ public final class StewardMetrics: ControllerMetrics, WorkQueueMetrics, @uncheck
         if let counts {
             setSeries("steward_projects", counts.projectsByPhase.map { ([$0.key], $0.value) }, labels: ["phase"])
             setSeries("steward_servers", counts.serversByStatus.map { ([$0.key], $0.value) }, labels: ["status"])
+            gauge("steward_drifted_projects").set(to: Double(counts.driftedProjects))
             setSeries("steward_incidents_open", counts.openIncidents.map { ([$0.key.type, $0.key.severity], $0.value) },
                 labels: ["type", "severity"])
         }

@@ -22,6 +22,12 @@ extension SQLiteStateStore: SurfaceStore {
             for (kind, severity, count) in incidents {
                 counts.openIncidents[ObjectCounts.IncidentKey(type: kind, severity: severity)] = count
             }
+            // As the Drifted condition says: a deploy after the check wrote the server back.
+            counts.driftedProjects = try database.query(
+                """
+                SELECT count(*) FROM drift JOIN projects ON projects.name = drift.project
+                WHERE drift.status = 'drifted' AND coalesce(projects.last_deployed_at, -1e18) <= drift.checked_at
+                """, [], row: { try $0.int(at: 0) }).first ?? 0
             return counts
         }
     }

@@ -60,3 +60,39 @@ struct DriftIntegrationTests {
         #expect(try steward(["events", "--project", "hello"], fixture).stdout.contains("DriftResolved"))
     }
 }
+
+/// `intervals.driftCheck` under `steward run`: the controller checks each project on its own key, reports the drift it
+/// finds (events, /metrics' steward_drifted_projects) and, with selfHeal, redeploys at once.
+@Suite(.serialized)
+struct DriftControllerIntegrationTests {
+    @Test func theControllerFindsDriftOnItsIntervalAndHealsIt() async throws {
+        try await StewardBinary.requireAnsible()
+        let fixture = try await QuickstartFixture()
+        defer { fixture.stopApps() }
+        let settings = try String(contentsOfFile: fixture.config.workTree + "/steward.yaml", encoding: .utf8)
+        try fixture.config.write("steward.yaml", settings + "selfHeal: true\nintervals: {driftCheck: 2s}\n")
+        try await fixture.config.commit("drift checks every 2 s, self-heal")
+        let controller = try RunningController(fixture.configArguments, stateDirectory: fixture.state.url)
+        defer { controller.kill9() }
+        let url = "http://127.0.0.1:\(fixture.port)/"
+        try await controller.waitFor("hello deployed") { await httpGet(url) != nil }
+        try await controller.waitFor("a drift check that finds nothing") { controller.text.contains("project/hello matches its last deploy") }
+
+        let envFile = fixture.state.url.appendingPathComponent("apps/hello/.env")
+        let original = try String(contentsOf: envFile, encoding: .utf8)
+        try (original + "DEBUG=1\n").write(to: envFile, atomically: true, encoding: .utf8)
+        try await controller.waitFor("the drift found and healed") {
+            // The deploy's line comes once it is recorded, after the file was written back.
+            controller.text.contains("project/hello drifted: 2 tasks would change") && controller.text.contains("drifted: self-heal")
+        }
+        #expect(try String(contentsOf: envFile, encoding: .utf8) == original)
+        let events = try StewardBinary.run(["events", "--project", "hello"] + fixture.stateArguments).stdout
+        #expect(events.contains("DriftDetected") && events.contains("DeploySucceeded"), "\(events)")
+        try await controller.waitFor("Drifted=False after the redeploy") {
+            (try? StewardBinary.run(["describe", "project", "hello"] + fixture.stateArguments).stdout.contains("Drifted=False")) == true
+        }
+        let base = "http://" + (try await controller.listenAddress(fixture.stateArguments))
+        let metrics = await httpGet(base + "/metrics") ?? ""
+        #expect(metrics.contains("steward_drifted_projects 0"), "\(metrics)")
+    }
+}

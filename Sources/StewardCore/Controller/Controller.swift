@@ -57,6 +57,8 @@ public final class Controller: @unchecked Sendable {
         var suspensions: Set<String> = []
         /// `spec.dependsOn` reversed, for the loaded revision: who waits for each project.
         var dependents: [String: [String]] = [:]
+        /// Projects a drift round marked: each key checks its project once its reconcile finds nothing to do.
+        var driftDue: Set<String> = []
         var resyncs = 0
         var polls = 0
         var reconciles = 0
@@ -182,6 +184,7 @@ public final class Controller: @unchecked Sendable {
             case .servers: outcome = try await reconcileServerSync()
             case .health: outcome = try await reconcileHealth()
             case .resync: outcome = try await resync()
+            case .drift: outcome = driftRound()
             case .project(let name):
                 outcome = try await reconcileObject(key)
                 // Whoever waits for it (spec.dependsOn) looks again: it may be Ready now. A dependent that settled
@@ -290,6 +293,8 @@ public final class Controller: @unchecked Sendable {
             queue.add(.servers)
             queue.add(.health)
             queue.add(.resync, after: seconds(loaded.desired.settings.intervals.resync))
+            // The first drift round one interval in: at a start the keys have their own work first.
+            queue.add(.drift, after: seconds(loaded.desired.settings.intervals.driftCheck ?? Settings.Intervals().configRepo))
         }
         var metadata = pollMetadata(poll, revision)
         metadata["projects"] = "\(changed.count)"
@@ -511,6 +516,32 @@ public final class Controller: @unchecked Sendable {
         return .requeue(after: seconds(loaded.desired.settings.intervals.resync))
     }
 
+    /// With `intervals.driftCheck`: marks every project due for a drift check and enqueues it; without, looks again at
+    /// the next config poll's pace (the setting may come with a new commit).
+    private func driftRound() -> WorkOutcome {
+        guard let loaded else { return .requeue(after: .seconds(1)) }
+        guard let interval = loaded.desired.settings.intervals.driftCheck, interval > 0 else { return .requeue(after: configInterval) }
+        let names = loaded.desired.projects.map(\.name)
+        lock.withLock { state.driftDue.formUnion(names) }
+        for name in names { queue.add(.project(name)) }
+        logger.info("drift round: \(names.count) projects due for a check", metadata: ["action": "drift_round"])
+        return .requeue(after: seconds(interval))
+    }
+
+    /// The drift check of a project due for one, with its key held (never beside a deploy of it): a drifted project
+    /// is enqueued again, so with selfHeal its next reconcile redeploys it. A check that cannot run is logged; the
+    /// next round tries again.
+    private func checkDriftIfDue(_ name: String, loaded: LoadedConfig) async {
+        guard lock.withLock({ state.driftDue.remove(name) != nil }) else { return }
+        do {
+            if try await reconciler.checkDrift(name, loaded: loaded, coordinator: deploys)?.status == .drifted {
+                queue.add(.project(name))
+            }
+        } catch {
+            logger.warning("project/\(name): drift check not run: \(error)", metadata: ["project": "\(name)", "action": "drift_check"])
+        }
+    }
+
     /// A project or server, at most `concurrency` at once.
     private func reconcileObject(_ key: ObjectKey) async throws -> WorkOutcome {
         guard let loaded else { return .requeue(after: .seconds(1)) }
@@ -520,7 +551,9 @@ public final class Controller: @unchecked Sendable {
         do {
             switch key {
             case .project(let name):
-                result = .success(try await reconciler.reconcileProject(name, loaded: loaded, deploys: deploys))
+                let report = try await reconciler.reconcileProject(name, loaded: loaded, deploys: deploys)
+                if report.actions.isEmpty, report.failures.isEmpty { await checkDriftIfDue(name, loaded: loaded) }
+                result = .success(report)
             case .server(let name):
                 let report = try await reconciler.reconcileServers([name], loaded: loaded)
                 if !report.actions.isEmpty, let lifecycle = reconciler.servers {

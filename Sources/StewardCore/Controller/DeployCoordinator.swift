@@ -1,15 +1,19 @@
 import Foundation
+import StewardModel
 
 /// Batches the controller's deploys (docs/ARCHITECTURE.md §4): deploys with Steward's own playbook that become ready
 /// within `window` of each other share one `ansible-playbook` run (up to `limit` projects, the setting
 /// `concurrency`), as a pass's deploys do; each key waits for its own project's outcome. A deploy with a config repo's
 /// playbook never comes here (it may expect its server as the inventory host), and neither does any with
-/// `concurrency: 1`.
+/// `concurrency: 1`. Drift checks (`intervals.driftCheck`) are batched the same way, in runs of their own
+/// (`--check --diff`).
 public final class DeployCoordinator: @unchecked Sendable {
     /// What one project's deploy came to: its failures (none when it succeeded) and whether a playbook ran.
     public struct Outcome: Sendable {
         public var failures: [String]
         public var playbookRuns: Int
+        /// A drift check's record.
+        public var drift: DriftRecord?
     }
 
     private struct Entry {
@@ -17,17 +21,24 @@ public final class DeployCoordinator: @unchecked Sendable {
         var continuation: CheckedContinuation<Outcome, Never>
     }
 
+    /// Deploys and drift checks of one playbook each share runs; a deploy never shares one with a check.
+    private struct BatchKey: Hashable {
+        var playbook: PlaybookSource
+        var check: Bool
+    }
+
     private struct Batch {
         var id: UInt64
         var loaded: LoadedConfig
         var limit: Int
+        var check: Bool
         var entries: [Entry] = []
     }
 
     public let window: Duration
     private let reconciler: Reconciler
     private let lock = NSLock()
-    private var open: [PlaybookSource: Batch] = [:]
+    private var open: [BatchKey: Batch] = [:]
     private var nextID: UInt64 = 0
     private var running: [UInt64: Task<Void, Never>] = [:]
 
@@ -43,18 +54,18 @@ public final class DeployCoordinator: @unchecked Sendable {
         self.inFlight = inFlight
     }
 
-    /// Runs `deploy` in the batch open for its playbook (opening one that closes after `window`, or at once when
-    /// full) and returns its project's outcome once the batch has been recorded.
-    func run(_ deploy: PreparedDeploy, loaded: LoadedConfig) async -> Outcome {
+    /// Runs `deploy` (or with `check`, its drift check) in the batch open for its playbook (opening one that closes
+    /// after `window`, or at once when full) and returns its project's outcome once the batch has been recorded.
+    func run(_ deploy: PreparedDeploy, loaded: LoadedConfig, check: Bool = false) async -> Outcome {
         await withCheckedContinuation { (continuation: CheckedContinuation<Outcome, Never>) in
-            let playbook = deploy.plan.playbook
+            let playbook = BatchKey(playbook: deploy.plan.playbook, check: check)
             let limit = max(1, loaded.desired.settings.concurrency)
             let inFlight = self.inFlight()
             let (full, opened): (Batch?, UInt64?) = lock.withLock {
                 var opened: UInt64?
                 if open[playbook] == nil {
                     nextID += 1
-                    open[playbook] = Batch(id: nextID, loaded: loaded, limit: limit)
+                    open[playbook] = Batch(id: nextID, loaded: loaded, limit: limit, check: check)
                     opened = nextID
                 }
                 open[playbook]!.entries.append(Entry(deploy: deploy, continuation: continuation))
@@ -89,23 +100,32 @@ public final class DeployCoordinator: @unchecked Sendable {
         // Registered under the lock the task takes to remove itself, so it can never finish before it is registered.
         lock.withLock {
             let projects = batch.entries.map(\.deploy.plan.project)
-            reconciler.logger.info("one ansible-playbook for \(projects.count) deploys", metadata: [
-                "action": "deploy_batch", "projects": "\(projects.joined(separator: ","))",
+            let what = batch.check ? "drift checks" : "deploys"
+            reconciler.logger.info("one ansible-playbook for \(projects.count) \(what)", metadata: [
+                "action": batch.check ? "drift_batch" : "deploy_batch", "projects": "\(projects.joined(separator: ","))",
                 "playbook": "\(batch.entries[0].deploy.plan.playbook.playbook)",
             ])
             running[batch.id] = Task {
                 var executor = ActionExecutor(reconciler: reconciler, loaded: batch.loaded)
                 var thrown: String?
+                var drifts: [String: DriftRecord] = [:]
                 do {
-                    try await executor.runDeploys(batch.entries.map(\.deploy), forks: batch.limit)
+                    if batch.check {
+                        for drift in try await executor.runChecks(batch.entries.map(\.deploy), forks: batch.limit) {
+                            drifts[drift.project] = drift
+                        }
+                    } else {
+                        try await executor.runDeploys(batch.entries.map(\.deploy), forks: batch.limit)
+                    }
                 } catch {
                     thrown = "\(error)"
                 }
                 for entry in batch.entries {
                     let key = "Project/\(entry.deploy.plan.project)"
                     var failures = executor.failures.filter { $0.hasPrefix("\(key):") }
-                    if let thrown { failures.append("\(key): deploy failed: \(thrown)") }
-                    entry.continuation.resume(returning: Outcome(failures: failures, playbookRuns: 1))
+                    if let thrown { failures.append("\(key): \(batch.check ? "drift check" : "deploy") failed: \(thrown)") }
+                    entry.continuation.resume(returning: Outcome(
+                        failures: failures, playbookRuns: 1, drift: drifts[entry.deploy.plan.project]))
                 }
                 _ = self.lock.withLock { self.running.removeValue(forKey: batch.id) }
             }

@@ -12,6 +12,9 @@ public enum ObjectKey: Hashable, Sendable, Comparable, CustomStringConvertible {
     case health
     /// Enqueue every key (`intervals.resync`): the level-triggered safety net under the events.
     case resync
+    /// Mark every project due for a drift check and enqueue it (`intervals.driftCheck`); each project's own key runs
+    /// its check once it has nothing else to do.
+    case drift
     case project(String)
     case server(String)
 
@@ -22,6 +25,7 @@ public enum ObjectKey: Hashable, Sendable, Comparable, CustomStringConvertible {
         case .servers: "servers"
         case .health: "health"
         case .resync: "resync"
+        case .drift: "drift"
         case .project(let name): "project/\(name)"
         case .server(let name): "server/\(name)"
         }
@@ -44,6 +48,7 @@ public enum ObjectKey: Hashable, Sendable, Comparable, CustomStringConvertible {
         case "servers": self = .servers
         case "health": self = .health
         case "resync": self = .resync
+        case "drift": self = .drift
         default:
             if text.hasPrefix("project/"), text.count > 8 {
                 self = .project(String(text.dropFirst(8)))
@@ -87,7 +92,7 @@ public enum ObjectKey: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// also runs (`steward sync`). The config poll and the resync touch nothing a command does.
     public var isLeased: Bool {
         switch self {
-        case .config, .resync: false
+        case .config, .resync, .drift: false
         default: true
         }
     }

@@ -85,4 +85,27 @@ extension Reconciler {
         report.playbookRuns = executor.playbookRuns
         return report
     }
+
+    /// The controller's drift check of one project (`intervals.driftCheck`), with its key held: what it deployed, in
+    /// check mode, batched with other keys' checks through `coordinator`. nil when there is nothing to check (not
+    /// deployed, a deploy due), which is logged at debug.
+    public func checkDrift(_ name: String, loaded: LoadedConfig, coordinator: DeployCoordinator?) async throws -> DriftRecord? {
+        guard let project = loaded.project(named: name) else { return nil }
+        let (observed, _) = try await observe(loaded, only: name, includeSuspended: true)
+        let plan: DeployPlan
+        switch Planner().runningDeploy(project, desired: loaded.desired, observed: observed) {
+        case .success(let running): plan = running
+        case .failure(let skip):
+            logger.debug("project/\(name) not checked for drift: \(skip)", metadata: ["project": "\(name)", "action": "drift_check"])
+            return nil
+        }
+        var executor = ActionExecutor(reconciler: self, loaded: loaded)
+        let prepared = try await executor.prepareCheck(plan)
+        guard let coordinator, loaded.desired.settings.concurrency > 1, plan.playbook.origin == .steward else {
+            return try await executor.runChecks([prepared], forks: 1).first
+        }
+        let outcome = await coordinator.run(prepared, loaded: loaded, check: true)
+        if let failure = outcome.failures.first { throw ConfigSourceError(failure) }
+        return outcome.drift
+    }
 }

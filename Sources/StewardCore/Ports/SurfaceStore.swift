@@ -2,7 +2,8 @@ import Foundation
 import StewardModel
 
 /// How many objects are in each state now: what `/metrics` reports as `steward_projects{phase}`,
-/// `steward_servers{status}` and `steward_incidents_open{type,severity}` (docs/ARCHITECTURE.md §10).
+/// `steward_servers{status}`, `steward_incidents_open{type,severity}` and `steward_drifted_projects`
+/// (docs/ARCHITECTURE.md §10).
 public struct ObjectCounts: Sendable, Equatable {
     public struct IncidentKey: Sendable, Hashable {
         public var type: String
@@ -17,8 +18,14 @@ public struct ObjectCounts: Sendable, Equatable {
     public var projectsByPhase: [String: Int]
     public var serversByStatus: [String: Int]
     public var openIncidents: [IncidentKey: Int]
+    /// Projects whose last drift check found their server changed, with no deploy since (`Drifted=True`).
+    public var driftedProjects: Int
 
-    public init(projectsByPhase: [String: Int] = [:], serversByStatus: [String: Int] = [:], openIncidents: [IncidentKey: Int] = [:]) {
+    public init(
+        projectsByPhase: [String: Int] = [:], serversByStatus: [String: Int] = [:], openIncidents: [IncidentKey: Int] = [:],
+        driftedProjects: Int = 0
+    ) {
+        self.driftedProjects = driftedProjects
         self.projectsByPhase = projectsByPhase
         self.serversByStatus = serversByStatus
         self.openIncidents = openIncidents

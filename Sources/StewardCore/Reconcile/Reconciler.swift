@@ -441,7 +441,7 @@ public struct Reconciler: Sendable {
                 observed.serviceDown = Set(try await checker.store.healthChecks().filter { $0.downSince != nil }.map(\.project))
             }
             for drift in try await store.drifts() where drift.status == .drifted {
-                if let record = observed.projects[drift.project], (record.lastDeployedAt ?? .distantPast) < drift.checkedAt {
+                if let record = observed.projects[drift.project], (record.lastDeployedAt ?? .distantPast) <= drift.checkedAt {
                     observed.drifted.insert(drift.project)
                 }
             }
@@ -498,7 +498,7 @@ public struct Reconciler: Sendable {
             observed.serviceDown.insert(name)
         }
         if let drift = try await store.drift(project: name), drift.status == .drifted,
-            (record.lastDeployedAt ?? .distantPast) < drift.checkedAt
+            (record.lastDeployedAt ?? .distantPast) <= drift.checkedAt
         {
             observed.drifted.insert(name)
         }
