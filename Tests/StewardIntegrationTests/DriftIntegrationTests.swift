@@ -96,3 +96,134 @@ struct DriftControllerIntegrationTests {
         #expect(metrics.contains("steward_drifted_projects 0"), "\(metrics)")
     }
 }
+
+/// Drift on real sshd test hosts (numbers 47–48): a recreate and a blue/green project on th47, one on th48. Edits on th47
+/// (the app's .env, a file of its release, the blue/green project's nginx site) are reported with their diffs by one
+/// batched check; th48, untouched, has no drift and no changed task; selfHeal restores th47 and clears Drifted.
+@Suite(.serialized)
+struct DriftOnTestHostsIntegrationTests {
+    struct DriftJSON: Decodable {
+        struct Task: Decodable {
+            var task: String
+            var diff: String?
+        }
+
+        var project: String
+        var status: String
+        var tasks: [Task]
+    }
+
+    struct Answer: Decodable {
+        var projects: [DriftJSON]
+    }
+
+    @Test func editsOnAHostAreReportedWithTheirDiffsAndSelfHealRestoresThem() async throws {
+        guard getuid() == 0 else {
+            Issue.record("the test hosts need root (network namespaces, overlay mounts); run the tests as root")
+            return
+        }
+        try await StewardBinary.requireAnsible()
+        let testHosts = try await TestHostFixture(count: 2, first: 47, prefix: "steward-drifthosts")
+        defer { testHosts.down() }
+        let hosts = testHosts.hosts
+        let app = try await GitFixture()
+        let forgeRoot = try TemporaryDirectory(prefix: "steward-forge")
+        try FileManager.default.createDirectory(at: forgeRoot.url.appendingPathComponent("demo"), withIntermediateDirectories: true)
+        try copyTree(StewardBinary.repoRoot.appendingPathComponent("examples/quickstart/app"), into: app.workTree)
+        let commit = try await app.commit("app")
+        try FileManager.default.createSymbolicLink(atPath: forgeRoot.url.appendingPathComponent("demo/app.git").path, withDestinationPath: app.bare)
+
+        let config = try await GitFixture()
+        let settings = """
+            apiVersion: steward/v1
+            kind: Settings
+            forge: {provider: local, path: \(forgeRoot.path)}
+            ssh: {privateKeyFile: \(hosts[0].privateKeyFile), knownHostsFile: known_hosts}
+            intervals: {serverSync: 1h, healthCheck: 1h}
+            concurrency: 5
+
+            """
+        try config.write("steward.yaml", settings)
+        var manifests = ""
+        for (index, name) in ["th47", "th48"].enumerated() {
+            manifests += """
+                ---
+                apiVersion: steward/v1
+                kind: Server
+                metadata: {name: \(name)}
+                spec: {address: \(hosts[index].address), user: deploy, bootstrapUser: root, capacity: {memoryMB: 1024, ports: "27000-27099"}}
+
+                """
+        }
+        for (name, server, strategy) in [("a", "th47", "recreate"), ("b", "th47", "blueGreen"), ("c", "th48", "recreate")] {
+            manifests += """
+                ---
+                apiVersion: steward/v1
+                kind: Project
+                metadata: {name: \(name)}
+                spec:
+                  repo: demo/app
+                  server: \(server)
+                  deploy: {strategy: \(strategy), healthPath: /health}
+                  env: |
+                    GREETING=hi-\(name)
+
+                """
+        }
+        try config.write("manifests/all.yaml", manifests)
+        try await config.commit("two servers, three projects")
+        let state = try TemporaryDirectory(prefix: "steward-state")
+        func steward(_ arguments: [String]) throws -> StewardBinary.Result {
+            try StewardBinary.run(arguments + ["--config-repo", config.bare, "--state-dir", state.path])
+        }
+        func check() throws -> (StewardBinary.Result, [String: DriftJSON]) {
+            let result = try steward(["drift", "--check", "-o", "json"])
+            let answer = try? JSONDecoder().decode(Answer.self, from: Data(result.stdout.utf8))
+            return (result, Dictionary(uniqueKeysWithValues: (answer?.projects ?? []).map { ($0.project, $0) }))
+        }
+        _ = try steward(["reconcile", "--once"])
+        let deployed = try steward(["reconcile", "--once"])
+        #expect(deployed.status == 0, "\(deployed.stdout)\n\(deployed.stderr)")
+
+        let (clean, cleanRecords) = try check()
+        #expect(clean.status == 0, "\(clean.stdout)\n\(clean.stderr)")
+        #expect(cleanRecords.count == 3 && cleanRecords.values.allSatisfy { $0.status == "inSync" && $0.tasks.isEmpty }, "\(clean.stdout)")
+
+        // Someone edits th47 (in place, as the deploy user's files stay theirs).
+        let home = testHosts.directory.url.appendingPathComponent("steward-th47/merged/home/deploy/.steward")
+        func edit(_ path: String, _ change: (String) -> String) throws {
+            let file = home.appendingPathComponent(path)
+            let text = try String(contentsOf: file, encoding: .utf8)
+            try change(text).write(to: file, atomically: false, encoding: .utf8)
+        }
+        try edit("apps/a/.env") { $0 + "DEBUG=1\n" }
+        try edit("apps/a/releases/\(commit)/app.py") { $0 + "\n# hotfix on the server\n" }
+        try edit("nginx/sites/b.conf") { $0.replacingOccurrences(of: "proxy_http_version 1.1;", with: "proxy_http_version 1.0;") }
+
+        let (drifted, records) = try check()
+        #expect(drifted.status == 1, "\(drifted.stdout)\n\(drifted.stderr)")
+        let aTasks = Dictionary(records["a"]?.tasks.map { ($0.task, $0.diff ?? "") } ?? [], uniquingKeysWith: { first, _ in first })
+        #expect(records["a"]?.status == "drifted")
+        #expect(aTasks["Write the .env file"] == "-DEBUG (added on the host)", "\(aTasks)")
+        #expect(aTasks["Check out the commit"]?.contains("+# hotfix on the server") == true, "\(aTasks)")
+        #expect(records["b"]?.status == "drifted")
+        #expect(records["b"]?.tasks.map(\.task).contains { $0.hasPrefix("Compare the nginx site") } == true, "\(drifted.stdout)")
+        #expect(records["b"]?.tasks.first { $0.task.hasPrefix("Compare the nginx site") }?.diff?.contains("+        proxy_http_version 1.1;") == true)
+        #expect(records["c"]?.status == "inSync" && records["c"]?.tasks.isEmpty == true, "an untouched host has no drift")
+        #expect(try String(contentsOf: home.appendingPathComponent("apps/a/.env"), encoding: .utf8).contains("DEBUG=1"))
+
+        // selfHeal: the next pass redeploys a and b with their inputs, which writes everything back.
+        try config.write("steward.yaml", settings + "selfHeal: true\n")
+        try await config.commit("self-heal")
+        let healed = try steward(["reconcile", "--once"])
+        #expect(healed.status == 0, "\(healed.stdout)\n\(healed.stderr)")
+        #expect(!(try String(contentsOf: home.appendingPathComponent("apps/a/.env"), encoding: .utf8)).contains("DEBUG"))
+        #expect(!(try String(contentsOf: home.appendingPathComponent("apps/a/releases/\(commit)/app.py"), encoding: .utf8)).contains("hotfix"))
+        #expect(try String(contentsOf: home.appendingPathComponent("nginx/sites/b.conf"), encoding: .utf8).contains("proxy_http_version 1.1;"))
+        for name in ["a", "b"] {
+            #expect(try steward(["describe", "project", name]).stdout.contains("Drifted=False"), "\(name)")
+        }
+        let (after, afterRecords) = try check()
+        #expect(after.status == 0 && afterRecords.values.allSatisfy { $0.status == "inSync" }, "\(after.stdout)\n\(after.stderr)")
+    }
+}
