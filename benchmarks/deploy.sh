@@ -11,6 +11,9 @@
 #    ready within 250 ms); ratio controller/serial.
 # 2. An unchanged pass (0 ansible-playbook runs) vs `ansible-pull` re-running deploy_project.yml for one of
 #    those apps on this machine (one full run, which is what a pull-based setup does every interval).
+# 3. A drift check of the 5 projects (`steward drift --check`, Ansible check mode): one run per project
+#    (concurrency: 1) vs one batched run (concurrency: 5), in the same run; one project's .env edited on its host
+#    first, so both find the same drift.
 # Builds and uses the release binary (STEWARD_BIN=path to use another one).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -200,3 +203,40 @@ echo "==> ansible-pull re-running deploy_project.yml unchanged (one app, local):
 echo "    load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
 echo "    unchanged Steward pass / ansible-pull: $(calc "$unchanged / $pulled")"
 python3 "$root/playbooks/files/steward_supervise.py" stop --pid-file "$pull/apps/pull/supervisor.pid" >/dev/null 2>&1 || true
+
+# 3. Drift checks: p1's .env edited on th41, then one check per project vs one batched check.
+echo "EDITED_ON_THE_HOST=1" >> "$hosts/steward-th41/merged/home/deploy/.steward/apps/p1/.env"
+drift_check() {  # prints seconds, exit code, drifted projects, ansible-playbook runs, controller CPU
+  local start end code
+  start=$(date +%s.%N)
+  set +e
+  /usr/bin/time -f "%U %S" -o "$work/cpu" \
+    "$steward" drift --check -o json --config-repo "$config" --state-dir "$state" --log-format json >"$work/drift.json" 2>"$work/drift.log"
+  code=$?
+  set -e
+  end=$(date +%s.%N)
+  drifted=$(python3 -c 'import json,sys; print(",".join(p["project"] for p in json.load(open(sys.argv[1]))["projects"] if p["status"] == "drifted"))' "$work/drift.json")
+  checks=$(python3 -c '
+import json, sys
+runs = set()
+for line in open(sys.argv[1]):
+    try:
+        event = json.loads(line)
+    except ValueError:
+        continue
+    if event.get("action") == "drift_check":
+        runs.add(event.get("project"))
+print(len(runs))' "$work/drift.log")
+  echo "$(calc "$end - $start") $code $drifted $checks $(calc "$(tail -1 "$work/cpu" | tr ' ' '+')")"
+}
+settings 1; git -C "$config" commit -q -am "concurrency 1"
+echo "    load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+read -r perproject code drifted checks cpu < <(drift_check)
+echo "==> drift check, one ansible-playbook --check per project (concurrency 1): $perproject s (exit $code; drifted: $drifted; $checks projects checked; controller CPU $cpu s)"
+[ "$code" -eq 1 ] && [ "$drifted" = p1 ] || { cat "$work/drift.json"; tail -30 "$work/drift.log"; exit 1; }
+settings 5; git -C "$config" commit -q -am "concurrency 5"
+echo "    load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+read -r batched code drifted checks cpu < <(drift_check)
+echo "==> drift check, one batched ansible-playbook --check for the 5 (concurrency 5): $batched s (exit $code; drifted: $drifted; $checks projects checked; controller CPU $cpu s)"
+[ "$code" -eq 1 ] && [ "$drifted" = p1 ] || { cat "$work/drift.json"; tail -30 "$work/drift.log"; exit 1; }
+echo "    ratio batched/per-project: $(calc "$batched / $perproject")"

@@ -2,7 +2,7 @@ import Foundation
 import StewardCore
 import StewardModel
 
-/// `steward drift` (docs/ARCHITECTURE.md §14): the `drift` table, one row per checked project, and the `Drifted`
+/// `steward drift` (docs/ARCHITECTURE.md §11): the `drift` table, one row per checked project, and the `Drifted`
 /// condition of the project it names, kept in line by every write of either.
 extension SQLiteStateStore {
     private static let driftColumns = "project, status, checked_at, commit_id, input_hash, run_id, tasks, message, since"

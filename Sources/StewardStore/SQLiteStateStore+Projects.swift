@@ -83,6 +83,7 @@ extension SQLiteStateStore {
                     at: project.updatedAt)
                 project.conditions.applyDrift(
                     try Self.drift(project.name, in: database, decoder: self), project: project.name, lastDeployedAt: project.lastDeployedAt)
+                project.conditions.applyPin(try Self.pin(project.name, in: database), specHash: project.specHash)
                 try database.run(Self.projectsTable.upsertSQL, try values(of: project))
                 try insert(events, into: database)
             }

@@ -10,6 +10,7 @@ public actor InMemoryStateStore: StateStore {
     /// `steward suspend`, by `KIND/NAME`.
     public private(set) var suspensionRows: [String: Suspension] = [:]
     public private(set) var driftRows: [String: DriftRecord] = [:]
+    public private(set) var pinRows: [String: Pin] = [:]
     public private(set) var runRecords: [RunRecord] = []
     public private(set) var reconciles: [ReconcileRecord] = []
     public private(set) var cache: [String: Data] = [:]
@@ -47,6 +48,7 @@ public actor InMemoryStateStore: StateStore {
         project.conditions.applySuspension(
             suspensionRows["Project/\(project.name)"], inManifest: project.spec?.suspend ?? false, at: project.updatedAt)
         project.conditions.applyDrift(driftRows[project.name], project: project.name, lastDeployedAt: project.lastDeployedAt)
+        project.conditions.applyPin(pinRows[project.name], specHash: project.specHash)
         projectRecords[project.name] = project
         append(events: events)
     }
@@ -58,6 +60,7 @@ public actor InMemoryStateStore: StateStore {
         projectRecords[name] = nil
         suspensionRows["Project/\(name)"] = nil
         driftRows[name] = nil
+        pinRows[name] = nil
         releasePorts(project: name)
         append(events: events)
     }
@@ -96,6 +99,15 @@ public actor InMemoryStateStore: StateStore {
         }
         append(events: events)
         return true
+    }
+
+    public func pins() -> [Pin] { pinRows.keys.sorted().map { pinRows[$0]! } }
+    public func pin(project: String) -> Pin? { pinRows[project] }
+    public func setPin(project: String, _ pin: Pin?, events: [EventRecord]) throws {
+        guard let record = projectRecords[project] else { throw InMemoryStoreError("no project named \(project) in the state") }
+        pinRows[project] = pin
+        projectRecords[project]?.conditions.applyPin(pin, specHash: record.specHash)
+        append(events: events)
     }
 
     public func drifts() -> [DriftRecord] { driftRows.keys.sorted().map { driftRows[$0]! } }

@@ -191,6 +191,52 @@ struct GitOpsVerbsIntegrationTests {
         #expect(wait.status == 0, "\(wait.stdout)")
     }
 
+    @Test func rollbackWithoutACommitPinsInTheStateDeploysAtOnceAndEndsWithTheManifestOrUnpin() async throws {
+        try await StewardBinary.requireAnsible()
+        let fixture = try await QuickstartFixture()
+        defer { fixture.stopApps() }
+        let url = "http://127.0.0.1:\(fixture.port)/"
+        #expect(try fixture.reconcile().status == 0)
+        let first = try await run(["git", "-C", fixture.app.bare, "rev-parse", "HEAD"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let app = try String(contentsOfFile: fixture.app.workTree + "/app.py", encoding: .utf8)
+        try fixture.app.write("app.py", app.replacingOccurrences(of: #"VERSION = "1""#, with: #"VERSION = "2""#))
+        try await fixture.app.commit("version 2")
+        #expect(try fixture.reconcile().status == 0)
+        #expect(await httpGet(url)?.contains(#""version": "2""#) == true)
+        let configHead = try await run(["git", "-C", fixture.config.bare, "rev-parse", "main"])
+
+        // The emergency: version 1 at once, nothing committed to git.
+        let pinned = try steward(["rollback", "hello", "--no-commit", "--config-repo", fixture.config.bare], fixture)
+        #expect(pinned.status == 0, "\(pinned.stdout)\(pinned.stderr)")
+        #expect(pinned.stdout.contains("pinned to \(first.prefix(12))"), "\(pinned.stdout)")
+        #expect(await httpGet(url)?.contains(#""version": "1""#) == true, "deployed at once")
+        #expect(try await run(["git", "-C", fixture.config.bare, "rev-parse", "main"]) == configHead, "nothing went to git")
+        let described = try steward(["describe", "project", "hello"], fixture).stdout
+        #expect(described.contains("PINNED:        deploys \(first.prefix(12)), not what spec.ref says"), "\(described)")
+        #expect(described.contains("Pinned=True RolledBack"))
+        #expect(try steward(["get", "projects"], fixture).stdout.contains("active (pinned)"))
+        // Later passes keep it there, though git says version 2.
+        #expect(try fixture.reconcile().status == 0)
+        #expect(await httpGet(url)?.contains(#""version": "1""#) == true)
+
+        // --unpin follows git again.
+        let unpinned = try steward(["rollback", "hello", "--unpin", "--config-repo", fixture.config.bare], fixture)
+        #expect(unpinned.status == 0, "\(unpinned.stdout)\(unpinned.stderr)")
+        #expect(await httpGet(url)?.contains(#""version": "2""#) == true)
+        #expect(!(try steward(["describe", "project", "hello"], fixture).stdout.contains("Pinned=")))
+        #expect(try steward(["rollback", "hello", "--unpin", "--config-repo", fixture.config.bare], fixture).status == 1, "not pinned")
+
+        // Pinned again; a change to the manifest ends the pin.
+        #expect(try steward(["rollback", "hello", "--no-commit", "--config-repo", fixture.config.bare], fixture).status == 0)
+        #expect(await httpGet(url)?.contains(#""version": "1""#) == true)
+        _ = try await greet("servus", fixture)
+        #expect(try fixture.reconcile().status == 0)
+        let answer = await httpGet(url) ?? ""
+        #expect(answer.contains(#""version": "2""#) && answer.contains("servus"), "\(answer)")
+        #expect(!(try steward(["describe", "project", "hello"], fixture).stdout.contains("Pinned=")))
+        #expect(try steward(["events", "--project", "hello"], fixture).stdout.contains("Pinned"))
+    }
+
     @Test func diffShowsTheFieldsAndTheCommitsBetweenAndExitsOneOnChangesZeroWithoutAndTwoOnErrors() async throws {
         try await StewardBinary.requireAnsible()
         let fixture = try await QuickstartFixture()

@@ -121,3 +121,34 @@ struct DriftStoreTests {
         #expect(try await store.drifts().isEmpty)
     }
 }
+
+/// `steward rollback --no-commit`: the pin sets Pinned while the record's spec hash is the pinned one.
+struct PinStoreTests {
+    @Test func aPinHoldsUntilTheManifestChangesAndUnpinClearsIt() async throws {
+        let directory = try TemporaryDirectory(prefix: "steward-pin-store")
+        let store = try SQLiteStateStore(stateDirectory: directory.url)
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        var record = ProjectRecord(name: "hello", phase: .active, specHash: "spec-1", updatedAt: now)
+        try await store.save(project: record, events: [])
+        await #expect(throws: (any Error).self) {
+            try await store.setPin(project: "nope", Pin(project: "nope", commit: "c", specHash: "s", reason: "r", since: now), events: [])
+        }
+        let pin = Pin(project: "hello", commit: String(repeating: "a", count: 40), specHash: "spec-1", reason: "rolled back", since: now)
+        try await store.setPin(project: "hello", pin, events: [])
+        #expect(try await store.pins() == [pin])
+        var condition = try #require(try await store.project(named: "hello")?.conditions[Condition.pinned])
+        #expect(condition.status == .true && condition.message.hasPrefix("deploys aaaaaaaaaaaa, not what spec.ref says"))
+        try await store.save(project: record, events: [])
+        #expect(try await store.project(named: "hello")?.conditions[Condition.pinned]?.status == .true, "a save keeps it")
+
+        record.specHash = "spec-2"
+        try await store.save(project: record, events: [])
+        #expect(try await store.project(named: "hello")?.conditions[Condition.pinned] == nil, "the manifest changed: the pin ends")
+        record.specHash = "spec-1"
+        try await store.save(project: record, events: [])
+        condition = try #require(try await store.project(named: "hello")?.conditions[Condition.pinned])
+        try await store.setPin(project: "hello", nil, events: [])
+        #expect(try await store.project(named: "hello")?.conditions[Condition.pinned] == nil)
+        #expect(try await store.pins().isEmpty)
+    }
+}

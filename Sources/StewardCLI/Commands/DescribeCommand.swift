@@ -69,6 +69,10 @@ struct DescribeCommand: AsyncParsableCommand {
             "Deployed:      " + (project.lastDeployCommit.map { "\($0) at \(project.lastDeployedAt.map(formatter.string) ?? "?")" } ?? "never"),
             "Input hash:    \(project.lastDeployInputHash ?? "-")",
         ]
+        if let pinned = project.conditions[Condition.pinned], pinned.status == .true {
+            // Loud: what runs is not what git says.
+            lines.insert("PINNED:        \(pinned.message)", at: 1)
+        }
         if let spec = project.spec {
             lines.append("Spec:          stage \(spec.stage.rawValue), ref \(spec.ref), playbook \(spec.deploy.playbook), "
                 + "strategy \(spec.deploy.strategy.rawValue), health \(spec.deploy.healthPath)"

@@ -47,6 +47,7 @@ struct GetCommand: AsyncParsableCommand {
                 let ready = project.conditions[Condition.ready]
                 let flags = (project.orphaned ? " (orphaned)" : "") + (project.archived ? " (archived)" : "")
                     + (project.conditions[Condition.suspended]?.status == .true ? " (suspended)" : "")
+                    + (project.conditions[Condition.pinned]?.status == .true ? " (pinned)" : "")
                 let owner = project.repo?.split(separator: "/").first.map(String.init) ?? ""
                 table.rows.append([
                     project.name, project.phase.rawValue + flags, project.repo ?? "-",

@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import StewardModel
 
-/// Drift checks (docs/ARCHITECTURE.md §14): a project's deploy run in Ansible check mode with exactly the inputs it was
+/// Drift checks (docs/ARCHITECTURE.md §11): a project's deploy run in Ansible check mode with exactly the inputs it was
 /// deployed with, batched like deploys; each project's changed tasks become its `DriftRecord`.
 extension ActionExecutor {
     /// A check of what `plan` deployed (`Planner.runningDeploy`): its variables with secrets and bundle, and its run

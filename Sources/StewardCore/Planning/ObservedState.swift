@@ -54,6 +54,9 @@ public struct ObservedState: Sendable {
     /// Projects whose last drift check found the server changed, with no deploy since (`Drifted=True`): with
     /// `selfHeal` a deploy of the same inputs puts the server back.
     public var drifted: Set<String> = []
+    /// Projects `steward rollback --no-commit` pinned (and whose manifest did not change since), with the commit their
+    /// observed repo now says (part of the world digest: an unpin is a change).
+    public var pinned: [String: String] = [:]
 
     public init(
         projects: [String: ProjectRecord] = [:], servers: [String: ServerRecord] = [:],

@@ -22,7 +22,7 @@ public struct Planner: Sendable {
         for project in desired.projects where only == nil || only == project.name {
             if worldUnchanged, let record = observed.projects[project.name], record.phase == .active, !record.orphaned,
                 record.specHash == project.specHash, record.manifestPath == project.location.file,
-                !observed.serviceDown.contains(project.name),
+                !observed.serviceDown.contains(project.name), !observed.drifted.contains(project.name),
                 EngineeringStage.pendingChanges(project.spec, implemented: record.implementedChanges).isEmpty
             {
                 continue

@@ -46,6 +46,14 @@ public protocol StateStore: JournalStore {
     /// line with this check and the record's last deploy. A project that is not in the store is ignored.
     func record(drift: DriftRecord, events: [EventRecord]) async throws
 
+    // MARK: Pins (`steward rollback --no-commit`)
+
+    func pins() async throws -> [Pin]
+    func pin(project: String) async throws -> Pin?
+    /// Pins (or with nil unpins) a project, sets its `Pinned` condition and appends the events, in one transaction.
+    /// - Throws: when no such project is in the store.
+    func setPin(project: String, _ pin: Pin?, events: [EventRecord]) async throws
+
     // MARK: Events
 
     func append(events: [EventRecord]) async throws

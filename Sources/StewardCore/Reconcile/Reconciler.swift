@@ -414,6 +414,7 @@ public struct Reconciler: Sendable {
             let source = observed.playbooks[name]!
             lines.append("playbook \(name) \(source.origin.rawValue) \(source.treeHash)")
         }
+        for project in observed.pinned.keys.sorted() { lines.append("pin \(project) \(observed.pinned[project]!)") }
         for project in observed.secrets.keys.sorted() {
             let versions = observed.secrets[project]!
             lines.append("secrets \(project) \(versions.keys.sorted().map { "\($0)=\(versions[$0]!)" }.joined(separator: ","))")
@@ -450,6 +451,13 @@ public struct Reconciler: Sendable {
         // Many projects may deploy one repo: ask the forge once per repo and ref in a pass.
         var answers: [String: RepoObservation] = [:]
         let projects = only.map { name in loaded.project(named: name).map { [$0] } ?? [] } ?? loaded.desired.projects
+        // `steward rollback --no-commit`: a pinned project deploys its pinned commit while its manifest is unchanged.
+        var pins: [String: Pin] = [:]
+        if let only {
+            pins[only] = try await store.pin(project: only)
+        } else {
+            for pin in try await store.pins() { pins[pin.project] = pin }
+        }
         for project in projects {
             guard includeSuspended || (!project.spec.suspend && !observed.suspended.contains("Project/\(project.name)")) else { continue }
             let key = "\(project.spec.repo)@\(project.spec.ref)"
@@ -467,6 +475,10 @@ public struct Reconciler: Sendable {
                 }
                 answers[key] = answer
                 observed.repos[project.name] = answer
+            }
+            if let pin = pins[project.name], pin.holds(forSpecHash: project.specHash), case .found(let resolved)? = observed.repos[project.name] {
+                observed.repos[project.name] = .found(ResolvedRepo(cloneURL: resolved.cloneURL, commit: pin.commit))
+                observed.pinned[project.name] = pin.commit
             }
             let playbook = project.spec.deploy.playbook
             if observed.playbooks[playbook] == nil {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The last drift check of a project (docs/ARCHITECTURE.md §14): its deploy run in Ansible check mode with the inputs
+/// The last drift check of a project (docs/ARCHITECTURE.md §11): its deploy run in Ansible check mode with the inputs
 /// it was deployed with, and what that run would change on the server.
 public struct DriftRecord: Sendable, Hashable, Codable {
     public enum Status: String, Sendable, Hashable, Codable {

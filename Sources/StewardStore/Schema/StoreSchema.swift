@@ -27,7 +27,20 @@ enum StoreSchema {
         SchemaMigration(version: 17, summary: "projects.row_version: a store-wide sequence bumped by every write of a row", sql: version17),
         SchemaMigration(version: 18, summary: "suspensions: projects and servers suspended by steward suspend", sql: version18),
         SchemaMigration(version: 19, summary: "drift: each project's last drift check; run_tasks.diff", sql: version19),
+        SchemaMigration(version: 20, summary: "pins: projects steward rollback --no-commit pinned to a commit", sql: version20),
     ]
+
+    /// `steward rollback --no-commit`: the commit a project deploys instead of its `spec.ref` while its spec hash is the
+    /// one pinned. The `Pinned` condition is written with each change (and recomputed by every save of the record).
+    private static let version20 = """
+        CREATE TABLE pins (
+            project TEXT PRIMARY KEY REFERENCES projects (name) ON DELETE CASCADE,
+            commit_id TEXT NOT NULL,
+            spec_hash TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            since REAL NOT NULL
+        ) STRICT;
+        """
 
     /// `steward drift`: the last check-mode run of each project's deploy and what it would change (tasks: JSON of
     /// TaskEvent with their diffs). The project's `Drifted` condition is written with each check (and recomputed by
