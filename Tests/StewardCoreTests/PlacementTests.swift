@@ -130,6 +130,8 @@ struct DriftPlanTests {
         }
         #expect(plan.isRepair && plan.reason.hasPrefix("drifted: self-heal"))
         #expect(plan.inputs(port: 18000).hash == record.lastDeployInputHash)
+        // A pass whose world is unchanged still looks at a drifted project.
+        #expect(!Planner().plan(desired: desired, observed: observed, worldUnchanged: true).filter(\.isDeploy).isEmpty)
 
         // spec.selfHeal: false wins over the setting.
         var opted = project
