@@ -38,12 +38,13 @@ event = obj({"id": S("integer"), "time": date, "objectKind": S("string"), "objec
              "reason": S("string"), "message": S("string")},
             ["time", "objectKind", "objectName", "type", "reason", "message"])
 task = obj({"host": S("string"), "task": S("string"), "status": S("string"), "durationMs": S("integer"),
-            "message": S("string")}, ["host", "task", "status", "durationMs"])
+            "message": S("string"), "diff": S("string")}, ["host", "task", "status", "durationMs"])
 run = obj({"id": S("integer"), "kind": S("string"), "project": S("string"), "server": S("string"),
            "playbook": S("string"), "inputHash": S("string"), "commit": S("string"),
            "status": {"type": "string", "enum": ["running", "succeeded", "failed", "unreachable", "timed_out", "interrupted"]},
            "exitCode": S("integer"), "failedTask": S("string"), "failedHost": S("string"), "startedAt": date,
-           "finishedAt": date, "tasks": {"type": "array", "items": {"$ref": "#/components/schemas/Task"}}},
+           "finishedAt": date, "tasks": {"type": "array", "items": {"$ref": "#/components/schemas/Task"}},
+           "inputs": {"type": "object", "additionalProperties": S("string")}},
           ["kind", "playbook", "inputHash", "status", "startedAt", "tasks"])
 health = obj({"project": S("string"), "url": S("string"), "consecutiveFailures": S("integer"), "lastStatus": S("string"),
               "lastCode": S("integer"), "lastError": S("string"), "lastCheckedAt": date, "lastHealthyAt": date,

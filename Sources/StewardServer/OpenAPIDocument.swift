@@ -360,6 +360,12 @@ enum OpenAPIDocument {
           "inputHash": {
             "type": "string"
           },
+          "inputs": {
+            "additionalProperties": {
+              "type": "string"
+            },
+            "type": "object"
+          },
           "kind": {
             "type": "string"
           },
@@ -483,6 +489,9 @@ enum OpenAPIDocument {
       },
       "Task": {
         "properties": {
+          "diff": {
+            "type": "string"
+          },
           "durationMs": {
             "type": "integer"
           },

@@ -5,7 +5,7 @@ import StewardModel
 extension SQLiteStateStore {
     private static let runColumns = """
         id, kind, project, server, playbook, input_hash, commit_id, status, exit_code, failed_task, failed_host, \
-        started_at, finished_at
+        started_at, finished_at, inputs
         """
 
     /// Records a run about to start: stored as `running`, without exit code, failure or finish time, whatever
@@ -16,13 +16,13 @@ extension SQLiteStateStore {
             try database.transaction {
                 try database.run(
                     """
-                    INSERT INTO runs (kind, project, server, playbook, input_hash, commit_id, status, started_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO runs (kind, project, server, playbook, input_hash, commit_id, status, started_at, inputs)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                     [
                         .text(run.kind), SQLiteValue(run.project), SQLiteValue(run.server), .text(run.playbook),
                         .text(run.inputHash), SQLiteValue(run.commit), SQLiteValue(RunRecord.Status.running),
-                        SQLiteValue(run.startedAt),
+                        SQLiteValue(run.startedAt), SQLiteValue(try run.inputs.map(json)),
                     ]
                 )
                 let id = database.lastInsertRowID
@@ -195,7 +195,10 @@ extension SQLiteStateStore {
             failedTask: try row.optionalString(at: 9),
             failedHost: try row.optionalString(at: 10),
             startedAt: try row.date(at: 11),
-            finishedAt: try row.optionalDate(at: 12)
+            finishedAt: try row.optionalDate(at: 12),
+            inputs: try row.optionalString(at: 13).map {
+                try decodeJSON([String: String].self, from: $0, column: "inputs", row: "run \(try row.int64(at: 0))")
+            }
         )
     }
 }

@@ -267,5 +267,14 @@ struct GitOpsVerbsIntegrationTests {
         #expect(try steward(["diff", "--config-repo", fixture.state.path + "/nope"], fixture).status == 2, "errors are 2, as flux diff")
         #expect(try fixture.reconcile().status == 0)
         #expect(try steward(["diff"] + config, fixture).status == 0)
+
+        // No project field changed, yet a deploy is due: its server's spec did. The recorded inputs say which one.
+        let server = try String(contentsOfFile: fixture.config.workTree + "/manifests/local.yaml", encoding: .utf8)
+        try fixture.config.write("manifests/local.yaml", server.replacingOccurrences(of: "memoryMB: 512", with: "memoryMB: 1024"))
+        _ = try await fixture.config.commit("a bigger local server")
+        let inputs = try steward(["diff", "--project", "hello"] + config, fixture)
+        #expect(inputs.status == 1, "\(inputs.stdout)\(inputs.stderr)")
+        #expect(inputs.stdout.contains("    ~ server spec and deploy-relevant facts: "), "\(inputs.stdout)")
+        #expect(!inputs.stdout.contains("so the playbook files, a secret's version or the server's facts did"), "\(inputs.stdout)")
     }
 }

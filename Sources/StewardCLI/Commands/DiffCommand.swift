@@ -53,6 +53,16 @@ struct DiffCommand: AsyncParsableCommand {
         var fromPort: Int?
         var toPort: Int?
         var reason: String
+        /// The recorded deploy inputs that differ from the new deploy's (playbook files, secret versions, the server's
+        /// spec or facts…); nil when the last deploy's run did not record them (an older Steward).
+        var inputs: [InputChange]?
+    }
+
+    /// One deploy input that changed (`DeployInputs.components`); values that are hashes are shortened.
+    struct InputChange: Encodable {
+        var input: String
+        var from: String?
+        var to: String?
     }
 
     struct Commit: Encodable {
@@ -106,7 +116,8 @@ struct DiffCommand: AsyncParsableCommand {
                             repo: plan.spec.repo, fromCommit: record?.lastDeployCommit, toCommit: plan.repo.commit,
                             commits: commits(plan.repo.cloneURL, from: record?.lastDeployCommit, to: plan.repo.commit),
                             fromServer: record?.server, toServer: plan.server.name, fromPort: record?.port, toPort: plan.port,
-                            reason: plan.reason)
+                            reason: plan.reason,
+                            inputs: try await inputChanges(plan, record: record, store: store))
                     default: break
                     }
                 }
@@ -123,6 +134,32 @@ struct DiffCommand: AsyncParsableCommand {
         case .text: print(Self.render(diffs, commit: report.revision.commit ?? report.revision.ref).escapingControlCharacters(keepingNewlines: true))
         }
         return !diffs.isEmpty
+    }
+
+    /// What differs between the inputs the last deploy recorded (its run with the recorded input hash) and this deploy's,
+    /// input by input, leaving out what the deploy line shows already (commit, server, port).
+    private func inputChanges(_ plan: DeployPlan, record: ProjectRecord?, store: any StateStore) async throws -> [InputChange]? {
+        guard let record, let last = record.lastDeployInputHash,
+            let run = try await store.runs(project: plan.project, limit: 20).first(where: { $0.kind == "deploy" && $0.inputHash == last }),
+            let before = run.inputs
+        else { return nil }
+        let after = plan.inputs(port: plan.port ?? record.port ?? 0, slotPorts: plan.slotPorts ?? []).components
+        let shown: Set<String> = ["commit", "server", "port", "cloneURL"]
+        return Set(before.keys).union(after.keys).subtracting(shown).sorted().compactMap { key in
+            before[key] == after[key] ? nil : InputChange(input: Self.inputName(key), from: before[key], to: after[key])
+        }
+    }
+
+    /// How `diff` names a recorded input.
+    static func inputName(_ key: String) -> String {
+        switch key {
+        case "playbook": "playbook files"
+        case "serverInputs": "server spec and deploy-relevant facts"
+        case "projectSpecHash": "project spec"
+        case "secretVersions": "secret versions"
+        case "slotPorts": "blue/green slot ports"
+        default: key
+        }
     }
 
     /// The commits between the deployed commit and the new one, from a local copy that holds both; nil without.
@@ -157,12 +194,15 @@ struct DiffCommand: AsyncParsableCommand {
             if let deploy = diff.deploy {
                 let commits = deploy.fromCommit == deploy.toCommit ? "at \(deploy.toCommit.prefix(12))"
                     : (deploy.fromCommit.map { "\($0.prefix(12)) -> " } ?? "") + "\(deploy.toCommit.prefix(12))"
-                // The deploy inputs Steward records only as a hash: said as what they can be.
-                let why = deploy.reason == "inputs changed" && diff.fields.isEmpty
+                // Without recorded inputs (a deploy by an older Steward), said as what they can be.
+                let why = deploy.reason == "inputs changed" && diff.fields.isEmpty && deploy.inputs == nil
                     ? "inputs changed: no manifest field did, so the playbook files, a secret's version or the server's facts did"
                     : deploy.reason
                 lines.append("  deploy \(deploy.repo) \(commits) (\(why))")
                 for commit in deploy.commits ?? [] { lines.append("      \(commit.id.prefix(12)) \(commit.subject)") }
+                for input in deploy.inputs ?? [] where input.input != "project spec" || diff.fields.isEmpty {
+                    lines.append("    ~ \(input.input): \(short(input.from)) -> \(short(input.to))")
+                }
                 if deploy.fromServer != deploy.toServer || deploy.fromPort != deploy.toPort {
                     lines.append("    to \(deploy.toServer):\(deploy.toPort.map(String.init) ?? "(a port to allocate)")"
                         + (deploy.fromServer.map { " (was \($0):\(deploy.fromPort.map(String.init) ?? "-"))" } ?? ""))
@@ -171,6 +211,13 @@ struct DiffCommand: AsyncParsableCommand {
             for action in diff.actions where diff.fields.isEmpty && diff.deploy == nil { lines.append("  \(action)") }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// An input's value for a line: hashes shortened to 12 characters, nothing as "(none)".
+    private static func short(_ value: String?) -> String {
+        guard let value, !value.isEmpty else { return "(none)" }
+        return value.split(separator: " ").map { $0.count == 64 && $0.allSatisfy(\.isHexDigit) ? String($0.prefix(12)) : String($0) }
+            .joined(separator: " ")
     }
 
     /// A value on one line: a multi-line value (a brief) as its first line and how many more.

@@ -27,6 +27,16 @@ public struct DeployInputs: Sendable, Hashable, Codable {
             port: port, projectSpecHash: projectSpecHash, secretVersions: secretVersions, slotPorts: slotPorts)
     }
 
+    /// The inputs one by one, as a deploy's run records them (`RunRecord.inputs`) and `steward diff` compares them.
+    public var components: [String: String] {
+        [
+            "playbook": "\(playbook.playbook) (\(playbook.origin.rawValue)) tree \(playbook.treeHash)", "cloneURL": cloneURL,
+            "commit": commit, "server": server, "serverInputs": serverSpecHash, "port": String(port),
+            "projectSpecHash": projectSpecHash, "secretVersions": secretVersions,
+            "slotPorts": slotPorts.map(String.init).joined(separator: ","),
+        ]
+    }
+
     /// What a deploy depends on of its server: the spec's hash and, for SSH servers, the facts that matter
     /// (`ServerFacts.deployFingerprint`). A local server is this machine; its facts are not inputs.
     public static func serverInputs(specHash: String, connection: ServerSpec.Connection, facts: ServerFacts?) -> String {

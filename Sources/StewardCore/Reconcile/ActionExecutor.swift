@@ -330,7 +330,7 @@ struct ActionExecutor {
         let vars = variables(plan, port: port, slotPorts: slotPorts, hash: hash, secrets: secrets, bundle: bundle)
         var run = RunRecord(
             kind: "deploy", project: plan.project, server: plan.server.name, playbook: plan.playbook.playbook,
-            inputHash: hash, commit: plan.repo.commit, startedAt: now())
+            inputHash: hash, commit: plan.repo.commit, startedAt: now(), inputs: inputs.components)
         run.id = try await store.beginRun(run)
         return PreparedDeploy(
             plan: plan, port: port, hash: hash, playbookPath: playbook.path, host: host(for: plan.server), vars: vars,

@@ -62,13 +62,18 @@ public struct RunRecord: Sendable, Hashable, Codable {
     public var startedAt: Date
     public var finishedAt: Date?
     public var tasks: [TaskEvent]
+    /// A deploy's inputs one by one (`DeployInputs.components`: playbook tree, commit, server inputs, port, spec hash,
+    /// secret versions, slots), so `steward diff` can name which of them changed since; nil for other runs and for
+    /// deploys recorded before Steward kept them.
+    public var inputs: [String: String]?
 
     public init(
         id: Int64? = nil, kind: String, project: String? = nil, server: String? = nil, playbook: String,
         inputHash: String, commit: String? = nil, status: Status = .running, exitCode: Int? = nil,
         failedTask: String? = nil, failedHost: String? = nil, startedAt: Date, finishedAt: Date? = nil,
-        tasks: [TaskEvent] = []
+        tasks: [TaskEvent] = [], inputs: [String: String]? = nil
     ) {
+        self.inputs = inputs
         self.id = id
         self.kind = kind
         self.project = project

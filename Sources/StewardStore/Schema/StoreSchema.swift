@@ -28,7 +28,13 @@ enum StoreSchema {
         SchemaMigration(version: 18, summary: "suspensions: projects and servers suspended by steward suspend", sql: version18),
         SchemaMigration(version: 19, summary: "drift: each project's last drift check; run_tasks.diff", sql: version19),
         SchemaMigration(version: 20, summary: "pins: projects steward rollback --no-commit pinned to a commit", sql: version20),
+        SchemaMigration(version: 21, summary: "runs.inputs: a deploy's inputs one by one, for steward diff", sql: version21),
     ]
+
+    /// JSON of `DeployInputs.components` (canonical, sorted keys); NULL for other runs and older deploys.
+    private static let version21 = """
+        ALTER TABLE runs ADD COLUMN inputs TEXT;
+        """
 
     /// `steward rollback --no-commit`: the commit a project deploys instead of its `spec.ref` while its spec hash is the
     /// one pinned. The `Pinned` condition is written with each change (and recomputed by every save of the record).
