@@ -42,8 +42,9 @@ struct StewardBinary {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try path())
         process.arguments = arguments
+        // The playbooks built into the binary, as users run it (a unit test holds them equal to playbooks/).
         var env = ProcessInfo.processInfo.environment
-        env["STEWARD_PLAYBOOKS"] = repoRoot.appendingPathComponent("playbooks").path
+        env["STEWARD_PLAYBOOKS"] = nil
         for (key, value) in environment { env[key] = value }
         process.environment = env
         process.standardOutput = output
@@ -61,15 +62,17 @@ struct StewardBinary {
 
     @discardableResult
     static func run(
-        _ arguments: [String], environment: [String: String] = [:], input: String? = nil, wrappedIn wrapper: [String] = []
+        _ arguments: [String], environment: [String: String] = [:], input: String? = nil, wrappedIn wrapper: [String] = [],
+        workingDirectory: String = FileManager.default.currentDirectoryPath, executable: String? = nil
     ) throws -> Result {
-        let executable = try path()
+        let executable = try executable ?? path()
+        // The playbooks built into the binary, as users run it (a unit test holds them equal to playbooks/).
         var env = ProcessInfo.processInfo.environment
-        env["STEWARD_PLAYBOOKS"] = repoRoot.appendingPathComponent("playbooks").path
+        env["STEWARD_PLAYBOOKS"] = nil
         for (key, value) in environment { env[key] = value }
         let argv = wrapper + [executable] + arguments
         let launch = ProcessLaunch(
-            executable: argv[0], arguments: argv, environment: env, workingDirectory: FileManager.default.currentDirectoryPath
+            executable: argv[0], arguments: argv, environment: env, workingDirectory: workingDirectory
         )
         let output = try ProcessGroupChild.runToEnd(launch, input: input.map { Array($0.utf8) })
         return Result(status: output.status ?? -1, stdout: output.stdoutText, stderr: output.stderrText)

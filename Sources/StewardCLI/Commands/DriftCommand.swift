@@ -74,7 +74,7 @@ struct DriftCommand: AsyncParsableCommand {
     static func check(project: String?, global: GlobalOptions) async throws -> DriftCheckReport {
         let wiring = Wiring(global)
         if wiring.stateIsReadOnly { throw wiring.readOnlyStateFailure() }
-        let library = try Wiring.locatePlaybooks()
+        let library = try wiring.playbooks()
         let store = try wiring.openStore()
         let access = try await StateAccess.oneShot("drift", store: store, logger: wiring.logger)
         let reconciler = wiring.reconciler(store: store, source: try wiring.configSource(fetching: true), library: library)

@@ -39,7 +39,7 @@ struct ReconcileCommand: AsyncParsableCommand {
     /// Wires the adapters and runs one pass.
     static func pass(global: GlobalOptions, dryRun: Bool, project: String?, answer: String? = nil) async throws -> ReconcileReport {
         let wiring = Wiring(global)
-        let library = try Wiring.locatePlaybooks()
+        let library = try wiring.playbooks()
         // A dry run writes only caches; a real pass holds the state dir (or, beside `steward run`, the keys it acts
         // on) for its whole length.
         if !dryRun, wiring.stateIsReadOnly { throw wiring.readOnlyStateFailure() }

@@ -50,7 +50,7 @@ struct RunCommand: AsyncParsableCommand {
         let wiring = Wiring(global)
         let logger = wiring.logger
         if wiring.stateIsReadOnly { throw wiring.readOnlyStateFailure() }
-        let library = try Wiring.locatePlaybooks()
+        let library = try wiring.playbooks()
         let stop = StopRequest()
         let sources = stop.listen(to: [SIGTERM, SIGINT, SIGHUP])
         defer { sources.forEach { $0.cancel() } }

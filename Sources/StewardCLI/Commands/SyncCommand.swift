@@ -69,7 +69,7 @@ struct SyncCommand: AsyncParsableCommand {
     private func sync(wiring: Wiring, store: SQLiteStateStore) async throws {
         let source = try wiring.configSource()
         let revision = try await source.update()
-        let library = try? Wiring.locatePlaybooks()
+        let library = try? wiring.playbooks()
         let loaded = try await ConfigLoader(source: source, store: store, builtinPlaybooks: library?.playbooks ?? []).load(revision)
         let settings = loaded.desired.settings
         if target == .health {
@@ -126,7 +126,7 @@ struct SyncCommand: AsyncParsableCommand {
 
     /// server_sync then provisioning, forced; one line per server.
     private func syncServers(wiring: Wiring, store: SQLiteStateStore, settings: Settings) async throws {
-        let library = try Wiring.locatePlaybooks()
+        let library = try wiring.playbooks()
         let known = Set(try await store.servers().map(\.name))
         for name in reprovision where !known.contains(name) {
             throw CommandFailure("no server named \(name) is registered; run `steward reconcile --once` first")

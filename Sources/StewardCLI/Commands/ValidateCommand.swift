@@ -27,8 +27,7 @@ struct ValidateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let wiring = Wiring(global)
-        let library = try? Wiring.locatePlaybooks()
-        let builtin = library?.playbooks ?? []
+        let builtin = wiring.playbookNames()
         let source: any ConfigSource
         if path == nil, global.configRepo != nil || ProcessInfo.processInfo.environment["STEWARD_CONFIG_REPO"] != nil {
             source = try wiring.configSource()

@@ -98,8 +98,7 @@ struct WaitCommand: AsyncParsableCommand {
         guard (try? global.resolvedConfigRepo()) != nil else { return nil }
         let source = try wiring.configSource(fetching: !wiring.stateIsReadOnly)
         let revision = try await source.update()
-        let library = try? Wiring.locatePlaybooks()
-        let loaded = try await ConfigLoader(source: source, store: nil, builtinPlaybooks: library?.playbooks ?? []).load(revision)
+        let loaded = try await ConfigLoader(source: source, store: nil, builtinPlaybooks: wiring.playbookNames()).load(revision)
         guard let manifest = loaded.desired.projects.first(where: { $0.name == name }) else {
             throw CommandFailure("no project named \(name) in the config repo at \(revision.commit.map { String($0.prefix(12)) } ?? global.ref)"
                 + (loaded.desired.diagnostics.hasErrors ? " (it has manifest errors: steward validate)" : ""))

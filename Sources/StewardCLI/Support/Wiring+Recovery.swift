@@ -12,7 +12,7 @@ extension Wiring {
     /// Runs the Recovery agent for the open incidents of `object` (a project or server name; all when nil), alone
     /// on the state dir or beside `steward run` on the keys of those incidents (`StateAccess`). - Throws: `CommandFailure` for an unknown object.
     func recover(object: String?) async throws -> RecoveryAnswer {
-        let library = try Wiring.locatePlaybooks()
+        let library = try playbooks()
         let store = try openStore()
         if let object, try await store.project(named: object) == nil, try await store.server(named: object) == nil {
             throw CommandFailure("no project or server named \(object) is registered (`steward get projects`, `steward get servers`)")

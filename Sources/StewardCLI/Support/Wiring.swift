@@ -20,29 +20,35 @@ struct Wiring {
         self.logger = options.makeLogger()
     }
 
-    /// Steward's own playbooks: $STEWARD_PLAYBOOKS, else `share/steward/playbooks` beside the binary,
-    /// else a `playbooks/` directory in an ancestor of the binary (a source checkout), else `./playbooks`.
-    static func locatePlaybooks() throws -> PlaybookLibrary {
-        var candidates: [URL] = []
+    /// Steward's own playbooks: `$STEWARD_PLAYBOOKS` (a directory, for developing them), else the ones compiled into
+    /// this binary, written once per content to `STATE/playbooks/<content hash>/` (or, when the state dir cannot be
+    /// written, to a folder of this user's under the temporary directory).
+    func playbooks() throws -> PlaybookLibrary {
         if let explicit = ProcessInfo.processInfo.environment["STEWARD_PLAYBOOKS"], !explicit.isEmpty {
-            candidates.append(URL(fileURLWithPath: explicit))
-        } else {
-            let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-            var directory = executable.deletingLastPathComponent()
-            candidates.append(directory.appendingPathComponent("../share/steward/playbooks"))
-            for _ in 0..<6 {
-                candidates.append(directory.appendingPathComponent("playbooks"))
-                directory = directory.deletingLastPathComponent()
+            do {
+                return try PlaybookLibrary(directory: URL(fileURLWithPath: explicit))
+            } catch {
+                throw CommandFailure("STEWARD_PLAYBOOKS=\(explicit) is not a playbooks directory (\(error)); unset it to use the "
+                    + "playbooks built into steward")
             }
-            candidates.append(URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("playbooks"))
         }
-        for candidate in candidates
-        where FileManager.default.fileExists(atPath: candidate.appendingPathComponent("deploy_project.yml").path) {
-            return try PlaybookLibrary(directory: candidate)
+        let parent = stateIsReadOnly
+            ? FileManager.default.temporaryDirectory.appendingPathComponent("steward-playbooks-\(getuid())", isDirectory: true)
+            : options.stateDirectory.appendingPathComponent("playbooks", isDirectory: true)
+        do {
+            return try PlaybookLibrary.embedded(in: parent)
+        } catch {
+            throw CommandFailure("could not write Steward's playbooks to \(parent.path): \(error)")
         }
-        throw CommandFailure(
-            "Steward's playbooks directory was not found (looked in \(candidates.map(\.standardizedFileURL.path).joined(separator: ", "))); "
-                + "set STEWARD_PLAYBOOKS to the playbooks/ directory of the Steward checkout")
+    }
+
+    /// The names of Steward's own playbooks (`deploy_project.yml`, …), for validation: from `$STEWARD_PLAYBOOKS` or the
+    /// binary, writing nothing.
+    func playbookNames() -> Set<String> {
+        if let explicit = ProcessInfo.processInfo.environment["STEWARD_PLAYBOOKS"], !explicit.isEmpty {
+            return (try? PlaybookLibrary(directory: URL(fileURLWithPath: explicit)).playbooks) ?? []
+        }
+        return PlaybookLibrary.embeddedPlaybooks
     }
 
     /// The environment Ansible runs with: Steward's own credentials are not passed on.

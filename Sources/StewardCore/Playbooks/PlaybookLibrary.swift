@@ -26,7 +26,7 @@ public struct PlaybookLibrary: Sendable {
             let url = self.directory.appendingPathComponent(relative)
             var isDirectory: ObjCBool = false
             guard fileManager.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue,
-                !relative.contains("__pycache__")
+                !relative.contains("__pycache__"), relative != Self.markerName
             else { continue }
             let data = (try? Data(contentsOf: url)) ?? Data()
             hashInput += "\(relative)\0\(SHA256Digest.hex(data))\n"
