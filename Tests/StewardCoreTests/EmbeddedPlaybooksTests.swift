@@ -18,6 +18,27 @@ struct EmbeddedPlaybooksTests {
         #expect(PlaybookLibrary.embeddedPlaybooks.contains("deploy_project.yml"))
     }
 
+    @Test func theBinaryCarriesExactlyTheAppTemplates() throws {
+        let templates = Self.playbooks.deletingLastPathComponent().appendingPathComponent("examples/templates")
+        var onDisk: [String: String] = [:]
+        for case let relative as String in FileManager.default.enumerator(atPath: templates.path)! where !relative.contains("__pycache__") {
+            let url = templates.appendingPathComponent(relative)
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
+            onDisk[relative] = try String(contentsOf: url, encoding: .utf8)
+        }
+        let embedded = Dictionary(uniqueKeysWithValues: EmbeddedTemplates.files.map { ($0.path, $0.text) })
+        #expect(embedded == onDisk, "examples/templates changed since EmbeddedPlaybooks.swift was written: run ./scripts/embed-playbooks.py")
+        #expect(embedded["python-web/app.py"] != nil)
+
+        // Written beside the playbooks; each process keeps what it uses.
+        let work = try TemporaryDirectory(prefix: "steward-templates")
+        let folder = try PlaybookLibrary.embeddedTemplates(in: work.url)
+        let library = try PlaybookLibrary.embedded(in: work.url)
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("python-web/app.py").path))
+        #expect(FileManager.default.fileExists(atPath: library.directory.appendingPathComponent("deploy_project.yml").path))
+    }
+
     @Test func writtenOnceReadOnlyAndOldContentsGoWhenNobodyUsesThem() throws {
         let work = try TemporaryDirectory(prefix: "steward-embedded")
         let parent = work.url.appendingPathComponent("playbooks")

@@ -60,18 +60,22 @@ extension Wiring {
         }
     }
 
-    /// The scaffold templates: `$STEWARD_TEMPLATES`, else `examples/templates` beside Steward's playbooks (a
-    /// source checkout), else `templates` beside them (`share/steward/`).
+    /// The scaffold templates: `$STEWARD_TEMPLATES`, else `examples/templates` beside `$STEWARD_PLAYBOOKS` (a source
+    /// checkout), else the ones compiled into the binary, written beside its playbooks.
     static func locateTemplates(library: PlaybookLibrary) throws -> URL {
-        var candidates: [URL] = []
         if let explicit = ProcessInfo.processInfo.environment["STEWARD_TEMPLATES"], !explicit.isEmpty {
-            candidates.append(URL(fileURLWithPath: explicit))
+            return URL(fileURLWithPath: explicit)
         }
-        let parent = library.directory.deletingLastPathComponent()
-        candidates += [parent.appendingPathComponent("examples/templates"), parent.appendingPathComponent("templates")]
-        for candidate in candidates where FileManager.default.fileExists(atPath: candidate.path) { return candidate }
-        throw AgentError("Steward's scaffold templates were not found (looked in \(candidates.map(\.path).joined(separator: ", "))); "
-            + "set STEWARD_TEMPLATES to the examples/templates directory of the Steward checkout")
+        let checkout = library.directory.deletingLastPathComponent().appendingPathComponent("examples/templates")
+        if ProcessInfo.processInfo.environment["STEWARD_PLAYBOOKS"]?.isEmpty == false, FileManager.default.fileExists(atPath: checkout.path) {
+            return checkout
+        }
+        do {
+            return try PlaybookLibrary.embeddedTemplates(in: library.directory.deletingLastPathComponent())
+        } catch {
+            throw AgentError("could not write Steward's app templates beside its playbooks in "
+                + "\(library.directory.deletingLastPathComponent().path): \(error)")
+        }
     }
 
     /// Milliseconds of a duration, for log lines.

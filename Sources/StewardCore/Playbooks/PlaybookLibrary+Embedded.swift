@@ -20,34 +20,52 @@ extension PlaybookLibrary {
 
     /// SHA-256 over the embedded files as `init(directory:)` hashes a directory holding them: the same content gives
     /// the same deploy inputs, whether the playbooks come from the binary or from a checkout.
-    public static var embeddedHash: String {
+    public static var embeddedHash: String { contentHash(EmbeddedPlaybooks.files) }
+
+    /// Writes the embedded playbooks to `parent/<content hash>/` unless they are there, opens them, holds a shared
+    /// lock on the folder for the rest of this process, and removes the other Steward folders under `parent` that no
+    /// process holds (an upgrade's old ones, once nothing runs from them).
+    public static func embedded(in parent: URL) throws -> PlaybookLibrary {
+        let hash = embeddedHash
+        let target = try materialize(EmbeddedPlaybooks.files, named: hash, in: parent)
+        let library = try PlaybookLibrary(directory: target)
+        guard library.treeHash == hash else {
+            throw ConfigSourceError("Steward's playbooks in \(target.path) were changed (their hash is not \(hash.prefix(12))); remove the folder")
+        }
+        return library
+    }
+
+    /// The agents' app templates from the binary (`EmbeddedTemplates`), written as the playbooks are, to
+    /// `parent/templates-<content hash>/`. - Returns: the folder holding one directory per template.
+    public static func embeddedTemplates(in parent: URL) throws -> URL {
+        try materialize(EmbeddedTemplates.files, named: "templates-\(contentHash(EmbeddedTemplates.files))", in: parent)
+    }
+
+    private static func contentHash(_ files: [(path: String, executable: Bool, text: String)]) -> String {
         var input = ""
-        for file in EmbeddedPlaybooks.files.sorted(by: { $0.path < $1.path }) {
+        for file in files.sorted(by: { $0.path < $1.path }) {
             input += "\(file.path)\0\(SHA256Digest.hex(Data(file.text.utf8)))\n"
         }
         return SHA256Digest.hex(input)
     }
 
-    /// Writes the embedded playbooks to `parent/<content hash>/` unless they are there, opens them, holds a shared
-    /// lock on the folder for the rest of this process, and removes the other Steward playbook folders under `parent`
-    /// that no process holds (an upgrade's old ones, once nothing runs from them).
-    public static func embedded(in parent: URL) throws -> PlaybookLibrary {
-        let hash = embeddedHash
-        let target = parent.appendingPathComponent(hash, isDirectory: true)
+    /// Writes `files` to `parent/name/` unless a complete copy is there (staged, then renamed into place; read-only
+    /// files), holds a shared lock on it for the rest of this process, and removes the unused Steward folders beside it.
+    private static func materialize(_ files: [(path: String, executable: Bool, text: String)], named name: String, in parent: URL) throws -> URL {
+        let target = parent.appendingPathComponent(name, isDirectory: true)
         let fileManager = FileManager.default
         if !fileManager.fileExists(atPath: target.appendingPathComponent(markerName).path) {
             try fileManager.createDirectory(at: parent, withIntermediateDirectories: true)
             let staging = parent.appendingPathComponent(".staging-\(UUID().uuidString)", isDirectory: true)
             defer { try? removeTree(staging) }
-            for file in EmbeddedPlaybooks.files {
+            for file in files {
                 let url = staging.appendingPathComponent(file.path)
                 try fileManager.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
                 try Data(file.text.utf8).write(to: url)
                 try fileManager.setAttributes([.posixPermissions: file.executable ? 0o555 : 0o444], ofItemAtPath: url.path)
             }
             // Written last: a folder with the marker is complete.
-            try Data("Steward's playbooks, content \(hash); written by steward, read-only\n".utf8)
-                .write(to: staging.appendingPathComponent(markerName))
+            try Data("Steward's \(name), written by steward; read-only\n".utf8).write(to: staging.appendingPathComponent(markerName))
             do {
                 try fileManager.moveItem(at: staging, to: target)
             } catch where fileManager.fileExists(atPath: target.appendingPathComponent(markerName).path) {
@@ -55,12 +73,8 @@ extension PlaybookLibrary {
             }
         }
         holdShared(target.appendingPathComponent(markerName))
-        removeUnused(in: parent, keeping: hash)
-        let library = try PlaybookLibrary(directory: target)
-        guard library.treeHash == hash else {
-            throw ConfigSourceError("Steward's playbooks in \(target.path) were changed (their hash is not \(hash.prefix(12))); remove the folder")
-        }
-        return library
+        removeUnused(in: parent, keeping: name)
+        return target
     }
 
     /// Keeps a shared lock on `marker` until the process ends (the descriptor is never closed).
