@@ -1,5 +1,6 @@
 import Foundation
 import StewardModel
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -77,12 +78,17 @@ extension PlaybookLibrary {
         return target
     }
 
-    /// Keeps a shared lock on `marker` until the process ends (the descriptor is never closed).
+    /// Keeps a shared lock on `marker` until the process ends (the descriptor is never closed); once per marker, however
+    /// often a long-running controller asks for the folder.
     private static func holdShared(_ marker: URL) {
+        let fresh = heldMarkers.withLock { $0.insert(marker.path).inserted }
+        guard fresh else { return }
         let descriptor = open(marker.path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return }
         _ = flock(descriptor, LOCK_SH)
     }
+
+    private static let heldMarkers = Mutex<Set<String>>([])
 
     /// Removes Steward playbook folders under `parent` other than `keeping` whose marker nobody holds a lock on, and
     /// staging folders an hour old (a process killed while it wrote one).
