@@ -57,10 +57,9 @@ lines = [
     "// changing them (a unit test holds them equal).",
     "",
 ] + playbooks + [""] + templates
-entries = [None] * (count + template_count)
 output = "\n".join(lines)
 if "--check" in sys.argv:
     current = open(target, encoding="utf-8").read() if os.path.exists(target) else ""
     sys.exit(0 if current == output else 1)
 open(target, "w", encoding="utf-8").write(output)
-print("%s: %d files" % (os.path.relpath(target, root), len(entries)))
+print("%s: %d playbook files, %d template files" % (os.path.relpath(target, root), count, template_count))

@@ -55,6 +55,8 @@ struct DriftIntegrationTests {
         #expect(healed.stdout.contains("drifted: self-heal") || healed.stderr.contains("drifted: self-heal"), "\(healed.stdout)\(healed.stderr)")
         #expect(try String(contentsOf: envFile, encoding: .utf8) == original)
         #expect(try steward(["describe", "project", "hello"], fixture).stdout.contains("Drifted=False"))
+        let shownAfterHeal = try steward(["drift", "hello"], fixture)
+        #expect(shownAfterHeal.status == 0 && shownAfterHeal.stdout.contains("redeployed since this check"), "\(shownAfterHeal.stdout)")
         let after = try steward(["drift", "--check", "--config-repo", fixture.config.bare], fixture)
         #expect(after.status == 0 && after.stdout.contains("in sync"), "\(after.stdout)\(after.stderr)")
         #expect(try steward(["events", "--project", "hello"], fixture).stdout.contains("DriftResolved"))

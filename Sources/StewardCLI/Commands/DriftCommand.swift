@@ -30,6 +30,8 @@ struct DriftCommand: AsyncParsableCommand {
         let records: [DriftRecord]
         var skipped: [String: String] = [:]
         var failures: [String] = []
+        // A deploy that finished after a check wrote back what it found (the condition says Redeployed): not drift now.
+        var redeployed: Set<String> = []
         do {
             if check {
                 let report = try await Self.check(project: project, global: global)
@@ -46,6 +48,11 @@ struct DriftCommand: AsyncParsableCommand {
                 } else {
                     records = try await store.drifts()
                 }
+                for record in records {
+                    if let deployed = try await store.project(named: record.project)?.lastDeployedAt, deployed > record.checkedAt {
+                        redeployed.insert(record.project)
+                    }
+                }
             }
         } catch let failure as CommandFailure {
             FileHandle.standardError.write(Data("Error: \(failure)\n".utf8))
@@ -57,15 +64,19 @@ struct DriftCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         switch output {
-        case .json: printJSON(Answer(projects: records, skipped: skipped, failures: failures))
-        case .text: print(Self.render(records, skipped: skipped, failures: failures).escapingControlCharacters(keepingNewlines: true))
+        case .json: printJSON(Answer(projects: records, redeployedSince: redeployed.sorted(), skipped: skipped, failures: failures))
+        case .text:
+            print(Self.render(records, redeployed: redeployed, skipped: skipped, failures: failures)
+                .escapingControlCharacters(keepingNewlines: true))
         }
         if !failures.isEmpty || records.contains(where: { $0.status == .failed }) { throw ExitCode(2) }
-        if records.contains(where: { $0.status == .drifted }) { throw ExitCode(1) }
+        if records.contains(where: { $0.status == .drifted && !redeployed.contains($0.project) }) { throw ExitCode(1) }
     }
 
     struct Answer: Encodable {
         var projects: [DriftRecord]
+        /// Projects deployed after their last check: what it found was written back (`Drifted=False Redeployed`).
+        var redeployedSince: [String]
         var skipped: [String: String]
         var failures: [String]
     }
@@ -86,17 +97,22 @@ struct DriftCommand: AsyncParsableCommand {
         return try result.get()
     }
 
-    static func render(_ records: [DriftRecord], skipped: [String: String], failures: [String]) -> String {
+    static func render(
+        _ records: [DriftRecord], redeployed: Set<String> = [], skipped: [String: String], failures: [String]
+    ) -> String {
         var lines: [String] = []
         if records.isEmpty && skipped.isEmpty && failures.isEmpty {
             lines.append("no project was checked for drift yet (steward drift --check)")
         }
         let stamp = ISO8601DateFormatter()
         for record in records {
-            let status = switch record.status {
+            var status = switch record.status {
             case .inSync: "in sync"
             case .drifted: "DRIFTED"
             case .failed: "check failed"
+            }
+            if redeployed.contains(record.project) {
+                status = "redeployed since this check (what it found was written back; not checked since), was \(status.lowercased())"
             }
             lines.append("project/\(record.project): \(status) at commit \(record.commit.prefix(12)), checked \(stamp.string(from: record.checkedAt))"
                 + (record.since.map { " (drifted since \(stamp.string(from: $0)))" } ?? ""))
