@@ -96,6 +96,7 @@ let package = Package(
             dependencies: [
                 "StewardModel", "StewardCore", "StewardGit", "StewardStore", "StewardAnsible", "StewardGitHub",
                 "StewardHTTP", "StewardSecrets", "StewardPO", "StewardAgents", "StewardGraph", "CMalloc", "StewardServer",
+                "StewardBuildInfo",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -103,6 +104,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(name: "steward", dependencies: ["StewardCLI"], swiftSettings: swiftSettings),
+        // Version, commit and build date, written before every build by scripts/build-info.sh (the plugin below).
+        .target(name: "StewardBuildInfo", swiftSettings: swiftSettings, plugins: ["StewardBuildInfoPlugin"]),
+        .plugin(name: "StewardBuildInfoPlugin", capability: .buildTool()),
         .executableTarget(
             name: "steward-bench",
             dependencies: [

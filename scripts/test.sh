@@ -7,13 +7,32 @@
 # (one thread per core). Tests that wait on real processes block it, and on a 2-core machine several
 # ansible-playbook runs at once turn health gates and timeouts into coin flips. Serial, they are
 # deterministic; the unit tests stay parallel.
-# Last, the controller's crash harness (scripts/crash-harness.sh): `steward run` killed with SIGKILL at 20 moments,
-# then every project converges and the store, forge and apps are checked.
+# Then the controller's crash harness (scripts/crash-harness.sh): `steward run` killed with SIGKILL at 20 moments,
+# then every project converges and the store, forge and apps are checked. Last, the install test: scripts/install.sh
+# into a temporary prefix, the installed binary run from / and the quickstart with it.
 #   ./scripts/test.sh [extra swift test arguments]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 real="StewardIntegrationTests|StewardAnsibleTests"
 swift build --build-tests "$@"
+# The release build scripts/install.sh makes (static Swift standard library, its own build folder: about 8 minutes
+# on 2 cores from nothing) runs beside the tests at idle priority (SCHED_IDLE: only on a core the tests leave idle,
+# so their timing is unchanged); the install test runs last, when it is done.
+install_log=$(mktemp)
+idle=(chrt --idle 0)
+"${idle[@]}" true 2>/dev/null || idle=(nice -n 19)
+# setsid: a group of its own, so a failing test run stops the whole build with it.
+setsid "${idle[@]}" ./scripts/install.sh --build-only >"$install_log" 2>&1 &
+install_build=$!
+trap 'kill -- "-$install_build" 2>/dev/null || true' EXIT
 swift test --skip-build --skip "$real" "$@"
-swift test --skip-build --filter "$real" --no-parallel "$@"
+swift test --skip-build --filter "$real" --skip InstallIntegrationTests --no-parallel "$@"
 timeout 1800 ./scripts/crash-harness.sh "$(swift build --show-bin-path "$@")/steward"
+if ! wait "$install_build"; then
+  tail -n 40 "$install_log"
+  echo "scripts/install.sh --build-only failed (the log above)" >&2
+  exit 1
+fi
+trap - EXIT
+tail -n 1 "$install_log"
+swift test --skip-build --filter InstallIntegrationTests "$@"

@@ -9,10 +9,12 @@ public struct StewardCommand: AsyncParsableCommand {
         discussion: """
             Exit codes: 0 success or converged; 2 not converged yet (waiting, or plan has changes); 1 errors.
             """,
+        version: VersionReport.current.text,
         subcommands: [
             ValidateCommand.self, PlanCommand.self, ReconcileCommand.self, RunCommand.self, SyncCommand.self, GetCommand.self,
             DescribeCommand.self, HistoryCommand.self, LogsCommand.self, SecretCommand.self, AskCommand.self, AnswerCommand.self,
             FixCommand.self, StatusCommand.self, EventsCommand.self, WaitCommand.self, SuspendCommand.self, ResumeCommand.self, RollbackCommand.self, DiffCommand.self, DriftCommand.self,
+            InitCommand.self, VersionCommand.self, CompletionCommand.self,
         ])
 
     public init() {}

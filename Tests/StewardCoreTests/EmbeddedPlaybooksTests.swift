@@ -18,15 +18,28 @@ struct EmbeddedPlaybooksTests {
         #expect(PlaybookLibrary.embeddedPlaybooks.contains("deploy_project.yml"))
     }
 
-    @Test func theBinaryCarriesExactlyTheAppTemplates() throws {
-        let templates = Self.playbooks.deletingLastPathComponent().appendingPathComponent("examples/templates")
+    /// Every file under `folder` of the checkout (caches left out), by its path there.
+    static func filesOnDisk(_ folder: String) throws -> [String: String] {
+        let root = Self.playbooks.deletingLastPathComponent().appendingPathComponent(folder)
         var onDisk: [String: String] = [:]
-        for case let relative as String in FileManager.default.enumerator(atPath: templates.path)! where !relative.contains("__pycache__") {
-            let url = templates.appendingPathComponent(relative)
+        for case let relative as String in FileManager.default.enumerator(atPath: root.path)! where !relative.contains("__pycache__") {
+            let url = root.appendingPathComponent(relative)
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
             onDisk[relative] = try String(contentsOf: url, encoding: .utf8)
         }
+        return onDisk
+    }
+
+    @Test func theBinaryCarriesExactlyTheCIExample() throws {
+        let embedded = Dictionary(uniqueKeysWithValues: EmbeddedCIExample.files.map { ($0.path, $0.text) })
+        #expect(embedded == (try Self.filesOnDisk("examples/ci")),
+            "examples/ci changed since EmbeddedPlaybooks.swift was written: run ./scripts/embed-playbooks.py")
+        #expect(embedded["steward.yml"] != nil && embedded["actionlint.yaml"] != nil)
+    }
+
+    @Test func theBinaryCarriesExactlyTheAppTemplates() throws {
+        let onDisk = try Self.filesOnDisk("examples/templates")
         let embedded = Dictionary(uniqueKeysWithValues: EmbeddedTemplates.files.map { ($0.path, $0.text) })
         #expect(embedded == onDisk, "examples/templates changed since EmbeddedPlaybooks.swift was written: run ./scripts/embed-playbooks.py")
         #expect(embedded["python-web/app.py"] != nil)

@@ -1,20 +1,21 @@
 #!/usr/bin/env bash
-# The quickstart in one command: installs what is missing (Debian), builds Steward, creates a local config repo
-# and a local forge holding the example app, then reconciles once and asks the deployed app for its health.
+# The quickstart in one command: installs what is missing (Debian), installs Steward with scripts/install.sh (one
+# binary, its playbooks built in), creates a local config repo and a local forge holding the example app, then
+# reconciles once with the installed binary and asks the deployed app for its health.
 #
-#   ./examples/quickstart/run.sh            # state in ./.steward-quickstart
-#   STEWARD_QUICKSTART_STATE=/tmp/qs ./examples/quickstart/run.sh
+#   ./examples/quickstart/run.sh            # steward in ~/.local/bin, state in ./.steward-quickstart
+#   STEWARD_PREFIX=/opt/steward STEWARD_QUICKSTART_STATE=/tmp/qs ./examples/quickstart/run.sh
+#   STEWARD_QUICKSTART_PORTS=18500-18509    # the ports the local server hands out (default 18080-18089)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 state=${STEWARD_QUICKSTART_STATE:-$root/.steward-quickstart}
+prefix=${STEWARD_PREFIX:-$HOME/.local}
 
 "$root/scripts/install-deps.sh"
-
-echo "==> building steward"
-(cd "$root" && swift build --product steward)
-steward="$root/.build/debug/steward"
+"$root/scripts/install.sh" "$prefix"
+steward="$prefix/bin/steward"
 
 export GIT_AUTHOR_NAME=${GIT_AUTHOR_NAME:-Steward Quickstart} GIT_AUTHOR_EMAIL=${GIT_AUTHOR_EMAIL:-quickstart@steward.invalid}
 export GIT_COMMITTER_NAME=$GIT_AUTHOR_NAME GIT_COMMITTER_EMAIL=$GIT_AUTHOR_EMAIL
@@ -25,6 +26,9 @@ if [ ! -d "$config/.git" ]; then
   echo "==> creating the config repo at $config"
   git init -q -b main "$config"
   cp -R "$here/config/." "$config/"
+  if [ -n "${STEWARD_QUICKSTART_PORTS:-}" ]; then
+    sed -i "s/\"18080-18089\"/\"$STEWARD_QUICKSTART_PORTS\"/" "$config/manifests/local.yaml"
+  fi
   git -C "$config" add -A
   git -C "$config" commit -q -m "quickstart: a local server and the hello project"
 fi

@@ -1,4 +1,5 @@
 import Foundation
+import StewardBuildInfo
 import StewardHTTP
 
 /// One process-wide observer of HTTP events (the GitHub clients are built per revision's settings, deep in the
@@ -16,7 +17,7 @@ final class HTTPEventObserver: @unchecked Sendable {
     }
 }
 
-/// Steward's version, as `/metrics` reports it (`steward_build_info`).
+/// Steward's version, as `/metrics` reports it (`steward_build_info`) and the API serves it.
 enum StewardVersion {
-    static let current = "0.1.0-dev"
+    static let current = BuildInfo.current.version
 }

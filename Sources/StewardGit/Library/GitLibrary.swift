@@ -2,7 +2,7 @@ import CLibGit2
 import Foundation
 
 /// libgit2's process-wide state.
-enum GitLibrary {
+public enum GitLibrary {
     /// Swift runs a static's initializer exactly once and thread-safely (`swift_once`), which makes this
     /// the single `git_libgit2_init` call of the process. libgit2 is never shut down: its global state
     /// lives as long as the process does.

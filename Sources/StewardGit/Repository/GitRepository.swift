@@ -10,7 +10,7 @@ public final class GitRepository {
     /// The repository directory (the git directory itself for a bare repository).
     public let path: String
 
-    private init(handle: OpaquePointer, path: String) {
+    init(handle: OpaquePointer, path: String) {
         self.handle = handle
         self.path = path
     }
