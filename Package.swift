@@ -28,6 +28,8 @@ let package = Package(
         // C libraries, through pkg-config.
         .systemLibrary(name: "CLibGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        // The store on PostgreSQL (libpq: synchronous like SQLite's API, so one connection layer serves both).
+        .systemLibrary(name: "CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         // glibc's malloc statistics and malloc_trim: the controller hands freed memory back after each pass, and tests
         // prove repeated work keeps no memory.
         .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
@@ -42,7 +44,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "StewardGit", dependencies: ["CLibGit2", "StewardCore"], swiftSettings: swiftSettings),
-        .target(name: "StewardStore", dependencies: ["CSQLite", "StewardCore", "StewardGraph"], swiftSettings: swiftSettings),
+        .target(
+            name: "StewardStore", dependencies: ["CSQLite", "CPostgres", "StewardCore", "StewardGraph"], swiftSettings: swiftSettings),
         // The agent-graph engine: a leaf that knows nothing of Steward.
         .target(name: "StewardGraph", swiftSettings: swiftSettings),
         // The controller's work queue (client-go's semantics): a leaf that knows nothing of Steward.

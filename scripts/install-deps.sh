@@ -4,8 +4,9 @@
 set -euo pipefail
 
 # chromium and a font: the dashboard's tests load every page in headless Chromium (scripts/browser.py).
-packages=(git pkg-config libgit2-dev libcurl4-openssl-dev libyaml-dev libsqlite3-dev ansible-core python3 python3-pip curl openssl
-  openssh-client openssh-server iproute2 nginx-light time chromium fonts-dejavu-core)
+# libpq-dev: the store on PostgreSQL; postgresql: the tests' private server (scripts/postgres.sh), never the machine's.
+packages=(git pkg-config libgit2-dev libcurl4-openssl-dev libyaml-dev libsqlite3-dev libpq-dev ansible-core python3 python3-pip curl
+  openssl openssh-client openssh-server iproute2 nginx-light time chromium fonts-dejavu-core postgresql)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -12,8 +12,8 @@
 # The build has its own folder, .build-install/ (STEWARD_INSTALL_BUILD_PATH): a static build cannot share objects
 # with the debug build of .build/. A first build takes about 8 minutes on 2 cores; later ones only what changed.
 # It needs Swift 6 on PATH and the -dev packages (scripts/install-deps.sh installs them). What the installed binary
-# needs at run time is only Debian packages: libgit2, libcurl, libsqlite3 (and ansible-core, openssh-client to
-# deploy); see the README's "Installing".
+# needs at run time is only Debian packages: libgit2, libcurl, libsqlite3, libpq (and ansible-core, openssh-client
+# to deploy); see the README's "Installing".
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build_only=false
@@ -29,7 +29,7 @@ scratch=${STEWARD_INSTALL_BUILD_PATH:-$root/.build-install}
 
 command -v swift >/dev/null || { echo "install.sh: swift is not on PATH (Swift 6: https://www.swift.org/install/linux/)" >&2; exit 1; }
 missing=()
-for pair in libgit2:libgit2-dev libcurl:libcurl4-openssl-dev sqlite3:libsqlite3-dev; do
+for pair in libgit2:libgit2-dev libcurl:libcurl4-openssl-dev sqlite3:libsqlite3-dev libpq:libpq-dev; do
   pkg-config --exists "${pair%%:*}" 2>/dev/null || missing+=("${pair#*:}")
 done
 command -v pkg-config >/dev/null || missing=(pkg-config "${missing[@]}")

@@ -24,7 +24,14 @@ idle=(chrt --idle 0)
 # setsid: a group of its own, so a failing test run stops the whole build with it.
 setsid "${idle[@]}" ./scripts/install.sh --build-only >"$install_log" 2>&1 &
 install_build=$!
-trap 'kill -- "-$install_build" 2>/dev/null || true' EXIT
+# A private PostgreSQL server (its own folder and port, TLS, a password) for the store's PostgreSQL tests.
+pg_dir=$(mktemp -d /tmp/steward-pg.XXXXXX)
+cleanup() {
+  kill -- "-$install_build" 2>/dev/null || true
+  ./scripts/postgres.sh stop "$pg_dir"
+}
+trap cleanup EXIT
+eval "$(./scripts/postgres.sh start "$pg_dir")"
 swift test --skip-build --skip "$real" "$@"
 swift test --skip-build --filter "$real" --skip InstallIntegrationTests --no-parallel "$@"
 timeout 1800 ./scripts/crash-harness.sh "$(swift build --show-bin-path "$@")/steward"
@@ -33,6 +40,5 @@ if ! wait "$install_build"; then
   echo "scripts/install.sh --build-only failed (the log above)" >&2
   exit 1
 fi
-trap - EXIT
 tail -n 1 "$install_log"
 swift test --skip-build --filter InstallIntegrationTests "$@"

@@ -6,6 +6,7 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     public struct Kind: Sendable, Hashable, CustomStringConvertible {
         private enum Base: String, Sendable, Hashable {
             case sqlite
+            case postgres
             case schemaTooNew
             case schemaOutdated
             case portRangeExhausted
@@ -20,6 +21,9 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
 
         /// SQLite returned an error code; `StoreError.sqliteCode` holds it.
         public static let sqlite = Kind(.sqlite)
+        /// PostgreSQL (or libpq) reported a failure; `StoreError.sqlState` holds the server's SQLSTATE when it
+        /// answered, nil when the connection itself failed.
+        public static let postgres = Kind(.postgres)
         /// The database was written by a newer Steward whose schema this one does not know.
         public static let schemaTooNew = Kind(.schemaTooNew)
         /// A read-only store found a database that still needs migrations.
@@ -41,13 +45,16 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     public let kind: Kind
     /// SQLite's extended result code, when SQLite reported the failure.
     public let sqliteCode: Int32?
+    /// PostgreSQL's SQLSTATE ("23505": a unique violation), when the server reported the failure.
+    public let sqlState: String?
     /// The full explanation, as printed.
     public let message: String
 
-    init(_ kind: Kind, _ message: String, sqliteCode: Int32? = nil) {
+    init(_ kind: Kind, _ message: String, sqliteCode: Int32? = nil, sqlState: String? = nil) {
         self.kind = kind
         self.message = message
         self.sqliteCode = sqliteCode
+        self.sqlState = sqlState
     }
 
     public var description: String { message }

@@ -30,7 +30,7 @@ struct InstallIntegrationTests {
         #expect(ldd.status == 0 && !ldd.output.contains("not found"), "\(ldd.output)")
         #expect(!ldd.output.contains(toolchain), "a library from the toolchain (\(toolchain)):\n\(ldd.output)")
         #expect(!ldd.output.contains("libswift") && !ldd.output.contains("libFoundation"), "\(ldd.output)")
-        for library in ["libgit2", "libcurl", "libsqlite3"] { #expect(ldd.output.contains(library), "\(library) linked") }
+        for library in ["libgit2", "libcurl", "libsqlite3", "libpq"] { #expect(ldd.output.contains(library), "\(library) linked") }
 
         // From `/`, with a PATH that has no Swift on it.
         let bare = ["PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": prefix.path]

@@ -2798,7 +2798,7 @@ jobs:
       - name: Install Steward
         run: |
           sudo apt-get update -qq
-          sudo apt-get install -y -qq --no-install-recommends libgit2-dev libcurl4-openssl-dev libsqlite3-dev ansible-core
+          sudo apt-get install -y -qq --no-install-recommends libgit2-dev libcurl4-openssl-dev libsqlite3-dev libpq-dev ansible-core
           git clone --depth 1 https://github.com/acme/steward "$RUNNER_TEMP/steward"
           "$RUNNER_TEMP/steward/scripts/install.sh" "$RUNNER_TEMP/prefix"   # one binary, playbooks built in
           echo "$RUNNER_TEMP/prefix/bin" >> "$GITHUB_PATH"

@@ -5,7 +5,7 @@ import Foundation
 ///
 /// Its database owns it (statement cache) and finalizes it before closing; the back reference is
 /// `unowned` because a strong one would make a cycle that never closes the connection.
-final class SQLiteStatement {
+final class SQLiteStatement: SQLRow {
     private unowned let database: SQLiteDatabase
     private let handle: OpaquePointer
 
@@ -87,8 +87,6 @@ final class SQLiteStatement {
         return sqlite3_column_int64(handle, index)
     }
 
-    func int(at index: Int32) throws -> Int { Int(try int64(at: index)) }
-
     func double(at index: Int32) throws -> Double {
         try requireValue(at: index)
         return sqlite3_column_double(handle, index)
@@ -108,34 +106,8 @@ final class SQLiteStatement {
         return Data(bytes: bytes, count: Int(sqlite3_column_bytes(handle, index)))
     }
 
-    func bool(at index: Int32) throws -> Bool { try int64(at: index) != 0 }
-
-    func date(at index: Int32) throws -> Date { SQLiteDate.decode(try double(at: index)) }
-
-    func optionalInt64(at index: Int32) throws -> Int64? { isNull(at: index) ? nil : try int64(at: index) }
-    func optionalInt(at index: Int32) throws -> Int? { isNull(at: index) ? nil : try int(at: index) }
-    func optionalString(at index: Int32) throws -> String? { isNull(at: index) ? nil : try string(at: index) }
-    func optionalDate(at index: Int32) throws -> Date? { isNull(at: index) ? nil : try date(at: index) }
-
-    /// A raw-value enum stored as text.
-    /// - Throws: `StoreError.Kind.corruptData` naming the column when the value is unknown to this version.
-    func value<Value: RawRepresentable>(_ type: Value.Type, at index: Int32) throws -> Value
-    where Value.RawValue == String {
-        let raw = try string(at: index)
-        guard let value = Value(rawValue: raw) else {
-            throw StoreError(.corruptData, "unknown \(Value.self) \(raw.debugDescription) in \(columnName(index)) of \(database.path); \(sql)")
-        }
-        return value
-    }
-
-    func optionalValue<Value: RawRepresentable>(_ type: Value.Type, at index: Int32) throws -> Value?
-    where Value.RawValue == String {
-        isNull(at: index) ? nil : try value(type, at: index)
-    }
-
-    private func requireValue(at index: Int32) throws {
-        guard isNull(at: index) else { return }
-        throw StoreError(.corruptData, "unexpected NULL in \(columnName(index)) of \(database.path); \(sql)")
+    func describe(column index: Int32) -> String {
+        "\(columnName(index)) of \(database.path); \(sql)"
     }
 
     private func columnName(_ index: Int32) -> String {
