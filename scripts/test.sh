@@ -29,6 +29,7 @@ pg_dir=$(mktemp -d /tmp/steward-pg.XXXXXX)
 cleanup() {
   kill -- "-$install_build" 2>/dev/null || true
   ./scripts/postgres.sh stop "$pg_dir"
+  rm -f "$install_log"
 }
 trap cleanup EXIT
 eval "$(./scripts/postgres.sh start "$pg_dir")"

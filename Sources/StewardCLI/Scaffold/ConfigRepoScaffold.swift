@@ -4,7 +4,7 @@ import StewardCore
 /// machine Steward runs on, a Project the agents build from a brief, the GitHub Actions workflow (examples/ci,
 /// compiled in) and a .gitignore. `steward validate` accepts the result as it is (a test holds it so).
 enum ConfigRepoScaffold {
-    /// Path in the repo → (text, executable).
+    /// Each file's path in the repo and its text.
     static var files: [(path: String, text: String)] {
         var files: [(path: String, text: String)] = [
             ("steward.yaml", settings),

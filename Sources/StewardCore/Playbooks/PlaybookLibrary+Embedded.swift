@@ -52,10 +52,19 @@ extension PlaybookLibrary {
 
     /// Writes `files` to `parent/name/` unless a complete copy is there (staged, then renamed into place; read-only
     /// files), holds a shared lock on it for the rest of this process, and removes the unused Steward folders beside it.
+    /// The lock is taken before the folder is used: on the staged copy before its rename, or on the copy found, which is
+    /// then looked at again (another process may have removed it, unheld, just before the lock).
     private static func materialize(_ files: [(path: String, executable: Bool, text: String)], named name: String, in parent: URL) throws -> URL {
         let target = parent.appendingPathComponent(name, isDirectory: true)
+        let marker = target.appendingPathComponent(markerName)
         let fileManager = FileManager.default
-        if !fileManager.fileExists(atPath: target.appendingPathComponent(markerName).path) {
+        for _ in 0..<3 {
+            if fileManager.fileExists(atPath: marker.path) {
+                holdShared(marker)
+                if fileManager.fileExists(atPath: marker.path) { break }
+                heldMarkers.withLock { _ = $0.remove(marker.path) }
+                continue
+            }
             try fileManager.createDirectory(at: parent, withIntermediateDirectories: true)
             let staging = parent.appendingPathComponent(".staging-\(UUID().uuidString)", isDirectory: true)
             defer { try? removeTree(staging) }
@@ -65,15 +74,21 @@ extension PlaybookLibrary {
                 try Data(file.text.utf8).write(to: url)
                 try fileManager.setAttributes([.posixPermissions: file.executable ? 0o555 : 0o444], ofItemAtPath: url.path)
             }
-            // Written last: a folder with the marker is complete.
-            try Data("Steward's \(name), written by steward; read-only\n".utf8).write(to: staging.appendingPathComponent(markerName))
+            // Written last: a folder with the marker is complete. Locked before the rename, so it is held from the
+            // moment it can be seen (the lock belongs to the file, which the rename keeps).
+            let stagedMarker = staging.appendingPathComponent(markerName)
+            try Data("Steward's \(name), written by steward; read-only\n".utf8).write(to: stagedMarker)
+            let descriptor = open(stagedMarker.path, O_RDONLY | O_CLOEXEC)
+            if descriptor >= 0 { _ = flock(descriptor, LOCK_SH) }
             do {
                 try fileManager.moveItem(at: staging, to: target)
-            } catch where fileManager.fileExists(atPath: target.appendingPathComponent(markerName).path) {
-                // Another process wrote the same content first.
+                if descriptor >= 0 { heldMarkers.withLock { _ = $0.insert(marker.path) } }
+                break
+            } catch where fileManager.fileExists(atPath: marker.path) {
+                // Another process wrote the same content first: use (and lock) its copy.
+                if descriptor >= 0 { close(descriptor) }
             }
         }
-        holdShared(target.appendingPathComponent(markerName))
         removeUnused(in: parent, keeping: name)
         return target
     }
@@ -84,7 +99,10 @@ extension PlaybookLibrary {
         let fresh = heldMarkers.withLock { $0.insert(marker.path).inserted }
         guard fresh else { return }
         let descriptor = open(marker.path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return }
+        guard descriptor >= 0 else {
+            heldMarkers.withLock { _ = $0.remove(marker.path) }
+            return
+        }
         _ = flock(descriptor, LOCK_SH)
     }
 

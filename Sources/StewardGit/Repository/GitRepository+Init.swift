@@ -4,14 +4,10 @@ import Foundation
 extension GitRepository {
     /// Creates a repository with a working tree at `directory` (made if missing) whose HEAD is the unborn branch
     /// `initialBranch`, as `git init -b BRANCH` does.
-    /// - Throws: `GitError` when `directory` already holds a repository, or it cannot be created.
+    /// - Throws: `GitError` when `directory` already holds a repository (`GIT_REPOSITORY_INIT_NO_REINIT`), or it cannot
+    ///   be created.
     public static func createWorking(at directory: URL, initialBranch: String) throws -> GitRepository {
         try GitLibrary.ensureInitialized()
-        if FileManager.default.fileExists(atPath: directory.appendingPathComponent(".git").path) {
-            throw GitError(
-                code: .library, operation: "create repository \(directory.path)",
-                message: "\(directory.path)/.git already exists", libraryCode: nil)
-        }
         var options = git_repository_init_options()
         try gitCheck(
             git_repository_init_options_init(&options, UInt32(GIT_REPOSITORY_INIT_OPTIONS_VERSION)),

@@ -141,7 +141,7 @@ final class PostgresConnection {
     /// Executes one parameterised statement; the caller clears the result.
     private func perform(_ sql: String, _ values: [SQLiteValue]) throws -> OpaquePointer? {
         let connection = try liveHandle()
-        let text = try placeholders(sql)
+        let text = placeholders(sql)
         var buffers: [UnsafeMutablePointer<CChar>?] = []
         var lengths: [Int32] = []
         var formats: [Int32] = []
@@ -181,7 +181,7 @@ final class PostgresConnection {
     }
 
     /// `sql` with each `?` outside string literals, quoted identifiers and comments replaced by `$1`, `$2`, ….
-    private func placeholders(_ sql: String) throws -> String {
+    private func placeholders(_ sql: String) -> String {
         if let text = translated[sql] { return text }
         let text = Self.numberingPlaceholders(sql)
         translated[sql] = text
