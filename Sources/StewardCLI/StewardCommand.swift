@@ -14,7 +14,7 @@ public struct StewardCommand: AsyncParsableCommand {
             ValidateCommand.self, PlanCommand.self, ReconcileCommand.self, RunCommand.self, SyncCommand.self, GetCommand.self,
             DescribeCommand.self, HistoryCommand.self, LogsCommand.self, SecretCommand.self, AskCommand.self, AnswerCommand.self,
             FixCommand.self, StatusCommand.self, EventsCommand.self, WaitCommand.self, SuspendCommand.self, ResumeCommand.self, RollbackCommand.self, DiffCommand.self, DriftCommand.self,
-            InitCommand.self, VersionCommand.self, CompletionCommand.self,
+            InitCommand.self, VersionCommand.self, CompletionCommand.self, StoreCommand.self,
         ])
 
     public init() {}

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Where a thread's checkpoints, recorded side effects and run lease live (`InMemoryCheckpointer`,
-/// StewardStore's `SQLiteCheckpointer`).
+/// StewardStore's `SQLCheckpointer`).
 ///
 /// A checkpointer stores bytes and knows nothing of state types: the engine encodes each checkpoint's
 /// payload (the writes of one step and the thread's position) and rebuilds the state by replaying

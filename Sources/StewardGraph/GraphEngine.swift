@@ -24,7 +24,7 @@ import Foundation
 /// builder.addConditionalEdge(from: "tester", to: ["architect", Graph.end]) { $0.log.last == "ok" ? Graph.end : "architect" }
 /// let graph = try builder.compile(maxSteps: 50)
 ///
-/// let engine = GraphEngine(graph: graph, checkpointer: SQLiteCheckpointer(store: store))
+/// let engine = GraphEngine(graph: graph, checkpointer: SQLCheckpointer(store: store))
 /// var run = try await engine.start(thread: "shop#3", input: Job(brief: "a shop"))
 /// if case .interrupted = run.status { run = try await engine.resume(thread: "shop#3", answer: "yes") }
 /// ```

@@ -93,7 +93,7 @@ struct ControllerBenchmark {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         return Reconciler(
             source: GitConfigSource(url: config, ref: "main", cacheDirectory: state.appendingPathComponent("config-repo.git")),
-            store: try SQLiteStateStore(stateDirectory: state),
+            store: try SQLStateStore(stateDirectory: state),
             makeResolver: { settings in LocalForge(root: state.appendingPathComponent(settings.forge.path)) },
             runner: runner, library: try PlaybookLibrary(directory: root.appendingPathComponent("playbooks")),
             stateDirectory: state, logger: Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() })
@@ -113,7 +113,7 @@ struct ControllerBenchmarkChild {
         options.afterPoll = { malloc_trim(0) }
         let reconciler = try ControllerBenchmark.reconciler(config: config, state: state, runner: runner)
         // As `steward run` opens its store.
-        try await (reconciler.store as? SQLiteStateStore)?.limitMemoryMap(toBytes: SQLiteStateStore.controllerMemoryMapBytes)
+        try await (reconciler.store as? SQLStateStore)?.limitMemoryMap(toBytes: SQLStateStore.controllerMemoryMapBytes)
         let controller = Controller(reconciler: reconciler, leases: nil, options: options)
         let workers = Task { await controller.run() }
         let start = ContinuousClock.now

@@ -23,7 +23,7 @@ struct GitHubSyncBenchmark {
         let logger = Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
         func sync() async throws -> (ForgeSyncReport, Duration) {
             let start = ContinuousClock.now
-            let store = try SQLiteStateStore(stateDirectory: state.url)
+            let store = try SQLStateStore(stateDirectory: state.url)
             let report = try await ForgeSync(forge: forge, store: store, logger: logger).sync(owner: "acme")
             return (report, ContinuousClock.now - start)
         }

@@ -43,7 +43,7 @@ struct HTTPBenchmarkChild {
         }
         let cold = lists.removeFirst()
         let reading = ContinuousClock.now
-        let records = try await SQLiteStateStore(stateDirectory: state, readOnly: true).projects(withDetails: true)
+        let records = try await SQLStateStore(stateDirectory: state, readOnly: true).projects(withDetails: true)
         let read = ContinuousClock.now - reading
         let encoding = ContinuousClock.now
         let encoder = JSONEncoder()
@@ -102,7 +102,7 @@ struct HTTPBenchmarkChild {
 /// The controller of a benchmark fleet, settled, with its HTTP server on a free port (`http-child`, `dashboard-child`).
 struct BenchServer {
     let controller: Controller
-    let store: SQLiteStateStore
+    let store: SQLStateStore
     let client: HTTPClient
     let base: URL
     private let workers: Task<Void, Never>
@@ -110,8 +110,8 @@ struct BenchServer {
 
     init(config: String, state: URL) async throws {
         let reconciler = try ControllerBenchmark.reconciler(config: config, state: state, runner: FakePlaybookRunner())
-        guard let store = reconciler.store as? SQLiteStateStore else { throw BenchmarkFailure("the fleet's store is not SQLite") }
-        try await store.limitMemoryMap(toBytes: SQLiteStateStore.controllerMemoryMapBytes)
+        guard let store = reconciler.store as? SQLStateStore else { throw BenchmarkFailure("the fleet's store is not SQLite") }
+        try await store.limitMemoryMap(toBytes: SQLStateStore.controllerMemoryMapBytes)
         self.store = store
         let metrics = StewardMetrics(version: "bench")
         var options = Controller.Options(configInterval: 3600)
@@ -126,7 +126,7 @@ struct BenchServer {
         serverOptions.webhookSecret = "bench"
         let server = ControllerHTTPServer(
             options: serverOptions, controller: controller, store: store,
-            apiStore: try SQLiteStateStore(stateDirectory: state, readOnly: true), metrics: metrics,
+            apiStore: try SQLStateStore(stateDirectory: state, readOnly: true), metrics: metrics,
             logger: Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() })
         let (bound, continuation) = AsyncStream.makeStream(of: ListenAddress.self)
         app = Task { try await server.application { continuation.yield($0) }.run() }

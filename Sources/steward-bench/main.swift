@@ -120,7 +120,7 @@ let logger = Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
 func reconciler(runner: any PlaybookRunner) throws -> Reconciler {
     Reconciler(
         source: GitConfigSource(url: config.bare, ref: "main", cacheDirectory: state.appendingPathComponent("config-repo.git")),
-        store: try SQLiteStateStore(stateDirectory: state),
+        store: try SQLStateStore(stateDirectory: state),
         makeResolver: { settings in LocalForge(root: state.appendingPathComponent(settings.forge.path)) },
         runner: runner, library: library, stateDirectory: state, logger: logger)
 }

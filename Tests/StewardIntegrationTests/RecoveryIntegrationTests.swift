@@ -94,11 +94,11 @@ struct RecoveryIntegrationTests {
             await httpGet("http://\(address[project.server ?? ""] ?? "?"):\(project.port ?? 0)/health")
         }
         func runs(_ server: String, _ kind: String, _ stateDir: TemporaryDirectory = state) async throws -> [RunRecord] {
-            try await SQLiteStateStore(stateDirectory: stateDir.url, readOnly: true).runs(server: server, limit: 100)
+            try await SQLStateStore(stateDirectory: stateDir.url, readOnly: true).runs(server: server, limit: 100)
                 .filter { $0.kind == kind }
         }
         func events(_ kind: String, _ name: String) async throws -> [EventRecord] {
-            try await SQLiteStateStore(stateDirectory: state.url, readOnly: true).events(objectKind: kind, objectName: name, limit: 200)
+            try await SQLStateStore(stateDirectory: state.url, readOnly: true).events(objectKind: kind, objectName: name, limit: 200)
         }
         func ssh(_ host: String, _ command: String) async throws {
             try await run(["ssh", "-i", hosts[0].privateKeyFile, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
@@ -135,7 +135,7 @@ struct RecoveryIntegrationTests {
         for server in ["th31", "th32"] {
             let provisioning = try await runs(server, "bootstrap", fresh).count + runs(server, "provision", fresh).count
             #expect(provisioning == 0, "\(server) was provisioned again in the fresh state dir")
-            let reasons = try await SQLiteStateStore(stateDirectory: fresh.url, readOnly: true)
+            let reasons = try await SQLStateStore(stateDirectory: fresh.url, readOnly: true)
                 .events(objectKind: "Server", objectName: server, limit: 50).map(\.reason)
             #expect(reasons.contains("ProvisioningAdopted"), "\(server): \(reasons)")
         }
@@ -178,7 +178,7 @@ struct RecoveryIntegrationTests {
         // demo/app (a person's repo) is deleted and Steward has no copy of its commit either: `fix p1` re-creates
         // it empty and fails saying so, never filling it with Steward's template; once the person pushes their
         // copy, the next forge sync finds it (the project follows the re-created repo's id) and p1 is back.
-        let lost = try #require(try await SQLiteStateStore(stateDirectory: state.url, readOnly: true).project(named: "p1")?.lastDeployCommit)
+        let lost = try #require(try await SQLStateStore(stateDirectory: state.url, readOnly: true).project(named: "p1")?.lastDeployCommit)
         try FileManager.default.removeItem(atPath: forgeRoot.url.appendingPathComponent("demo/app.git").path)
         try FileManager.default.removeItem(at: state.url.appendingPathComponent("bundles/\(lost).bundle"))
         _ = try steward(["sync", "forge", "--once"])

@@ -13,7 +13,7 @@ struct StateAccessIntegrationTests {
         try fixture.config.write("manifests/hello.yaml", manifest + "  suspend: true\n")
         try await fixture.config.commit("no deploy needed")
         #expect(try StewardBinary.run(["plan"] + fixture.configArguments).status == 2, "plan creates the database")
-        let store = try SQLiteStateStore(stateDirectory: fixture.state.url)
+        let store = try SQLStateStore(stateDirectory: fixture.state.url)
         let first = KeyLeases(store: store, holder: LeaseHolder(role: "reconcile"))
         #expect(try await first.tryAcquire(ObjectKey.controllerLease) == nil)
 

@@ -11,7 +11,7 @@ struct ProductOwnerTests {
     final class World: @unchecked Sendable {
         let config: GitFixture
         let state: TemporaryDirectory
-        let store: SQLiteStateStore
+        let store: SQLStateStore
         let clock = Clock()
 
         init() async throws {
@@ -30,7 +30,7 @@ struct ProductOwnerTests {
                 """)
             try await config.commit("initial")
             state = try TemporaryDirectory(prefix: "steward-po")
-            store = try SQLiteStateStore(stateDirectory: state.url)
+            store = try SQLStateStore(stateDirectory: state.url)
         }
 
         func productOwner(configRepo: Bool = true) -> ProductOwner {

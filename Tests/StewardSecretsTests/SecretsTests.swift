@@ -50,7 +50,7 @@ struct MasterKeyTests {
 struct SecretStoreTests {
     @Test func onlySealedValuesReachTheDatabaseWithVersions() async throws {
         let state = try TemporaryDirectory()
-        let store = try SQLiteStateStore(stateDirectory: state.url)
+        let store = try SQLStateStore(stateDirectory: state.url)
         let cipher = AESGCMSecretCipher(key: SymmetricKey(size: .bits256))
         let value = "s3cr3t-value-that-must-not-leak"
         #expect(try await store.setSecret(project: "bot", name: "TOKEN", sealed: try cipher.seal(Data(value.utf8), context: "bot/TOKEN"), at: Date()) == 1)
@@ -74,7 +74,7 @@ struct SecretStoreTests {
 struct SecretKeyFingerprintTests {
     @Test func aSecondKeyIsRefusedAndTheFingerprintRevealsNothing() async throws {
         let state = try TemporaryDirectory()
-        let store = try SQLiteStateStore(stateDirectory: state.url)
+        let store = try SQLStateStore(stateDirectory: state.url)
         let first = AESGCMSecretCipher(key: SymmetricKey(size: .bits256))
         let other = AESGCMSecretCipher(key: SymmetricKey(size: .bits256))
         #expect(first.keyFingerprint.count == 64 && first.keyFingerprint != other.keyFingerprint)
@@ -92,7 +92,7 @@ struct SecretKeyFingerprintTests {
     /// A store from before fingerprints: the key must open what is stored, and only then is it recorded.
     @Test func secretsStoredBeforeFingerprintsDecideWhichKeyIsRecorded() async throws {
         let state = try TemporaryDirectory()
-        let store = try SQLiteStateStore(stateDirectory: state.url)
+        let store = try SQLStateStore(stateDirectory: state.url)
         let first = AESGCMSecretCipher(key: SymmetricKey(size: .bits256))
         _ = try await store.setSecret(project: "bot", name: "TOKEN", sealed: try first.seal(Data("x".utf8), context: "bot/TOKEN"), at: Date())
         let other = AESGCMSecretCipher(key: SymmetricKey(size: .bits256))

@@ -17,7 +17,7 @@ struct ControllerHTTPServerTests {
         let config: TemporaryDirectory
         let state: TemporaryDirectory
         let playbooks: TemporaryDirectory
-        let store: SQLiteStateStore
+        let store: SQLStateStore
         let metrics = StewardMetrics(version: "test")
         let controller: Controller
         let client: HTTPClient
@@ -42,7 +42,7 @@ struct ControllerHTTPServerTests {
                 metadata: {name: shop}
                 spec: {repo: acme/shop, server: local}
                 """)
-            store = try SQLiteStateStore(stateDirectory: state.url)
+            store = try SQLStateStore(stateDirectory: state.url)
             let reconciler = Reconciler(
                 source: DirectoryConfigSource(root: config.url), store: InMemoryStateStore(),
                 makeResolver: { _ in FakeResolver(commits: ["acme/shop": "c1"]) }, runner: FakePlaybookRunner(),

@@ -20,7 +20,7 @@ struct DashboardTests {
     /// Rows of the project table (each row's name is a row header).
     private func rows(_ text: String) -> Int { text.components(separatedBy: "<th scope=\"row\">").count - 1 }
 
-    private func seed(_ store: SQLiteStateStore) async throws -> Int64 {
+    private func seed(_ store: SQLStateStore) async throws -> Int64 {
         let ready = Condition(type: "Ready", status: .false, reason: "DeployFailed", message: "the <health> gate failed", lastTransitionTime: now)
         try await store.save(project: ProjectRecord(name: "shop", repo: "acme/shop", phase: .active, generation: 2,
             observedGeneration: 2, conditions: [ready], server: "local", port: 18000, lastDeployCommit: "c1c1c1c1c1c1c1c1",

@@ -61,7 +61,7 @@ struct NotificationSenderTests {
     static let quiet = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
 
     static func sender(
-        _ store: SQLiteStateStore, _ receivers: [Settings.Notification], environment: [String: String] = [:],
+        _ store: SQLStateStore, _ receivers: [Settings.Notification], environment: [String: String] = [:],
         configure: (inout NotificationSender.Options) -> Void = { _ in }
     ) throws -> NotificationSender {
         var options = NotificationSender.Options()
@@ -78,7 +78,7 @@ struct NotificationSenderTests {
 
     @Test func triggersWriteTheOutboxWithTheirCauseAndEachProviderGetsItsShape() async throws {
         let state = try TemporaryDirectory(prefix: "state")
-        let store = try SQLiteStateStore(stateDirectory: state.url)
+        let store = try SQLStateStore(stateDirectory: state.url)
         let hook = try await FakeReceiver()
         let slack = try await FakeReceiver()
         let telegram = try await FakeReceiver()
@@ -129,7 +129,7 @@ struct NotificationSenderTests {
 
     @Test func aReceiverDownForAWhileGetsEachMessageLaterOnceWithTheSameKey() async throws {
         let state = try TemporaryDirectory(prefix: "state")
-        let store = try SQLiteStateStore(stateDirectory: state.url)
+        let store = try SQLStateStore(stateDirectory: state.url)
         let hook = try await FakeReceiver { $0 <= 3 ? 503 : 200 }
         let sender = try Self.sender(store, [Settings.Notification(name: "ops", provider: .webhook, url: "http://127.0.0.1:\(hook.port)/")])
         _ = try await store.openIncident(Self.incident("shop"), events: [])
@@ -151,19 +151,19 @@ struct NotificationSenderTests {
         let receivers = [Settings.Notification(name: "ops", provider: .webhook, url: "http://127.0.0.1:\(hook.port)/")]
         do {
             // The event is recorded; the process dies before its sender reads the outbox.
-            let store = try SQLiteStateStore(stateDirectory: state.url)
+            let store = try SQLStateStore(stateDirectory: state.url)
             _ = try await store.openIncident(Self.incident("shop"), events: [])
         }
-        let restarted = try SQLiteStateStore(stateDirectory: state.url)
+        let restarted = try SQLStateStore(stateDirectory: state.url)
         #expect(try await Self.sender(restarted, receivers).runOnce() == 1)
-        #expect(try await Self.sender(try SQLiteStateStore(stateDirectory: state.url), receivers).runOnce() == 0)
+        #expect(try await Self.sender(try SQLStateStore(stateDirectory: state.url), receivers).runOnce() == 0)
         #expect(hook.requests.count == 1)
         await hook.stop()
     }
 
     @Test func aFloodIsOneSummaryAndTheRateIsLimitedPerReceiver() async throws {
         let state = try TemporaryDirectory(prefix: "state")
-        let store = try SQLiteStateStore(stateDirectory: state.url)
+        let store = try SQLStateStore(stateDirectory: state.url)
         let hook = try await FakeReceiver()
         let sender = try Self.sender(store, [Settings.Notification(name: "ops", provider: .webhook, url: "http://127.0.0.1:\(hook.port)/")]) {
             $0.summaryThreshold = 10

@@ -14,9 +14,9 @@ struct ForgeSyncStoreTests {
         ForgeRepository(id: id, owner: "acme", name: name, cloneURL: "https://example.test/acme/\(name).git")
     }
 
-    @Test func pagesStateAndIncidentsRoundTrip() async throws {
-        let directory = try TemporaryDirectory()
-        let store = try SQLiteStateStore(stateDirectory: directory.url)
+    @Test(arguments: SQLDialect.allCases) func pagesStateAndIncidentsRoundTrip(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
+        let store = try fixture.reopen()
         let pages = [
             ForgePage(number: 1, etag: "W/\"a\"", hasNext: true, repositories: [Self.repo(1, "api")]),
             ForgePage(number: 2, etag: nil, hasNext: false, repositories: []),
@@ -28,7 +28,7 @@ struct ForgeSyncStoreTests {
 
         let state = ForgeSyncState(owner: "acme", consecutiveFailures: 2, lastAttemptAt: Self.time, lastError: "HTTP 503")
         try await store.save(forgeSyncState: state, events: [])
-        #expect(try await SQLiteStateStore(stateDirectory: directory.url).forgeSyncState(owner: "acme") == state)
+        #expect(try await fixture.reopen().forgeSyncState(owner: "acme") == state)
 
         let incident = IncidentRecord(kind: .repoMissing, severity: .critical, objectKind: "Project", objectName: "shop",
                                       message: "404", openedAt: Self.time)
@@ -45,17 +45,17 @@ struct ForgeSyncStoreTests {
         #expect(try await store.incidents(openOnly: false).map(\.status) == [.detected, .resolved])
     }
 
-    @Test func failCountsSurviveARestartInTheMiddle() async throws {
-        let directory = try TemporaryDirectory()
+    @Test(arguments: SQLDialect.allCases) func failCountsSurviveARestartInTheMiddle(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
         let forge = FakeForge()
         await forge.set([Self.repo(7, "shop")])
         let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
         func syncInANewProcess() async throws -> ForgeSyncReport {
             // A new store per call, as a restarted controller opens it.
-            try await ForgeSync(forge: forge, store: try SQLiteStateStore(stateDirectory: directory.url), alertThreshold: 3,
+            try await ForgeSync(forge: forge, store: try fixture.reopen(), alertThreshold: 3,
                                 now: { Self.time }, logger: logger).sync(owner: "acme")
         }
-        try await SQLiteStateStore(stateDirectory: directory.url).save(
+        try await fixture.reopen().save(
             project: ProjectRecord(name: "shop", repo: "acme/shop", manifestPath: "manifests/shop.yaml", phase: .active,
                                    updatedAt: Self.time), events: [])
         _ = try await syncInANewProcess()
@@ -63,7 +63,7 @@ struct ForgeSyncStoreTests {
         await forge.failLookup(7, "timeout")
         _ = try await syncInANewProcess()
         _ = try await syncInANewProcess()
-        let store = try SQLiteStateStore(stateDirectory: directory.url)
+        let store = try fixture.reopen()
         #expect(try await store.project(named: "shop")?.failCount == 2)
         #expect(try await store.events(objectKind: "Project", objectName: "shop", limit: 10).filter { $0.reason == "RepoCheckFailing" }.isEmpty)
         _ = try await syncInANewProcess()

@@ -10,9 +10,9 @@ import Testing
 struct HealthStoreTests {
     static let time = Date(timeIntervalSinceReferenceDate: 786_000_000.123_456_789)
 
-    @Test func rowsAndTheLastRoundRoundTrip() async throws {
-        let directory = try TemporaryDirectory()
-        let store = try SQLiteStateStore(stateDirectory: directory.url)
+    @Test(arguments: SQLDialect.allCases) func rowsAndTheLastRoundRoundTrip(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
+        let store = try fixture.reopen()
         #expect(try await store.healthChecks().isEmpty)
         #expect(try await store.healthCheckerLastRun() == nil)
 
@@ -27,7 +27,7 @@ struct HealthStoreTests {
         try await store.save(healthCheck: fine, events: [])
         try await store.setHealthCheckerLastRun(Self.time)
 
-        let reopened = try SQLiteStateStore(stateDirectory: directory.url, readOnly: true)
+        let reopened = try fixture.reopen(readOnly: true)
         #expect(try await reopened.healthChecks() == [fine, down])
         #expect(try await reopened.healthCheck(project: "web") == down)
         #expect(try await reopened.healthCheckerLastRun() == Self.time)
@@ -48,24 +48,24 @@ struct HealthStoreTests {
         #expect(try await store.healthChecks() == [fine])
     }
 
-    @Test func theFailureCountSurvivesARestartBetweenChecks() async throws {
-        let directory = try TemporaryDirectory()
+    @Test(arguments: SQLDialect.allCases) func theFailureCountSurvivesARestartBetweenChecks(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
         let probe = FakeHealthProbe(defaultAnswer: .refused)
-        let setup = try SQLiteStateStore(stateDirectory: directory.url)
+        let setup = try fixture.reopen()
         try await setup.save(server: ServerRecord(name: "local", status: .ready,
             spec: ServerSpec(address: "127.0.0.1", connection: .local), updatedAt: Self.time), events: [])
         try await setup.save(project: ProjectRecord(name: "web", phase: .active, spec: ProjectSpec(repo: "acme/web"),
             server: "local", port: 24001, updatedAt: Self.time), events: [])
         func checkInANewProcess() async throws -> HealthCheckReport {
             try await HealthChecker(
-                probe: probe, store: try SQLiteStateStore(stateDirectory: directory.url), downAfter: 3, now: { Self.time },
+                probe: probe, store: try fixture.reopen(), downAfter: 3, now: { Self.time },
                 logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
             ).run()
         }
         #expect(try await checkInANewProcess().failing == ["web"])
         #expect(try await checkInANewProcess().failing == ["web"])
         #expect(try await checkInANewProcess().wentDown == ["web"])
-        let store = try SQLiteStateStore(stateDirectory: directory.url)
+        let store = try fixture.reopen()
         let incident = try #require(try await store.incidents(openOnly: true).first)
         #expect(incident.kind == .serviceDown)
         #expect(incident.message.contains("http://127.0.0.1:24001/health"))
@@ -81,9 +81,9 @@ struct HealthStoreTests {
 
 /// The drift table and the Drifted condition: set with each check, kept by every save, cleared by a later deploy.
 struct DriftStoreTests {
-    @Test func aCheckSetsDriftedAndADeployAfterItClearsIt() async throws {
-        let directory = try TemporaryDirectory(prefix: "steward-drift-store")
-        let store = try SQLiteStateStore(stateDirectory: directory.url)
+    @Test(arguments: SQLDialect.allCases) func aCheckSetsDriftedAndADeployAfterItClearsIt(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
+        let store = try fixture.reopen()
         let checked = Date(timeIntervalSince1970: 1_800_000_000)
         var record = ProjectRecord(name: "hello", phase: .active, generation: 1, observedGeneration: 1, updatedAt: checked)
         record.lastDeployedAt = checked.addingTimeInterval(-60)
@@ -124,9 +124,9 @@ struct DriftStoreTests {
 
 /// `steward rollback --no-commit`: the pin sets Pinned while the record's spec hash is the pinned one.
 struct PinStoreTests {
-    @Test func aPinHoldsUntilTheManifestChangesAndUnpinClearsIt() async throws {
-        let directory = try TemporaryDirectory(prefix: "steward-pin-store")
-        let store = try SQLiteStateStore(stateDirectory: directory.url)
+    @Test(arguments: SQLDialect.allCases) func aPinHoldsUntilTheManifestChangesAndUnpinClearsIt(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
+        let store = try fixture.reopen()
         let now = Date(timeIntervalSince1970: 1_800_000_000)
         var record = ProjectRecord(name: "hello", phase: .active, specHash: "spec-1", updatedAt: now)
         try await store.save(project: record, events: [])

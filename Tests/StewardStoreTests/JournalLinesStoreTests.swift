@@ -13,8 +13,8 @@ struct JournalLinesStoreTests {
             fields: ["commit": "c1", "note": "a \"quoted\" value"])
     }
 
-    @Test func linesComeBackInOrderWithTheirFieldsAndFilters() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: SQLDialect.allCases) func linesComeBackInOrderWithTheirFieldsAndFilters(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
         let store = fixture.store
         try await store.appendJournal([
             Self.line("one", project: "shop"), Self.line("two", .warning, server: "alpha"),
@@ -39,8 +39,9 @@ struct JournalLinesStoreTests {
         #expect(try await reader.journal(after: 3, matching: JournalQuery(), limit: 10).map(\.message) == ["four"])
     }
 
-    @Test func pruningKeepsTheNewestWithinAgeAndCount() async throws {
-        let store = try StoreFixture().store
+    @Test(arguments: SQLDialect.allCases) func pruningKeepsTheNewestWithinAgeAndCount(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
+        let store = fixture.store
         let old = (0..<5).map { Self.line("old \($0)", at: Samples.time.addingTimeInterval(-86_400 * 20)) }
         let recent = (0..<10).map { Self.line("new \($0)", at: Samples.time.addingTimeInterval(Double($0))) }
         try await store.appendJournal(old + recent)

@@ -7,8 +7,8 @@ import Testing
 struct JournalStoreTests {
     // MARK: Events
 
-    @Test func eventsFilterLimitAndOrder() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: SQLDialect.allCases) func eventsFilterLimitAndOrder(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
         let store = fixture.store
         // Appended out of time order on purpose: reads are chronological.
         try await store.append(events: [
@@ -35,8 +35,8 @@ struct JournalStoreTests {
         #expect(try await store.events(objectKind: "Project", objectName: "nobody", limit: 5).isEmpty)
     }
 
-    @Test func eventsWithEqualTimesKeepInsertionOrderAndRoundTrip() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: SQLDialect.allCases) func eventsWithEqualTimesKeepInsertionOrderAndRoundTrip(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
         let events = (0..<5).map { Samples.event("shop", reason: "Step\($0)") }
         try await fixture.store.append(events: events)
         let stored = try await fixture.store.events(objectKind: "Project", objectName: "shop", limit: 10)
@@ -53,8 +53,8 @@ struct JournalStoreTests {
         )
     }
 
-    @Test func runLifecycleWithTasks() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: SQLDialect.allCases) func runLifecycleWithTasks(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
         let store = fixture.store
         let id = try await store.beginRun(deployRun())
         let tasks = [
@@ -77,8 +77,8 @@ struct JournalStoreTests {
         #expect(try await fixture.reopen().runs(project: "shop", limit: 5) == [running])
     }
 
-    @Test func beginRunRecordsARunningRunWithItsId() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: SQLDialect.allCases) func beginRunRecordsARunningRunWithItsId(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
         var run = deployRun()
         run.status = .succeeded
         run.exitCode = 0
@@ -91,8 +91,8 @@ struct JournalStoreTests {
         #expect(stored.tasks == run.tasks)
     }
 
-    @Test func runsAreNewestFirstPerProjectWithLimit() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: SQLDialect.allCases) func runsAreNewestFirstPerProjectWithLimit(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
         let store = fixture.store
         var ids: [Int64] = []
         for index in 0..<4 {
@@ -105,8 +105,8 @@ struct JournalStoreTests {
         #expect(try await store.runs(project: "shop", limit: 0).isEmpty)
     }
 
-    @Test func recoverInterruptedRunsMarksOnlyRunningOnes() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: SQLDialect.allCases) func recoverInterruptedRunsMarksOnlyRunningOnes(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
         let store = fixture.store
         let finishedID = try await store.beginRun(deployRun())
         var finished = try #require(try await store.runs(project: "shop", limit: 1).first)
@@ -134,8 +134,8 @@ struct JournalStoreTests {
         #expect(lines == ["run #\(finishedID) deploy succeeded", "run #\(crashedID) deploy interrupted", "run #\(otherID) deploy interrupted"])
     }
 
-    @Test func aFinishedRunWritesItsJournalLineWithIt() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: SQLDialect.allCases) func aFinishedRunWritesItsJournalLineWithIt(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
         let store = fixture.store
         let id = try await store.beginRun(deployRun())
         var run = try #require(try await store.runs(project: "shop", limit: 1).first)
@@ -151,8 +151,8 @@ struct JournalStoreTests {
         #expect(lines.first?.fields["input_hash"] == run.inputHash)
     }
 
-    @Test func runMisuseIsReported() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: SQLDialect.allCases) func runMisuseIsReported(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
         let noID = await #expect(throws: StoreError.self) { try await fixture.store.finishRun(deployRun()) }
         #expect(noID?.kind == .invalidArgument)
         var unknown = deployRun()
@@ -163,13 +163,16 @@ struct JournalStoreTests {
         let orphanTask = await #expect(throws: StoreError.self) {
             try await fixture.store.appendTask(runID: 42, TaskEvent(host: "h", task: "t", status: .ok, durationMs: 1))
         }
-        #expect(orphanTask?.description.contains("FOREIGN KEY") == true)
+        switch engine {
+        case .sqlite: #expect(orphanTask?.description.contains("FOREIGN KEY") == true)
+        case .postgres: #expect(orphanTask?.sqlState == "23503")
+        }
     }
 
     // MARK: Reconciles
 
-    @Test func reconcileLifecycleAndLast() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: SQLDialect.allCases) func reconcileLifecycleAndLast(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
         let store = fixture.store
         #expect(try await store.lastReconcile() == nil)
         let firstID = try await store.beginReconcile(ReconcileRecord(commit: nil, ref: "main", startedAt: Samples.time))

@@ -9,8 +9,8 @@ import Testing
 struct LeaseStoreTests {
     static let never: @Sendable (String) -> Bool = { _ in false }
 
-    @Test func oneHolderAtATimeUntilTheLeaseExpires() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: SQLDialect.allCases) func oneHolderAtATimeUntilTheLeaseExpires(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
         let first = fixture.store
         let second = try fixture.reopen()
         let start = Samples.time
@@ -31,8 +31,9 @@ struct LeaseStoreTests {
             .isEmpty, "a holder that stalled past its lease learns it lost it")
     }
 
-    @Test func aGoneHolderIsTakenOverAtOnceAndOnlyTheHolderReleases() async throws {
-        let store = try StoreFixture().store
+    @Test(arguments: SQLDialect.allCases) func aGoneHolderIsTakenOverAtOnceAndOnlyTheHolderReleases(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
+        let store = fixture.store
         let start = Samples.time
         _ = try await store.acquireLease("controller", holder: "dead", ttl: .seconds(15), now: start, isGone: Self.never)
         let again = try await store.acquireLease("controller", holder: "dead", ttl: .seconds(15), now: start.addingTimeInterval(3),

@@ -16,8 +16,8 @@ struct ManifestCacheStoreTests {
             + Data(repeating: UInt8(index % 251), count: 600)
     }
 
-    @Test func tenThousandEntriesRoundTripAndSubsetsIgnoreUnknownIDs() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: SQLDialect.allCases) func tenThousandEntriesRoundTripAndSubsetsIgnoreUnknownIDs(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
         let count = 10_100
         let entries = Dictionary(uniqueKeysWithValues: (0..<count).map { (Self.blobID($0), Self.payload($0)) })
         try await fixture.store.cacheManifests(entries)
@@ -34,13 +34,13 @@ struct ManifestCacheStoreTests {
         #expect(try await fixture.store.cachedManifests(blobIDs: unknown).isEmpty)
     }
 
-    @Test func cachingReplacesPayloadAndStampsLastUsed() async throws {
-        let directory = try TemporaryDirectory(prefix: "steward-store")
-        let store = try SQLiteStateStore(stateDirectory: directory.url, now: { Samples.time })
+    @Test(arguments: SQLDialect.allCases) func cachingReplacesPayloadAndStampsLastUsed(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
+        let store = try fixture.reopen(now: { Samples.time })
         try await store.cacheManifests(["a": Data("one".utf8), "b": Data()])
         try await store.cacheManifests(["a": Data("two".utf8)])
         #expect(try await store.cachedManifests(blobIDs: ["a", "b", "c"]) == ["a": Data("two".utf8), "b": Data()])
-        let database = try SQLiteDatabase(path: store.databaseURL.path, mode: .readOnly)
+        let database = try fixture.rawDatabase()
         #expect(try database.query("SELECT DISTINCT last_used FROM manifest_cache") { try $0.date(at: 0) } == [Samples.time])
         try await store.cacheManifests([:])
     }

@@ -4,8 +4,8 @@ import StewardCore
 @testable import StewardStore
 
 struct PortAllocationStoreTests {
-    @Test func sameProjectGetsItsPortAgainAndOthersTheNextFree() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: SQLDialect.allCases) func sameProjectGetsItsPortAgainAndOthersTheNextFree(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
         let store = fixture.store
         #expect(try await store.allocatePort(project: "shop", server: "alpha", range: 8000...8999) == 8000)
         #expect(try await store.allocatePort(project: "shop", server: "alpha", range: 8000...8999) == 8000)
@@ -16,8 +16,8 @@ struct PortAllocationStoreTests {
         #expect(try await store.allocatePort(project: "shop", server: "alpha", range: 9000...9001) == 8000)
     }
 
-    @Test func exhaustedRangeSaysWhichServerAndRange() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: SQLDialect.allCases) func exhaustedRangeSaysWhichServerAndRange(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
         let store = fixture.store
         _ = try await store.allocatePort(project: "a", server: "alpha", range: 8000...8001)
         _ = try await store.allocatePort(project: "b", server: "alpha", range: 8000...8001)
@@ -31,8 +31,8 @@ struct PortAllocationStoreTests {
             """)
     }
 
-    @Test func releaseFreesPortsForReuseLowestFirst() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: SQLDialect.allCases) func releaseFreesPortsForReuseLowestFirst(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
         let store = fixture.store
         for project in ["a", "b", "c"] {
             _ = try await store.allocatePort(project: project, server: "alpha", range: 8000...8002)
@@ -44,17 +44,20 @@ struct PortAllocationStoreTests {
         try await store.releasePorts(project: "nobody")
     }
 
-    @Test func theDatabaseRefusesTwoProjectsOnOnePort() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: SQLDialect.allCases) func theDatabaseRefusesTwoProjectsOnOnePort(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
         _ = try await fixture.store.allocatePort(project: "shop", server: "alpha", range: 8000...8000)
         let error = #expect(throws: StoreError.self) {
             try fixture.rawDatabase().run("INSERT INTO allocations (server, port, project) VALUES ('alpha', 8000, 'blog')")
         }
-        #expect(error?.description.contains("UNIQUE constraint failed: allocations.server, allocations.port") == true)
+        switch engine {
+        case .sqlite: #expect(error?.description.contains("UNIQUE constraint failed: allocations.server, allocations.port") == true)
+        case .postgres: #expect(error?.sqlState == "23505" && error?.description.contains("allocations_pkey") == true)
+        }
     }
 
-    @Test func rangeOutsideValidPortsIsRefused() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: SQLDialect.allCases) func rangeOutsideValidPortsIsRefused(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
         let store = fixture.store
         let error = await #expect(throws: StoreError.self) {
             try await store.allocatePort(project: "shop", server: "alpha", range: 0...10)
@@ -63,8 +66,8 @@ struct PortAllocationStoreTests {
         await #expect(throws: StoreError.self) { try await store.allocatePort(project: "shop", server: "alpha", range: 65_535...65_536) }
     }
 
-    @Test func twoProcessesAllocatingAtOnceNeverShareAPort() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: SQLDialect.allCases) func twoProcessesAllocatingAtOnceNeverShareAPort(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
         let stores = [fixture.store, try fixture.reopen()]
         let ports = try await withThrowingTaskGroup(of: Int.self) { group in
             for index in 0..<40 {
@@ -79,8 +82,8 @@ struct PortAllocationStoreTests {
         }
     }
 
-    @Test func severalPortsKeepTheirOrderGrowAndShrink() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: SQLDialect.allCases) func severalPortsKeepTheirOrderGrowAndShrink(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
         let store = fixture.store
         _ = try await store.allocatePort(project: "blog", server: "alpha", range: 8000...8099)  // 8000
         #expect(try await store.allocatePort(project: "shop", server: "alpha", range: 8000...8099) == 8001)

@@ -56,6 +56,7 @@ struct PostgresConnectionTests {
         #expect(PostgresConnection.numberingPlaceholders("SELECT ? , '?', \"a?\" FROM t WHERE x = ? -- why?\nAND y = ?")
             == "SELECT $1 , '?', \"a?\" FROM t WHERE x = $2 -- why?\nAND y = $3")
         #expect(PostgresConnection.numberingPlaceholders("VALUES ('it''s ?', ?)") == "VALUES ('it''s ?', $1)")
+        #expect(PostgresConnection.numberingPlaceholders("SELECT ?1, ?2 WHERE a = ?1") == "SELECT $1, $2 WHERE a = $1")
     }
 
     @Test func aTransactionCommitsOnReturnAndRollsBackOnThrow() throws {

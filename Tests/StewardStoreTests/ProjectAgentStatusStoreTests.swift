@@ -6,8 +6,8 @@ import Testing
 
 /// The project record's maintenance fields: implemented change requests, engineering_status and zavhoz_status.
 struct ProjectAgentStatusStoreTests {
-    @Test func statusesAreWrittenOnlyBySetAgentStatusAndSurviveWholeRecordSaves() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: SQLDialect.allCases) func statusesAreWrittenOnlyBySetAgentStatusAndSurviveWholeRecordSaves(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
         var project = Samples.fullProject()
         project.implementedChanges = ["c1"]
         try await fixture.store.save(project: project, events: [])
@@ -29,8 +29,8 @@ struct ProjectAgentStatusStoreTests {
     @Test func theMigrationMarksTheChangesOfProjectsTheAgentsAlreadyBuiltAsImplemented() async throws {
         let directory = try TemporaryDirectory(prefix: "steward-store")
         let before = Array(StoreSchema.migrations.prefix(8))
-        _ = try SQLiteStateStore(stateDirectory: directory.url, readOnly: false, now: { Date() }, migrations: before)
-        let database = try SQLiteDatabase(path: directory.url.appendingPathComponent(SQLiteStateStore.fileName).path, mode: .readWriteCreate)
+        _ = try SQLStateStore(stateDirectory: directory.url, readOnly: false, now: { Date() }, migrations: before)
+        let database = try SQLiteDatabase(path: directory.url.appendingPathComponent(SQLStateStore.fileName).path, mode: .readWriteCreate)
         var spec = Samples.projectSpec()
         let built = String(decoding: try JSONEncoder().encode(spec), as: UTF8.self)
         spec.brief = nil
@@ -39,7 +39,7 @@ struct ProjectAgentStatusStoreTests {
             _ = try database.run(
                 "INSERT INTO projects (name, phase, spec, updated_at) VALUES (?, ?, ?, 0)", [.text(name), .text(phase), .text(json)])
         }
-        let store = try SQLiteStateStore(stateDirectory: directory.url)
+        let store = try SQLStateStore(stateDirectory: directory.url)
         #expect(try await store.project(named: "built")?.implementedChanges == ["c1", "c2"])
         #expect(try await store.project(named: "building")?.implementedChanges == [])
         #expect(try await store.project(named: "plain")?.implementedChanges == [])

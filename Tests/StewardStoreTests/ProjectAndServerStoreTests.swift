@@ -4,8 +4,8 @@ import Testing
 @testable import StewardStore
 
 struct ProjectAndServerStoreTests {
-    @Test func projectWithEveryFieldRoundTrips() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: SQLDialect.allCases) func projectWithEveryFieldRoundTrips(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
         let project = Samples.fullProject()
         try await fixture.store.save(project: project, events: [])
         #expect(try await fixture.store.project(named: "shop") == project)
@@ -13,16 +13,16 @@ struct ProjectAndServerStoreTests {
         #expect(try await fixture.reopen().project(named: "shop") == project)
     }
 
-    @Test func projectWithOptionalFieldsNilRoundTrips() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: SQLDialect.allCases) func projectWithOptionalFieldsNilRoundTrips(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
         let project = Samples.minimalProject()
         try await fixture.store.save(project: project, events: [])
         #expect(try await fixture.reopen().project(named: "bare") == project)
         #expect(try await fixture.store.project(named: "unknown") == nil)
     }
 
-    @Test func datesFromTheWallClockRoundTripExactly() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: SQLDialect.allCases) func datesFromTheWallClockRoundTripExactly(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
         // About half of all Date() values would lose their last bit through unix seconds.
         let projects = (0..<200).map { index in
             var project = Samples.minimalProject("p\(index)")
@@ -34,8 +34,8 @@ struct ProjectAndServerStoreTests {
         #expect(try await fixture.reopen().projects() == projects.sorted { $0.name < $1.name })
     }
 
-    @Test func specAndConditionsAreCanonicalJSON() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: SQLDialect.allCases) func specAndConditionsAreCanonicalJSON(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
         try await fixture.store.save(project: Samples.fullProject(), events: [])
         let (spec, conditions) = try #require(try fixture.rawDatabase().query("SELECT spec, conditions FROM projects") {
             (try $0.string(at: 0), try $0.string(at: 1))
@@ -45,8 +45,8 @@ struct ProjectAndServerStoreTests {
         #expect(conditions.hasPrefix(#"[{"lastTransitionTime":"#))
     }
 
-    @Test func saveReplacesAndListsByName() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: SQLDialect.allCases) func saveReplacesAndListsByName(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
         var project = Samples.fullProject("zeta")
         try await fixture.store.save(project: project, events: [])
         try await fixture.store.save(project: Samples.minimalProject("alpha"), events: [])
@@ -62,8 +62,8 @@ struct ProjectAndServerStoreTests {
         #expect(all.last == project)
     }
 
-    @Test func planningReadSkipsSpecAndConditionsAndKeepsEverythingElse() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: SQLDialect.allCases) func planningReadSkipsSpecAndConditionsAndKeepsEverythingElse(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
         let project = Samples.fullProject()
         try await fixture.store.save(project: project, events: [])
         var expected = project
@@ -74,8 +74,8 @@ struct ProjectAndServerStoreTests {
         #expect(try await fixture.store.projects(withDetails: true) == [project])
     }
 
-    @Test func saveAppendsEventsInTheSameCall() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: SQLDialect.allCases) func saveAppendsEventsInTheSameCall(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
         let events = [Samples.event("shop", reason: "Registered"), Samples.event("shop", at: 1)]
         try await fixture.store.save(project: Samples.fullProject(), events: events)
         let stored = try await fixture.store.events(objectKind: "Project", objectName: "shop", limit: 10)
@@ -83,8 +83,8 @@ struct ProjectAndServerStoreTests {
         #expect(stored.allSatisfy { $0.id != nil })
     }
 
-    @Test func deleteProjectRemovesItsAllocationsOnly() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: SQLDialect.allCases) func deleteProjectRemovesItsAllocationsOnly(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
         let store = fixture.store
         try await store.save(project: Samples.fullProject("shop"), events: [])
         try await store.save(project: Samples.fullProject("blog"), events: [])
@@ -103,8 +103,8 @@ struct ProjectAndServerStoreTests {
         try await store.deleteProject(named: "shop", events: [])
     }
 
-    @Test func serverRoundTripsReplacesAndDeletes() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: SQLDialect.allCases) func serverRoundTripsReplacesAndDeletes(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
         let store = fixture.store
         let full = Samples.fullServer()
         let bare = ServerRecord(name: "beta", status: .discovered, updatedAt: Samples.time)
@@ -123,18 +123,30 @@ struct ProjectAndServerStoreTests {
         #expect(reasons == ["Registered", "Deleted"])
     }
 
-    /// Makes SQLite itself fail the event insert that follows the upsert, in the same transaction.
+    /// Makes the database itself fail the event insert that follows the upsert, in the same transaction.
     private func failEventInserts(_ fixture: StoreFixture) throws {
-        try fixture.rawDatabase().execute(
-            """
-            CREATE TRIGGER refuse_boom BEFORE INSERT ON events WHEN NEW.reason = 'Boom'
-            BEGIN SELECT RAISE(ABORT, 'event refused by test trigger'); END
-            """
-        )
+        switch fixture.engine {
+        case .sqlite:
+            try fixture.rawDatabase().execute(
+                """
+                CREATE TRIGGER refuse_boom BEFORE INSERT ON events WHEN NEW.reason = 'Boom'
+                BEGIN SELECT RAISE(ABORT, 'event refused by test trigger'); END
+                """
+            )
+        case .postgres:
+            try fixture.rawDatabase().execute(
+                """
+                CREATE FUNCTION refuse_boom() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN RAISE EXCEPTION 'event refused by test trigger'; END $$;
+                CREATE TRIGGER refuse_boom BEFORE INSERT ON events FOR EACH ROW WHEN (NEW.reason = 'Boom')
+                EXECUTE FUNCTION refuse_boom();
+                """
+            )
+        }
     }
 
-    @Test func saveWhoseEventInsertFailsLeavesNoPartialRow() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: SQLDialect.allCases) func saveWhoseEventInsertFailsLeavesNoPartialRow(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
         try failEventInserts(fixture)
         let events = [Samples.event("shop", reason: "Registered"), Samples.event("shop", reason: "Boom", at: 1)]
         let error = await #expect(throws: StoreError.self) {
@@ -153,8 +165,8 @@ struct ProjectAndServerStoreTests {
         #expect(try await fixture.store.project(named: "shop") == original)
     }
 
-    @Test func deleteWhoseEventInsertFailsKeepsProjectAndPorts() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: SQLDialect.allCases) func deleteWhoseEventInsertFailsKeepsProjectAndPorts(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
         try failEventInserts(fixture)
         try await fixture.store.save(project: Samples.minimalProject("shop"), events: [])
         _ = try await fixture.store.allocatePort(project: "shop", server: "alpha", range: 8000...8001)
@@ -165,8 +177,8 @@ struct ProjectAndServerStoreTests {
         #expect(try await fixture.store.allocatePort(project: "other", server: "alpha", range: 8000...8001) == 8001)
     }
 
-    @Test func unknownStoredPhaseIsReportedAsCorruptData() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: SQLDialect.allCases) func unknownStoredPhaseIsReportedAsCorruptData(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
         try await fixture.store.save(project: Samples.minimalProject("shop"), events: [])
         try fixture.rawDatabase().run("UPDATE projects SET phase = 'hibernating'")
         let error = await #expect(throws: StoreError.self) { try await fixture.store.projects() }

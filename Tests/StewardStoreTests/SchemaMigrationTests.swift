@@ -9,21 +9,21 @@ struct SchemaMigrationTests {
     )
     private static let second = SchemaMigration(version: 2, summary: "second step", sql: "INSERT INTO log VALUES (2)")
 
-    private func open(_ directory: TemporaryDirectory, _ migrations: [SchemaMigration]) throws -> SQLiteStateStore {
-        try SQLiteStateStore(stateDirectory: directory.url, readOnly: false, now: { Date() }, migrations: migrations)
+    private func open(_ directory: TemporaryDirectory, _ migrations: [SchemaMigration]) throws -> SQLStateStore {
+        try SQLStateStore(stateDirectory: directory.url, readOnly: false, now: { Date() }, migrations: migrations)
     }
 
     private func log(_ directory: TemporaryDirectory) throws -> [Int] {
         let database = try SQLiteDatabase(
-            path: directory.url.appendingPathComponent(SQLiteStateStore.fileName).path, mode: .readOnly
+            path: directory.url.appendingPathComponent(SQLStateStore.fileName).path, mode: .readOnly
         )
         return try database.query("SELECT step FROM log ORDER BY rowid") { try $0.int(at: 0) }
     }
 
     @Test func freshFileGetsEveryTableAndTheLatestVersion() throws {
         let fixture = try StoreFixture()
-        let database = try fixture.rawDatabase()
-        #expect(try database.userVersion() == StoreSchema.migrations.count)
+        let database = try fixture.rawSQLite()
+        #expect(try database.schemaVersion() == StoreSchema.migrations.count)
         let tables = try database.query("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name") {
             try $0.string(at: 0)
         }
@@ -36,7 +36,7 @@ struct SchemaMigrationTests {
     @Test func stateDirectoryIsCreatedOwnerOnly() throws {
         let parent = try TemporaryDirectory(prefix: "steward-store")
         let state = parent.url.appendingPathComponent("nested/state")
-        _ = try SQLiteStateStore(stateDirectory: state)
+        _ = try SQLStateStore(stateDirectory: state)
         let attributes = try FileManager.default.attributesOfItem(atPath: state.path)
         #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o700)
         #expect(FileManager.default.fileExists(atPath: state.appendingPathComponent("steward.db").path))
@@ -50,7 +50,7 @@ struct SchemaMigrationTests {
         _ = try open(directory, [Self.first, Self.second])
         #expect(try log(directory) == [1, 2])
         #expect(try SQLiteDatabase(path: directory.url.appendingPathComponent("steward.db").path, mode: .readOnly)
-            .userVersion() == 2)
+            .schemaVersion() == 2)
     }
 
     @Test func reopeningTheRealSchemaKeepsData() async throws {
@@ -70,13 +70,13 @@ struct SchemaMigrationTests {
         #expect(error?.description.contains("schema migration 2 (broken step) failed") == true)
         #expect(error?.description.contains("no such table: nowhere") == true)
         let database = try SQLiteDatabase(path: directory.url.appendingPathComponent("steward.db").path, mode: .readOnly)
-        #expect(try database.userVersion() == 1)
+        #expect(try database.schemaVersion() == 1)
         #expect(try database.query("SELECT name FROM sqlite_schema WHERE name = 'half'") { try $0.string(at: 0) }.isEmpty)
     }
 
     @Test func databaseFromANewerStewardIsRefused() throws {
         let fixture = try StoreFixture()
-        try fixture.rawDatabase().setUserVersion(99)
+        try fixture.rawDatabase().setSchemaVersion(99)
         let error = #expect(throws: StoreError.self) { try fixture.reopen() }
         #expect(error?.kind == .schemaTooNew)
         let text = error?.description ?? ""
@@ -86,14 +86,14 @@ struct SchemaMigrationTests {
         #expect(text.contains("never downgrades"))
         // Refused read-only too, and the file keeps its version.
         #expect(throws: StoreError.self) { try fixture.reopen(readOnly: true) }
-        #expect(try fixture.rawDatabase().userVersion() == 99)
+        #expect(try fixture.rawDatabase().schemaVersion() == 99)
     }
 
     @Test func readOnlyOpenOfAnUnmigratedFileIsRefused() throws {
         let directory = try TemporaryDirectory(prefix: "steward-store")
         _ = try SQLiteDatabase(path: directory.url.appendingPathComponent("steward.db").path, mode: .readWriteCreate)
         let error = #expect(throws: StoreError.self) {
-            try SQLiteStateStore(stateDirectory: directory.url, readOnly: true)
+            try SQLStateStore(stateDirectory: directory.url, readOnly: true)
         }
         #expect(error?.kind == .schemaOutdated)
         #expect(error?.description.contains("schema version 0") == true)
@@ -106,7 +106,7 @@ struct SchemaMigrationTests {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<4 {
                 group.addTask {
-                    _ = try SQLiteStateStore(
+                    _ = try SQLStateStore(
                         stateDirectory: url, readOnly: false, now: { Date() }, migrations: [Self.first, Self.second]
                     )
                 }

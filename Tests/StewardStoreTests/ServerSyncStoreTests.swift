@@ -5,8 +5,8 @@ import Testing
 
 /// Migration 5: server_sync's columns and state, and runs by server.
 struct ServerSyncStoreTests {
-    @Test func serverWithoutSyncFieldsKeepsDefaults() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: SQLDialect.allCases) func serverWithoutSyncFieldsKeepsDefaults(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
         let bare = ServerRecord(name: "beta", status: .discovered, updatedAt: Samples.time)
         try await fixture.store.save(server: bare, events: [])
         let read = try #require(try await fixture.reopen().server(named: "beta"))
@@ -16,8 +16,8 @@ struct ServerSyncStoreTests {
         #expect(markers == ["{}"])
     }
 
-    @Test func specStoredBeforeBootstrapUserExistedDecodesWithRoot() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: SQLDialect.allCases) func specStoredBeforeBootstrapUserExistedDecodesWithRoot(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
         try await fixture.store.save(server: Samples.fullServer(), events: [])
         // A row written by a version without bootstrapUser.
         try fixture.rawDatabase().execute(
@@ -27,8 +27,8 @@ struct ServerSyncStoreTests {
         #expect(spec.user == "deploy" && spec.address == "10.0.0.9" && spec.hostKey == nil)
     }
 
-    @Test func lastServerSyncAttemptIsPersisted() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: SQLDialect.allCases) func lastServerSyncAttemptIsPersisted(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
         #expect(try await fixture.store.lastServerSyncAttempt() == nil)
         try await fixture.store.saveServerSyncAttempt(Samples.time)
         #expect(try await fixture.reopen().lastServerSyncAttempt() == Samples.time)
@@ -37,8 +37,8 @@ struct ServerSyncStoreTests {
         #expect(try await fixture.reopen().lastServerSyncAttempt() == later)
     }
 
-    @Test func runsOfAServerExcludeProjectRuns() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: SQLDialect.allCases) func runsOfAServerExcludeProjectRuns(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
         let store = fixture.store
         let bootstrap = try await store.beginRun(RunRecord(
             kind: "bootstrap", server: "alpha", playbook: "bootstrap.yml", inputHash: "i1", startedAt: Samples.time))

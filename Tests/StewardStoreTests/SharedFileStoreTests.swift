@@ -6,8 +6,8 @@ import Testing
 
 /// Several stores on one file, as a controller and `steward get` in separate processes would open it.
 struct SharedFileStoreTests {
-    @Test func twoWritableStoresSeeEachOthersWrites() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: SQLDialect.allCases) func twoWritableStoresSeeEachOthersWrites(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
         let first = fixture.store
         let second = try fixture.reopen()
         let shop = Samples.fullProject("shop")
@@ -23,8 +23,8 @@ struct SharedFileStoreTests {
         #expect(try await first.projects().isEmpty)
     }
 
-    @Test func readOnlyStoreReadsBesideAWriterButCannotWrite() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: SQLDialect.allCases) func readOnlyStoreReadsBesideAWriterButCannotWrite(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
         let writer = fixture.store
         let shop = Samples.fullProject("shop")
         try await writer.save(project: shop, events: [Samples.event("shop")])
@@ -42,8 +42,13 @@ struct SharedFileStoreTests {
         #expect(try await reader.cachedManifests(blobIDs: ["x"]).isEmpty)
 
         let refused = await #expect(throws: StoreError.self) { try await reader.save(project: blog, events: []) }
-        #expect(refused?.sqliteCode.map { $0 & 0xff } == 8)
-        #expect(refused?.description.contains("readonly database") == true)
+        switch engine {
+        case .sqlite:
+            #expect(refused?.sqliteCode.map { $0 & 0xff } == 8)
+            #expect(refused?.description.contains("readonly database") == true)
+        case .postgres:
+            #expect(refused?.sqlState == "25006")
+        }
         await #expect(throws: StoreError.self) { try await reader.append(events: [Samples.event("shop")]) }
         await #expect(throws: StoreError.self) {
             try await reader.allocatePort(project: "shop", server: "alpha", range: 8000...8001)
@@ -55,11 +60,11 @@ struct SharedFileStoreTests {
         #expect(try await writer.projects().map(\.name) == ["blog", "shop"])
     }
 
-    @Test func readOnlyStoreOpensAfterTheWriterClosed() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: SQLDialect.allCases) func readOnlyStoreOpensAfterTheWriterClosed(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
         let shop = Samples.fullProject("shop")
         try await fixture.store.save(project: shop, events: [])
-        var writer: SQLiteStateStore? = try fixture.reopen()
+        var writer: SQLStateStore? = try fixture.reopen()
         try await writer?.save(project: Samples.minimalProject("blog"), events: [])
         writer = nil
         let reader = try fixture.reopen(readOnly: true)
@@ -68,7 +73,7 @@ struct SharedFileStoreTests {
 
     @Test func storeClosesTheFileWhenReleased() async throws {
         let directory = try TemporaryDirectory(prefix: "steward-store")
-        var store: SQLiteStateStore? = try SQLiteStateStore(stateDirectory: directory.url)
+        var store: SQLStateStore? = try SQLStateStore(stateDirectory: directory.url)
         try await store?.save(project: Samples.fullProject(), events: [Samples.event("shop")])
         _ = try await store?.projects()
         let wal = directory.url.appendingPathComponent("steward.db-wal").path
@@ -78,11 +83,11 @@ struct SharedFileStoreTests {
         #expect(!FileManager.default.fileExists(atPath: wal))
     }
 
-    @Test func readOnlyStoreNeedsAnExistingDatabase() throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: SQLDialect.allCases) func readOnlyStoreNeedsAnExistingDatabase(_ engine: SQLDialect) throws {
+        let fixture = try StoreFixture(engine)
         let directory = fixture.directory.url.appendingPathComponent("empty")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let error = #expect(throws: StoreError.self) { try SQLiteStateStore(stateDirectory: directory, readOnly: true) }
+        let error = #expect(throws: StoreError.self) { try SQLStateStore(stateDirectory: directory, readOnly: true) }
         #expect(error?.description.contains("steward.db") == true)
     }
 }

@@ -3,27 +3,77 @@ import StewardModel
 import StewardTestSupport
 @testable import StewardStore
 
-/// A store in a fresh temporary state directory; keeps the directory alive as long as the fixture.
-struct StoreFixture {
+/// A store on a fresh database of either engine: SQLite in a temporary state directory, or a database of its own
+/// on the test PostgreSQL server (`PostgresTestDatabase`), dropped when the fixture goes. The state directory exists
+/// for both, as it does for a controller on PostgreSQL (its checkouts and playbooks stay local).
+final class StoreFixture: @unchecked Sendable {
+    let engine: SQLDialect
     let directory: TemporaryDirectory
-    let store: SQLiteStateStore
+    let location: StoreLocation
+    let store: SQLStateStore
+    private let postgres: PostgresTestDatabase?
 
-    init() throws {
+    init(_ engine: SQLDialect = .sqlite, now: @escaping @Sendable () -> Date = { Date() }) throws {
+        self.engine = engine
         directory = try TemporaryDirectory(prefix: "steward-store")
-        store = try SQLiteStateStore(stateDirectory: directory.url)
+        switch engine {
+        case .sqlite:
+            postgres = nil
+            location = .sqlite(directory: directory.url)
+        case .postgres:
+            let database = try PostgresTestDatabase()
+            postgres = database
+            location = .postgres(url: database.url)
+        }
+        store = try SQLStateStore(location, now: now)
     }
 
     var stateDirectory: URL { directory.url }
-    var databasePath: String { store.databaseURL.path }
+    /// The SQLite file (SQLite-only tests).
+    var databasePath: String { store.databaseURL?.path ?? store.location }
 
-    /// Another store on the same file, as a second process would open it.
-    func reopen(readOnly: Bool = false) throws -> SQLiteStateStore {
-        try SQLiteStateStore(stateDirectory: directory.url, readOnly: readOnly)
+    /// Another store on the same database, as a second process would open it.
+    func reopen(readOnly: Bool = false, now: @escaping @Sendable () -> Date = { Date() }) throws -> SQLStateStore {
+        try SQLStateStore(location, readOnly: readOnly, now: now)
     }
 
-    /// A raw connection to the same file, for reaching past the store in tests.
-    func rawDatabase() throws -> SQLiteDatabase {
+    /// A raw connection to the same database, for reaching past the store in tests.
+    func rawDatabase() throws -> any SQLConnection {
+        switch location {
+        case .sqlite: try SQLiteDatabase(path: databasePath, mode: .readWriteCreate)
+        case .postgres(let url): try PostgresConnection(url: url)
+        }
+    }
+
+    /// A raw SQLite connection (SQLite-only tests).
+    func rawSQLite() throws -> SQLiteDatabase {
         try SQLiteDatabase(path: databasePath, mode: .readWriteCreate)
+    }
+}
+
+/// A database of its own on the test PostgreSQL server (`STEWARD_TEST_POSTGRES_URL`, which `scripts/test.sh` starts),
+/// created empty and dropped, with any session still on it, when this value goes.
+final class PostgresTestDatabase: @unchecked Sendable {
+    let name: String
+    let url: String
+    private let serverURL: String
+
+    init() throws {
+        serverURL = try PostgresConnectionTests.serverURL()
+        name = "steward_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
+        try PostgresConnection(url: serverURL).execute("CREATE DATABASE \(name)")
+        url = Self.url(serverURL, database: name)
+    }
+
+    /// `server` with its database path replaced.
+    static func url(_ server: String, database: String) -> String {
+        guard var components = URLComponents(string: server) else { return server }
+        components.path = "/" + database
+        return components.string ?? server
+    }
+
+    deinit {
+        try? PostgresConnection(url: serverURL).execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
     }
 }
 

@@ -8,8 +8,8 @@ import Testing
 /// What the HTTP surface reads and remembers: counts by phase, status and open incident kind; webhook delivery ids,
 /// each acted on once, the newest kept.
 struct SurfaceStoreTests {
-    @Test func countsGroupProjectsServersAndOpenIncidents() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: SQLDialect.allCases) func countsGroupProjectsServersAndOpenIncidents(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
         let store = fixture.store
         try await store.save(project: Samples.fullProject("shop"), events: [])
         try await store.save(project: Samples.minimalProject("bare"), events: [])
@@ -27,8 +27,8 @@ struct SurfaceStoreTests {
         #expect(try await store.objectCounts().openIncidents.isEmpty, "a resolved incident is not open")
     }
 
-    @Test func aDeliveryIsNewOnceAndOnlyTheNewestAreKept() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: SQLDialect.allCases) func aDeliveryIsNewOnceAndOnlyTheNewestAreKept(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
         let store = fixture.store
         #expect(try await store.rememberDelivery("d-1", event: "push", at: Samples.time, keep: 3))
         #expect(try await !store.rememberDelivery("d-1", event: "push", at: Samples.time, keep: 3), "a redelivery")
@@ -41,8 +41,8 @@ struct SurfaceStoreTests {
         #expect(try await !store.rememberDelivery("d-4", event: "push", at: Samples.time, keep: 3))
     }
 
-    @Test func everyWriteOfAProjectRowMovesItsVersionAndOnlyChangedRowsAreReadAgain() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: SQLDialect.allCases) func everyWriteOfAProjectRowMovesItsVersionAndOnlyChangedRowsAreReadAgain(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
         let store = fixture.store
         try await store.save(project: Samples.fullProject("shop"), events: [])
         try await store.save(project: Samples.minimalProject("bare"), events: [])

@@ -12,8 +12,8 @@ struct SuspensionStoreTests {
         ProjectRecord(name: name, phase: .active, spec: ProjectSpec(repo: "acme/\(name)", suspend: suspendInManifest), updatedAt: now)
     }
 
-    @Test func suspendingSetsTheConditionAndAStaleSaveNeverTakesItAway() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: SQLDialect.allCases) func suspendingSetsTheConditionAndAStaleSaveNeverTakesItAway(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
         let store = fixture.store
         try await store.save(project: project(), events: [])
         // What the controller read before the suspension, saved after it.
@@ -41,8 +41,8 @@ struct SuspensionStoreTests {
         #expect(try await store.suspensions().isEmpty)
     }
 
-    @Test func theManifestsSuspendAndTheCommandAreBothSaidAndAServerIsSuspendedToo() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: SQLDialect.allCases) func theManifestsSuspendAndTheCommandAreBothSaidAndAServerIsSuspendedToo(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
         let store = fixture.store
         try await store.save(project: project(suspendInManifest: true), events: [])
         #expect(try await store.project(named: "hello")?.conditions[Condition.suspended]?.reason == "Manifest")
@@ -61,8 +61,8 @@ struct SuspensionStoreTests {
         #expect(try await store.suspensions().isEmpty, "a deleted object's suspension goes with it")
     }
 
-    @Test func anUnknownObjectIsRefused() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: SQLDialect.allCases) func anUnknownObjectIsRefused(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
         await #expect(throws: StoreError.self) {
             try await fixture.store.setSuspension(objectKind: "Project", objectName: "ghost", reason: "x", at: now, events: [])
         }

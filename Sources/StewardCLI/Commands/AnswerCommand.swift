@@ -33,7 +33,7 @@ struct AnswerCommand: AsyncParsableCommand {
             throw CommandFailure("no project named \(project) in \(global.stateDirectory.path)")
         }
         let status = try await ProjectThreadStatus.read(
-            checkpointer: SQLiteCheckpointer(store: store), project: project, generation: record.generation)
+            checkpointer: SQLCheckpointer(store: store), project: project, generation: record.generation)
         guard let status, status.question != nil || status.status.hasPrefix("blocked") else {
             throw CommandFailure("project \(project) is not waiting for an answer"
                 + (status.map { " (its thread \($0.thread) is \($0.status))" } ?? " (it has no agent thread)"))

@@ -26,7 +26,7 @@ struct DescribeCommand: AsyncParsableCommand {
 
     /// Open incidents, conditions and the last 20 events of the object: the part projects and servers share.
     private func sharedSections(
-        kind: String, conditions: [Condition], store: SQLiteStateStore, formatter: ISO8601DateFormatter
+        kind: String, conditions: [Condition], store: SQLStateStore, formatter: ISO8601DateFormatter
     ) async throws -> [String] {
         var lines: [String] = []
         let open = try await store.incidents(openOnly: true).filter { $0.objectKind == kind && $0.objectName == name }
@@ -96,7 +96,7 @@ struct DescribeCommand: AsyncParsableCommand {
         // The statuses are the record's (the runner keeps them current); the thread adds its position and question.
         let statuses = "\(project.engineeringStatus.rawValue) (zavhoz \(project.zavhozStatus.rawValue)"
         if let thread = try await ProjectThreadStatus.read(
-            checkpointer: SQLiteCheckpointer(store: store), project: name, generation: project.generation)
+            checkpointer: SQLCheckpointer(store: store), project: name, generation: project.generation)
         {
             lines.append("Engineering:   \(statuses)"
                 + (thread.server.map { ", server \($0)" } ?? "") + "); thread \(thread.thread) \(thread.status) at step \(thread.step)"
@@ -119,7 +119,7 @@ struct DescribeCommand: AsyncParsableCommand {
         print(lines.joined(separator: "\n").escapingControlCharacters(keepingNewlines: true))
     }
 
-    private func describeServer(store: SQLiteStateStore) async throws {
+    private func describeServer(store: SQLStateStore) async throws {
         guard let server = try await store.server(named: name) else {
             throw CommandFailure("no server named \(name) in \(global.stateDirectory.path)")
         }

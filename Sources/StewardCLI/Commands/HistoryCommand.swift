@@ -31,7 +31,7 @@ struct HistoryCommand: AsyncParsableCommand {
             throw CommandFailure("no project named \(project) in \(global.stateDirectory.path)")
         }
         let generation = generation ?? record.generation
-        let checkpointer = SQLiteCheckpointer(store: store)
+        let checkpointer = SQLCheckpointer(store: store)
         let checkpoints = try await ProjectThreadStatus.history(checkpointer: checkpointer, project: project, generation: generation)
         guard !checkpoints.isEmpty else {
             throw CommandFailure("project \(project) has no agent thread for generation \(generation) "

@@ -55,7 +55,7 @@ struct ReconcileCommand: AsyncParsableCommand {
         let store = try wiring.openStore(readOnly: readOnly)
         let access = dryRun ? nil : try await StateAccess.oneShot(answer == nil ? "reconcile" : "answer", store: store, logger: wiring.logger)
         // Alone on the state dir, a project thread's lease left in the store belongs to a process that died.
-        if access?.isAlone == true { try await SQLiteCheckpointer(store: store).releaseStaleLeases(threadPrefix: "project/") }
+        if access?.isAlone == true { try await SQLCheckpointer(store: store).releaseStaleLeases(threadPrefix: "project/") }
         let source = try wiring.configSource(fetching: !readOnly)
         let reconciler = wiring.reconciler(store: store, source: source, library: library)
         var options = ReconcileOptions(dryRun: dryRun, project: project, answer: answer)

@@ -65,8 +65,8 @@ struct RunCommand: AsyncParsableCommand {
         // acting alone is waited for.
         let store = try wiring.openStore()
         // Mapped database pages would stay in the controller's resident memory for as long as it runs.
-        try await store.limitMemoryMap(toBytes: SQLiteStateStore.controllerMemoryMapBytes)
-        let access = try await StateAccess.controller(store: store, stateDirectory: global.stateDirectory, logger: logger)
+        try await store.limitMemoryMap(toBytes: SQLStateStore.controllerMemoryMapBytes)
+        let access = try await StateAccess.controller(store: store, logger: logger)
         // Under the lease and before any worker: what a crash left running is interrupted (and redone when still
         // needed), except the work of a one-shot command that still runs beside this controller.
         let busy = try await access.projectsHeldByOthers()
@@ -75,7 +75,7 @@ struct RunCommand: AsyncParsableCommand {
                 "project": "\(run.project ?? "-")", "run": "\(run.id ?? 0)", "action": "\(run.kind)",
             ])
         }
-        if busy.isEmpty { try await SQLiteCheckpointer(store: store).releaseStaleLeases(threadPrefix: "project/") }
+        if busy.isEmpty { try await SQLCheckpointer(store: store).releaseStaleLeases(threadPrefix: "project/") }
 
         let metrics = StewardMetrics(version: StewardVersion.current)
         Wiring.githubRequests.observe { event in
@@ -245,7 +245,7 @@ final class ListeningAddress: @unchecked Sendable {
 /// A failure to listen stops the controller (exit 1).
 struct HTTPService: Service {
     let controller: Controller
-    let store: SQLiteStateStore
+    let store: SQLStateStore
     let metrics: StewardMetrics
     let flag: ListenAddress?
     let listening: ListeningAddress
@@ -278,10 +278,10 @@ struct HTTPService: Service {
         options.webhookSecret = webhookSecret(settings.webhooks.github)
         options.version = StewardVersion.current
         // The API reads through a read-only connection of its own (WAL: never waiting for the controller's writes).
-        let apiStore = try SQLiteStateStore(stateDirectory: stateDirectory, readOnly: true)
+        let apiStore = try SQLStateStore(store.storeLocation, readOnly: true)
         var server = ControllerHTTPServer(
             options: options, controller: controller, store: store, apiStore: apiStore, metrics: metrics, logger: logger)
-        let checkpointer = SQLiteCheckpointer(store: apiStore)
+        let checkpointer = SQLCheckpointer(store: apiStore)
         server.agentThreads = { project, generation in
             try await ProjectThreadStatus.read(checkpointer: checkpointer, project: project, generation: generation).map {
                 AgentThreadSummary(thread: $0.thread, status: $0.status, question: $0.question, step: $0.step, outcome: $0.outcome)

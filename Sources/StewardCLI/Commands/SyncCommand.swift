@@ -66,7 +66,7 @@ struct SyncCommand: AsyncParsableCommand {
         try result.get()
     }
 
-    private func sync(wiring: Wiring, store: SQLiteStateStore) async throws {
+    private func sync(wiring: Wiring, store: SQLStateStore) async throws {
         let source = try wiring.configSource()
         let revision = try await source.update()
         let library = try? wiring.playbooks()
@@ -104,7 +104,7 @@ struct SyncCommand: AsyncParsableCommand {
     }
 
     /// One health_checker round; one line per project that is not plainly healthy, then a summary.
-    private func checkHealth(store: SQLiteStateStore, settings: Settings, logger: Logger) async throws {
+    private func checkHealth(store: SQLStateStore, settings: Settings, logger: Logger) async throws {
         let checker = try Wiring.makeHealthChecker(store: store, logger: logger)(settings)
         guard let report = try await checker?.run() else { return }
         let rows = Dictionary(try await store.healthChecks().map { ($0.project, $0) }, uniquingKeysWith: { first, _ in first })
@@ -125,7 +125,7 @@ struct SyncCommand: AsyncParsableCommand {
     }
 
     /// server_sync then provisioning, forced; one line per server.
-    private func syncServers(wiring: Wiring, store: SQLiteStateStore, settings: Settings) async throws {
+    private func syncServers(wiring: Wiring, store: SQLStateStore, settings: Settings) async throws {
         let library = try wiring.playbooks()
         let known = Set(try await store.servers().map(\.name))
         for name in reprovision where !known.contains(name) {

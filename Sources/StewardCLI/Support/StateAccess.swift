@@ -24,7 +24,7 @@ final class StateAccess: @unchecked Sendable {
 
     /// Takes the state dir for a one-shot command named `role`: alone when no controller runs (waiting for another
     /// one-shot command), beside the controller when one does.
-    static func oneShot(_ role: String, store: SQLiteStateStore, logger: Logger) async throws -> StateAccess {
+    static func oneShot(_ role: String, store: SQLStateStore, logger: Logger) async throws -> StateAccess {
         let leases = KeyLeases(store: store, holder: LeaseHolder(role: role))
         var said = false
         while true {
@@ -51,12 +51,12 @@ final class StateAccess: @unchecked Sendable {
 
     /// Takes the controller's lease for `steward run`: waits while a one-shot command holds it (saying so).
     /// - Throws: `CommandFailure` naming the controller that holds it.
-    static func controller(store: SQLiteStateStore, stateDirectory: URL, logger: Logger) async throws -> StateAccess {
+    static func controller(store: SQLStateStore, logger: Logger) async throws -> StateAccess {
         let leases = KeyLeases(store: store, holder: LeaseHolder(role: "run"))
         var said = false
         while let other = try await leases.tryAcquire(ObjectKey.controllerLease) {
             if LeaseHolder(other.holder)?.isController ?? true {
-                throw CommandFailure("another steward run controls \(stateDirectory.path): \(LeaseHolder.describe(other)); "
+                throw CommandFailure("another steward run controls \(store.storeLocation): \(LeaseHolder.describe(other)); "
                     + "stop it first (SIGTERM). A controller killed with -9 is taken over once its lease expires "
                     + "(\(Int(KeyLeases.ttl.components.seconds)) s after its last renewal), or at once from this machine")
             }

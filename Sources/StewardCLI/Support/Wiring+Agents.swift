@@ -15,7 +15,7 @@ extension LocalRepoWorkspace: RepoWorkspace {}
 extension Wiring {
     /// The engineering agents over the SQLite checkpointer: the project graph, with a forge, worktrees, the
     /// configured Developer backend and the Tester for each revision's settings.
-    static func makeEngineering(store: SQLiteStateStore, stateDirectory: URL, library: PlaybookLibrary, logger: Logger) -> ProjectGraphRunner {
+    static func makeEngineering(store: SQLStateStore, stateDirectory: URL, library: PlaybookLibrary, logger: Logger) -> ProjectGraphRunner {
         let makeForge = Self.makeForge(stateDirectory: stateDirectory, logger: logger)
         let options = GraphRunOptions(onEvent: { event in
             var metadata: Logger.Metadata = [
@@ -25,7 +25,7 @@ extension Wiring {
             if let message = event.message { metadata["message"] = "\(message.prefix(200))" }
             logger.info("graph step", metadata: metadata)
         })
-        return ProjectGraphRunner(checkpointer: SQLiteCheckpointer(store: store), options: options) { settings in
+        return ProjectGraphRunner(checkpointer: SQLCheckpointer(store: store), options: options) { settings in
             guard let forge = try makeForge(settings)?.forge else {
                 throw ForgeUnavailable(description: "no forge is configured to create project repositories in")
             }

@@ -28,9 +28,9 @@ extension Wiring {
     }
 
     private func recover(
-        object: String?, store: SQLiteStateStore, access: StateAccess, library: PlaybookLibrary
+        object: String?, store: SQLStateStore, access: StateAccess, library: PlaybookLibrary
     ) async throws -> RecoveryAnswer {
-        let checkpointer = SQLiteCheckpointer(store: store)
+        let checkpointer = SQLCheckpointer(store: store)
         if access.isAlone {
             // Alone on the state dir, a recovery thread's lease left in the store belongs to a process that died, and
             // so does a run still marked running.

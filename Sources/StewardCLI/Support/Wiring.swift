@@ -57,18 +57,30 @@ struct Wiring {
         return ProcessInfo.processInfo.environment.filter { !withheld.contains($0.key) }
     }
 
-    func openStore(readOnly: Bool = false) throws -> SQLiteStateStore {
-        if readOnly, !FileManager.default.fileExists(atPath: options.stateDirectory.appendingPathComponent("steward.db").path) {
-            throw CommandFailure("no Steward state in \(options.stateDirectory.path): run `steward reconcile --once` first")
-        }
+    func openStore(readOnly: Bool = false) throws -> SQLStateStore {
+        let location = try options.storeLocation()
         if !readOnly, stateIsReadOnly { throw readOnlyStateFailure() }
-        if !readOnly, let leftovers = Self.stateWithoutDatabase(options.stateDirectory) {
-            let message = "\(options.stateDirectory.path) holds Steward state (\(leftovers.joined(separator: ", "))) but no database, "
-                + "or an empty one: starting a new one. Steward observes the forge and the servers anew and adopts what their deploy "
-                + "markers say runs there; secrets and the agents' threads of the old database are not in it"
-            logger.warning("\(message)", metadata: ["state_dir": "\(options.stateDirectory.path)"])
+        let store: SQLStateStore
+        switch location {
+        case .sqlite(let directory):
+            if readOnly, !FileManager.default.fileExists(atPath: directory.appendingPathComponent(SQLStateStore.fileName).path) {
+                throw CommandFailure("no Steward state in \(directory.path): run `steward reconcile --once` first")
+            }
+            if !readOnly, let leftovers = Self.stateWithoutDatabase(directory) {
+                let message = "\(directory.path) holds Steward state (\(leftovers.joined(separator: ", "))) but no database, "
+                    + "or an empty one: starting a new one. Steward observes the forge and the servers anew and adopts what their "
+                    + "deploy markers say runs there; secrets and the agents' threads of the old database are not in it"
+                logger.warning("\(message)", metadata: ["state_dir": "\(directory.path)"])
+            }
+            store = try SQLStateStore(location, readOnly: readOnly)
+        case .postgres:
+            do {
+                store = try SQLStateStore(location, readOnly: readOnly)
+            } catch let error as StoreError where readOnly && error.kind == .schemaOutdated {
+                throw CommandFailure("no Steward state in \(location) yet, or an older schema (\(error)): run "
+                    + "`steward reconcile --once --store URL` (or any command that writes) first")
+            }
         }
-        let store = try SQLiteStateStore(stateDirectory: options.stateDirectory, readOnly: readOnly)
         // A command that acts keeps its log lines in the journal (`steward logs`).
         if !readOnly { JournalSink.shared.attach(store) }
         return store
@@ -107,7 +119,7 @@ struct Wiring {
         FileManager.default.fileExists(atPath: options.stateDirectory.path) && access(options.stateDirectory.path, W_OK) != 0
     }
 
-    func reconciler(store: SQLiteStateStore, source: GitConfigSource, library: PlaybookLibrary) -> Reconciler {
+    func reconciler(store: SQLStateStore, source: GitConfigSource, library: PlaybookLibrary) -> Reconciler {
         var reconciler = makeReconciler(store: store, source: source, library: library)
         reconciler.servers = serverLifecycle(store: store, library: library)
         reconciler.makeHealthChecker = Self.makeHealthChecker(store: store, logger: logger)
@@ -125,14 +137,14 @@ struct Wiring {
     }
 
     /// server_sync + provisioner_trigger: host keys with ssh-keyscan, facts and provisioning with Ansible.
-    func serverLifecycle(store: SQLiteStateStore, library: PlaybookLibrary) -> ServerLifecycle {
+    func serverLifecycle(store: SQLStateStore, library: PlaybookLibrary) -> ServerLifecycle {
         ServerLifecycle(
             store: store, runner: playbookRunner(library: library), probe: SSHKeyscanProbe(),
             playbooksDirectory: library.directory, stateDirectory: options.stateDirectory,
             publicKey: { ssh in try await SSHTool.publicKey(privateKeyFile: ssh.privateKeyFile) }, logger: logger)
     }
 
-    private func makeReconciler(store: SQLiteStateStore, source: GitConfigSource, library: PlaybookLibrary) -> Reconciler {
+    private func makeReconciler(store: SQLStateStore, source: GitConfigSource, library: PlaybookLibrary) -> Reconciler {
         Reconciler(
             source: source, store: store,
             makeCipher: { [stateDirectory = options.stateDirectory] in
@@ -149,7 +161,7 @@ struct Wiring {
     }
 
     /// The health_checker over libcurl, configured from a revision's settings.
-    static func makeHealthChecker(store: SQLiteStateStore, logger: Logger) -> @Sendable (Settings) throws -> HealthChecker? {
+    static func makeHealthChecker(store: SQLStateStore, logger: Logger) -> @Sendable (Settings) throws -> HealthChecker? {
         { settings in HealthChecker(probe: try HTTPHealthProbe(), store: store, settings: settings, logger: logger) }
     }
 }

@@ -18,20 +18,15 @@ import Foundation
 ///   off from 100 ms to 2 s for up to `reconnectWithin`.
 /// - `transaction(.immediate)` takes one advisory lock for the whole database first, so write transactions
 ///   follow each other as SQLite's `BEGIN IMMEDIATE` makes them: a read-then-write (a lease, a port) never races.
-final class PostgresConnection {
-    /// How a transaction starts.
-    enum TransactionKind: Sendable {
-        /// Waits for the store-wide write lock (`pg_advisory_xact_lock`), then runs; as SQLite's `BEGIN IMMEDIATE`.
-        case immediate
-        /// A consistent snapshot for several reads (`REPEATABLE READ`), no lock.
-        case deferred
-    }
-
+final class PostgresConnection: SQLConnection {
     /// The advisory lock key every write transaction takes ("Steward" in ASCII).
     static let writeLockKey: Int64 = 0x5374_6577_6172_64
 
     let redactedURL: String
+    var dialect: SQLDialect { .postgres }
+    var location: String { redactedURL }
     private let url: String
+    private let readOnly: Bool
     private let statementTimeout: Duration
     private let reconnectWithin: Duration
     private var handle: OpaquePointer?
@@ -40,9 +35,14 @@ final class PostgresConnection {
     private var translated: [String: String] = [:]
 
     /// Connects.
+    /// - Parameter readOnly: every transaction of the session is read-only (`default_transaction_read_only`), so a
+    ///   write fails with SQLSTATE 25006, as a read-only SQLite file refuses one.
     /// - Throws: `StoreError` (`.postgres`) with libpq's reason and the redacted URL.
-    init(url: String, statementTimeout: Duration = .seconds(30), reconnectWithin: Duration = .seconds(30)) throws {
+    init(
+        url: String, readOnly: Bool = false, statementTimeout: Duration = .seconds(30), reconnectWithin: Duration = .seconds(30)
+    ) throws {
         self.url = url
+        self.readOnly = readOnly
         self.redactedURL = Self.redacted(url)
         self.statementTimeout = statementTimeout
         self.reconnectWithin = reconnectWithin
@@ -60,7 +60,7 @@ final class PostgresConnection {
         let settings: [(String, String)] = [
             ("connect_timeout", "10"),
             ("application_name", "steward"),
-            ("options", "-c statement_timeout=\(timeoutMilliseconds)"),
+            ("options", "-c statement_timeout=\(timeoutMilliseconds)" + (readOnly ? " -c default_transaction_read_only=on" : "")),
             ("dbname", url),
         ]
         let keywords = settings.map { strdup($0.0) }
@@ -119,14 +119,14 @@ final class PostgresConnection {
     /// Runs one statement with parameters to completion.
     /// - Returns: the number of rows it inserted, updated or deleted.
     @discardableResult
-    func run(_ sql: String, _ values: [SQLiteValue] = []) throws -> Int {
+    func run(_ sql: String, _ values: [SQLiteValue]) throws -> Int {
         let result = try perform(sql, values)
         defer { PQclear(result) }
         return Int(String(cString: PQcmdTuples(result))) ?? 0
     }
 
     /// Runs one query and maps each row.
-    func query<Row>(_ sql: String, _ values: [SQLiteValue] = [], row: (PostgresRow) throws -> Row) throws -> [Row] {
+    func query<Row>(_ sql: String, _ values: [SQLiteValue], row: (any SQLRow) throws -> Row) throws -> [Row] {
         let result = try perform(sql, values)
         defer { PQclear(result) }
         var rows: [Row] = []
@@ -195,7 +195,8 @@ final class PostgresConnection {
         var quote: Character?
         var lineComment = false
         var previous: Character = " "
-        for character in sql {
+        let characters = Array(sql)
+        for (index, character) in characters.enumerated() {
             defer { previous = character }
             if lineComment {
                 output.append(character)
@@ -214,6 +215,8 @@ final class PostgresConnection {
             case "-" where previous == "-":
                 lineComment = true
                 output.append(character)
+            case "?" where index + 1 < characters.count && characters[index + 1].isASCII && characters[index + 1].isNumber:
+                output.append("$")  // SQLite's ?NNN names its parameter: PostgreSQL's $NNN (the digits follow)
             case "?":
                 number += 1
                 output.append("$\(number)")
@@ -235,7 +238,9 @@ final class PostgresConnection {
 
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws. Transactions do not nest.
     @discardableResult
-    func transaction<Result>(_ kind: TransactionKind = .immediate, _ body: () throws -> Result) throws -> Result {
+    /// `.immediate` waits for the store-wide write lock (`pg_advisory_xact_lock`) first, as SQLite's `BEGIN IMMEDIATE`;
+    /// `.deferred` reads one snapshot (`REPEATABLE READ`) without a lock.
+    func transaction<Result>(_ kind: SQLTransactionKind, _ body: () throws -> Result) throws -> Result {
         guard !inTransaction else {
             throw StoreError(.invalidArgument, "a PostgreSQL transaction was begun inside another on \(redactedURL)")
         }
@@ -263,6 +268,26 @@ final class PostgresConnection {
             throw error
         }
     }
+
+    // MARK: Schema version
+
+    /// The version in `schema_version` (one row), 0 while the table does not exist.
+    func schemaVersion() throws -> Int {
+        let exists = try query("SELECT to_regclass('schema_version') IS NOT NULL") { try $0.bool(at: 0) }.first ?? false
+        guard exists else { return 0 }
+        return try query("SELECT version FROM schema_version WHERE id = 1") { try $0.int(at: 0) }.first ?? 0
+    }
+
+    func setSchemaVersion(_ version: Int) throws {
+        try execute("CREATE TABLE IF NOT EXISTS schema_version (id INTEGER PRIMARY KEY CHECK (id = 1), version BIGINT NOT NULL)")
+        try run(
+            "INSERT INTO schema_version (id, version) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version",
+            [.integer(Int64(version))]
+        )
+    }
+
+    /// PostgreSQL has no cheap counter of other sessions' commits: nil, so callers assume something changed.
+    func externalWriteCounter() throws -> Int64? { nil }
 
     /// Ends a failed transaction; a lost connection has ended it already.
     private func rollback() {
@@ -361,6 +386,18 @@ struct PostgresRow: SQLRow {
         }
         defer { PQfreemem(bytes) }
         return Data(bytes: bytes, count: length)
+    }
+
+    /// By the column's type: int2/int4/int8 (OIDs 21, 23, 20) and bool (16) as integers, float4/float8 (700, 701) as
+    /// reals, bytea (17) as a blob, anything else as text.
+    func sqlValue(at index: Int32) throws -> SQLiteValue {
+        guard !isNull(at: index) else { return .null }
+        switch PQftype(result, index) {
+        case 16, 20, 21, 23: return .integer(try int64(at: index))
+        case 700, 701: return .real(try double(at: index))
+        case 17: return .blob(try data(at: index))
+        default: return .text(try string(at: index))
+        }
     }
 
     func describe(column index: Int32) -> String {

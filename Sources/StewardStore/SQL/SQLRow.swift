@@ -12,6 +12,8 @@ protocol SQLRow {
     func data(at index: Int32) throws -> Data
     /// "column NAME" of `index`, and where the row came from, for error messages.
     func describe(column index: Int32) -> String
+    /// Column `index` as whatever it holds (integer, real, text, blob or NULL): for copying rows between engines.
+    func sqlValue(at index: Int32) throws -> SQLiteValue
 }
 
 extension SQLRow {

@@ -3,8 +3,8 @@ import Foundation
 
 /// One SQLite connection (`sqlite3*`): opened in `init`, closed in `deinit`.
 ///
-/// Not `Sendable`: a connection is used by one thread at a time; `SQLiteStateStore` serializes access.
-final class SQLiteDatabase {
+/// Not `Sendable`: a connection is used by one thread at a time; `SQLStateStore` serializes access.
+final class SQLiteDatabase: SQLConnection {
     /// How the file is opened.
     enum Mode: Sendable {
         /// Read-write, creating the file when missing; sets WAL, `synchronous=NORMAL`.
@@ -16,14 +16,6 @@ final class SQLiteDatabase {
         case immutable
     }
 
-    /// `BEGIN` flavours used by `transaction(_:_:)`.
-    enum TransactionKind: String, Sendable {
-        /// Takes the write lock at once, so two writers never deadlock upgrading read locks.
-        case immediate = "BEGIN IMMEDIATE"
-        /// A consistent snapshot for several reads; the only kind a read-only connection can start.
-        case deferred = "BEGIN DEFERRED"
-    }
-
     /// How long a statement waits for another connection's lock before failing with `SQLITE_BUSY`.
     static let busyTimeoutMilliseconds: Int32 = 5_000
     /// Bytes of the database file SQLite may memory-map for reads.
@@ -31,6 +23,8 @@ final class SQLiteDatabase {
 
     let path: String
     let mode: Mode
+    var dialect: SQLDialect { .sqlite }
+    var location: String { path }
     private let handle: OpaquePointer
     /// Prepared statements by SQL text, reused by `run` and `query` (prepared once per connection).
     private var statements: [String: SQLiteStatement] = [:]
@@ -143,7 +137,7 @@ final class SQLiteDatabase {
     /// Runs one statement with parameters to completion.
     /// - Returns: the number of rows it inserted, updated or deleted.
     @discardableResult
-    func run(_ sql: String, _ values: [SQLiteValue] = []) throws -> Int {
+    func run(_ sql: String, _ values: [SQLiteValue]) throws -> Int {
         let statement = try prepare(sql)
         defer { statement.reset() }
         try statement.bind(values)
@@ -155,7 +149,7 @@ final class SQLiteDatabase {
     ///
     /// The statement is reset before returning, which ends its implicit read transaction: a connection
     /// left holding a half-read statement would keep seeing an old snapshot and block WAL checkpoints.
-    func query<Row>(_ sql: String, _ values: [SQLiteValue] = [], row: (SQLiteStatement) throws -> Row) throws -> [Row] {
+    func query<Row>(_ sql: String, _ values: [SQLiteValue], row: (any SQLRow) throws -> Row) throws -> [Row] {
         let statement = try prepare(sql)
         defer { statement.reset() }
         try statement.bind(values)
@@ -166,16 +160,14 @@ final class SQLiteDatabase {
         return rows
     }
 
-    /// The rowid of the last row this connection inserted.
-    var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
-
     // MARK: Transactions
 
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
-    /// Transactions do not nest; SQLite refuses a `BEGIN` inside one.
+    /// Transactions do not nest; SQLite refuses a `BEGIN` inside one. `.immediate` takes the write lock at once, so
+    /// two writers never deadlock upgrading read locks; `.deferred` is the only kind a read-only connection can start.
     @discardableResult
-    func transaction<Result>(_ kind: TransactionKind = .immediate, _ body: () throws -> Result) throws -> Result {
-        try execute(kind.rawValue)
+    func transaction<Result>(_ kind: SQLTransactionKind, _ body: () throws -> Result) throws -> Result {
+        try execute(kind == .immediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED")
         do {
             let result = try body()
             try execute("COMMIT")
@@ -193,14 +185,19 @@ final class SQLiteDatabase {
     // MARK: Pragmas
 
     /// `PRAGMA user_version`: the schema version the migrations record.
-    func userVersion() throws -> Int {
+    func schemaVersion() throws -> Int {
         try query("PRAGMA user_version") { try $0.int(at: 0) }.first ?? 0
     }
 
     /// Sets `PRAGMA user_version` (transactional when run inside a transaction).
-    func setUserVersion(_ version: Int) throws {
+    func setSchemaVersion(_ version: Int) throws {
         // PRAGMA takes no parameters; `version` is an Int, so interpolation cannot inject SQL.
         try execute("PRAGMA user_version = \(version)")
+    }
+
+    /// SQLite's `data_version`: it changes when another connection commits (docs/ARCHITECTURE.md §4).
+    func externalWriteCounter() throws -> Int64? {
+        try query("PRAGMA data_version") { try $0.int64(at: 0) }.first
     }
 
     /// `PRAGMA journal_mode`, lowercased by SQLite (`wal`, `delete`, …).

@@ -106,6 +106,16 @@ final class SQLiteStatement: SQLRow {
         return Data(bytes: bytes, count: Int(sqlite3_column_bytes(handle, index)))
     }
 
+    func sqlValue(at index: Int32) throws -> SQLiteValue {
+        switch sqlite3_column_type(handle, index) {
+        case SQLITE_NULL: .null
+        case SQLITE_INTEGER: .integer(try int64(at: index))
+        case SQLITE_FLOAT: .real(try double(at: index))
+        case SQLITE_BLOB: .blob(try data(at: index))
+        default: .text(try string(at: index))
+        }
+    }
+
     func describe(column index: Int32) -> String {
         "\(columnName(index)) of \(database.path); \(sql)"
     }

@@ -1,12 +1,13 @@
-/// One step of the store's schema history. Applied steps are counted in `PRAGMA user_version`.
+/// One step of the store's schema history. Applied steps are counted by the connection's `schemaVersion()`
+/// (SQLite's `user_version`, a table on PostgreSQL).
 struct SchemaMigration: Sendable {
     /// 1 for the first migration, then consecutive.
     let version: Int
     /// What the step changes, for error messages.
     let summary: String
-    let apply: @Sendable (SQLiteDatabase) throws -> Void
+    let apply: @Sendable (any SQLConnection) throws -> Void
 
-    init(version: Int, summary: String, apply: @escaping @Sendable (SQLiteDatabase) throws -> Void) {
+    init(version: Int, summary: String, apply: @escaping @Sendable (any SQLConnection) throws -> Void) {
         self.version = version
         self.summary = summary
         self.apply = apply
@@ -40,12 +41,12 @@ struct SchemaMigrator: Sendable {
     /// every step exactly once. An up-to-date database is left untouched.
     /// - Throws: `StoreError.Kind.schemaTooNew` for a database written by a newer Steward; a migration's
     ///   own failure (after rolling it back) otherwise.
-    func migrate(_ database: SQLiteDatabase) throws {
-        let initial = try database.userVersion()
+    func migrate(_ database: any SQLConnection) throws {
+        let initial = try database.schemaVersion()
         try refuseNewer(version: initial, in: database)
         for migration in migrations where migration.version > initial {
             try database.transaction {
-                let current = try database.userVersion()
+                let current = try database.schemaVersion()
                 try refuseNewer(version: current, in: database)
                 guard current < migration.version else { return }
                 do {
@@ -57,30 +58,30 @@ struct SchemaMigrator: Sendable {
                         sqliteCode: error.sqliteCode
                     )
                 }
-                try database.setUserVersion(migration.version)
+                try database.setSchemaVersion(migration.version)
             }
         }
     }
 
     /// Checks that a database opened read-only has exactly the schema this code reads.
     /// - Throws: `schemaTooNew` or `schemaOutdated`, saying what to do.
-    func verify(_ database: SQLiteDatabase) throws {
-        let version = try database.userVersion()
+    func verify(_ database: any SQLConnection) throws {
+        let version = try database.schemaVersion()
         try refuseNewer(version: version, in: database)
         guard version == latestVersion else {
             throw StoreError(
                 .schemaOutdated,
-                "the state database \(database.path) has schema version \(version) but this steward reads version "
+                "the state database \(database.location) has schema version \(version) but this steward reads version "
                     + "\(latestVersion); open it once read-write (any steward command that writes state) to migrate it"
             )
         }
     }
 
-    private func refuseNewer(version: Int, in database: SQLiteDatabase) throws {
+    private func refuseNewer(version: Int, in database: any SQLConnection) throws {
         guard version > latestVersion else { return }
         throw StoreError(
             .schemaTooNew,
-            "the state database \(database.path) has schema version \(version), newer than version \(latestVersion) "
+            "the state database \(database.location) has schema version \(version), newer than version \(latestVersion) "
                 + "that this steward knows: it was written by a newer steward. Run that version, or restore a backup "
                 + "taken before the upgrade; steward never downgrades a database"
         )

@@ -1,4 +1,5 @@
-/// The state store's schema history (docs/ARCHITECTURE.md §7). Append new steps; never edit an applied one.
+/// The state store's schema history on SQLite (docs/ARCHITECTURE.md §7). Append new steps; never edit an applied one;
+/// add each new step to `PostgresSchema` too (a test holds both schemas to the same tables and columns).
 ///
 /// Conventions every step follows, so later tables (deployments, secrets, incidents, graph_checkpoints,
 /// outbox) fit in: STRICT tables; objects keyed by `name TEXT` (projects, servers) or

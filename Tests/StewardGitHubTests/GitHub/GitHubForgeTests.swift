@@ -40,11 +40,11 @@ final class GitHubHarness: @unchecked Sendable {
 
     func sync(_ forge: GitHubForge? = nil) async throws -> ForgeSyncReport {
         // A new store each time, as a restarted controller would open it.
-        try await ForgeSync(forge: forge ?? self.forge(), store: try SQLiteStateStore(stateDirectory: state.url), alertThreshold: 3,
+        try await ForgeSync(forge: forge ?? self.forge(), store: try SQLStateStore(stateDirectory: state.url), alertThreshold: 3,
                             logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }).sync(owner: "acme")
     }
 
-    func store() throws -> SQLiteStateStore { try SQLiteStateStore(stateDirectory: state.url) }
+    func store() throws -> SQLStateStore { try SQLStateStore(stateDirectory: state.url) }
 }
 
 struct GitHubForgeTests {

@@ -4,7 +4,7 @@ import StewardModel
 
 /// `steward suspend` / `resume` (docs/ARCHITECTURE.md §7): the `suspensions` table, and the `Suspended` condition of the
 /// object it names, kept in line by every write of either.
-extension SQLiteStateStore {
+extension SQLStateStore {
     public func suspensions() async throws -> [Suspension] {
         try await withDatabase { database in
             try database.query("SELECT object_kind, object_name, reason, since FROM suspensions ORDER BY object_kind, object_name") { row in
@@ -58,7 +58,7 @@ extension SQLiteStateStore {
     }
 
     /// The suspension of one object, inside the caller's transaction.
-    static func suspension(_ kind: String, _ name: String, in database: SQLiteDatabase) throws -> Suspension? {
+    static func suspension(_ kind: String, _ name: String, in database: any SQLConnection) throws -> Suspension? {
         try database.query(
             "SELECT reason, since FROM suspensions WHERE object_kind = ? AND object_name = ?", [.text(kind), .text(name)]
         ) { row in

@@ -2,7 +2,7 @@ import Foundation
 import StewardModel
 
 /// Reconcile passes: which config commit each used and how it ended.
-extension SQLiteStateStore {
+extension SQLStateStore {
     private static let reconcileColumns = "id, commit_id, ref, started_at, finished_at, result, actions, errors, world_digest"
 
     /// Records a reconcile pass about to start: stored as `running` without finish time, whatever
@@ -10,7 +10,7 @@ extension SQLiteStateStore {
     /// - Returns: the new reconcile id.
     public func beginReconcile(_ reconcile: ReconcileRecord) async throws -> Int64 {
         try await withDatabase { database in
-            try database.run(
+            try database.insertReturningID(
                 "INSERT INTO reconciles (commit_id, ref, started_at, result, actions, errors) VALUES (?, ?, ?, ?, ?, ?)",
                 [
                     SQLiteValue(reconcile.commit), .text(reconcile.ref), SQLiteValue(reconcile.startedAt),
@@ -18,7 +18,6 @@ extension SQLiteStateStore {
                     SQLiteValue(reconcile.errors),
                 ]
             )
-            return database.lastInsertRowID
         }
     }
 
@@ -40,18 +39,17 @@ extension SQLiteStateStore {
             )
         }
         guard changed == 1 else {
-            throw StoreError(.notFound, "no reconcile with id \(id) in \(databaseURL.path) to finish")
+            throw StoreError(.notFound, "no reconcile with id \(id) in \(location) to finish")
         }
+    }
+
+    /// A number that changes when another process commits a write (docs/ARCHITECTURE.md §4); nil on PostgreSQL,
+    /// which cannot tell cheaply, so the controller assumes a change.
+    public func externalWrites() async throws -> Int64? {
+        try await withDatabase { database in try database.externalWriteCounter() }
     }
 
     /// The most recently begun reconcile pass (highest id), finished or not.
-    /// SQLite's `data_version`: it changes when another connection commits (docs/ARCHITECTURE.md §4).
-    public func externalWrites() async throws -> Int64? {
-        try await withDatabase { database in
-            try database.query("PRAGMA data_version") { try $0.int64(at: 0) }.first
-        }
-    }
-
     public func lastReconcile() async throws -> ReconcileRecord? {
         try await withDatabase { database in
             try database.query("SELECT \(Self.reconcileColumns) FROM reconciles ORDER BY id DESC LIMIT 1") { row in

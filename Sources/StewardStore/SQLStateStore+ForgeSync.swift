@@ -3,7 +3,7 @@ import StewardCore
 import StewardModel
 
 /// The forge sync's persistent state: listing pages with ETags, the failure counter, incidents.
-extension SQLiteStateStore: ForgeSyncStore {
+extension SQLStateStore: ForgeSyncStore {
     public func forgePages(owner: String) async throws -> [ForgePage] {
         try await withDatabase { database in
             try database.query(
@@ -73,7 +73,7 @@ extension SQLiteStateStore: ForgeSyncStore {
     static let incidentColumns =
         "id, kind, severity, status, object_kind, object_name, message, opened_at, updated_at, resolved_at"
 
-    func incident(from row: SQLiteStatement) throws -> IncidentRecord {
+    func incident(from row: any SQLRow) throws -> IncidentRecord {
         IncidentRecord(
             id: try row.int64(at: 0), kind: try row.value(IncidentRecord.Kind.self, at: 1),
             severity: try row.value(IncidentRecord.Severity.self, at: 2),
@@ -83,7 +83,7 @@ extension SQLiteStateStore: ForgeSyncStore {
     }
 
     private func openIncident(
-        kind: IncidentRecord.Kind, objectKind: String, objectName: String, in database: SQLiteDatabase
+        kind: IncidentRecord.Kind, objectKind: String, objectName: String, in database: any SQLConnection
     ) throws -> IncidentRecord? {
         try database.query(
             "SELECT \(Self.incidentColumns) FROM incidents WHERE kind = ? AND object_kind = ? AND object_name = ? "
@@ -100,14 +100,14 @@ extension SQLiteStateStore: ForgeSyncStore {
                 {
                     return open
                 }
-                _ = try database.run(
+                let id = try database.insertReturningID(
                     "INSERT INTO incidents (kind, severity, status, object_kind, object_name, message, opened_at, updated_at, "
                         + "resolved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [SQLiteValue(incident.kind), SQLiteValue(incident.severity), SQLiteValue(incident.status),
                      .text(incident.objectKind), .text(incident.objectName), .text(incident.message),
                      SQLiteValue(incident.openedAt), SQLiteValue(incident.updatedAt), SQLiteValue(incident.resolvedAt)])
                 var stored = incident
-                stored.id = database.lastInsertRowID
+                stored.id = id
                 try insert(events, into: database)
                 return stored
             }

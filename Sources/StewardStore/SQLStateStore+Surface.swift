@@ -2,7 +2,7 @@ import Foundation
 import StewardCore
 
 /// The HTTP surface's reads and its webhook deliveries (docs/ARCHITECTURE.md §10).
-extension SQLiteStateStore: SurfaceStore {
+extension SQLStateStore: SurfaceStore {
     public func objectCounts() async throws -> ObjectCounts {
         try await withDatabase { database in
             var counts = ObjectCounts()

@@ -2,7 +2,7 @@ import Foundation
 import StewardCore
 import StewardModel
 
-extension SQLiteStateStore: IncidentStatusStore {
+extension SQLStateStore: IncidentStatusStore {
     public func setIncident(
         id: Int64, status: IncidentRecord.Status, message: String, at time: Date, events: [EventRecord]
     ) async throws -> IncidentRecord? {

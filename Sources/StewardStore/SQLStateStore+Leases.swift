@@ -3,7 +3,7 @@ import StewardCore
 
 /// Leases (docs/ARCHITECTURE.md §4): each acquire and renewal is one `BEGIN IMMEDIATE` transaction, so two processes
 /// never both believe they hold a key.
-extension SQLiteStateStore: LeaseStore {
+extension SQLStateStore: LeaseStore {
     public func acquireLease(
         _ key: String, holder: String, ttl: Duration, now: Date, isGone: @Sendable (String) -> Bool
     ) async throws -> Lease {
@@ -63,7 +63,7 @@ extension SQLiteStateStore: LeaseStore {
         }
     }
 
-    private static func lease(from row: SQLiteStatement) throws -> Lease {
+    private static func lease(from row: any SQLRow) throws -> Lease {
         Lease(key: try row.string(at: 0), holder: try row.string(at: 1), acquiredAt: try row.date(at: 2),
             renewedAt: try row.date(at: 3), expiresAt: try row.date(at: 4))
     }

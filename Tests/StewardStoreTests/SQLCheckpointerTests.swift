@@ -5,7 +5,7 @@ import Testing
 @testable import StewardStore
 
 /// The graph checkpointer in the SQLite store: threads resume from the file alone, in a new store and engine.
-struct SQLiteCheckpointerTests {
+struct SQLCheckpointerTests {
     struct Job: GraphState, Equatable {
         var brief = ""
         var pages: [String: String] = [:]
@@ -47,18 +47,18 @@ struct SQLiteCheckpointerTests {
         return try builder.compile()
     }
 
-    @Test func anInterruptedThreadResumesInANewStoreAndEngineOverTheSameFile() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: SQLDialect.allCases) func anInterruptedThreadResumesInANewStoreAndEngineOverTheSameFile(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
         let counter = Counter()
         do {
-            let engine = GraphEngine(graph: try Self.askingGraph(counter), checkpointer: SQLiteCheckpointer(store: fixture.store))
+            let engine = GraphEngine(graph: try Self.askingGraph(counter), checkpointer: SQLCheckpointer(store: fixture.store))
             let paused = try await engine.start(thread: "shop#1", input: Job(brief: "a shop"))
             #expect(paused.status == .interrupted([Interruption(node: "ask", question: "Which server for repo-1?")]))
         }
 
         // Everything below comes from the file: a new store, checkpointer, graph and engine.
         let reopened = try fixture.reopen()
-        let engine = GraphEngine(graph: try Self.askingGraph(counter), checkpointer: SQLiteCheckpointer(store: reopened))
+        let engine = GraphEngine(graph: try Self.askingGraph(counter), checkpointer: SQLCheckpointer(store: reopened))
         let waiting = try await engine.current(thread: "shop#1")
         #expect(waiting?.status == .interrupted([Interruption(node: "ask", question: "Which server for repo-1?")]))
         let run = try await engine.resume(thread: "shop#1", answer: "alpha")
@@ -74,8 +74,8 @@ struct SQLiteCheckpointerTests {
         #expect(try await engine.state(thread: "shop#1", at: 0) == Job(brief: "a shop"))
     }
 
-    @Test func aCrashAfterAnEffectDoesNotRepeatItInAFreshEngine() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: SQLDialect.allCases) func aCrashAfterAnEffectDoesNotRepeatItInAFreshEngine(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
         let counter = Counter()
         let crashed = Flag()
         var builder = GraphBuilder<Job>()
@@ -92,21 +92,21 @@ struct SQLiteCheckpointerTests {
         let graph = try builder.compile()
 
         await #expect(throws: GraphError.self) {
-            try await GraphEngine(graph: graph, checkpointer: SQLiteCheckpointer(store: fixture.store)).start(thread: "t", input: Job())
+            try await GraphEngine(graph: graph, checkpointer: SQLCheckpointer(store: fixture.store)).start(thread: "t", input: Job())
         }
         let effects = try fixture.rawDatabase().query(
             "SELECT thread, step, node, name, attempts, result IS NOT NULL FROM graph_effects"
         ) { "\(try $0.string(at: 0)) \(try $0.int(at: 1)) \(try $0.string(at: 2)) \(try $0.string(at: 3)) \(try $0.int(at: 4)) \(try $0.bool(at: 5))" }
         #expect(effects == ["t 0 deploy run-playbook 1 true"])
 
-        let run = try await GraphEngine(graph: graph, checkpointer: SQLiteCheckpointer(store: try fixture.reopen())).resume(thread: "t")
+        let run = try await GraphEngine(graph: graph, checkpointer: SQLCheckpointer(store: try fixture.reopen())).resume(thread: "t")
         #expect(run.status == .completed)
         #expect(run.state.count == 1)
         #expect(await counter.value == 1)
     }
 
-    @Test func twoStoresOnOneFileCannotRunTheSameThreadAtOnce() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: SQLDialect.allCases) func twoStoresOnOneFileCannotRunTheSameThreadAtOnce(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
         let started = Flag()
         let release = Flag()
         var builder = GraphBuilder<Job>()
@@ -119,10 +119,10 @@ struct SQLiteCheckpointerTests {
         builder.addEdge(from: "wait", to: Graph.end)
         let graph = try builder.compile()
 
-        let first = Task { try await GraphEngine(graph: graph, checkpointer: SQLiteCheckpointer(store: fixture.store)).start(thread: "t", input: Job()) }
+        let first = Task { try await GraphEngine(graph: graph, checkpointer: SQLCheckpointer(store: fixture.store)).start(thread: "t", input: Job()) }
         try await waitUntil("the first run's node to start") { await started.isSet }
 
-        let other = GraphEngine(graph: graph, checkpointer: SQLiteCheckpointer(store: try fixture.reopen()))
+        let other = GraphEngine(graph: graph, checkpointer: SQLCheckpointer(store: try fixture.reopen()))
         let busy = await #expect(throws: GraphError.self) { try await other.resume(thread: "t") }
         #expect(busy?.kind == .threadBusy)
         #expect(busy?.description.contains("thread t is already running (lease held by") == true)
@@ -132,9 +132,9 @@ struct SQLiteCheckpointerTests {
         #expect(try fixture.rawDatabase().query("SELECT count(*) FROM graph_leases") { try $0.int(at: 0) } == [0])
     }
 
-    @Test func anExpiredLeaseIsTakenAndOutOfSequenceCheckpointsAreRefused() async throws {
-        let fixture = try StoreFixture()
-        let checkpointer = SQLiteCheckpointer(store: fixture.store)
+    @Test(arguments: SQLDialect.allCases) func anExpiredLeaseIsTakenAndOutOfSequenceCheckpointsAreRefused(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
+        let checkpointer = SQLCheckpointer(store: fixture.store)
         let now = Date()
         try await checkpointer.acquireLease(thread: "t", owner: "crashed", now: now, expiresAt: now.addingTimeInterval(60))
         let busy = await #expect(throws: GraphError.self) {
@@ -153,8 +153,8 @@ struct SQLiteCheckpointerTests {
         #expect(refused?.description.contains("checkpoint 1 of graph thread t is out of sequence: the latest stored is none") == true)
     }
 
-    @Test func aHundredStepThreadStoresDeltasAndReplaysAnyCheckpoint() async throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: SQLDialect.allCases) func aHundredStepThreadStoresDeltasAndReplaysAnyCheckpoint(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
         var builder = GraphBuilder<Job>()
         builder.addNode("write", writes: [\Job.pages, \Job.log, \Job.count]) { state, _ in
             let count = state.count + 1
@@ -165,7 +165,7 @@ struct SQLiteCheckpointerTests {
         }
         builder.addEdge(from: Graph.start, to: "write")
         builder.addConditionalEdge(from: "write", to: ["write", Graph.end]) { $0.count >= 100 ? Graph.end : "write" }
-        let engine = GraphEngine(graph: try builder.compile(maxSteps: 200), checkpointer: SQLiteCheckpointer(store: fixture.store))
+        let engine = GraphEngine(graph: try builder.compile(maxSteps: 200), checkpointer: SQLCheckpointer(store: fixture.store))
         let input = Job(pages: Dictionary(uniqueKeysWithValues: (0..<30).map { ("page-\($0)", String(repeating: "x", count: 100) + " \($0)") }))
 
         let run = try await engine.start(thread: "t", input: input)
@@ -184,7 +184,7 @@ struct SQLiteCheckpointerTests {
         #expect(sizes.count == 100)
         #expect(averageDelta * 5 < fullBytes)
 
-        let reopened = GraphEngine(graph: engine.graph, checkpointer: SQLiteCheckpointer(store: try fixture.reopen()))
+        let reopened = GraphEngine(graph: engine.graph, checkpointer: SQLCheckpointer(store: try fixture.reopen()))
         for sequence in [0, 24, 25, 26, 99, 100] {
             #expect(try await reopened.state(thread: "t", at: sequence).count == sequence)
         }

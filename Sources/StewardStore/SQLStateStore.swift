@@ -2,29 +2,38 @@ import Foundation
 import StewardCore
 import StewardModel
 
-/// Steward's state in one SQLite file, `<stateDirectory>/steward.db` (docs/ARCHITECTURE.md §7): WAL mode, schema
-/// migrations applied on open, every multi-row change in one transaction.
+/// Steward's state (docs/ARCHITECTURE.md §7): by default one SQLite file, `<stateDirectory>/steward.db`, in WAL mode;
+/// or a PostgreSQL database shared by several replicas (`--store postgres://…`). Schema migrations are applied on
+/// open, every multi-row change runs in one transaction, and both engines run the same SQL (`SQLConnection`).
 ///
-/// Dates are stored as REAL seconds since 2001-01-01 UTC so they round-trip exactly (see `SQLiteDate`).
-/// Several stores — in this process or others — may open the same file; SQLite's locks and a 5 s busy
-/// timeout order their writes.
+/// Dates are stored as seconds since 2001-01-01 UTC in a double (`SQLiteDate`) so they round-trip exactly.
+/// Several stores — in this process or others — may open the same database; write transactions take the
+/// store-wide write lock first (SQLite's lock with a 5 s busy timeout; a PostgreSQL advisory lock).
 ///
 /// `@unchecked Sendable`: the connection is not thread-safe, and every use of it happens inside
 /// `withDatabase`, on `queue`, a serial queue, so one thread at a time touches it. A statement may wait for
-/// another process's lock (the busy timeout) or for an fsync: on the queue's own thread, never on the
-/// cooperative pool, and a caller waiting for its turn is suspended rather than blocked
+/// another process's lock (the busy timeout), for an fsync or for the network: on the queue's own thread, never on
+/// the cooperative pool, and a caller waiting for its turn is suspended rather than blocked
 /// (docs/ARCHITECTURE.md, "Blocking work").
-public final class SQLiteStateStore: StateStore, @unchecked Sendable {
+public final class SQLStateStore: StateStore, @unchecked Sendable {
     /// The database file's name inside the state directory.
     public static let fileName = "steward.db"
 
-    /// The database file.
-    public let databaseURL: URL
-    /// Whether the store was opened read-only; every write then fails with SQLite's `SQLITE_READONLY`.
+    /// The SQLite file; nil for a store on PostgreSQL.
+    public let databaseURL: URL?
+    /// Where the state is, for messages: the SQLite file's path, or the PostgreSQL URL without its password.
+    public let location: String
+    /// The engine.
+    public let dialect: SQLDialect
+    /// What this store was opened on, to open another connection to the same database (its description hides a
+    /// password).
+    public let storeLocation: StoreLocation
+    /// Whether the store was opened read-only; every write then fails (SQLite's `SQLITE_READONLY`, PostgreSQL's
+    /// SQLSTATE 25006).
     public let isReadOnly: Bool
 
-    private let queue = DispatchQueue(label: "steward.store.sqlite")
-    private let database: SQLiteDatabase
+    private let queue = DispatchQueue(label: "steward.store")
+    private let database: any SQLConnection
     private let encoder: JSONEncoder
     private let decoder: JSONDecoder
     let now: @Sendable () -> Date
@@ -44,8 +53,22 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
         try self.init(stateDirectory: stateDirectory, readOnly: readOnly, now: now, migrations: StoreSchema.migrations)
     }
 
-    /// The designated initializer, with the migration list injectable for tests of the migrator.
-    init(
+    /// Opens the store `location` names (`StoreLocation`): a state directory's SQLite file, or a PostgreSQL database.
+    /// - Throws: `StoreError` when the database cannot be reached or opened, or its schema is newer than this code
+    ///   (or, read-only, older).
+    public convenience init(
+        _ location: StoreLocation, readOnly: Bool = false, now: @escaping @Sendable () -> Date = { Date() }
+    ) throws {
+        switch location {
+        case .sqlite(let directory):
+            try self.init(stateDirectory: directory, readOnly: readOnly, now: now)
+        case .postgres(let url):
+            try self.init(postgres: url, readOnly: readOnly, now: now, migrations: PostgresSchema.migrations)
+        }
+    }
+
+    /// The designated initializer for SQLite, with the migration list injectable for tests of the migrator.
+    convenience init(
         stateDirectory: URL, readOnly: Bool, now: @escaping @Sendable () -> Date, migrations: [SchemaMigration]
     ) throws {
         var isDirectory: ObjCBool = false
@@ -54,9 +77,8 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
                 + "give --state-dir a directory (it is created when missing)")
         }
         if !readOnly { try Self.createDirectory(stateDirectory) }
-        databaseURL = stateDirectory.appendingPathComponent(Self.fileName, isDirectory: false)
-        isReadOnly = readOnly
-        self.now = now
+        let databaseURL = stateDirectory.appendingPathComponent(Self.fileName, isDirectory: false)
+        let database: SQLiteDatabase
         do {
             let migrator = SchemaMigrator(migrations)
             if readOnly {
@@ -72,6 +94,31 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
                 + "anew, and adopts what their deploy markers say runs there (secrets and the agents' threads in it are lost)",
                 sqliteCode: error.sqliteCode)
         }
+        self.init(database: database, storeLocation: .sqlite(directory: stateDirectory), databaseURL: databaseURL,
+                  readOnly: readOnly, now: now)
+    }
+
+    /// The designated initializer for PostgreSQL: connects, then migrates (or, read-only, checks the schema).
+    convenience init(
+        postgres url: String, readOnly: Bool, now: @escaping @Sendable () -> Date, migrations: [SchemaMigration]
+    ) throws {
+        let database = try PostgresConnection(url: url, readOnly: readOnly)
+        let migrator = SchemaMigrator(migrations)
+        if readOnly { try migrator.verify(database) } else { try migrator.migrate(database) }
+        self.init(database: database, storeLocation: .postgres(url: url), databaseURL: nil, readOnly: readOnly, now: now)
+    }
+
+    private init(
+        database: any SQLConnection, storeLocation: StoreLocation, databaseURL: URL?, readOnly: Bool,
+        now: @escaping @Sendable () -> Date
+    ) {
+        self.database = database
+        self.storeLocation = storeLocation
+        self.databaseURL = databaseURL
+        location = database.location
+        dialect = database.dialect
+        isReadOnly = readOnly
+        self.now = now
         encoder = JSONEncoder()
         // Sorted keys make the stored JSON canonical, so equal values are equal text.
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -84,7 +131,7 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
     /// A read-only connection. In a directory nobody can write (a read-only mount, a copy kept for an audit), WAL
     /// mode cannot make its `-shm` file, so SQLite cannot open the file at all: then the file is opened immutable,
     /// which is exact when no `-wal` holds changes (a controller that stopped cleanly leaves none).
-    private static func openReadOnly(_ url: URL, verify: (SQLiteDatabase) throws -> Void) throws -> SQLiteDatabase {
+    private static func openReadOnly(_ url: URL, verify: (any SQLConnection) throws -> Void) throws -> SQLiteDatabase {
         do {
             let database = try SQLiteDatabase(path: url.path, mode: .readOnly)
             try verify(database)
@@ -123,8 +170,12 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
     /// Caps the bytes of `steward.db` SQLite memory-maps for reads (256 MiB unless set; 0 reads through its page
     /// cache only). A long-running controller maps none: mapped pages count in its resident memory for as long as
     /// it runs, while a one-shot command gains from reading a large cache mapped.
+    /// PostgreSQL maps nothing here: a no-op there.
     public func limitMemoryMap(toBytes bytes: Int) async throws {
-        try await withDatabase { database in _ = try database.query("PRAGMA mmap_size = \(max(0, bytes))") { _ in () } }
+        try await withDatabase { database in
+            guard database.dialect == .sqlite else { return }
+            _ = try database.query("PRAGMA mmap_size = \(max(0, bytes))") { _ in () }
+        }
     }
 
     /// What `steward run` maps (`limitMemoryMap(toBytes:)`): nothing.
@@ -132,7 +183,7 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
 
     /// Runs `body` with exclusive use of the connection, on the store's queue.
     @discardableResult
-    func withDatabase<Result>(_ body: (SQLiteDatabase) throws -> Result) async throws -> Result {
+    func withDatabase<Result>(_ body: (any SQLConnection) throws -> Result) async throws -> Result {
         try await BlockingWork.run(on: queue) { try body(database) }
     }
 
@@ -149,7 +200,7 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
         do {
             return try decoder.decode(type, from: Data(text.utf8))
         } catch {
-            throw StoreError(.corruptData, "cannot decode \(column) of \(row) in \(databaseURL.path): \(error)")
+            throw StoreError(.corruptData, "cannot decode \(column) of \(row) in \(location): \(error)")
         }
     }
 }

@@ -3,7 +3,7 @@ import StewardCore
 import StewardModel
 
 /// The controller's journal (`steward logs`): append-only with increasing ids, pruned by age and count.
-extension SQLiteStateStore: JournalStore {
+extension SQLStateStore: JournalStore {
     private static let journalColumns = "id, time, level, message, project, server, action, fields"
 
     public func appendJournal(_ entries: [JournalEntry]) async throws {

@@ -3,7 +3,7 @@ import StewardCore
 import StewardModel
 
 /// `incidents.acknowledged_at` (migration 9): which incidents the PO has already reported.
-extension SQLiteStateStore: IncidentAcknowledgementStore {
+extension SQLStateStore: IncidentAcknowledgementStore {
     public func unacknowledgedIncidents() async throws -> [IncidentRecord] {
         try await withDatabase { database in
             try database.query(

@@ -2,7 +2,7 @@ import Foundation
 import StewardCore
 
 /// Port allocations: one project per port on a server, guaranteed by the table's primary key.
-extension SQLiteStateStore {
+extension SQLStateStore {
     /// `count` ports for `project` on `server`: the ports it already holds there (those in `preferred` first, in
     /// that order, then the others ascending), then free ports of `range` (a free port of `preferred` first, then
     /// the lowest). Held ports beyond `count` are freed. All recorded before the caller uses them.

@@ -2,7 +2,7 @@ import Foundation
 import StewardModel
 
 /// The event journal (`kubectl get events`): append-only, read newest-last.
-extension SQLiteStateStore {
+extension SQLStateStore {
     private static let eventColumns = "id, time, object_kind, object_name, type, reason, message"
 
     /// Appends `events` in one transaction. Their `id`s are ignored; the store assigns them.
@@ -60,7 +60,7 @@ extension SQLiteStateStore {
     }
 
     /// Inserts events inside the caller's transaction.
-    func insert(_ events: [EventRecord], into database: SQLiteDatabase) throws {
+    func insert(_ events: [EventRecord], into database: any SQLConnection) throws {
         for event in events {
             try database.run(
                 "INSERT INTO events (time, object_kind, object_name, type, reason, message) VALUES (?, ?, ?, ?, ?, ?)",
@@ -72,7 +72,7 @@ extension SQLiteStateStore {
         }
     }
 
-    private func event(from row: SQLiteStatement) throws -> EventRecord {
+    private func event(from row: any SQLRow) throws -> EventRecord {
         EventRecord(
             id: try row.int64(at: 0),
             time: try row.date(at: 1),

@@ -3,7 +3,7 @@ import StewardCore
 import StewardModel
 
 /// The health_checker's persistent state: one row per checked project, and the start of the last round.
-extension SQLiteStateStore: HealthStore {
+extension SQLStateStore: HealthStore {
     private static let healthColumns =
         "project, url, consecutive_failures, last_status, last_code, last_error, last_checked_at, last_healthy_at, down_since"
 
@@ -61,7 +61,7 @@ extension SQLiteStateStore: HealthStore {
         }
     }
 
-    private func healthCheck(from row: SQLiteStatement) throws -> HealthCheckRecord {
+    private func healthCheck(from row: any SQLRow) throws -> HealthCheckRecord {
         HealthCheckRecord(
             project: try row.string(at: 0), url: try row.string(at: 1), consecutiveFailures: try row.int(at: 2),
             lastStatus: try row.value(HealthCheckRecord.Status.self, at: 3), lastCode: try row.optionalInt(at: 4),

@@ -3,10 +3,10 @@ import StewardCore
 
 /// The notification outbox (docs/ARCHITECTURE.md §10): triggers write it; the sender fans it out and records each
 /// receiver's attempts.
-extension SQLiteStateStore: OutboxStore {
+extension SQLStateStore: OutboxStore {
     private static let messageColumns = "o.id, o.event, o.object_kind, o.object_name, o.project, o.message, o.created_at"
 
-    private static func message(from row: SQLiteStatement) throws -> OutboxMessage {
+    private static func message(from row: any SQLRow) throws -> OutboxMessage {
         OutboxMessage(
             id: try row.int64(at: 0), event: try row.string(at: 1), objectKind: try row.string(at: 2),
             objectName: try row.string(at: 3), project: try row.optionalString(at: 4), message: try row.string(at: 5),

@@ -3,7 +3,7 @@ import StewardCore
 import StewardModel
 
 /// Servers: one row each, upserted together with their events.
-extension SQLiteStateStore: ServerSyncStore {
+extension SQLStateStore: ServerSyncStore {
     static let serversTable = StoreTable(
         name: "servers", key: "name",
         columns: [
@@ -83,7 +83,7 @@ extension SQLiteStateStore: ServerSyncStore {
         ]
     }
 
-    private func server(from row: SQLiteStatement) throws -> ServerRecord {
+    private func server(from row: any SQLRow) throws -> ServerRecord {
         let name = try row.string(at: 0)
         let described = "server \(name.debugDescription)"
         return ServerRecord(

@@ -5,10 +5,10 @@ import Testing
 @testable import StewardStore
 
 /// Leases left by a killed process, dropped by a caller acting alone on the state dir.
-struct SQLiteCheckpointerStaleLeaseTests {
-    @Test func onlyThreadsWithThePrefixAreFreed() async throws {
-        let fixture = try StoreFixture()
-        let checkpointer = SQLiteCheckpointer(store: fixture.store)
+struct SQLCheckpointerStaleLeaseTests {
+    @Test(arguments: SQLDialect.allCases) func onlyThreadsWithThePrefixAreFreed(_ engine: SQLDialect) async throws {
+        let fixture = try StoreFixture(engine)
+        let checkpointer = SQLCheckpointer(store: fixture.store)
         let now = Date()
         for thread in ["project/shop/g1", "project/shop/g1/engineering@1", "projectX", "po/ask-1"] {
             try await checkpointer.acquireLease(thread: thread, owner: "killed", now: now, expiresAt: now.addingTimeInterval(60))

@@ -4,7 +4,7 @@ import StewardModel
 
 /// `steward drift` (docs/ARCHITECTURE.md §11): the `drift` table, one row per checked project, and the `Drifted`
 /// condition of the project it names, kept in line by every write of either.
-extension SQLiteStateStore {
+extension SQLStateStore {
     private static let driftColumns = "project, status, checked_at, commit_id, input_hash, run_id, tasks, message, since"
 
     public func drifts() async throws -> [DriftRecord] {
@@ -51,11 +51,11 @@ extension SQLiteStateStore {
     }
 
     /// The drift check of one project, inside the caller's transaction.
-    static func drift(_ project: String, in database: SQLiteDatabase, decoder store: SQLiteStateStore) throws -> DriftRecord? {
+    static func drift(_ project: String, in database: any SQLConnection, decoder store: SQLStateStore) throws -> DriftRecord? {
         try database.query("SELECT \(driftColumns) FROM drift WHERE project = ?", [.text(project)], row: store.drift(from:)).first
     }
 
-    private func drift(from row: SQLiteStatement) throws -> DriftRecord {
+    private func drift(from row: any SQLRow) throws -> DriftRecord {
         let project = try row.string(at: 0)
         return DriftRecord(
             project: project,

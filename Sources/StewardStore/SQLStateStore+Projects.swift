@@ -3,7 +3,7 @@ import StewardCore
 import StewardModel
 
 /// Projects: one row each, upserted together with their events.
-extension SQLiteStateStore {
+extension SQLStateStore {
     static let projectsTable = StoreTable(
         name: "projects", key: "name",
         columns: [
@@ -115,7 +115,7 @@ extension SQLiteStateStore {
         ]
     }
 
-    private func project(from row: SQLiteStatement) throws -> ProjectRecord {
+    private func project(from row: any SQLRow) throws -> ProjectRecord {
         let name = try row.string(at: 0)
         let described = "project \(name.debugDescription)"
         return ProjectRecord(

@@ -4,7 +4,7 @@ import StewardModel
 
 /// `steward rollback --no-commit` (docs/ARCHITECTURE.md §11): the `pins` table, and the `Pinned` condition of the
 /// project it names, kept in line by every write of either.
-extension SQLiteStateStore {
+extension SQLStateStore {
     public func pins() async throws -> [Pin] {
         try await withDatabase { database in
             try database.query("SELECT project, commit_id, spec_hash, reason, since FROM pins ORDER BY project", row: Self.pin(from:))
@@ -46,13 +46,13 @@ extension SQLiteStateStore {
     }
 
     /// The pin of one project, inside the caller's transaction.
-    static func pin(_ project: String, in database: SQLiteDatabase) throws -> Pin? {
+    static func pin(_ project: String, in database: any SQLConnection) throws -> Pin? {
         try database.query(
             "SELECT project, commit_id, spec_hash, reason, since FROM pins WHERE project = ?", [.text(project)], row: pin(from:)
         ).first
     }
 
-    private static func pin(from row: SQLiteStatement) throws -> Pin {
+    private static func pin(from row: any SQLRow) throws -> Pin {
         Pin(project: try row.string(at: 0), commit: try row.string(at: 1), specHash: try row.string(at: 2),
             reason: try row.string(at: 3), since: try row.date(at: 4))
     }

@@ -3,7 +3,7 @@ import StewardCore
 import StewardModel
 
 /// Sealed secrets: the store never sees a plaintext value.
-extension SQLiteStateStore: SecretStore {
+extension SQLStateStore: SecretStore {
     public func setSecret(project: String, name: String, sealed: Data, at time: Date) async throws -> Int {
         try await withDatabase { database in
             try database.transaction {
@@ -59,13 +59,13 @@ extension SQLiteStateStore: SecretStore {
         try await withDatabase { database in
             try database.transaction {
                 _ = try database.run(
-                    "INSERT OR IGNORE INTO secret_key (id, fingerprint, recorded_at) VALUES (1, ?, ?)", [.text(fingerprint), SQLiteValue(time)])
+                    "INSERT INTO secret_key (id, fingerprint, recorded_at) VALUES (1, ?, ?) ON CONFLICT (id) DO NOTHING", [.text(fingerprint), SQLiteValue(time)])
                 return try database.query("SELECT fingerprint FROM secret_key WHERE id = 1") { try $0.string(at: 0) }.first ?? fingerprint
             }
         }
     }
 
-    private func secret(from row: SQLiteStatement) throws -> SecretRecord {
+    private func secret(from row: any SQLRow) throws -> SecretRecord {
         SecretRecord(
             project: try row.string(at: 0), name: try row.string(at: 1), version: try row.int(at: 2),
             sealed: try row.data(at: 3), updatedAt: try row.date(at: 4))

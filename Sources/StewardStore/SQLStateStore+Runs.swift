@@ -2,7 +2,7 @@ import Foundation
 import StewardModel
 
 /// Ansible runs: recorded before the process starts, completed after it ends, so a crash leaves a trace.
-extension SQLiteStateStore {
+extension SQLStateStore {
     private static let runColumns = """
         id, kind, project, server, playbook, input_hash, commit_id, status, exit_code, failed_task, failed_host, \
         started_at, finished_at, inputs
@@ -14,7 +14,7 @@ extension SQLiteStateStore {
     public func beginRun(_ run: RunRecord) async throws -> Int64 {
         try await withDatabase { database in
             try database.transaction {
-                try database.run(
+                let id = try database.insertReturningID(
                     """
                     INSERT INTO runs (kind, project, server, playbook, input_hash, commit_id, status, started_at, inputs)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -25,7 +25,6 @@ extension SQLiteStateStore {
                         SQLiteValue(run.startedAt), SQLiteValue(try run.inputs.map(json)),
                     ]
                 )
-                let id = database.lastInsertRowID
                 for task in run.tasks { try insert(task, runID: id, into: database) }
                 return id
             }
@@ -65,7 +64,7 @@ extension SQLiteStateStore {
             }
         }
         guard changed == 1 else {
-            throw StoreError(.notFound, "no run with id \(id) in \(databaseURL.path) to finish (\(run.playbook))")
+            throw StoreError(.notFound, "no run with id \(id) in \(location) to finish (\(run.playbook))")
         }
     }
 
@@ -149,7 +148,7 @@ extension SQLiteStateStore {
         ]
     }
 
-    private func insert(_ task: TaskEvent, runID: Int64, into database: SQLiteDatabase) throws {
+    private func insert(_ task: TaskEvent, runID: Int64, into database: any SQLConnection) throws {
         // The next sequence number is computed in the same statement, so it needs no transaction of its own.
         try database.run(
             """
@@ -163,7 +162,7 @@ extension SQLiteStateStore {
         )
     }
 
-    private func withTasks(_ run: RunRecord, from database: SQLiteDatabase) throws -> RunRecord {
+    private func withTasks(_ run: RunRecord, from database: any SQLConnection) throws -> RunRecord {
         var run = run
         run.tasks = try database.query(
             "SELECT host, task, status, duration_ms, message, diff FROM run_tasks WHERE run_id = ? ORDER BY seq",
@@ -181,7 +180,7 @@ extension SQLiteStateStore {
         return run
     }
 
-    private func run(from row: SQLiteStatement) throws -> RunRecord {
+    private func run(from row: any SQLRow) throws -> RunRecord {
         RunRecord(
             id: try row.int64(at: 0),
             kind: try row.string(at: 1),

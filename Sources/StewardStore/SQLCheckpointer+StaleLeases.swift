@@ -1,6 +1,6 @@
 import Foundation
 
-extension SQLiteCheckpointer {
+extension SQLCheckpointer {
     /// Drops the leases of threads whose id starts with `prefix`: for a caller acting alone on the state dir (a
     /// starting `steward run`, or `reconcile`/`answer`/`fix` while no controller runs), which is the only one running
     /// those threads, a lease row can only be left by a process that died (`kill -9`), so the thread is resumed at

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Parsed manifests by git blob id, so an unchanged file is not parsed again on the next reconcile.
-extension SQLiteStateStore {
+extension SQLStateStore {
     /// Ids bound per `IN (…)` lookup, far below SQLite's 32,766-parameter limit. Measured on 10,100 ids
     /// (release build): 100, 500 and 2,000 per chunk within 10 % of each other (~19–23 ms); all 10,100 in
     /// one statement ~33 ms; `IN (SELECT value FROM json_each(?))` ~36 ms.

@@ -7,11 +7,11 @@ import StewardGraph
 /// Everything a thread needs to resume lives in these tables, so a new process with a new store on the
 /// same file continues a thread where the old one stopped. Each call is one statement or one IMMEDIATE
 /// transaction; the lease row is taken in such a transaction, so two processes cannot both run a thread.
-public struct SQLiteCheckpointer: Checkpointer {
+public struct SQLCheckpointer: Checkpointer {
     /// The store whose file holds the tables.
-    public let store: SQLiteStateStore
+    public let store: SQLStateStore
 
-    public init(store: SQLiteStateStore) {
+    public init(store: SQLStateStore) {
         self.store = store
     }
 
