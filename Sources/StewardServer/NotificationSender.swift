@@ -57,9 +57,10 @@ public final class NotificationSender: @unchecked Sendable {
     }
 
     /// Reads the outbox every `interval` until the task is cancelled or `stop` says so, then once more.
-    public func run(until stop: @escaping @Sendable () -> Bool) async {
+    /// - Parameter isActive: whether this process sends now (of several replicas, the one the ring names).
+    public func run(until stop: @escaping @Sendable () -> Bool, isActive: @escaping @Sendable () -> Bool = { true }) async {
         while !Task.isCancelled, !stop() {
-            await tick()
+            if isActive() { await tick() }
             try? await Task.sleep(for: options.interval)
         }
         await tick()

@@ -8,8 +8,7 @@ extension SQLCheckpointer {
     /// - Returns: how many leases were dropped.
     @discardableResult
     public func releaseStaleLeases(threadPrefix prefix: String) async throws -> Int {
-        let pattern = prefix.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
-            .replacingOccurrences(of: "_", with: "\\_") + "%"
+        let pattern = SQLStateStore.likePrefix(prefix)
         return try await store.withDatabase { database in
             let count = try database.query(
                 "SELECT count(*) FROM graph_leases WHERE thread LIKE ? ESCAPE '\\'", [.text(pattern)]

@@ -81,6 +81,8 @@ extension SQLStateStore: JournalStore {
                 // would read n rows on every pass.
                 let surplus = try database.run(
                     "DELETE FROM journal WHERE id <= (SELECT max(id) FROM journal) - ?", [.integer(Int64(max(0, keepingAtMost)))])
+                // The lease audit is kept as long as the journal lines it explains.
+                try database.run("DELETE FROM lease_audit WHERE at < ?", [SQLiteValue(before)])
                 return old + surplus
             }
         }

@@ -109,12 +109,14 @@ extension SQLStateStore {
 
     /// Marks every run still `running` — left by a controller that died — as `interrupted`, finished at `time`.
     /// - Returns: those runs as now stored, oldest first, with their tasks.
-    public func recoverInterruptedRuns(at time: Date, excludingProjects: Set<String>) async throws -> [RunRecord] {
+    public func recoverInterruptedRuns(
+        at time: Date, excludingProjects: Set<String>, onlyProject: String?
+    ) async throws -> [RunRecord] {
         try await withDatabase { database in
             try database.transaction {
                 let running = try database.query(
                     "SELECT \(Self.runColumns) FROM runs WHERE status = 'running' ORDER BY id", row: run(from:)
-                ).filter { !excludingProjects.contains($0.project ?? "") }
+                ).filter { !excludingProjects.contains($0.project ?? "") && (onlyProject == nil || $0.project == onlyProject) }
                 for run in running {
                     try database.run(
                         "UPDATE runs SET status = ?, finished_at = ? WHERE id = ?",

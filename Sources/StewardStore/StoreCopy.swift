@@ -18,11 +18,13 @@ public enum StoreCopy {
         "projects", "servers", "events", "runs", "run_tasks", "reconciles", "manifest_cache", "allocations",
         "forge_pages", "forge_sync", "incidents", "secrets", "server_sync_state", "health_checks", "health_checker",
         "graph_checkpoints", "graph_effects", "graph_leases", "secret_key", "journal", "leases", "webhook_deliveries",
-        "outbox", "notification_deliveries", "suspensions", "drift", "pins",
+        "outbox", "notification_deliveries", "suspensions", "drift", "pins", "lease_audit", "key_requests",
     ]
 
     /// Tables whose `id` the database generates: their sequences continue after the copied ids.
-    static let identityTables = ["events", "runs", "reconciles", "incidents", "journal", "webhook_deliveries", "outbox"]
+    static let identityTables = [
+        "events", "runs", "reconciles", "incidents", "journal", "webhook_deliveries", "outbox", "lease_audit",
+    ]
 
     /// Rows per INSERT statement.
     static let batchSize = 200

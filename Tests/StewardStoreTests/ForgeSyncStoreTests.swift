@@ -15,8 +15,8 @@ struct ForgeSyncStoreTests {
     }
 
     @Test(arguments: SQLDialect.allCases) func pagesStateAndIncidentsRoundTrip(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
-        let store = try fixture.reopen()
+        let fixture = try await StoreFixture(engine)
+        let store = try await fixture.reopen()
         let pages = [
             ForgePage(number: 1, etag: "W/\"a\"", hasNext: true, repositories: [Self.repo(1, "api")]),
             ForgePage(number: 2, etag: nil, hasNext: false, repositories: []),
@@ -46,7 +46,7 @@ struct ForgeSyncStoreTests {
     }
 
     @Test(arguments: SQLDialect.allCases) func failCountsSurviveARestartInTheMiddle(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
+        let fixture = try await StoreFixture(engine)
         let forge = FakeForge()
         await forge.set([Self.repo(7, "shop")])
         let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
@@ -63,7 +63,7 @@ struct ForgeSyncStoreTests {
         await forge.failLookup(7, "timeout")
         _ = try await syncInANewProcess()
         _ = try await syncInANewProcess()
-        let store = try fixture.reopen()
+        let store = try await fixture.reopen()
         #expect(try await store.project(named: "shop")?.failCount == 2)
         #expect(try await store.events(objectKind: "Project", objectName: "shop", limit: 10).filter { $0.reason == "RepoCheckFailing" }.isEmpty)
         _ = try await syncInANewProcess()

@@ -11,8 +11,8 @@ struct HealthStoreTests {
     static let time = Date(timeIntervalSinceReferenceDate: 786_000_000.123_456_789)
 
     @Test(arguments: SQLDialect.allCases) func rowsAndTheLastRoundRoundTrip(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
-        let store = try fixture.reopen()
+        let fixture = try await StoreFixture(engine)
+        let store = try await fixture.reopen()
         #expect(try await store.healthChecks().isEmpty)
         #expect(try await store.healthCheckerLastRun() == nil)
 
@@ -27,7 +27,7 @@ struct HealthStoreTests {
         try await store.save(healthCheck: fine, events: [])
         try await store.setHealthCheckerLastRun(Self.time)
 
-        let reopened = try fixture.reopen(readOnly: true)
+        let reopened = try await fixture.reopen(readOnly: true)
         #expect(try await reopened.healthChecks() == [fine, down])
         #expect(try await reopened.healthCheck(project: "web") == down)
         #expect(try await reopened.healthCheckerLastRun() == Self.time)
@@ -49,9 +49,9 @@ struct HealthStoreTests {
     }
 
     @Test(arguments: SQLDialect.allCases) func theFailureCountSurvivesARestartBetweenChecks(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
+        let fixture = try await StoreFixture(engine)
         let probe = FakeHealthProbe(defaultAnswer: .refused)
-        let setup = try fixture.reopen()
+        let setup = try await fixture.reopen()
         try await setup.save(server: ServerRecord(name: "local", status: .ready,
             spec: ServerSpec(address: "127.0.0.1", connection: .local), updatedAt: Self.time), events: [])
         try await setup.save(project: ProjectRecord(name: "web", phase: .active, spec: ProjectSpec(repo: "acme/web"),
@@ -65,7 +65,7 @@ struct HealthStoreTests {
         #expect(try await checkInANewProcess().failing == ["web"])
         #expect(try await checkInANewProcess().failing == ["web"])
         #expect(try await checkInANewProcess().wentDown == ["web"])
-        let store = try fixture.reopen()
+        let store = try await fixture.reopen()
         let incident = try #require(try await store.incidents(openOnly: true).first)
         #expect(incident.kind == .serviceDown)
         #expect(incident.message.contains("http://127.0.0.1:24001/health"))
@@ -82,8 +82,8 @@ struct HealthStoreTests {
 /// The drift table and the Drifted condition: set with each check, kept by every save, cleared by a later deploy.
 struct DriftStoreTests {
     @Test(arguments: SQLDialect.allCases) func aCheckSetsDriftedAndADeployAfterItClearsIt(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
-        let store = try fixture.reopen()
+        let fixture = try await StoreFixture(engine)
+        let store = try await fixture.reopen()
         let checked = Date(timeIntervalSince1970: 1_800_000_000)
         var record = ProjectRecord(name: "hello", phase: .active, generation: 1, observedGeneration: 1, updatedAt: checked)
         record.lastDeployedAt = checked.addingTimeInterval(-60)
@@ -125,8 +125,8 @@ struct DriftStoreTests {
 /// `steward rollback --no-commit`: the pin sets Pinned while the record's spec hash is the pinned one.
 struct PinStoreTests {
     @Test(arguments: SQLDialect.allCases) func aPinHoldsUntilTheManifestChangesAndUnpinClearsIt(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
-        let store = try fixture.reopen()
+        let fixture = try await StoreFixture(engine)
+        let store = try await fixture.reopen()
         let now = Date(timeIntervalSince1970: 1_800_000_000)
         var record = ProjectRecord(name: "hello", phase: .active, specHash: "spec-1", updatedAt: now)
         try await store.save(project: record, events: [])

@@ -10,8 +10,8 @@ struct IncidentStatusStoreTests {
     static let time = Date(timeIntervalSince1970: 1_800_000_000)
 
     @Test(arguments: SQLDialect.allCases) func anIncidentMovesByIdWithItsEventsInOneTransaction(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
-        let store = try fixture.reopen()
+        let fixture = try await StoreFixture(engine)
+        let store = try await fixture.reopen()
         let opened = try await store.openIncident(
             IncidentRecord(kind: .serverUnreachable, severity: .critical, objectKind: "Server", objectName: "vps-1",
                 message: "unreachable", openedAt: Self.time), events: [])
@@ -33,7 +33,7 @@ struct IncidentStatusStoreTests {
             id: id, status: .failed, message: "recovery failed: provision", at: Self.time.addingTimeInterval(3),
             events: [event("RecoveryFailed")]))
         #expect(failed.status == .failed && failed.resolvedAt == Self.time.addingTimeInterval(3))
-        let reopened = try fixture.reopen()
+        let reopened = try await fixture.reopen()
         #expect(try await reopened.incidents(openOnly: false).first?.message == "recovery failed: provision")
         #expect(try await reopened.events(objectKind: "Server", objectName: "vps-1", limit: 10).map(\.reason)
             == ["RecoveryStarted", "RecoveryFailed"])

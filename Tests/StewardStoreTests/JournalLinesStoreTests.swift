@@ -14,7 +14,7 @@ struct JournalLinesStoreTests {
     }
 
     @Test(arguments: SQLDialect.allCases) func linesComeBackInOrderWithTheirFieldsAndFilters(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
+        let fixture = try await StoreFixture(engine)
         let store = fixture.store
         try await store.appendJournal([
             Self.line("one", project: "shop"), Self.line("two", .warning, server: "alpha"),
@@ -34,13 +34,13 @@ struct JournalLinesStoreTests {
             .map(\.message) == ["three"])
 
         // A reader (another process, read-only) sees lines as the writer appends them.
-        let reader = try fixture.reopen(readOnly: true)
+        let reader = try await fixture.reopen(readOnly: true)
         try await store.appendJournal([Self.line("four")])
         #expect(try await reader.journal(after: 3, matching: JournalQuery(), limit: 10).map(\.message) == ["four"])
     }
 
     @Test(arguments: SQLDialect.allCases) func pruningKeepsTheNewestWithinAgeAndCount(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
+        let fixture = try await StoreFixture(engine)
         let store = fixture.store
         let old = (0..<5).map { Self.line("old \($0)", at: Samples.time.addingTimeInterval(-86_400 * 20)) }
         let recent = (0..<10).map { Self.line("new \($0)", at: Samples.time.addingTimeInterval(Double($0))) }

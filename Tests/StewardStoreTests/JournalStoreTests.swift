@@ -8,7 +8,7 @@ struct JournalStoreTests {
     // MARK: Events
 
     @Test(arguments: SQLDialect.allCases) func eventsFilterLimitAndOrder(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
+        let fixture = try await StoreFixture(engine)
         let store = fixture.store
         // Appended out of time order on purpose: reads are chronological.
         try await store.append(events: [
@@ -36,7 +36,7 @@ struct JournalStoreTests {
     }
 
     @Test(arguments: SQLDialect.allCases) func eventsWithEqualTimesKeepInsertionOrderAndRoundTrip(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
+        let fixture = try await StoreFixture(engine)
         let events = (0..<5).map { Samples.event("shop", reason: "Step\($0)") }
         try await fixture.store.append(events: events)
         let stored = try await fixture.store.events(objectKind: "Project", objectName: "shop", limit: 10)
@@ -54,7 +54,7 @@ struct JournalStoreTests {
     }
 
     @Test(arguments: SQLDialect.allCases) func runLifecycleWithTasks(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
+        let fixture = try await StoreFixture(engine)
         let store = fixture.store
         let id = try await store.beginRun(deployRun())
         let tasks = [
@@ -78,7 +78,7 @@ struct JournalStoreTests {
     }
 
     @Test(arguments: SQLDialect.allCases) func beginRunRecordsARunningRunWithItsId(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
+        let fixture = try await StoreFixture(engine)
         var run = deployRun()
         run.status = .succeeded
         run.exitCode = 0
@@ -92,7 +92,7 @@ struct JournalStoreTests {
     }
 
     @Test(arguments: SQLDialect.allCases) func runsAreNewestFirstPerProjectWithLimit(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
+        let fixture = try await StoreFixture(engine)
         let store = fixture.store
         var ids: [Int64] = []
         for index in 0..<4 {
@@ -106,7 +106,7 @@ struct JournalStoreTests {
     }
 
     @Test(arguments: SQLDialect.allCases) func recoverInterruptedRunsMarksOnlyRunningOnes(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
+        let fixture = try await StoreFixture(engine)
         let store = fixture.store
         let finishedID = try await store.beginRun(deployRun())
         var finished = try #require(try await store.runs(project: "shop", limit: 1).first)
@@ -119,7 +119,7 @@ struct JournalStoreTests {
         let otherID = try await store.beginRun(deployRun(project: "blog"))
 
         // A restarted controller: a new connection finds the runs its predecessor left running.
-        let restarted = try fixture.reopen()
+        let restarted = try await fixture.reopen()
         let recoveredAt = Samples.time + 60
         let recovered = try await restarted.recoverInterruptedRuns(at: recoveredAt)
         #expect(recovered.compactMap(\.id) == [crashedID, otherID])
@@ -135,7 +135,7 @@ struct JournalStoreTests {
     }
 
     @Test(arguments: SQLDialect.allCases) func aFinishedRunWritesItsJournalLineWithIt(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
+        let fixture = try await StoreFixture(engine)
         let store = fixture.store
         let id = try await store.beginRun(deployRun())
         var run = try #require(try await store.runs(project: "shop", limit: 1).first)
@@ -152,7 +152,7 @@ struct JournalStoreTests {
     }
 
     @Test(arguments: SQLDialect.allCases) func runMisuseIsReported(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
+        let fixture = try await StoreFixture(engine)
         let noID = await #expect(throws: StoreError.self) { try await fixture.store.finishRun(deployRun()) }
         #expect(noID?.kind == .invalidArgument)
         var unknown = deployRun()
@@ -172,7 +172,7 @@ struct JournalStoreTests {
     // MARK: Reconciles
 
     @Test(arguments: SQLDialect.allCases) func reconcileLifecycleAndLast(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
+        let fixture = try await StoreFixture(engine)
         let store = fixture.store
         #expect(try await store.lastReconcile() == nil)
         let firstID = try await store.beginReconcile(ReconcileRecord(commit: nil, ref: "main", startedAt: Samples.time))

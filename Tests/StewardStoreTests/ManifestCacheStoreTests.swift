@@ -17,7 +17,7 @@ struct ManifestCacheStoreTests {
     }
 
     @Test(arguments: SQLDialect.allCases) func tenThousandEntriesRoundTripAndSubsetsIgnoreUnknownIDs(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
+        let fixture = try await StoreFixture(engine)
         let count = 10_100
         let entries = Dictionary(uniqueKeysWithValues: (0..<count).map { (Self.blobID($0), Self.payload($0)) })
         try await fixture.store.cacheManifests(entries)
@@ -35,8 +35,8 @@ struct ManifestCacheStoreTests {
     }
 
     @Test(arguments: SQLDialect.allCases) func cachingReplacesPayloadAndStampsLastUsed(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
-        let store = try fixture.reopen(now: { Samples.time })
+        let fixture = try await StoreFixture(engine)
+        let store = try await fixture.reopen(now: { Samples.time })
         try await store.cacheManifests(["a": Data("one".utf8), "b": Data()])
         try await store.cacheManifests(["a": Data("two".utf8)])
         #expect(try await store.cachedManifests(blobIDs: ["a", "b", "c"]) == ["a": Data("two".utf8), "b": Data()])

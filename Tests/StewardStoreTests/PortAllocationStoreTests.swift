@@ -5,7 +5,7 @@ import StewardCore
 
 struct PortAllocationStoreTests {
     @Test(arguments: SQLDialect.allCases) func sameProjectGetsItsPortAgainAndOthersTheNextFree(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
+        let fixture = try await StoreFixture(engine)
         let store = fixture.store
         #expect(try await store.allocatePort(project: "shop", server: "alpha", range: 8000...8999) == 8000)
         #expect(try await store.allocatePort(project: "shop", server: "alpha", range: 8000...8999) == 8000)
@@ -17,7 +17,7 @@ struct PortAllocationStoreTests {
     }
 
     @Test(arguments: SQLDialect.allCases) func exhaustedRangeSaysWhichServerAndRange(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
+        let fixture = try await StoreFixture(engine)
         let store = fixture.store
         _ = try await store.allocatePort(project: "a", server: "alpha", range: 8000...8001)
         _ = try await store.allocatePort(project: "b", server: "alpha", range: 8000...8001)
@@ -32,7 +32,7 @@ struct PortAllocationStoreTests {
     }
 
     @Test(arguments: SQLDialect.allCases) func releaseFreesPortsForReuseLowestFirst(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
+        let fixture = try await StoreFixture(engine)
         let store = fixture.store
         for project in ["a", "b", "c"] {
             _ = try await store.allocatePort(project: project, server: "alpha", range: 8000...8002)
@@ -45,7 +45,7 @@ struct PortAllocationStoreTests {
     }
 
     @Test(arguments: SQLDialect.allCases) func theDatabaseRefusesTwoProjectsOnOnePort(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
+        let fixture = try await StoreFixture(engine)
         _ = try await fixture.store.allocatePort(project: "shop", server: "alpha", range: 8000...8000)
         let error = #expect(throws: StoreError.self) {
             try fixture.rawDatabase().run("INSERT INTO allocations (server, port, project) VALUES ('alpha', 8000, 'blog')")
@@ -57,7 +57,7 @@ struct PortAllocationStoreTests {
     }
 
     @Test(arguments: SQLDialect.allCases) func rangeOutsideValidPortsIsRefused(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
+        let fixture = try await StoreFixture(engine)
         let store = fixture.store
         let error = await #expect(throws: StoreError.self) {
             try await store.allocatePort(project: "shop", server: "alpha", range: 0...10)
@@ -67,8 +67,8 @@ struct PortAllocationStoreTests {
     }
 
     @Test(arguments: SQLDialect.allCases) func twoProcessesAllocatingAtOnceNeverShareAPort(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
-        let stores = [fixture.store, try fixture.reopen()]
+        let fixture = try await StoreFixture(engine)
+        let stores = [fixture.store, try await fixture.reopen()]
         let ports = try await withThrowingTaskGroup(of: Int.self) { group in
             for index in 0..<40 {
                 let store = stores[index % 2]
@@ -83,7 +83,7 @@ struct PortAllocationStoreTests {
     }
 
     @Test(arguments: SQLDialect.allCases) func severalPortsKeepTheirOrderGrowAndShrink(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
+        let fixture = try await StoreFixture(engine)
         let store = fixture.store
         _ = try await store.allocatePort(project: "blog", server: "alpha", range: 8000...8099)  // 8000
         #expect(try await store.allocatePort(project: "shop", server: "alpha", range: 8000...8099) == 8001)

@@ -7,7 +7,7 @@ import Testing
 /// The project record's maintenance fields: implemented change requests, engineering_status and zavhoz_status.
 struct ProjectAgentStatusStoreTests {
     @Test(arguments: SQLDialect.allCases) func statusesAreWrittenOnlyBySetAgentStatusAndSurviveWholeRecordSaves(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
+        let fixture = try await StoreFixture(engine)
         var project = Samples.fullProject()
         project.implementedChanges = ["c1"]
         try await fixture.store.save(project: project, events: [])

@@ -5,7 +5,7 @@ import Testing
 
 struct ProjectAndServerStoreTests {
     @Test(arguments: SQLDialect.allCases) func projectWithEveryFieldRoundTrips(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
+        let fixture = try await StoreFixture(engine)
         let project = Samples.fullProject()
         try await fixture.store.save(project: project, events: [])
         #expect(try await fixture.store.project(named: "shop") == project)
@@ -14,7 +14,7 @@ struct ProjectAndServerStoreTests {
     }
 
     @Test(arguments: SQLDialect.allCases) func projectWithOptionalFieldsNilRoundTrips(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
+        let fixture = try await StoreFixture(engine)
         let project = Samples.minimalProject()
         try await fixture.store.save(project: project, events: [])
         #expect(try await fixture.reopen().project(named: "bare") == project)
@@ -22,7 +22,7 @@ struct ProjectAndServerStoreTests {
     }
 
     @Test(arguments: SQLDialect.allCases) func datesFromTheWallClockRoundTripExactly(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
+        let fixture = try await StoreFixture(engine)
         // About half of all Date() values would lose their last bit through unix seconds.
         let projects = (0..<200).map { index in
             var project = Samples.minimalProject("p\(index)")
@@ -35,7 +35,7 @@ struct ProjectAndServerStoreTests {
     }
 
     @Test(arguments: SQLDialect.allCases) func specAndConditionsAreCanonicalJSON(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
+        let fixture = try await StoreFixture(engine)
         try await fixture.store.save(project: Samples.fullProject(), events: [])
         let (spec, conditions) = try #require(try fixture.rawDatabase().query("SELECT spec, conditions FROM projects") {
             (try $0.string(at: 0), try $0.string(at: 1))
@@ -46,7 +46,7 @@ struct ProjectAndServerStoreTests {
     }
 
     @Test(arguments: SQLDialect.allCases) func saveReplacesAndListsByName(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
+        let fixture = try await StoreFixture(engine)
         var project = Samples.fullProject("zeta")
         try await fixture.store.save(project: project, events: [])
         try await fixture.store.save(project: Samples.minimalProject("alpha"), events: [])
@@ -63,7 +63,7 @@ struct ProjectAndServerStoreTests {
     }
 
     @Test(arguments: SQLDialect.allCases) func planningReadSkipsSpecAndConditionsAndKeepsEverythingElse(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
+        let fixture = try await StoreFixture(engine)
         let project = Samples.fullProject()
         try await fixture.store.save(project: project, events: [])
         var expected = project
@@ -75,7 +75,7 @@ struct ProjectAndServerStoreTests {
     }
 
     @Test(arguments: SQLDialect.allCases) func saveAppendsEventsInTheSameCall(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
+        let fixture = try await StoreFixture(engine)
         let events = [Samples.event("shop", reason: "Registered"), Samples.event("shop", at: 1)]
         try await fixture.store.save(project: Samples.fullProject(), events: events)
         let stored = try await fixture.store.events(objectKind: "Project", objectName: "shop", limit: 10)
@@ -84,7 +84,7 @@ struct ProjectAndServerStoreTests {
     }
 
     @Test(arguments: SQLDialect.allCases) func deleteProjectRemovesItsAllocationsOnly(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
+        let fixture = try await StoreFixture(engine)
         let store = fixture.store
         try await store.save(project: Samples.fullProject("shop"), events: [])
         try await store.save(project: Samples.fullProject("blog"), events: [])
@@ -104,7 +104,7 @@ struct ProjectAndServerStoreTests {
     }
 
     @Test(arguments: SQLDialect.allCases) func serverRoundTripsReplacesAndDeletes(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
+        let fixture = try await StoreFixture(engine)
         let store = fixture.store
         let full = Samples.fullServer()
         let bare = ServerRecord(name: "beta", status: .discovered, updatedAt: Samples.time)
@@ -146,7 +146,7 @@ struct ProjectAndServerStoreTests {
     }
 
     @Test(arguments: SQLDialect.allCases) func saveWhoseEventInsertFailsLeavesNoPartialRow(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
+        let fixture = try await StoreFixture(engine)
         try failEventInserts(fixture)
         let events = [Samples.event("shop", reason: "Registered"), Samples.event("shop", reason: "Boom", at: 1)]
         let error = await #expect(throws: StoreError.self) {
@@ -166,7 +166,7 @@ struct ProjectAndServerStoreTests {
     }
 
     @Test(arguments: SQLDialect.allCases) func deleteWhoseEventInsertFailsKeepsProjectAndPorts(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
+        let fixture = try await StoreFixture(engine)
         try failEventInserts(fixture)
         try await fixture.store.save(project: Samples.minimalProject("shop"), events: [])
         _ = try await fixture.store.allocatePort(project: "shop", server: "alpha", range: 8000...8001)
@@ -178,7 +178,7 @@ struct ProjectAndServerStoreTests {
     }
 
     @Test(arguments: SQLDialect.allCases) func unknownStoredPhaseIsReportedAsCorruptData(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
+        let fixture = try await StoreFixture(engine)
         try await fixture.store.save(project: Samples.minimalProject("shop"), events: [])
         try fixture.rawDatabase().run("UPDATE projects SET phase = 'hibernating'")
         let error = await #expect(throws: StoreError.self) { try await fixture.store.projects() }

@@ -7,7 +7,7 @@ import Testing
 /// Leases left by a killed process, dropped by a caller acting alone on the state dir.
 struct SQLCheckpointerStaleLeaseTests {
     @Test(arguments: SQLDialect.allCases) func onlyThreadsWithThePrefixAreFreed(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
+        let fixture = try await StoreFixture(engine)
         let checkpointer = SQLCheckpointer(store: fixture.store)
         let now = Date()
         for thread in ["project/shop/g1", "project/shop/g1/engineering@1", "projectX", "po/ask-1"] {

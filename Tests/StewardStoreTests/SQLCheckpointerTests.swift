@@ -48,7 +48,7 @@ struct SQLCheckpointerTests {
     }
 
     @Test(arguments: SQLDialect.allCases) func anInterruptedThreadResumesInANewStoreAndEngineOverTheSameFile(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
+        let fixture = try await StoreFixture(engine)
         let counter = Counter()
         do {
             let engine = GraphEngine(graph: try Self.askingGraph(counter), checkpointer: SQLCheckpointer(store: fixture.store))
@@ -57,7 +57,7 @@ struct SQLCheckpointerTests {
         }
 
         // Everything below comes from the file: a new store, checkpointer, graph and engine.
-        let reopened = try fixture.reopen()
+        let reopened = try await fixture.reopen()
         let engine = GraphEngine(graph: try Self.askingGraph(counter), checkpointer: SQLCheckpointer(store: reopened))
         let waiting = try await engine.current(thread: "shop#1")
         #expect(waiting?.status == .interrupted([Interruption(node: "ask", question: "Which server for repo-1?")]))
@@ -75,7 +75,7 @@ struct SQLCheckpointerTests {
     }
 
     @Test(arguments: SQLDialect.allCases) func aCrashAfterAnEffectDoesNotRepeatItInAFreshEngine(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
+        let fixture = try await StoreFixture(engine)
         let counter = Counter()
         let crashed = Flag()
         var builder = GraphBuilder<Job>()
@@ -106,7 +106,7 @@ struct SQLCheckpointerTests {
     }
 
     @Test(arguments: SQLDialect.allCases) func twoStoresOnOneFileCannotRunTheSameThreadAtOnce(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
+        let fixture = try await StoreFixture(engine)
         let started = Flag()
         let release = Flag()
         var builder = GraphBuilder<Job>()
@@ -122,7 +122,7 @@ struct SQLCheckpointerTests {
         let first = Task { try await GraphEngine(graph: graph, checkpointer: SQLCheckpointer(store: fixture.store)).start(thread: "t", input: Job()) }
         try await waitUntil("the first run's node to start") { await started.isSet }
 
-        let other = GraphEngine(graph: graph, checkpointer: SQLCheckpointer(store: try fixture.reopen()))
+        let other = GraphEngine(graph: graph, checkpointer: SQLCheckpointer(store: try await fixture.reopen()))
         let busy = await #expect(throws: GraphError.self) { try await other.resume(thread: "t") }
         #expect(busy?.kind == .threadBusy)
         #expect(busy?.description.contains("thread t is already running (lease held by") == true)
@@ -133,7 +133,7 @@ struct SQLCheckpointerTests {
     }
 
     @Test(arguments: SQLDialect.allCases) func anExpiredLeaseIsTakenAndOutOfSequenceCheckpointsAreRefused(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
+        let fixture = try await StoreFixture(engine)
         let checkpointer = SQLCheckpointer(store: fixture.store)
         let now = Date()
         try await checkpointer.acquireLease(thread: "t", owner: "crashed", now: now, expiresAt: now.addingTimeInterval(60))
@@ -154,7 +154,7 @@ struct SQLCheckpointerTests {
     }
 
     @Test(arguments: SQLDialect.allCases) func aHundredStepThreadStoresDeltasAndReplaysAnyCheckpoint(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
+        let fixture = try await StoreFixture(engine)
         var builder = GraphBuilder<Job>()
         builder.addNode("write", writes: [\Job.pages, \Job.log, \Job.count]) { state, _ in
             let count = state.count + 1
@@ -184,7 +184,7 @@ struct SQLCheckpointerTests {
         #expect(sizes.count == 100)
         #expect(averageDelta * 5 < fullBytes)
 
-        let reopened = GraphEngine(graph: engine.graph, checkpointer: SQLCheckpointer(store: try fixture.reopen()))
+        let reopened = GraphEngine(graph: engine.graph, checkpointer: SQLCheckpointer(store: try await fixture.reopen()))
         for sequence in [0, 24, 25, 26, 99, 100] {
             #expect(try await reopened.state(thread: "t", at: sequence).count == sequence)
         }

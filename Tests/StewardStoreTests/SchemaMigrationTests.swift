@@ -20,8 +20,8 @@ struct SchemaMigrationTests {
         return try database.query("SELECT step FROM log ORDER BY rowid") { try $0.int(at: 0) }
     }
 
-    @Test func freshFileGetsEveryTableAndTheLatestVersion() throws {
-        let fixture = try StoreFixture()
+    @Test func freshFileGetsEveryTableAndTheLatestVersion() async throws {
+        let fixture = try await StoreFixture()
         let database = try fixture.rawSQLite()
         #expect(try database.schemaVersion() == StoreSchema.migrations.count)
         let tables = try database.query("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name") {
@@ -54,9 +54,9 @@ struct SchemaMigrationTests {
     }
 
     @Test func reopeningTheRealSchemaKeepsData() async throws {
-        let fixture = try StoreFixture()
+        let fixture = try await StoreFixture()
         try await fixture.store.save(project: Samples.minimalProject(), events: [])
-        let reopened = try fixture.reopen()
+        let reopened = try await fixture.reopen()
         #expect(try await reopened.projects() == [Samples.minimalProject()])
     }
 
@@ -74,10 +74,10 @@ struct SchemaMigrationTests {
         #expect(try database.query("SELECT name FROM sqlite_schema WHERE name = 'half'") { try $0.string(at: 0) }.isEmpty)
     }
 
-    @Test func databaseFromANewerStewardIsRefused() throws {
-        let fixture = try StoreFixture()
+    @Test func databaseFromANewerStewardIsRefused() async throws {
+        let fixture = try await StoreFixture()
         try fixture.rawDatabase().setSchemaVersion(99)
-        let error = #expect(throws: StoreError.self) { try fixture.reopen() }
+        let error = await #expect(throws: StoreError.self) { try await fixture.reopen() }
         #expect(error?.kind == .schemaTooNew)
         let text = error?.description ?? ""
         #expect(text.contains("schema version 99"))
@@ -85,7 +85,7 @@ struct SchemaMigrationTests {
         #expect(text.contains(fixture.databasePath))
         #expect(text.contains("never downgrades"))
         // Refused read-only too, and the file keeps its version.
-        #expect(throws: StoreError.self) { try fixture.reopen(readOnly: true) }
+        await #expect(throws: StoreError.self) { try await fixture.reopen(readOnly: true) }
         #expect(try fixture.rawDatabase().schemaVersion() == 99)
     }
 

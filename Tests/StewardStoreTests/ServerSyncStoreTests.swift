@@ -6,7 +6,7 @@ import Testing
 /// Migration 5: server_sync's columns and state, and runs by server.
 struct ServerSyncStoreTests {
     @Test(arguments: SQLDialect.allCases) func serverWithoutSyncFieldsKeepsDefaults(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
+        let fixture = try await StoreFixture(engine)
         let bare = ServerRecord(name: "beta", status: .discovered, updatedAt: Samples.time)
         try await fixture.store.save(server: bare, events: [])
         let read = try #require(try await fixture.reopen().server(named: "beta"))
@@ -17,7 +17,7 @@ struct ServerSyncStoreTests {
     }
 
     @Test(arguments: SQLDialect.allCases) func specStoredBeforeBootstrapUserExistedDecodesWithRoot(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
+        let fixture = try await StoreFixture(engine)
         try await fixture.store.save(server: Samples.fullServer(), events: [])
         // A row written by a version without bootstrapUser.
         try fixture.rawDatabase().execute(
@@ -28,7 +28,7 @@ struct ServerSyncStoreTests {
     }
 
     @Test(arguments: SQLDialect.allCases) func lastServerSyncAttemptIsPersisted(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
+        let fixture = try await StoreFixture(engine)
         #expect(try await fixture.store.lastServerSyncAttempt() == nil)
         try await fixture.store.saveServerSyncAttempt(Samples.time)
         #expect(try await fixture.reopen().lastServerSyncAttempt() == Samples.time)
@@ -38,7 +38,7 @@ struct ServerSyncStoreTests {
     }
 
     @Test(arguments: SQLDialect.allCases) func runsOfAServerExcludeProjectRuns(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
+        let fixture = try await StoreFixture(engine)
         let store = fixture.store
         let bootstrap = try await store.beginRun(RunRecord(
             kind: "bootstrap", server: "alpha", playbook: "bootstrap.yml", inputHash: "i1", startedAt: Samples.time))

@@ -7,9 +7,9 @@ import Testing
 /// Several stores on one file, as a controller and `steward get` in separate processes would open it.
 struct SharedFileStoreTests {
     @Test(arguments: SQLDialect.allCases) func twoWritableStoresSeeEachOthersWrites(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
+        let fixture = try await StoreFixture(engine)
         let first = fixture.store
-        let second = try fixture.reopen()
+        let second = try await fixture.reopen()
         let shop = Samples.fullProject("shop")
         try await first.save(project: shop, events: [Samples.event("shop")])
         #expect(try await second.project(named: "shop") == shop)
@@ -24,12 +24,12 @@ struct SharedFileStoreTests {
     }
 
     @Test(arguments: SQLDialect.allCases) func readOnlyStoreReadsBesideAWriterButCannotWrite(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
+        let fixture = try await StoreFixture(engine)
         let writer = fixture.store
         let shop = Samples.fullProject("shop")
         try await writer.save(project: shop, events: [Samples.event("shop")])
 
-        let reader = try fixture.reopen(readOnly: true)
+        let reader = try await fixture.reopen(readOnly: true)
         #expect(reader.isReadOnly)
         #expect(try await reader.project(named: "shop") == shop)
 
@@ -61,13 +61,13 @@ struct SharedFileStoreTests {
     }
 
     @Test(arguments: SQLDialect.allCases) func readOnlyStoreOpensAfterTheWriterClosed(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
+        let fixture = try await StoreFixture(engine)
         let shop = Samples.fullProject("shop")
         try await fixture.store.save(project: shop, events: [])
-        var writer: SQLStateStore? = try fixture.reopen()
+        var writer: SQLStateStore? = try await fixture.reopen()
         try await writer?.save(project: Samples.minimalProject("blog"), events: [])
         writer = nil
-        let reader = try fixture.reopen(readOnly: true)
+        let reader = try await fixture.reopen(readOnly: true)
         #expect(try await reader.projects().count == 2)
     }
 
@@ -83,8 +83,8 @@ struct SharedFileStoreTests {
         #expect(!FileManager.default.fileExists(atPath: wal))
     }
 
-    @Test(arguments: SQLDialect.allCases) func readOnlyStoreNeedsAnExistingDatabase(_ engine: SQLDialect) throws {
-        let fixture = try StoreFixture(engine)
+    @Test(arguments: SQLDialect.allCases) func readOnlyStoreNeedsAnExistingDatabase(_ engine: SQLDialect) async throws {
+        let fixture = try await StoreFixture(engine)
         let directory = fixture.directory.url.appendingPathComponent("empty")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let error = #expect(throws: StoreError.self) { try SQLStateStore(stateDirectory: directory, readOnly: true) }

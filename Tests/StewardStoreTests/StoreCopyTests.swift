@@ -6,11 +6,15 @@ import Testing
 @testable import StewardStore
 
 /// `steward store migrate` (StoreCopy) and the two schemas it relies on being the same, against the test PostgreSQL
-/// server.
+/// server. What talks to PostgreSQL runs off the cooperative pool (`blocking`).
 @Suite struct StoreCopyTests {
+    private func blocking<Result>(_ body: () throws -> Result) async throws -> Result {
+        try await BlockingWork.run("test.store-copy", body)
+    }
+
     /// A SQLite store with rows in many tables, through the store's own API (so triggers write the outbox too).
     private static func filledSQLite() async throws -> StoreFixture {
-        let fixture = try StoreFixture(.sqlite)
+        let fixture = try await StoreFixture(.sqlite)
         let store = fixture.store
         try await store.save(project: Samples.fullProject("shop"), events: [Samples.event("shop", reason: "Registered")])
         try await store.save(project: Samples.minimalProject("blog"), events: [])
@@ -32,16 +36,16 @@ import Testing
 
     @Test func everyRowIsCopiedOnceAndACopyAgainChangesNothing() async throws {
         let source = try await Self.filledSQLite()
-        let target = try PostgresTestDatabase()
+        let target = try await blocking { try PostgresTestDatabase() }
         let destination = StoreLocation.postgres(url: target.url)
 
-        let first = try StoreCopy.copy(from: source.location, to: destination)
+        let first = try await blocking { try StoreCopy.copy(from: source.location, to: destination) }
         #expect(first.map(\.name) == StoreCopy.tables)
         #expect(first.allSatisfy { $0.source == $0.destination && $0.copied == $0.source })
         #expect(first.first { $0.name == "outbox" }?.source == 2, "the incident and the failed deploy each wrote one message")
 
         // What the PostgreSQL store reads is what the SQLite store reads.
-        let copy = try SQLStateStore(destination)
+        let copy = try await blocking { try SQLStateStore(destination) }
         #expect(try await copy.projects() == (try await source.store.projects()))
         #expect(try await copy.servers() == (try await source.store.servers()))
         #expect(try await copy.runs(project: "shop", limit: 5) == (try await source.store.runs(project: "shop", limit: 5)))
@@ -64,45 +68,45 @@ import Testing
         #expect(try outboxRows() == 3)
 
         // Idempotent: the rows are there, so nothing is copied; the new rows make the counts differ, so it is refused.
-        let blank = try PostgresTestDatabase()
-        _ = try StoreCopy.copy(from: source.location, to: .postgres(url: blank.url))
-        let again = try StoreCopy.copy(from: source.location, to: .postgres(url: blank.url))
+        let blank = try await blocking { try PostgresTestDatabase() }
+        _ = try await blocking { try StoreCopy.copy(from: source.location, to: .postgres(url: blank.url)) }
+        let again = try await blocking { try StoreCopy.copy(from: source.location, to: .postgres(url: blank.url)) }
         #expect(again.allSatisfy { $0.copied == 0 && $0.source == $0.destination })
-        let refused = #expect(throws: StoreError.self) { try StoreCopy.copy(from: source.location, to: destination) }
+        let refused = await #expect(throws: StoreError.self) { try await blocking { try StoreCopy.copy(from: source.location, to: destination) } }
         #expect(refused?.description.contains("runs: 2 rows, 1 in the source") == true)
         #expect(refused?.description.contains(target.name) == true)
     }
 
     @Test func aRefusedCopyCommitsNothing() async throws {
         let source = try await Self.filledSQLite()
-        let target = try PostgresTestDatabase()
-        let other = try SQLStateStore(.postgres(url: target.url))
+        let target = try await blocking { try PostgresTestDatabase() }
+        let other = try await blocking { try SQLStateStore(.postgres(url: target.url)) }
         try await other.save(project: Samples.minimalProject("unrelated"), events: [])
-        #expect(throws: StoreError.self) { try StoreCopy.copy(from: source.location, to: .postgres(url: target.url)) }
+        await #expect(throws: StoreError.self) { try await blocking { try StoreCopy.copy(from: source.location, to: .postgres(url: target.url)) } }
         #expect(try await other.projects().map(\.name) == ["unrelated"])
         #expect(try await other.servers().isEmpty)
     }
 
     @Test func aStoreInUseOrAWrongLocationIsRefused() async throws {
         let source = try await Self.filledSQLite()
-        let target = try PostgresTestDatabase()
+        let target = try await blocking { try PostgresTestDatabase() }
         _ = try await source.store.acquireLease("controller", holder: "steward run (pid 1 on h)", ttl: .seconds(60), now: Date(),
                                                 isGone: { _ in false })
-        let inUse = #expect(throws: StoreError.self) { try StoreCopy.copy(from: source.location, to: .postgres(url: target.url)) }
+        let inUse = await #expect(throws: StoreError.self) { try await blocking { try StoreCopy.copy(from: source.location, to: .postgres(url: target.url)) } }
         #expect(inUse?.description.contains("controller (steward run (pid 1 on h))") == true)
 
         let empty = try TemporaryDirectory()
-        let missing = #expect(throws: StoreError.self) {
-            try StoreCopy.copy(from: .sqlite(directory: empty.url), to: .postgres(url: target.url))
+        let missing = await #expect(throws: StoreError.self) {
+            try await blocking { try StoreCopy.copy(from: .sqlite(directory: empty.url), to: .postgres(url: target.url)) }
         }
         #expect(missing?.description.contains("no Steward database in \(empty.url.path)") == true)
-        #expect(throws: StoreError.self) { try StoreCopy.copy(from: source.location, to: .sqlite(directory: empty.url)) }
+        await #expect(throws: StoreError.self) { try await blocking { try StoreCopy.copy(from: source.location, to: .sqlite(directory: empty.url)) } }
     }
 
     /// The copy names every table, and both schemas have the same tables with the same columns.
-    @Test func bothSchemasHaveTheSameTablesAndColumns() throws {
-        let sqlite = try StoreFixture(.sqlite)
-        let postgres = try StoreFixture(.postgres)
+    @Test func bothSchemasHaveTheSameTablesAndColumns() async throws {
+        let sqlite = try await StoreFixture(.sqlite)
+        let postgres = try await StoreFixture(.postgres)
         let raw = try sqlite.rawSQLite()
         let sqliteTables = try raw.query(
             "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"

@@ -1,11 +1,14 @@
 import Foundation
+import StewardCore
 import StewardModel
 import StewardTestSupport
 @testable import StewardStore
 
 /// A store on a fresh database of either engine: SQLite in a temporary state directory, or a database of its own
 /// on the test PostgreSQL server (`PostgresTestDatabase`), dropped when the fixture goes. The state directory exists
-/// for both, as it does for a controller on PostgreSQL (its checkouts and playbooks stay local).
+/// for both, as it does for a controller on PostgreSQL (its checkouts and playbooks stay local). Opening a database
+/// (PostgreSQL's CREATE DATABASE and migrations above all) is blocking work, so it runs off the cooperative pool
+/// (`BlockingWork`), where it would stall the other tests' servers.
 final class StoreFixture: @unchecked Sendable {
     let engine: SQLDialect
     let directory: TemporaryDirectory
@@ -13,7 +16,7 @@ final class StoreFixture: @unchecked Sendable {
     let store: SQLStateStore
     private let postgres: PostgresTestDatabase?
 
-    init(_ engine: SQLDialect = .sqlite, now: @escaping @Sendable () -> Date = { Date() }) throws {
+    init(_ engine: SQLDialect = .sqlite, now: @escaping @Sendable () -> Date = { Date() }) async throws {
         self.engine = engine
         directory = try TemporaryDirectory(prefix: "steward-store")
         switch engine {
@@ -21,11 +24,12 @@ final class StoreFixture: @unchecked Sendable {
             postgres = nil
             location = .sqlite(directory: directory.url)
         case .postgres:
-            let database = try PostgresTestDatabase()
+            let database = try await BlockingWork.run("test.postgres") { try PostgresTestDatabase(migrated: true) }
             postgres = database
             location = .postgres(url: database.url)
         }
-        store = try SQLStateStore(location, now: now)
+        let location = location
+        store = try await BlockingWork.run("test.store") { try SQLStateStore(location, now: now) }
     }
 
     var stateDirectory: URL { directory.url }
@@ -33,8 +37,9 @@ final class StoreFixture: @unchecked Sendable {
     var databasePath: String { store.databaseURL?.path ?? store.location }
 
     /// Another store on the same database, as a second process would open it.
-    func reopen(readOnly: Bool = false, now: @escaping @Sendable () -> Date = { Date() }) throws -> SQLStateStore {
-        try SQLStateStore(location, readOnly: readOnly, now: now)
+    func reopen(readOnly: Bool = false, now: @escaping @Sendable () -> Date = { Date() }) async throws -> SQLStateStore {
+        let location = location
+        return try await BlockingWork.run("test.store") { try SQLStateStore(location, readOnly: readOnly, now: now) }
     }
 
     /// A raw connection to the same database, for reaching past the store in tests.
@@ -52,17 +57,35 @@ final class StoreFixture: @unchecked Sendable {
 }
 
 /// A database of its own on the test PostgreSQL server (`STEWARD_TEST_POSTGRES_URL`, which `scripts/test.sh` starts),
-/// created empty and dropped, with any session still on it, when this value goes.
+/// created empty (or, `migrated`, as a copy of one template this process migrated once: a hundred tests each applying
+/// the schema would load the 2 cores the other tests share) and dropped, with any session still on it, when this value
+/// goes.
 final class PostgresTestDatabase: @unchecked Sendable {
     let name: String
     let url: String
     private let serverURL: String
 
-    init() throws {
+    init(migrated: Bool = false) throws {
         serverURL = try PostgresConnectionTests.serverURL()
         name = "steward_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
-        try PostgresConnection(url: serverURL).execute("CREATE DATABASE \(name)")
+        let template = migrated ? try Self.template(serverURL) : nil
+        try PostgresConnection(url: serverURL).execute("CREATE DATABASE \(name)" + (template.map { " TEMPLATE \($0)" } ?? ""))
         url = Self.url(serverURL, database: name)
+    }
+
+    private static let templateLock = NSLock()
+    nonisolated(unsafe) private static var templateName: String?
+
+    /// The migrated template of this process, made on first use (no session stays on it, so it can be copied).
+    private static func template(_ serverURL: String) throws -> String {
+        try templateLock.withLock {
+            if let templateName { return templateName }
+            let name = "steward_template_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased()
+            try PostgresConnection(url: serverURL).execute("CREATE DATABASE \(name)")
+            _ = try SQLStateStore(.postgres(url: url(serverURL, database: name)))
+            templateName = name
+            return name
+        }
     }
 
     /// `server` with its database path replaced.
@@ -73,7 +96,12 @@ final class PostgresTestDatabase: @unchecked Sendable {
     }
 
     deinit {
-        try? PostgresConnection(url: serverURL).execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+        // Dropped on a queue of its own: a test's last reference may go on the cooperative pool.
+        let serverURL = serverURL
+        let name = name
+        DispatchQueue.global().async {
+            try? PostgresConnection(url: serverURL).execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+        }
     }
 }
 

@@ -9,7 +9,7 @@ import Testing
 /// each acted on once, the newest kept.
 struct SurfaceStoreTests {
     @Test(arguments: SQLDialect.allCases) func countsGroupProjectsServersAndOpenIncidents(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
+        let fixture = try await StoreFixture(engine)
         let store = fixture.store
         try await store.save(project: Samples.fullProject("shop"), events: [])
         try await store.save(project: Samples.minimalProject("bare"), events: [])
@@ -28,7 +28,7 @@ struct SurfaceStoreTests {
     }
 
     @Test(arguments: SQLDialect.allCases) func aDeliveryIsNewOnceAndOnlyTheNewestAreKept(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
+        let fixture = try await StoreFixture(engine)
         let store = fixture.store
         #expect(try await store.rememberDelivery("d-1", event: "push", at: Samples.time, keep: 3))
         #expect(try await !store.rememberDelivery("d-1", event: "push", at: Samples.time, keep: 3), "a redelivery")
@@ -42,7 +42,7 @@ struct SurfaceStoreTests {
     }
 
     @Test(arguments: SQLDialect.allCases) func everyWriteOfAProjectRowMovesItsVersionAndOnlyChangedRowsAreReadAgain(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
+        let fixture = try await StoreFixture(engine)
         let store = fixture.store
         try await store.save(project: Samples.fullProject("shop"), events: [])
         try await store.save(project: Samples.minimalProject("bare"), events: [])

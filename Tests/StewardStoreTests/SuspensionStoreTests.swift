@@ -13,7 +13,7 @@ struct SuspensionStoreTests {
     }
 
     @Test(arguments: SQLDialect.allCases) func suspendingSetsTheConditionAndAStaleSaveNeverTakesItAway(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
+        let fixture = try await StoreFixture(engine)
         let store = fixture.store
         try await store.save(project: project(), events: [])
         // What the controller read before the suspension, saved after it.
@@ -42,7 +42,7 @@ struct SuspensionStoreTests {
     }
 
     @Test(arguments: SQLDialect.allCases) func theManifestsSuspendAndTheCommandAreBothSaidAndAServerIsSuspendedToo(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
+        let fixture = try await StoreFixture(engine)
         let store = fixture.store
         try await store.save(project: project(suspendInManifest: true), events: [])
         #expect(try await store.project(named: "hello")?.conditions[Condition.suspended]?.reason == "Manifest")
@@ -62,7 +62,7 @@ struct SuspensionStoreTests {
     }
 
     @Test(arguments: SQLDialect.allCases) func anUnknownObjectIsRefused(_ engine: SQLDialect) async throws {
-        let fixture = try StoreFixture(engine)
+        let fixture = try await StoreFixture(engine)
         await #expect(throws: StoreError.self) {
             try await fixture.store.setSuspension(objectKind: "Project", objectName: "ghost", reason: "x", at: now, events: [])
         }

@@ -61,12 +61,23 @@ struct RunCommand: AsyncParsableCommand {
             return address
         }
 
-        // One controller per state dir: a second `steward run` is refused, naming the first; a one-shot command
-        // acting alone is waited for.
+        // One controller per SQLite state dir: a second `steward run` is refused, naming the first. On PostgreSQL every
+        // `steward run` is a replica sharing the keys (each with a state dir of its own). Either waits for a one-shot
+        // command acting alone.
         let store = try wiring.openStore()
         // Mapped database pages would stay in the controller's resident memory for as long as it runs.
         try await store.limitMemoryMap(toBytes: SQLStateStore.controllerMemoryMapBytes)
-        let access = try await StateAccess.controller(store: store, logger: logger)
+        let access: StateAccess
+        let membership: ReplicaMembership?
+        if store.dialect == .postgres {
+            try Self.lockStateDirectory(global.stateDirectory)
+            let replica = try await StateAccess.replica(store: store, logger: logger)
+            access = replica.0
+            membership = replica.1
+        } else {
+            access = try await StateAccess.controller(store: store, logger: logger)
+            membership = nil
+        }
         // Under the lease and before any worker: what a crash left running is interrupted (and redone when still
         // needed), except the work of a one-shot command that still runs beside this controller.
         let busy = try await access.projectsHeldByOthers()
@@ -75,7 +86,10 @@ struct RunCommand: AsyncParsableCommand {
                 "project": "\(run.project ?? "-")", "run": "\(run.id ?? 0)", "action": "\(run.kind)",
             ])
         }
-        if busy.isEmpty { try await SQLCheckpointer(store: store).releaseStaleLeases(threadPrefix: "project/") }
+        // Alone, a thread lease can only be a dead process's; beside other replicas it may be theirs (it expires).
+        if busy.isEmpty, membership == nil {
+            try await SQLCheckpointer(store: store).releaseStaleLeases(threadPrefix: "project/")
+        }
 
         let metrics = StewardMetrics(version: StewardVersion.current)
         Wiring.githubRequests.observe { event in
@@ -87,6 +101,7 @@ struct RunCommand: AsyncParsableCommand {
         // controller's RSS is what it uses, not the high-water mark of its busiest moment.
         options.afterPoll = { malloc_trim(0) }
         options.metrics = metrics
+        options.membership = membership
         var reconciler = wiring.reconciler(store: store, source: source, library: library)
         reconciler.runner = MeasuredPlaybookRunner(reconciler.runner, metrics: metrics)
         if let servers = reconciler.servers {
@@ -97,6 +112,8 @@ struct RunCommand: AsyncParsableCommand {
             if key == ObjectKey.controllerLease {
                 logger.critical("lost the controller lease (now: \(holder)); stopping at once")
                 stop.loseLease()
+            } else if key == membership?.key {
+                logger.error("lost this replica's membership lease (now: \(holder)); taking it again", metadata: ["key": "\(key)"])
             } else {
                 logger.error("lost the lease on \(key) (now: \(holder))", metadata: ["key": "\(key)"])
             }
@@ -117,7 +134,9 @@ struct RunCommand: AsyncParsableCommand {
             stateDirectory: global.stateDirectory, logger: logger)
         let notifications = NotificationService(sender: try NotificationSender(
             store: store, metrics: metrics, logger: logger,
-            receivers: { controller.loaded?.desired.settings.notifications ?? [] }))
+            receivers: { controller.loaded?.desired.settings.notifications ?? [] }),
+            // Of several replicas, one sends: the owner of `notifications` on the ring.
+            isActive: { membership.map { $0.current.owner(of: "notifications") == $0.me } ?? true })
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [
                 .init(service: StatusFileService(controller: controller, file: statusFile, listening: listening)),
@@ -221,11 +240,32 @@ struct StatusFileService: Service {
 
 /// Sends the notification outbox every second; shut down after the workers and the HTTP server, it sends what
 /// their last work announced once more before it ends.
+extension RunCommand {
+    /// Replicas share the database, not their state dirs (the config repo's cache, mirrors, local apps): an exclusive
+    /// `flock` on `STATE/run.lock`, held until the process ends, refuses a second `steward run` on the same state dir.
+    /// - Throws: `CommandFailure` naming the state dir when another process holds it.
+    static func lockStateDirectory(_ directory: URL) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let path = directory.appendingPathComponent("run.lock").path
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw CommandFailure("cannot open \(path): \(String(cString: strerror(errno)))")
+        }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            close(descriptor)
+            throw CommandFailure("another steward run uses the state dir \(directory.path): each replica needs a state dir "
+                + "of its own (--state-dir); they share the database")
+        }
+        // Kept open (and locked) for the life of the process.
+    }
+}
+
 struct NotificationService: Service {
     let sender: NotificationSender
+    var isActive: @Sendable () -> Bool = { true }
 
     func run() async {
-        await sender.run { Task.isShuttingDownGracefully }
+        await sender.run(until: { Task.isShuttingDownGracefully }, isActive: isActive)
     }
 }
 

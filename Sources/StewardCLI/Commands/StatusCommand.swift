@@ -34,11 +34,13 @@ struct StatusCommand: AsyncParsableCommand {
         let wiring = Wiring(global)
         let store = try wiring.openStore(readOnly: true)
         let now = Date()
+        let file = ControllerStatusFile(stateDirectory: global.stateDirectory).read()
+        // The controller's lease, or on a database several replicas share, this state dir's replica's membership.
         let lease = try await store.leases().first {
-            $0.key == ObjectKey.controllerLease && $0.expiresAt > now && !LeaseHolder.isGone($0.holder)
+            ($0.key == ObjectKey.controllerLease || ($0.key.hasPrefix(ReplicaMembership.keyPrefix) && $0.holder == file?.holder))
+                && $0.expiresAt > now && !LeaseHolder.isGone($0.holder)
         }
         let holder = lease.flatMap { LeaseHolder($0.holder) }
-        let file = ControllerStatusFile(stateDirectory: global.stateDirectory).read()
         // The file is the controller's only when the live lease is: a file left by a controller killed with -9 says
         // nothing.
         let controller = holder?.isController == true && file?.holder == lease?.holder ? file : nil

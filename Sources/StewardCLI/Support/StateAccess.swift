@@ -28,7 +28,9 @@ final class StateAccess: @unchecked Sendable {
         let leases = KeyLeases(store: store, holder: LeaseHolder(role: role))
         var said = false
         while true {
-            guard let other = try await leases.tryAcquire(ObjectKey.controllerLease) else {
+            // Not while a replica lives (a store several `steward run` share): then beside it, as beside a controller.
+            guard let other = try await leases.tryAcquire(ObjectKey.controllerLease, blockedBy: ReplicaMembership.keyPrefix)
+            else {
                 leases.startHeartbeat(logger: logger) { key, holder in
                     logger.error("lost the lease on \(key) (now: \(holder))")
                 }
@@ -67,6 +69,22 @@ final class StateAccess: @unchecked Sendable {
             try await Task.sleep(for: .milliseconds(250))
         }
         return StateAccess(leases: leases, controller: nil)
+    }
+
+    /// Joins the replicas of a store several `steward run` share (PostgreSQL): takes this replica's membership lease,
+    /// waiting while a one-shot command acts alone on the store (it holds `controller`).
+    static func replica(store: SQLStateStore, logger: Logger) async throws -> (StateAccess, ReplicaMembership) {
+        let leases = KeyLeases(store: store, holder: LeaseHolder(role: "run"))
+        let membership = ReplicaMembership(leases: leases)
+        var said = false
+        while let other = try await leases.tryAcquire(membership.key, blockedBy: ObjectKey.controllerLease) {
+            if !said {
+                logger.info("\(LeaseHolder.describe(other)) is acting alone on \(store.storeLocation); this replica starts when it ends")
+                said = true
+            }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        return (StateAccess(leases: leases, controller: nil), membership)
     }
 
     /// The projects whose keys a live one-shot command holds: their running Ansible runs and graph threads are that

@@ -19,6 +19,9 @@ public final class Controller: @unchecked Sendable {
         public var afterPoll: @Sendable () -> Void = {}
         /// Told of each reconcile and of the queue's work (`/metrics`); nil counts nothing.
         public var metrics: (any ControllerMetrics & WorkQueueMetrics)?
+        /// One replica of several on one database (docs/ARCHITECTURE.md §4): the keys it owns by the ring; nil for the
+        /// one controller of a state dir.
+        public var membership: ReplicaMembership?
 
         public init(configInterval: Int? = nil) {
             self.configInterval = configInterval
@@ -31,12 +34,12 @@ public final class Controller: @unchecked Sendable {
     /// This controller's per-key leases; nil runs without (tests of one process).
     public let leases: KeyLeases?
     public let options: Options
-    private var logger: Logger { reconciler.logger }
-    private let lock = NSLock()
-    private var state = State()
+    var logger: Logger { reconciler.logger }
+    let lock = NSLock()
+    var state = State()
     private let startedAt = Date()
 
-    private struct State {
+    struct State {
         var loaded: LoadedConfig?
         /// What the forge said of each project's repo at the last look: `commit url`, or `missing`.
         var repos: [String: String] = [:]
@@ -70,6 +73,10 @@ public final class Controller: @unchecked Sendable {
         var slotWaiters: [CheckedContinuation<Void, Never>] = []
         /// The last object reconciles (and failures of any key), newest last, at most `recentLimit`.
         var recent: [RecentReconcile] = []
+        /// Keys found to need work that another replica owns, handed to it through the store after the reconcile.
+        var handOff: Set<String> = []
+        /// Whether the leases' fence stopped this replica (the store did not answer in time); said once.
+        var fenced = false
     }
 
     /// How many reconciles `recentReconciles` keeps.
@@ -101,7 +108,9 @@ public final class Controller: @unchecked Sendable {
     /// Object keys (projects, servers) run at most `concurrency` at once; the singletons have workers of their own.
     public func run() async {
         queue.add(.config)
+        let replica = options.membership.map { membership in Task { await self.runReplica(membership) } }
         await queue.runWorkers(5 + 64) { key in await self.reconcile(key) }
+        replica?.cancel()
     }
 
     /// Fetch the config repo now (SIGHUP, a webhook's push).
@@ -110,12 +119,14 @@ public final class Controller: @unchecked Sendable {
     /// Forge sync now, whether or not `intervals.githubSync` is due (a webhook's repository event).
     public func syncForgeNow() {
         lock.withLock { state.forceForgeSync = true }
-        queue.add(.forge)
+        enqueue(.forge)
+        Task { await self.flushHandOff() }
     }
 
-    /// Reconcile these projects now (a webhook's push to their repo).
+    /// Reconcile these projects now (a webhook's push to their repo); another replica's are handed to it.
     public func reconcileNow(projects: [String]) {
-        for name in projects { queue.add(.project(name)) }
+        for name in projects { enqueue(.project(name)) }
+        Task { await self.flushHandOff() }
     }
 
     /// The projects of the loaded revision that deploy `repository` (`owner/name`, any case) at `ref`, a push's
@@ -170,6 +181,14 @@ public final class Controller: @unchecked Sendable {
             }
         }
         var outcome: WorkOutcome
+        // Fenced: the store has not confirmed this process's leases lately, so it may no longer hold them.
+        if let leases, !leases.canAct { return .requeue(after: .seconds(1)) }
+        // Another replica's key (the ring moved since it was queued): its owner has it.
+        if let membership = options.membership, key.isLeased, !membership.owns(key) {
+            logger.debug("\(key) belongs to replica \(membership.owner(of: key) ?? "-")", metadata: ["key": "\(key)"])
+            return .done
+        }
+        defer { Task { await self.flushHandOff() } }
         do {
             // A key a one-shot command works on (`steward answer`, `fix`, `sync`) waits for it.
             if let leases, key.isLeased, let other = try await leases.tryAcquire(key.description) {
@@ -192,7 +211,7 @@ public final class Controller: @unchecked Sendable {
                 // stays a dictionary walk.
                 for dependent in lock.withLock({ state.dependents[name] ?? [] }) {
                     let current = fingerprint(dependent)
-                    if current == nil || lock.withLock({ state.settled[dependent] }) != current { queue.add(.project(dependent)) }
+                    if current == nil || lock.withLock({ state.settled[dependent] }) != current { enqueue(.project(dependent)) }
                 }
             case .server: outcome = try await reconcileObject(key)
             }
@@ -263,7 +282,9 @@ public final class Controller: @unchecked Sendable {
             logger.log(level: diagnostic.severity == .error ? .error : .warning, "\(diagnostic.message)",
                 metadata: ["file": "\(diagnostic.location)"])
         }
-        let servers = try await reconciler.reconcileServers(nil, loaded: loaded)
+        // Of several replicas, the one that owns the server sync registers and provisions the servers.
+        let servers = options.membership?.owns(.servers) == false
+            ? KeyReport() : try await reconciler.reconcileServers(nil, loaded: loaded)
         if !servers.actions.isEmpty, let lifecycle = reconciler.servers {
             do {
                 _ = try await lifecycle.run(settings: loaded.desired.settings, force: true)
@@ -287,8 +308,9 @@ public final class Controller: @unchecked Sendable {
             if !servers.actions.isEmpty { state.serverGeneration += 1 }
         }
         releaseSlots()
-        for name in changed { queue.add(.project(name)) }
+        for name in changed { enqueueOwned(.project(name)) }
         if previous == nil {
+            // Every replica queues the singletons; a replica that does not own one drops it (the ring may move).
             queue.add(.forge)
             queue.add(.servers)
             queue.add(.health)
@@ -330,7 +352,7 @@ public final class Controller: @unchecked Sendable {
             guard state.loaded != nil else { return [] }
             return Set(versions.keys).union(state.secretVersions.keys).filter { versions[$0] != state.secretVersions[$0] }
         }
-        for name in moved.sorted() { queue.add(.project(name)) }
+        for name in moved.sorted() { enqueueOwned(.project(name)) }
         // Suspended or resumed by another process: the object, and for a server the projects it holds.
         let suspensions = Set(try await reconciler.store.suspensions().map { "\($0.objectKind)/\($0.objectName)" })
         let toggled: Set<String> = lock.withLock {
@@ -343,14 +365,14 @@ public final class Controller: @unchecked Sendable {
             let parts = key.split(separator: "/", maxSplits: 1).map(String.init)
             guard parts.count == 2 else { continue }
             if parts[0] == "Project" {
-                queue.add(.project(parts[1]))
+                enqueueOwned(.project(parts[1]))
                 continue
             }
-            queue.add(.server(parts[1]))
+            enqueueOwned(.server(parts[1]))
             if ports == nil { ports = try await reconciler.store.portAllocations() }
             let declared = loaded?.desired.projects.filter { $0.spec.server == parts[1] }.map(\.name) ?? []
             let placed = ports?.filter { $0.value.server == parts[1] }.map(\.key) ?? []
-            for name in Set(declared).union(placed).sorted() { queue.add(.project(name)) }
+            for name in Set(declared).union(placed).sorted() { enqueueOwned(.project(name)) }
         }
     }
 
@@ -440,7 +462,7 @@ public final class Controller: @unchecked Sendable {
             }
             if let before, before != seen { changed.append(project.name) }
         }
-        for name in changed { queue.add(.project(name)) }
+        for name in changed { enqueue(.project(name)) }
         if !changed.isEmpty {
             logger.info("\(changed.count) project repos changed", metadata: ["projects": "\(changed.joined(separator: ","))"])
         }
@@ -466,7 +488,7 @@ public final class Controller: @unchecked Sendable {
         if !changed.isEmpty {
             for record in try await reconciler.store.projects(withDetails: false)
             where record.phase != .active || record.server.map(changed.contains) == true {
-                queue.add(.project(record.name))
+                enqueue(.project(record.name))
             }
         }
         return .requeue(after: seconds(loaded.desired.settings.intervals.serverSync))
@@ -484,7 +506,7 @@ public final class Controller: @unchecked Sendable {
         await reconciler.checkHealth(settings, force: force)
         if let checker = try reconciler.makeHealthChecker(settings) {
             for check in try await checker.store.healthChecks() where check.downSince != nil {
-                queue.add(.project(check.project))
+                enqueue(.project(check.project))
             }
         }
         return .requeue(after: seconds(settings.intervals.healthCheck))
@@ -506,9 +528,9 @@ public final class Controller: @unchecked Sendable {
                 skipped += 1
                 continue
             }
-            queue.add(.project(project.name))
+            enqueueOwned(.project(project.name))
         }
-        for server in loaded.desired.servers { queue.add(.server(server.name)) }
+        for server in loaded.desired.servers { enqueueOwned(.server(server.name)) }
         logger.debug("resync", metadata: [
             "projects": "\(loaded.desired.projects.count)", "unchanged_skipped": "\(skipped)", "full": "\(full)",
             "servers": "\(loaded.desired.servers.count)",
@@ -521,7 +543,7 @@ public final class Controller: @unchecked Sendable {
     private func driftRound() -> WorkOutcome {
         guard let loaded else { return .requeue(after: .seconds(1)) }
         guard let interval = loaded.desired.settings.intervals.driftCheck, interval > 0 else { return .requeue(after: configInterval) }
-        let names = loaded.desired.projects.map(\.name)
+        let names = loaded.desired.projects.map(\.name).filter { options.membership?.owns(.project($0)) ?? true }
         lock.withLock { state.driftDue.formUnion(names) }
         for name in names { queue.add(.project(name)) }
         logger.info("drift round: \(names.count) projects due for a check", metadata: ["action": "drift_round"])
@@ -551,6 +573,14 @@ public final class Controller: @unchecked Sendable {
         do {
             switch key {
             case .project(let name):
+                if options.membership != nil {
+                    // Holding the key, no other process deploys the project: a run still `running` is a dead replica's.
+                    for run in try await reconciler.store.recoverInterruptedRuns(
+                        at: reconciler.now(), excludingProjects: [], onlyProject: name) {
+                        logger.warning("run interrupted: the replica that ran it is gone; it will be redone if still needed",
+                            metadata: ["project": "\(name)", "run": "\(run.id ?? 0)", "action": "\(run.kind)"])
+                    }
+                }
                 let report = try await reconciler.reconcileProject(name, loaded: loaded, deploys: deploys)
                 if report.actions.isEmpty, report.failures.isEmpty { await checkDriftIfDue(name, loaded: loaded) }
                 result = .success(report)
@@ -575,7 +605,7 @@ public final class Controller: @unchecked Sendable {
         let report = try result.get()
         if report.repaired {
             lock.withLock { state.forceHealth = true }
-            queue.add(.health)
+            enqueue(.health)
         }
         if let failure = report.failures.first { return .failed(failure) }
         let streak: Int = lock.withLock {

@@ -51,18 +51,47 @@ public struct LeaseHolder: Sendable, Hashable, CustomStringConvertible {
 /// The leases one process holds (docs/ARCHITECTURE.md §4): taken per key, renewed together by one heartbeat every
 /// `ttl / 3`, released when the work is done. A process killed with -9 leaves them to expire after `ttl`, or at once
 /// for a process of this machine that is gone.
+///
+/// Fencing: a process acts only while the store has confirmed its leases recently (`canAct`: an acquire or a renewal
+/// answered within `ttl - fenceMargin`). A process cut off from the database stops acting `fenceMargin` before any of
+/// its leases can expire and be taken by another process, so it never works on a key it may no longer hold.
 public final class KeyLeases: @unchecked Sendable {
     public static let ttl: Duration = .seconds(15)
+    /// How long before its leases could expire a process stops acting when the store does not answer.
+    public static let fenceMargin: Duration = .seconds(5)
 
     public let store: any LeaseStore
     public let holder: LeaseHolder
     private let lock = NSLock()
     private var held: Set<String> = []
     private var heartbeat: Task<Void, Never>?
+    private var confirmed: ContinuousClock.Instant
+    private let clock = ContinuousClock()
 
-    public init(store: any LeaseStore, holder: LeaseHolder) {
+    /// This holder's lease time and fence margin (the defaults but in tests).
+    public let lifetime: Duration
+    public let margin: Duration
+
+    public init(
+        store: any LeaseStore, holder: LeaseHolder, ttl: Duration = KeyLeases.ttl, fenceMargin: Duration = KeyLeases.fenceMargin
+    ) {
         self.store = store
         self.holder = holder
+        lifetime = ttl
+        margin = fenceMargin
+        confirmed = clock.now
+    }
+
+    /// Whether the store confirmed this process's leases within `ttl - fenceMargin` (see Fencing).
+    public var canAct: Bool { lock.withLock { clock.now - confirmed < lifetime - margin } }
+
+    /// How long ago the store last confirmed the leases.
+    public var sinceConfirmed: Duration { lock.withLock { clock.now - confirmed } }
+
+    /// Notes that the store answered a lease write now.
+    private func confirm(since start: ContinuousClock.Instant) {
+        // Measured from before the request: the lease runs from the time the store wrote, which is no earlier.
+        lock.withLock { confirmed = max(confirmed, start) }
     }
 
     /// The keys held now.
@@ -70,10 +99,16 @@ public final class KeyLeases: @unchecked Sendable {
 
     /// Takes `key` when it is free, expired, already ours or its holder is gone.
     /// - Returns: nil when taken; the other holder's lease when not.
-    public func tryAcquire(_ key: String) async throws -> Lease? {
-        let lease = try await store.acquireLease(
-            key, holder: holder.description, ttl: Self.ttl, now: Date(), isGone: LeaseHolder.isGone)
+    public func tryAcquire(_ key: String, blockedBy blockingPrefix: String? = nil) async throws -> Lease? {
+        let start = clock.now
+        let lease = if let blockingPrefix {
+            try await store.acquireLease(
+                key, holder: holder.description, ttl: lifetime, now: Date(), isGone: LeaseHolder.isGone, blockedBy: blockingPrefix)
+        } else {
+            try await store.acquireLease(key, holder: holder.description, ttl: lifetime, now: Date(), isGone: LeaseHolder.isGone)
+        }
         guard lease.holder == holder.description else { return lease }
+        confirm(since: start)
         lock.withLock { _ = held.insert(key) }
         return nil
     }
@@ -118,16 +153,25 @@ public final class KeyLeases: @unchecked Sendable {
     }
 
     /// Renews every held key every `ttl / 3`; calls `lost` with a key another holder took (this process stalled past
-    /// the ttl) and its new holder. A store error is not a loss: the next renewal tries again (the ttl leaves room).
+    /// the ttl) and its new holder. A store error is not a loss: the next renewal tries again, after 1 s (the ttl
+    /// leaves room; `canAct` turns false `fenceMargin` before it runs out).
     public func startHeartbeat(logger: Logger, lost: @escaping @Sendable (String, String) -> Void) {
-        let task = Task { [store, holder] in
+        let task = Task { [store, holder, clock, lifetime] in
+            var failing = false
             while !Task.isCancelled {
-                try? await Task.sleep(for: Self.ttl / 3)
+                try? await Task.sleep(for: failing ? min(.seconds(1), lifetime / 10) : lifetime / 3)
                 if Task.isCancelled { return }
                 let keys = self.keys
-                guard !keys.isEmpty else { continue }
+                guard !keys.isEmpty else {
+                    self.lock.withLock { self.confirmed = clock.now }
+                    continue
+                }
+                let start = clock.now
                 do {
-                    let renewed = try await store.renewLeases(Array(keys), holder: holder.description, ttl: Self.ttl, now: Date())
+                    let renewed = try await store.renewLeases(Array(keys), holder: holder.description, ttl: lifetime, now: Date())
+                    if failing { logger.info("leases renewed again", metadata: ["keys": "\(renewed.count)"]) }
+                    failing = false
+                    self.confirm(since: start)
                     // A key released while the renewal ran is not lost.
                     let missing = keys.subtracting(renewed).intersection(self.keys)
                     guard !missing.isEmpty else { continue }
@@ -137,6 +181,7 @@ public final class KeyLeases: @unchecked Sendable {
                     }
                     self.lock.withLock { missing.forEach { self.held.remove($0) } }
                 } catch {
+                    failing = true
                     logger.warning("leases not renewed: \(error)", metadata: ["keys": "\(keys.count)"])
                 }
             }

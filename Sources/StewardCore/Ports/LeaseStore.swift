@@ -28,6 +28,21 @@ public protocol LeaseStore: Sendable {
         _ key: String, holder: String, ttl: Duration, now: Date, isGone: @Sendable (String) -> Bool
     ) async throws -> Lease
 
+    /// As `acquireLease`, and in the same transaction refused while another holder (not gone) holds an unexpired
+    /// lease on a key starting with `blockingPrefix`: a replica does not start while a one-shot command holds
+    /// `controller`, and a one-shot command does not hold `controller` while a replica lives (`replica/…`).
+    /// - Returns: the lease as it is now, or the blocking lease.
+    func acquireLease(
+        _ key: String, holder: String, ttl: Duration, now: Date, isGone: @Sendable (String) -> Bool, blockedBy blockingPrefix: String
+    ) async throws -> Lease
+
+    /// Keys handed to whichever replica owns them (docs/ARCHITECTURE.md §4): one row per key, the newest request.
+    func requestKeys(_ keys: [String], by holder: String, at time: Date) async throws
+    /// Every requested key.
+    func keyRequests() async throws -> [String]
+    /// Removes requests once their keys are enqueued.
+    func removeKeyRequests(_ keys: [String]) async throws
+
     /// Extends `holder`'s leases on `keys` to `now + ttl`.
     /// - Returns: the keys still held; a key another holder took after it expired is missing.
     func renewLeases(_ keys: [String], holder: String, ttl: Duration, now: Date) async throws -> Set<String>

@@ -74,8 +74,9 @@ public protocol StateStore: JournalStore {
     /// Runs of a project, newest first, with their task events.
     func runs(project: String, limit: Int) async throws -> [RunRecord]
     /// Marks runs still `running` (left by a crash) as `interrupted` and returns them, except the runs of
-    /// `excludingProjects` (a live one-shot command holds their keys: their runs are its own, not a crash's).
-    func recoverInterruptedRuns(at time: Date, excludingProjects: Set<String>) async throws -> [RunRecord]
+    /// `excludingProjects` (a live one-shot command holds their keys: their runs are its own, not a crash's); with
+    /// `onlyProject`, only that project's (a replica that took the project's key over from a dead one).
+    func recoverInterruptedRuns(at time: Date, excludingProjects: Set<String>, onlyProject: String?) async throws -> [RunRecord]
 
     // MARK: Reconciles
 
@@ -157,6 +158,11 @@ public protocol ForgeSyncStore: Sendable {
 extension StateStore {
     /// Marks every run still `running` as `interrupted`: for a caller that knows no other process runs any.
     public func recoverInterruptedRuns(at time: Date) async throws -> [RunRecord] {
-        try await recoverInterruptedRuns(at: time, excludingProjects: [])
+        try await recoverInterruptedRuns(at: time, excludingProjects: [], onlyProject: nil)
+    }
+
+    /// Every run still `running` except those of `excludingProjects`.
+    public func recoverInterruptedRuns(at time: Date, excludingProjects: Set<String>) async throws -> [RunRecord] {
+        try await recoverInterruptedRuns(at: time, excludingProjects: excludingProjects, onlyProject: nil)
     }
 }

@@ -30,7 +30,33 @@ enum StoreSchema {
         SchemaMigration(version: 19, summary: "drift: each project's last drift check; run_tasks.diff", sql: version19),
         SchemaMigration(version: 20, summary: "pins: projects steward rollback --no-commit pinned to a commit", sql: version20),
         SchemaMigration(version: 21, summary: "runs.inputs: a deploy's inputs one by one, for steward diff", sql: version21),
+        SchemaMigration(version: 22, summary: replicasSummary, sql: replicas),
     ]
+
+    static let replicasSummary = "lease_audit: every lease taken and given up; key_requests: keys handed between replicas"
+
+    /// Replicas (several `steward run` on one database). `lease_audit`: every acquire (`acquire`, or `takeover` of an
+    /// expired or gone holder's lease, naming it) and release of a lease, with the holder and time, pruned by age with
+    /// the journal; it proves that no key was held by two holders at once. `key_requests`: a key one replica found
+    /// work for and another owns (consistent hashing), picked up by its owner.
+    static let replicas = """
+        CREATE TABLE lease_audit (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            key TEXT NOT NULL,
+            holder TEXT NOT NULL,
+            action TEXT NOT NULL CHECK (action IN ('acquire', 'takeover', 'release')),
+            previous TEXT,
+            at REAL NOT NULL,
+            expires_at REAL
+        ) STRICT;
+        CREATE INDEX lease_audit_by_key ON lease_audit (key, id);
+        CREATE INDEX lease_audit_by_time ON lease_audit (at);
+        CREATE TABLE key_requests (
+            key TEXT PRIMARY KEY,
+            requested_by TEXT NOT NULL,
+            requested_at REAL NOT NULL
+        ) STRICT;
+        """
 
     /// JSON of `DeployInputs.components` (canonical, sorted keys); NULL for other runs and older deploys.
     private static let version21 = """
