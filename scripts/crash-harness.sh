@@ -42,27 +42,7 @@ trap cleanup EXIT
 
 total=$((projects + agent_projects))
 # A free range of ports on loopback, one per project.
-base=$(python3 - "$total" <<'PY'
-import random, socket, sys
-count = int(sys.argv[1])
-for _ in range(200):
-    start = random.randint(20000, 60000 - count)
-    sockets = []
-    try:
-        for port in range(start, start + count):
-            s = socket.socket()
-            s.bind(("127.0.0.1", port))
-            sockets.append(s)
-        print(start)
-        sys.exit(0)
-    except OSError:
-        pass
-    finally:
-        for s in sockets:
-            s.close()
-sys.exit("no free range of %d ports" % count)
-PY
-)
+base=$(free_port_range "$total")
 
 config=$state/config
 git init -q -b main "$config"

@@ -3,12 +3,13 @@
 # certificate, password authentication, no systemd and no cluster of the machine's touched.
 #   eval "$(./scripts/postgres.sh start DIR)"   # prints: export STEWARD_TEST_POSTGRES_URL=postgres://…
 #   ./scripts/postgres.sh stop DIR
+#   ./scripts/postgres.sh down DIR / up DIR     # an outage: the server stops (data kept) and starts again on its port
 # Needs Debian's postgresql package (initdb, pg_ctl). As root, the server runs as the `postgres` user (PostgreSQL
 # refuses to run as root).
 set -euo pipefail
 command=${1:-}
 dir=${2:-}
-[ -n "$command" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop DIR" >&2; exit 2; }
+[ -n "$command" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop|down|up DIR" >&2; exit 2; }
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 [ -x "$bin/initdb" ] || { echo "postgres.sh: PostgreSQL's server is not installed: apt-get install postgresql" >&2; exit 1; }
 as_owner=()
@@ -29,16 +30,26 @@ case "$command" in
     chmod 0600 "$dir/data/server.key"
     [ "$(id -u)" -ne 0 ] || chown postgres: "$dir/data/server.key" "$dir/data/server.crt"
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    echo "$port" > "$dir/port"
     "${as_owner[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start -o \
-      "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c ssl=on -c max_connections=200 -c fsync=off" \
+      "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c ssl=on -c max_connections=300 -c fsync=off" \
       >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
     PGPASSWORD=$password "$bin/createdb" -h 127.0.0.1 -p "$port" -U steward steward
     echo "export STEWARD_TEST_POSTGRES_URL=postgres://steward:$password@127.0.0.1:$port/steward"
+    ;;
+  down)
+    "${as_owner[@]}" "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null
+    ;;
+  up)
+    port=$(cat "$dir/port")
+    "${as_owner[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start -o \
+      "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c ssl=on -c max_connections=300 -c fsync=off" \
+      >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
     ;;
   stop)
     [ -d "$dir/data" ] || exit 0
     "${as_owner[@]}" "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
     rm -rf "$dir"
     ;;
-  *) echo "usage: $0 start|stop DIR" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|down|up DIR" >&2; exit 2 ;;
 esac

@@ -24,3 +24,28 @@ seed_quickstart_forge() {
   git clone -q --bare "$work" "$state/forge/quickstart/hello.git"
   rm -rf "$work"
 }
+
+# Prints the first port of COUNT consecutive ports free on 127.0.0.1, from 24000-32767: below the kernel's ephemeral
+# range (32768 and up), so a port a test or a client gets from the kernel meanwhile cannot land in it.
+free_port_range() {
+  python3 - "$1" <<'PY'
+import random, socket, sys
+count = int(sys.argv[1])
+for _ in range(200):
+    start = random.randint(24000, 32768 - count)
+    sockets = []
+    try:
+        for port in range(start, start + count):
+            s = socket.socket()
+            s.bind(("127.0.0.1", port))
+            sockets.append(s)
+        print(start)
+        sys.exit(0)
+    except OSError:
+        pass
+    finally:
+        for s in sockets:
+            s.close()
+sys.exit("no free range of %d ports" % count)
+PY
+}

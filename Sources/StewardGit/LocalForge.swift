@@ -9,9 +9,10 @@ public struct LocalForge: RepoResolver {
     /// The directory that holds `OWNER/NAME.git`.
     public let root: URL
 
-    /// - Parameter root: the forge directory; a relative path is taken from the current directory.
+    /// - Parameter root: the forge directory; a relative path is taken from the current directory. A symlink on the way
+    /// is resolved, so replicas whose state dirs link one forge compute the same clone URLs (a deploy input).
     public init(root: URL) {
-        self.root = URL(fileURLWithPath: root.path).standardizedFileURL
+        self.root = URL(fileURLWithPath: root.path).standardizedFileURL.resolvingSymlinksInPath()
     }
 
     /// The bare repository directory for `owner/name` (which need not exist).

@@ -34,9 +34,12 @@ public final class ReplicaMembership: @unchecked Sendable {
     /// Reads the live replicas from the leases (this one always among them).
     /// - Returns: the new ring when it changed, nil when not.
     func refresh(now: Date) async throws -> ReplicaRing? {
-        let live = try await leases.store.leases().filter {
-            $0.key.hasPrefix(Self.keyPrefix) && $0.expiresAt > now && !LeaseHolder.isGone($0.holder)
-        }.map(\.holder)
+        let members = try await leases.store.leases().filter { $0.key.hasPrefix(Self.keyPrefix) && $0.holder != me }
+        let live = members.filter { $0.expiresAt > now && !LeaseHolder.isGone($0.holder) }.map(\.holder)
+        // A dead replica's membership (expired a whole TTL ago, or its process gone) is removed, so crashes leave no rows.
+        for dead in members where LeaseHolder.isGone(dead.holder) || dead.expiresAt < now - leases.lifetime.seconds {
+            try await leases.store.releaseLeases([dead.key], holder: dead.holder)
+        }
         let next = ReplicaRing(members: live + [me])
         return lock.withLock {
             guard next != ring else { return nil }
@@ -78,31 +81,38 @@ extension Controller {
         }
     }
 
-    /// The replica's own loop, once a second until cancelled: the fence (acting on nothing while the store does not
-    /// confirm its leases, and ending its Ansible runs), the ring every `ttl / 3` (queueing the keys gained), and the
-    /// keys other replicas handed over.
+    /// The fence, every 200 ms until cancelled, never waiting on the store (whose calls may hang while it is away):
+    /// when the store has not confirmed the leases in time, the replica's Ansible runs are ended (workers start nothing
+    /// while `canAct` is false), and it says so once; and once more when it acts again.
+    func watchFence(_ leases: KeyLeases) async {
+        var fenced = false
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(200))
+            let canAct = leases.canAct
+            if !canAct, !fenced {
+                fenced = true
+                let message = "the store has not confirmed this replica's leases for \(leases.sinceConfirmed); acting on "
+                    + "nothing until it answers (its leases expire \(leases.lifetime) after the last renewal)"
+                logger.error("\(message)", metadata: ["action": "replica_fenced"])
+                deploys.cancelRunning()
+            } else if canAct, fenced {
+                fenced = false
+                logger.info("the store answers again: acting on this replica's keys", metadata: ["action": "replica_resumed"])
+            }
+            if !canAct { deploys.cancelRunning() }
+        }
+    }
+
+    /// The replica's bookkeeping, once a second until cancelled: the ring every `ttl / 3` (queueing the keys gained)
+    /// and the keys other replicas handed over.
     func runReplica(_ membership: ReplicaMembership) async {
         let leases = membership.leases
         var lastRing = ContinuousClock.now - leases.lifetime
         while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(1))
-            guard leases.canAct else {
-                let first: Bool = lock.withLock {
-                    defer { state.fenced = true }
-                    return !state.fenced
-                }
-                if first {
-                    let message = "the store has not confirmed this replica's leases for \(leases.sinceConfirmed); acting on "
-                        + "nothing until it answers (its leases expire \(leases.lifetime) after the last renewal)"
-                    logger.error("\(message)", metadata: ["action": "replica_fenced"])
-                    deploys.cancelRunning()
-                }
-                continue
-            }
-            if lock.withLock({ state.fenced }) {
-                lock.withLock { state.fenced = false }
-                logger.info("the store answers again: acting on this replica's keys", metadata: ["action": "replica_resumed"])
+            guard leases.canAct, !Task.isCancelled else {
                 lastRing = ContinuousClock.now - leases.lifetime
+                continue
             }
             do {
                 if ContinuousClock.now - lastRing >= leases.lifetime / 3 {

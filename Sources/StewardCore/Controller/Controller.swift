@@ -75,8 +75,6 @@ public final class Controller: @unchecked Sendable {
         var recent: [RecentReconcile] = []
         /// Keys found to need work that another replica owns, handed to it through the store after the reconcile.
         var handOff: Set<String> = []
-        /// Whether the leases' fence stopped this replica (the store did not answer in time); said once.
-        var fenced = false
     }
 
     /// How many reconciles `recentReconciles` keeps.
@@ -107,10 +105,22 @@ public final class Controller: @unchecked Sendable {
     /// Runs the workers until `shutDown`: the config key first, which loads the revision and enqueues the rest.
     /// Object keys (projects, servers) run at most `concurrency` at once; the singletons have workers of their own.
     public func run() async {
+        if let membership = options.membership {
+            // The ring before the first config poll, so a starting replica queues only its own keys.
+            do {
+                if let ring = try await membership.refresh(now: Date()) {
+                    logger.info("replicas: \(ring.members.count) live", metadata: ["action": "replica_ring"])
+                }
+            } catch {
+                logger.warning("replicas not read yet: \(error)", metadata: ["action": "replica"])
+            }
+        }
         queue.add(.config)
         let replica = options.membership.map { membership in Task { await self.runReplica(membership) } }
+        let fence = options.membership.map { membership in Task { await self.watchFence(membership.leases) } }
         await queue.runWorkers(5 + 64) { key in await self.reconcile(key) }
         replica?.cancel()
+        fence?.cancel()
     }
 
     /// Fetch the config repo now (SIGHUP, a webhook's push).
@@ -188,7 +198,7 @@ public final class Controller: @unchecked Sendable {
             logger.debug("\(key) belongs to replica \(membership.owner(of: key) ?? "-")", metadata: ["key": "\(key)"])
             return .done
         }
-        defer { Task { await self.flushHandOff() } }
+        defer { if options.membership != nil { Task { await self.flushHandOff() } } }
         do {
             // A key a one-shot command works on (`steward answer`, `fix`, `sync`) waits for it.
             if let leases, key.isLeased, let other = try await leases.tryAcquire(key.description) {

@@ -66,6 +66,8 @@ public final class KeyLeases: @unchecked Sendable {
     private var held: Set<String> = []
     private var heartbeat: Task<Void, Never>?
     private var confirmed: ContinuousClock.Instant
+    /// Set by `releaseAll`: no key is taken any more (a late acquire gives its key back at once).
+    private var closed = false
     private let clock = ContinuousClock()
 
     /// This holder's lease time and fence margin (the defaults but in tests).
@@ -109,7 +111,16 @@ public final class KeyLeases: @unchecked Sendable {
         }
         guard lease.holder == holder.description else { return lease }
         confirm(since: start)
-        lock.withLock { _ = held.insert(key) }
+        let kept: Bool = lock.withLock {
+            guard !closed else { return false }
+            held.insert(key)
+            return true
+        }
+        if !kept {
+            // Released meanwhile (the process is stopping): this key must not outlive it.
+            try? await store.releaseLeases([key], holder: holder.description)
+            throw CancellationError()
+        }
         return nil
     }
 
@@ -144,6 +155,7 @@ public final class KeyLeases: @unchecked Sendable {
     /// Stops the heartbeat and gives every held key up.
     public func releaseAll() async {
         let keys: [String] = lock.withLock {
+            closed = true
             heartbeat?.cancel()
             heartbeat = nil
             defer { held = [] }

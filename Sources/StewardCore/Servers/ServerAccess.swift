@@ -34,8 +34,9 @@ public struct ServerAccess: Sendable {
         return URL(fileURLWithPath: expanded, relativeTo: stateDirectory).standardizedFileURL.path
     }
 
-    /// Where apps of `connection: local` servers live (in the state dir, never the user's home).
-    public var localAppsDirectory: String { stateDirectory.appendingPathComponent("apps").path }
+    /// Where apps of `connection: local` servers live (in the state dir, never the user's home); a symlink is resolved,
+    /// so replicas whose state dirs link one `apps` folder deploy to the same paths.
+    public var localAppsDirectory: String { stateDirectory.appendingPathComponent("apps").resolvingSymlinksInPath().path }
 
     /// The inventory host of server `name` for `purpose`.
     public func host(name: String, spec: ServerSpec, purpose: Purpose = .deploy) -> InventoryHost {
