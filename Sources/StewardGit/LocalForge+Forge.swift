@@ -29,13 +29,24 @@ extension LocalForge: Forge {
     public func createRepository(owner: String, name: String, isPrivate: Bool, description: String?) async throws -> ForgeRepository {
         let directory = try repositoryDirectory(for: "\(owner)/\(name)")
         return try withIDLock {
-            if !FileManager.default.fileExists(atPath: directory.path) {
-                try FileManager.default.createDirectory(at: directory.deletingLastPathComponent(), withIntermediateDirectories: true)
-                _ = try GitRepository.createBare(at: directory)
-                try Data("ref: refs/heads/main\n".utf8).write(to: directory.appendingPathComponent("HEAD"))
+            let fileManager = FileManager.default
+            // A directory without HEAD is a creation a crash (`kill -9`) cut short: nothing was ever pushed to it.
+            if fileManager.fileExists(atPath: directory.path),
+                !fileManager.fileExists(atPath: directory.appendingPathComponent("HEAD").path) {
+                try fileManager.removeItem(at: directory)
+            }
+            if !fileManager.fileExists(atPath: directory.path) {
+                // Made beside it and renamed into place, so the repo appears whole or not at all.
+                let owner = directory.deletingLastPathComponent()
+                try fileManager.createDirectory(at: owner, withIntermediateDirectories: true)
+                let staged = owner.appendingPathComponent(".\(name).git.\(UUID().uuidString.prefix(8)).new", isDirectory: true)
+                defer { try? fileManager.removeItem(at: staged) }
+                _ = try GitRepository.createBare(at: staged)
+                try Data("ref: refs/heads/main\n".utf8).write(to: staged.appendingPathComponent("HEAD"))
                 if let description {
-                    try Data((description + "\n").utf8).write(to: directory.appendingPathComponent("description"))
+                    try Data((description + "\n").utf8).write(to: staged.appendingPathComponent("description"))
                 }
+                try fileManager.moveItem(at: staged, to: directory)
             }
             guard let created = try scan(owners: [owner]).first(where: { $0.name == name }) else {
                 throw GitError(code: .notARepository, operation: "create \(owner)/\(name) in the local forge",

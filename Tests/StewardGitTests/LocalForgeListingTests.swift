@@ -32,6 +32,24 @@ struct LocalForgeListingTests {
         #expect(web.defaultBranch == "main")
     }
 
+    /// A creation cut short by `kill -9` (found in the crash harness: a directory with an empty config and no HEAD) is
+    /// made anew, not reported as "not a bare repository" on every later try; nothing half-made is ever listed.
+    @Test func aCreationACrashCutShortIsMadeAnew() async throws {
+        let root = try TemporaryDirectory(prefix: "forge")
+        let forge = LocalForge(root: root.url)
+        let partial = root.url.appendingPathComponent("acme/agent3.git")
+        for folder in ["objects/info", "refs/heads", "hooks", "info"] {
+            try FileManager.default.createDirectory(at: partial.appendingPathComponent(folder), withIntermediateDirectories: true)
+        }
+        try Data().write(to: partial.appendingPathComponent("config"))
+        #expect(try await forge.listRepositories(owner: "acme", cached: [])[0].repositories.isEmpty)
+        let created = try await forge.createRepository(owner: "acme", name: "agent3", isPrivate: true, description: nil)
+        #expect(created.name == "agent3")
+        #expect(FileManager.default.fileExists(atPath: partial.appendingPathComponent("HEAD").path))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root.url.appendingPathComponent("acme").path) == ["agent3.git"],
+            "no staged folder is left")
+    }
+
     @Test func creatingTwiceReturnsTheSameRepoAndArchivingIsAFlag() async throws {
         let root = try TemporaryDirectory(prefix: "forge")
         let forge = LocalForge(root: root.url)
