@@ -24,11 +24,7 @@ agent_projects=${CRASH_AGENT_PROJECTS:-3}
 kills=${CRASH_KILLS:-20}
 seed=${CRASH_SEED:-$RANDOM}
 limit=${CRASH_LIMIT:-900}
-[ -x "$steward" ] || { echo "no steward binary at $steward (build it: swift build)" >&2; exit 2; }
-command -v ansible-playbook >/dev/null || { echo "ansible-playbook is missing (apt-get install ansible-core)" >&2; exit 2; }
-# The playbooks built into the binary, written to the state dir by its first run (maybe killed while it writes them).
-unset STEWARD_PLAYBOOKS
-export GIT_AUTHOR_NAME=harness GIT_AUTHOR_EMAIL=harness@steward.invalid GIT_COMMITTER_NAME=harness GIT_COMMITTER_EMAIL=harness@steward.invalid
+prepare_harness "$steward"
 
 state=$(mktemp -d /tmp/steward-crash.XXXXXX)
 keep=${CRASH_KEEP:-}

@@ -29,11 +29,8 @@ agent_projects=${REPLICA_AGENT_PROJECTS:-3}
 outage=${REPLICA_OUTAGE:-30}
 seed=${REPLICA_SEED:-$RANDOM}
 limit=${REPLICA_LIMIT:-1800}
-[ -x "$steward" ] || { echo "no steward binary at $steward (build it: swift build)" >&2; exit 2; }
-command -v ansible-playbook >/dev/null || { echo "ansible-playbook is missing (apt-get install ansible-core)" >&2; exit 2; }
+prepare_harness "$steward"
 command -v psql >/dev/null || { echo "psql is missing (apt-get install postgresql)" >&2; exit 2; }
-unset STEWARD_PLAYBOOKS
-export GIT_AUTHOR_NAME=harness GIT_AUTHOR_EMAIL=harness@steward.invalid GIT_COMMITTER_NAME=harness GIT_COMMITTER_EMAIL=harness@steward.invalid
 
 work=$(mktemp -d /tmp/steward-replicas.XXXXXX)
 chmod 0755 "$work"

@@ -49,3 +49,14 @@ for _ in range(200):
 sys.exit("no free range of %d ports" % count)
 PY
 }
+
+# What a harness needs before it starts: the steward binary STEWARD and ansible-playbook (exit 2 naming what is
+# missing); the playbooks built into the binary (written to the state dir by its first run, maybe killed while it
+# writes them), not a STEWARD_PLAYBOOKS of the caller's; a git identity for the commits it makes.
+prepare_harness() {
+  [ -x "$1" ] || { echo "no steward binary at $1 (build it: swift build)" >&2; exit 2; }
+  command -v ansible-playbook >/dev/null || { echo "ansible-playbook is missing (apt-get install ansible-core)" >&2; exit 2; }
+  unset STEWARD_PLAYBOOKS
+  export GIT_AUTHOR_NAME=harness GIT_AUTHOR_EMAIL=harness@steward.invalid GIT_COMMITTER_NAME=harness \
+    GIT_COMMITTER_EMAIL=harness@steward.invalid
+}
