@@ -13,9 +13,9 @@ struct ControllerTests {
     ) async throws {
         // Polled by hand (`fetchNow`), so the test decides when a change is seen.
         var options = Controller.Options(configInterval: 3600)
-        // Long enough that two first deploys share a batch however loaded the machine is; a batch holding every
-        // object key in flight or queued starts at once anyway.
-        options.deployWindow = .seconds(5)
+        // Long enough that two first deploys share a batch however loaded the machine is (5 s was not, on CI); a
+        // batch holding every object key in flight or queued starts at once anyway, so no test waits it out.
+        options.deployWindow = .seconds(120)
         let controller = Controller(reconciler: try harness.reconciler(), leases: nil, options: options)
         let workers = Task { await controller.run() }
         do {

@@ -51,7 +51,9 @@ struct ControllerHTTPServerTests {
             var options = Controller.Options(configInterval: 3600)
             options.metrics = metrics
             controller = Controller(reconciler: reconciler, leases: nil, options: options)
-            client = try HTTPClient(configuration: .init(totalTimeout: .seconds(10), maxAttempts: 1))
+            // Generous: the server's handlers share the cooperative pool with every other test running in parallel,
+            // and a loaded 2-core machine made 10 s a coin flip. No test here waits for a timeout.
+            client = try HTTPClient(configuration: .init(totalTimeout: .seconds(60), maxAttempts: 1))
         }
 
         func start(

@@ -78,17 +78,35 @@ public final class DeployCoordinator: @unchecked Sendable {
             if let full {
                 start(full)
             } else if let opened {
-                Task {
-                    try? await Task.sleep(for: window)
-                    let due: Batch? = self.lock.withLock {
-                        guard self.open[playbook]?.id == opened else { return nil }
-                        return self.open.removeValue(forKey: playbook)
-                    }
-                    if let due { self.start(due) }
-                }
+                Task { await self.closeWhenDue(playbook, id: opened) }
             }
         }
     }
+
+    /// Starts the batch `id` once its window has passed, or sooner once every key that could still deploy is waiting
+    /// in it: a key that was in flight when the last deploy joined (a server's reconcile, a project that needed no
+    /// deploy) may finish without joining, and the batch need not wait out the rest of its window for it.
+    private func closeWhenDue(_ playbook: BatchKey, id: UInt64) async {
+        let deadline = ContinuousClock.now + window
+        while ContinuousClock.now < deadline {
+            try? await Task.sleep(for: min(Self.recheck, deadline - ContinuousClock.now))
+            let inFlight = self.inFlight()
+            // Started already (it filled up) or every key that could still deploy is in it.
+            let ready: Bool = lock.withLock {
+                guard let batch = open[playbook], batch.id == id else { return true }
+                return batch.entries.count >= inFlight
+            }
+            if ready { break }
+        }
+        let due: Batch? = lock.withLock {
+            guard open[playbook]?.id == id else { return nil }
+            return open.removeValue(forKey: playbook)
+        }
+        if let due { start(due) }
+    }
+
+    /// How often an open batch looks again whether every key that could still deploy has joined it.
+    static let recheck: Duration = .milliseconds(50)
 
     /// Ends the running batches' Ansible runs (a controller whose shutdown grace ran out): each is recorded
     /// `interrupted` and its projects stay `deploying`, redone on the next start.
