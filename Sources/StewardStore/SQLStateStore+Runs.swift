@@ -1,5 +1,6 @@
 import Foundation
 import StewardModel
+import StewardCore
 
 /// Ansible runs: recorded before the process starts, completed after it ends, so a crash leaves a trace.
 extension SQLStateStore {
@@ -107,16 +108,15 @@ extension SQLStateStore {
         }
     }
 
-    /// Marks every run still `running` — left by a controller that died — as `interrupted`, finished at `time`.
+    /// Marks the runs still `running` — left by a process that died — that `filter` matches as `interrupted`, finished
+    /// at `time`.
     /// - Returns: those runs as now stored, oldest first, with their tasks.
-    public func recoverInterruptedRuns(
-        at time: Date, excludingProjects: Set<String>, onlyProject: String?
-    ) async throws -> [RunRecord] {
+    public func recoverInterruptedRuns(at time: Date, matching filter: InterruptedRunFilter) async throws -> [RunRecord] {
         try await withDatabase { database in
             try database.transaction {
                 let running = try database.query(
                     "SELECT \(Self.runColumns) FROM runs WHERE status = 'running' ORDER BY id", row: run(from:)
-                ).filter { !excludingProjects.contains($0.project ?? "") && (onlyProject == nil || $0.project == onlyProject) }
+                ).filter(filter.matches)
                 for run in running {
                     try database.run(
                         "UPDATE runs SET status = ?, finished_at = ? WHERE id = ?",

@@ -156,11 +156,9 @@ public actor InMemoryStateStore: StateStore {
     public func runs(project: String, limit: Int) -> [RunRecord] {
         Array(runRecords.filter { $0.project == project }.reversed().prefix(limit))
     }
-    public func recoverInterruptedRuns(at time: Date, excludingProjects: Set<String>, onlyProject: String?) -> [RunRecord] {
+    public func recoverInterruptedRuns(at time: Date, matching filter: InterruptedRunFilter) -> [RunRecord] {
         var recovered: [RunRecord] = []
-        for index in runRecords.indices where runRecords[index].status == .running
-            && !excludingProjects.contains(runRecords[index].project ?? "")
-            && (onlyProject == nil || runRecords[index].project == onlyProject) {
+        for index in runRecords.indices where runRecords[index].status == .running && filter.matches(runRecords[index]) {
             runRecords[index].status = .interrupted
             runRecords[index].finishedAt = time
             recovered.append(runRecords[index])

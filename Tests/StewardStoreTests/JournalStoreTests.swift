@@ -1,4 +1,5 @@
 import Foundation
+import StewardCore
 import StewardModel
 import Testing
 @testable import StewardStore
@@ -132,6 +133,26 @@ struct JournalStoreTests {
         // Each end has its journal line, written with it.
         let lines = try await restarted.journal(after: nil, matching: JournalQuery(), limit: 10).map(\.message)
         #expect(lines == ["run #\(finishedID) deploy succeeded", "run #\(crashedID) deploy interrupted", "run #\(otherID) deploy interrupted"])
+    }
+
+    /// What a replica may mark: a project's runs it took over, the servers' runs while no live process holds a server
+    /// key, and at a start everything but what live processes hold.
+    @Test(arguments: SQLDialect.allCases) func recoveryKeepsToItsFilter(_ engine: SQLDialect) async throws {
+        let fixture = try await StoreFixture(engine)
+        let store = fixture.store
+        let shop = try await store.beginRun(deployRun())
+        let blog = try await store.beginRun(deployRun(project: "blog"))
+        let provision = try await store.beginRun(RunRecord(
+            kind: "provision", server: "alpha", playbook: "provision.yml", inputHash: "i1", startedAt: Samples.time))
+        func recover(_ filter: InterruptedRunFilter) async throws -> [Int64] {
+            try await store.recoverInterruptedRuns(at: Samples.time + 60, matching: filter).compactMap(\.id)
+        }
+        #expect(try await recover(InterruptedRunFilter(excludingProjects: ["shop", "blog"], excludingServerRuns: true)).isEmpty)
+        #expect(try await recover(InterruptedRunFilter(onlyProject: "blog")) == [blog])
+        #expect(try await recover(InterruptedRunFilter(onlyServerRuns: true)) == [provision])
+        #expect(try await recover(InterruptedRunFilter(onlyServerRuns: true)).isEmpty, "marked once")
+        #expect(try await recover(InterruptedRunFilter()) == [shop])
+        #expect(try await store.runs(server: "alpha", limit: 5).first?.status == .interrupted)
     }
 
     @Test(arguments: SQLDialect.allCases) func aFinishedRunWritesItsJournalLineWithIt(_ engine: SQLDialect) async throws {

@@ -79,15 +79,15 @@ struct RunCommand: AsyncParsableCommand {
             membership = nil
         }
         // Under the lease and before any worker: what a crash left running is interrupted (and redone when still
-        // needed), except the work of a one-shot command that still runs beside this controller.
-        let busy = try await access.projectsHeldByOthers()
-        for run in try await store.recoverInterruptedRuns(at: Date(), excludingProjects: busy) {
+        // needed), except the work of a one-shot command or another replica that still runs beside this controller.
+        let dead = try await access.runsOfTheDead()
+        for run in try await store.recoverInterruptedRuns(at: Date(), matching: dead) {
             logger.warning("run interrupted by a crash; it will be redone if still needed", metadata: [
                 "project": "\(run.project ?? "-")", "run": "\(run.id ?? 0)", "action": "\(run.kind)",
             ])
         }
         // Alone, a thread lease can only be a dead process's; beside other replicas it may be theirs (it expires).
-        if busy.isEmpty, membership == nil {
+        if dead.excludingProjects.isEmpty, membership == nil {
             try await SQLCheckpointer(store: store).releaseStaleLeases(threadPrefix: "project/")
         }
 

@@ -87,14 +87,21 @@ final class StateAccess: @unchecked Sendable {
         return (StateAccess(leases: leases, controller: nil), membership)
     }
 
-    /// The projects whose keys a live one-shot command holds: their running Ansible runs and graph threads are that
-    /// command's, not a crash's.
-    func projectsHeldByOthers() async throws -> Set<String> {
+    /// The runs still `running` no live process is running, which a start marks `interrupted`: not those of the projects
+    /// whose keys a live process (a one-shot command, another replica) holds, and none of the servers' runs while a live
+    /// process holds `servers` or a `server/` key. What they hold is also theirs among the graph threads.
+    func runsOfTheDead() async throws -> InterruptedRunFilter {
         let mine = leases.holder.description
-        return Set(try await leases.store.leases().compactMap { lease in
+        let held = try await leases.store.leases().compactMap { lease -> ObjectKey? in
             guard lease.holder != mine, lease.expiresAt > Date(), !LeaseHolder.isGone(lease.holder) else { return nil }
-            return ObjectKey(lease.key)?.project
-        })
+            return ObjectKey(lease.key)
+        }
+        return InterruptedRunFilter(
+            excludingProjects: Set(held.compactMap(\.project)),
+            excludingServerRuns: held.contains { key in
+                if case .server = key { return true }
+                return key == .servers
+            })
     }
 
     /// Gives every lease up.

@@ -134,6 +134,24 @@ extension Controller {
         }
     }
 
+    /// Holding `servers`, marks the server runs (sync, bootstrap, provisioning: runs of no project) still `running`
+    /// `interrupted`: they are a dead replica's, unless a live process holds a `server/` key (a server's own reconcile
+    /// runs them too), in which case they are left for a later round.
+    func recoverDeadReplicasServerRuns() async throws {
+        guard let leases else { return }
+        let now = Date()
+        let me = leases.holder.description
+        let busy = try await leases.store.leases().contains { lease in
+            lease.key.hasPrefix("server/") && lease.holder != me && lease.expiresAt > now && !LeaseHolder.isGone(lease.holder)
+        }
+        guard !busy else { return }
+        for run in try await reconciler.store.recoverInterruptedRuns(
+            at: reconciler.now(), matching: InterruptedRunFilter(onlyServerRuns: true)) {
+            logger.warning("run interrupted: the replica that ran it is gone; it will be redone if still needed",
+                metadata: ["server": "\(run.server ?? "-")", "run": "\(run.id ?? 0)", "action": "\(run.kind)"])
+        }
+    }
+
     /// Queues every key this replica owns now (it may have gained some), singletons included.
     private func ringChanged(_ ring: ReplicaRing, membership: ReplicaMembership) {
         let loaded = self.loaded

@@ -210,7 +210,9 @@ public final class Controller: @unchecked Sendable {
             switch key {
             case .config: outcome = try await reconcileConfig()
             case .forge: outcome = try await reconcileForge()
-            case .servers: outcome = try await reconcileServerSync()
+            case .servers:
+                if options.membership != nil { try await recoverDeadReplicasServerRuns() }
+                outcome = try await reconcileServerSync()
             case .health: outcome = try await reconcileHealth()
             case .resync: outcome = try await resync()
             case .drift: outcome = driftRound()
@@ -586,7 +588,7 @@ public final class Controller: @unchecked Sendable {
                 if options.membership != nil {
                     // Holding the key, no other process deploys the project: a run still `running` is a dead replica's.
                     for run in try await reconciler.store.recoverInterruptedRuns(
-                        at: reconciler.now(), excludingProjects: [], onlyProject: name) {
+                        at: reconciler.now(), matching: InterruptedRunFilter(onlyProject: name)) {
                         logger.warning("run interrupted: the replica that ran it is gone; it will be redone if still needed",
                             metadata: ["project": "\(name)", "run": "\(run.id ?? 0)", "action": "\(run.kind)"])
                     }

@@ -73,10 +73,8 @@ public protocol StateStore: JournalStore {
     func finishRun(_ run: RunRecord) async throws
     /// Runs of a project, newest first, with their task events.
     func runs(project: String, limit: Int) async throws -> [RunRecord]
-    /// Marks runs still `running` (left by a crash) as `interrupted` and returns them, except the runs of
-    /// `excludingProjects` (a live one-shot command holds their keys: their runs are its own, not a crash's); with
-    /// `onlyProject`, only that project's (a replica that took the project's key over from a dead one).
-    func recoverInterruptedRuns(at time: Date, excludingProjects: Set<String>, onlyProject: String?) async throws -> [RunRecord]
+    /// Marks the runs still `running` (left by a crash) that `filter` matches as `interrupted` and returns them.
+    func recoverInterruptedRuns(at time: Date, matching filter: InterruptedRunFilter) async throws -> [RunRecord]
 
     // MARK: Reconciles
 
@@ -158,11 +156,34 @@ public protocol ForgeSyncStore: Sendable {
 extension StateStore {
     /// Marks every run still `running` as `interrupted`: for a caller that knows no other process runs any.
     public func recoverInterruptedRuns(at time: Date) async throws -> [RunRecord] {
-        try await recoverInterruptedRuns(at: time, excludingProjects: [], onlyProject: nil)
+        try await recoverInterruptedRuns(at: time, matching: InterruptedRunFilter())
+    }
+}
+
+/// Which runs still `running` a recovery may mark `interrupted`: those no live process is running. A run belongs to its
+/// project's key, or, without a project (server sync, bootstrap, provisioning), to the servers' keys.
+public struct InterruptedRunFilter: Sendable, Hashable {
+    /// Runs of these projects are left alone: a live process holds their keys, so the runs are its own.
+    public var excludingProjects: Set<String> = []
+    /// Only this project's runs (a replica that took the project's key over from a dead one).
+    public var onlyProject: String?
+    /// Runs without a project are left alone: a live process holds a servers key.
+    public var excludingServerRuns = false
+    /// Only runs without a project (the replica holding `servers`, while no live process holds a `server/` key).
+    public var onlyServerRuns = false
+
+    public init(
+        excludingProjects: Set<String> = [], onlyProject: String? = nil, excludingServerRuns: Bool = false,
+        onlyServerRuns: Bool = false
+    ) {
+        self.excludingProjects = excludingProjects
+        self.onlyProject = onlyProject
+        self.excludingServerRuns = excludingServerRuns
+        self.onlyServerRuns = onlyServerRuns
     }
 
-    /// Every run still `running` except those of `excludingProjects`.
-    public func recoverInterruptedRuns(at time: Date, excludingProjects: Set<String>) async throws -> [RunRecord] {
-        try await recoverInterruptedRuns(at: time, excludingProjects: excludingProjects, onlyProject: nil)
+    public func matches(_ run: RunRecord) -> Bool {
+        guard let project = run.project else { return !excludingServerRuns && onlyProject == nil }
+        return !onlyServerRuns && !excludingProjects.contains(project) && (onlyProject.map { $0 == project } ?? true)
     }
 }
