@@ -60,7 +60,10 @@ final class PostgresConnection: SQLConnection {
         let settings: [(String, String)] = [
             ("connect_timeout", "10"),
             ("application_name", "steward"),
-            ("options", "-c statement_timeout=\(timeoutMilliseconds)" + (readOnly ? " -c default_transaction_read_only=on" : "")),
+            // client_min_messages: no NOTICE lines (`… already exists, skipping` of the migrations' IF NOT EXISTS) on
+            // stderr, where libpq prints them, in every command's output.
+            ("options", "-c statement_timeout=\(timeoutMilliseconds) -c client_min_messages=warning"
+                + (readOnly ? " -c default_transaction_read_only=on" : "")),
             ("dbname", url),
         ]
         let keywords = settings.map { strdup($0.0) }
