@@ -10,11 +10,11 @@ import StewardModel
 /// Several stores — in this process or others — may open the same database; write transactions take the
 /// store-wide write lock first (SQLite's lock with a 5 s busy timeout; a PostgreSQL advisory lock).
 ///
-/// `@unchecked Sendable`: the connection is not thread-safe, and every use of it happens inside
-/// `withDatabase`, on `queue`, a serial queue, so one thread at a time touches it. A statement may wait for
-/// another process's lock (the busy timeout), for an fsync or for the network: on the queue's own thread, never on
-/// the cooperative pool, and a caller waiting for its turn is suspended rather than blocked
-/// (docs/ARCHITECTURE.md, "Blocking work").
+/// `@unchecked Sendable`: a connection is not thread-safe, and every use of one happens inside `withDatabase`, which
+/// lends it to one caller at a time, on its own serial queue (`SQLConnectionPool`: one connection on SQLite, up to
+/// `postgresConnections` on PostgreSQL). A statement may wait for another process's lock (the busy timeout), for an
+/// fsync or for the network: on the queue's own thread, never on the cooperative pool, and a caller waiting for a
+/// connection is suspended rather than blocked (docs/ARCHITECTURE.md, "Blocking work").
 public final class SQLStateStore: StateStore, @unchecked Sendable {
     /// The database file's name inside the state directory.
     public static let fileName = "steward.db"
@@ -32,8 +32,10 @@ public final class SQLStateStore: StateStore, @unchecked Sendable {
     /// SQLSTATE 25006).
     public let isReadOnly: Bool
 
-    private let queue = DispatchQueue(label: "steward.store")
-    private let database: any SQLConnection
+    /// How many connections a store on PostgreSQL opens at most (the first at once, the others when all are busy).
+    public static let postgresConnections = 4
+
+    private let pool: SQLConnectionPool
     private let encoder: JSONEncoder
     private let decoder: JSONDecoder
     let now: @Sendable () -> Date
@@ -94,8 +96,9 @@ public final class SQLStateStore: StateStore, @unchecked Sendable {
                 + "anew, and adopts what their deploy markers say runs there (secrets and the agents' threads in it are lost)",
                 sqliteCode: error.sqliteCode)
         }
-        self.init(database: database, storeLocation: .sqlite(directory: stateDirectory), databaseURL: databaseURL,
-                  readOnly: readOnly, now: now)
+        // One connection: the pool never opens another.
+        self.init(pool: SQLConnectionPool(first: database, limit: 1) { throw StoreError(.stateDirectory, "one SQLite connection") },
+                  storeLocation: .sqlite(directory: stateDirectory), databaseURL: databaseURL, readOnly: readOnly, now: now)
     }
 
     /// The designated initializer for PostgreSQL: connects, then migrates (or, read-only, checks the schema).
@@ -105,18 +108,21 @@ public final class SQLStateStore: StateStore, @unchecked Sendable {
         let database = try PostgresConnection(url: url, readOnly: readOnly)
         let migrator = SchemaMigrator(migrations)
         if readOnly { try migrator.verify(database) } else { try migrator.migrate(database) }
-        self.init(database: database, storeLocation: .postgres(url: url), databaseURL: nil, readOnly: readOnly, now: now)
+        let pool = SQLConnectionPool(first: database, limit: Self.postgresConnections) {
+            try PostgresConnection(url: url, readOnly: readOnly)
+        }
+        self.init(pool: pool, storeLocation: .postgres(url: url), databaseURL: nil, readOnly: readOnly, now: now)
     }
 
     private init(
-        database: any SQLConnection, storeLocation: StoreLocation, databaseURL: URL?, readOnly: Bool,
+        pool: SQLConnectionPool, storeLocation: StoreLocation, databaseURL: URL?, readOnly: Bool,
         now: @escaping @Sendable () -> Date
     ) {
-        self.database = database
+        self.pool = pool
         self.storeLocation = storeLocation
         self.databaseURL = databaseURL
-        location = database.location
-        dialect = database.dialect
+        location = pool.first.location
+        dialect = pool.first.dialect
         isReadOnly = readOnly
         self.now = now
         encoder = JSONEncoder()
@@ -181,13 +187,16 @@ public final class SQLStateStore: StateStore, @unchecked Sendable {
     /// What `steward run` maps (`limitMemoryMap(toBytes:)`): nothing.
     public static let controllerMemoryMapBytes = 0
 
-    /// Runs `body` with exclusive use of the connection, on the store's queue.
+    /// Runs `body` with exclusive use of a connection, on that connection's queue.
     @discardableResult
     func withDatabase<Result>(_ body: (any SQLConnection) throws -> Result) async throws -> Result {
-        try await BlockingWork.run(on: queue) { try body(database) }
+        try await pool.with(body)
     }
 
-    // MARK: JSON columns (callers run on the queue, which also guards the coders)
+    /// How many connections this store has open.
+    var openConnections: Int { pool.count }
+
+    // MARK: JSON columns (Foundation's coders are Sendable: several connections' callers may use them at once)
 
     /// Canonical JSON text of a nested value.
     func json<Value: Encodable>(_ value: Value) throws -> String {
