@@ -113,8 +113,8 @@ let package = Package(
         .executableTarget(
             name: "steward-bench",
             dependencies: [
-                "StewardCore", "StewardGit", "StewardGitHub", "StewardHTTP", "StewardQueue", "StewardStore", "StewardServer",
-                "StewardTestSupport", "CMalloc", .product(name: "Logging", package: "swift-log"),
+                "StewardAnsible", "StewardCore", "StewardGit", "StewardGitHub", "StewardHTTP", "StewardQueue", "StewardStore",
+                "StewardServer", "StewardTestSupport", "CMalloc", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings

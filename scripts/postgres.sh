@@ -4,6 +4,8 @@
 #   eval "$(./scripts/postgres.sh start DIR)"   # prints: export STEWARD_TEST_POSTGRES_URL=postgres://…
 #   ./scripts/postgres.sh stop DIR
 #   ./scripts/postgres.sh down DIR / up DIR     # an outage: the server stops (data kept) and starts again on its port
+# The tests' server runs with fsync=off; STEWARD_PG_OPTIONS adds server options after the defaults (the last one of a
+# setting wins), e.g. the replica benchmark's "-c fsync=on -c synchronous_commit=off".
 # Needs Debian's postgresql package (initdb, pg_ctl). As root, the server runs as the `postgres` user (PostgreSQL
 # refuses to run as root).
 set -euo pipefail
@@ -32,7 +34,7 @@ case "$command" in
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     echo "$port" > "$dir/port"
     "${as_owner[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start -o \
-      "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c ssl=on -c max_connections=300 -c fsync=off" \
+      "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c ssl=on -c max_connections=300 -c fsync=off ${STEWARD_PG_OPTIONS:-}" \
       >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
     PGPASSWORD=$password "$bin/createdb" -h 127.0.0.1 -p "$port" -U steward steward
     echo "export STEWARD_TEST_POSTGRES_URL=postgres://steward:$password@127.0.0.1:$port/steward"
@@ -43,7 +45,7 @@ case "$command" in
   up)
     port=$(cat "$dir/port")
     "${as_owner[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start -o \
-      "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c ssl=on -c max_connections=300 -c fsync=off" \
+      "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c ssl=on -c max_connections=300 -c fsync=off ${STEWARD_PG_OPTIONS:-}" \
       >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
     ;;
   stop)

@@ -7,7 +7,8 @@
 // sources from GitHub (ref resolution, mirror, bundles); `steward-bench queue [KEYS]`: the controller's work queue alone;
 // `steward-bench controller [PROJECTS]`: `steward run`'s controller on a converged fleet (memory, idle CPU, resync, latency);
 // `steward-bench http [PROJECTS]`: its HTTP server on that fleet (/metrics, webhook to reconcile, wrk on /healthz);
-// `steward-bench dashboard [PROJECTS]`: the dashboard's pages on that fleet, and its live log in headless Chromium.
+// `steward-bench dashboard [PROJECTS]`: the dashboard's pages on that fleet, and its live log in headless Chromium;
+// `steward-bench replicas [PROJECTS] [DEPLOYS]`: first settle and deploy throughput, SQLite and 1-3 PostgreSQL replicas.
 import Foundation
 import Logging
 import StewardCore
@@ -41,6 +42,19 @@ if arguments.count > 1, arguments[1] == "dashboard" {
 }
 if arguments.count > 5, arguments[1] == "dashboard-child" {
     try await DashboardBenchmarkChild(config: arguments[2], state: URL(fileURLWithPath: arguments[4]), projects: Int(arguments[5]) ?? 0).run()
+    exit(0)
+}
+if arguments.count > 1, arguments[1] == "replicas" {
+    try await ReplicaBenchmark(
+        projects: arguments.count > 2 ? Int(arguments[2]) ?? 10_000 : 10_000, deploys: arguments.count > 3 ? Int(arguments[3]) ?? 100 : 100
+    ).run()
+    exit(0)
+}
+if arguments.count > 5, arguments[1] == "replicas-child" {
+    try await ReplicaBenchmarkChild(
+        store: ProcessInfo.processInfo.environment["STEWARD_STORE_URL"] ?? "", state: URL(fileURLWithPath: arguments[2]),
+        config: arguments[3], branch: arguments[4], control: URL(fileURLWithPath: arguments[5])
+    ).run()
     exit(0)
 }
 if arguments.count > 1, arguments[1] == "queue" {
