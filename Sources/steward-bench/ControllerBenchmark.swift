@@ -29,26 +29,9 @@ struct ControllerBenchmark {
             for directory in [work.url, config.root.url] { try? FileManager.default.removeItem(at: directory) }
         }
         print("\(child.replacingOccurrences(of: "-child", with: "")): \(projects) projects, \(Self.servers) servers, \(Self.repos) app repos")
-        try config.write("steward.yaml", "apiVersion: steward/v1\nkind: Settings\nforge: {provider: local, path: forge}\n")
-        for index in 0..<Self.servers {
-            try config.write("manifests/servers/s-\(index).yaml", """
-                apiVersion: steward/v1
-                kind: Server
-                metadata: {name: s-\(index)}
-                spec: {address: 127.0.0.1, connection: local, capacity: {memoryMB: 1048576, ports: "10000-60000"}}
-                """)
-        }
-        for index in 0..<projects { try config.write("manifests/projects/p-\(index).yaml", Self.project(index, round: 0)) }
+        try Self.writeFleet(config, projects: projects) { Self.project($0, round: $1) }
         try await config.commit("bench config")
-        let seed = try await GitFixture()
-        try seed.write("Procfile", "web: python3 app.py\n")
-        try await seed.commit("app")
-        let forge = state.appendingPathComponent("forge/bench")
-        try FileManager.default.createDirectory(at: forge, withIntermediateDirectories: true)
-        for index in 0..<Self.repos {
-            try FileManager.default.copyItem(atPath: seed.bare, toPath: forge.appendingPathComponent("r-\(index).git").path)
-        }
-        try? FileManager.default.removeItem(at: seed.root.url)
+        try await Self.seedForge(state.appendingPathComponent("forge/bench"))
         let started = ContinuousClock.now
         let setup = try await Self.reconciler(config: config.bare, state: state, runner: FakePlaybookRunner()).reconcile()
         guard setup.outcome == .converged else {
@@ -67,6 +50,33 @@ struct ControllerBenchmark {
         if output.status != 0 {
             print(output.stderrText)
             exit(1)
+        }
+    }
+
+    /// Writes a fleet's steward.yaml (a local forge), its `servers` local servers and `projects` projects (`project`
+    /// of each index at round 0) into the config repo's work tree.
+    static func writeFleet(_ config: GitFixture, projects: Int, project: (Int, Int) -> String) throws {
+        try config.write("steward.yaml", "apiVersion: steward/v1\nkind: Settings\nforge: {provider: local, path: forge}\n")
+        for index in 0..<servers {
+            try config.write("manifests/servers/s-\(index).yaml", """
+                apiVersion: steward/v1
+                kind: Server
+                metadata: {name: s-\(index)}
+                spec: {address: 127.0.0.1, connection: local, capacity: {memoryMB: 1048576, ports: "10000-60000"}}
+                """)
+        }
+        for index in 0..<projects { try config.write("manifests/projects/p-\(index).yaml", project(index, 0)) }
+    }
+
+    /// Fills a local forge's owner folder with the fleet's `repos` app repos (`r-INDEX.git`, one commit each).
+    static func seedForge(_ forge: URL) async throws {
+        let seed = try await GitFixture()
+        defer { try? FileManager.default.removeItem(at: seed.root.url) }
+        try seed.write("Procfile", "web: python3 app.py\n")
+        try await seed.commit("app")
+        try FileManager.default.createDirectory(at: forge, withIntermediateDirectories: true)
+        for index in 0..<repos {
+            try FileManager.default.copyItem(atPath: seed.bare, toPath: forge.appendingPathComponent("r-\(index).git").path)
         }
     }
 

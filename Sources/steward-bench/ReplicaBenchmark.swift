@@ -24,8 +24,6 @@ struct ReplicaBenchmark {
     var projects: Int
     var deploys: Int
 
-    static let servers = 10
-    static let repos = 100
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
@@ -47,9 +45,9 @@ struct ReplicaBenchmark {
         defer {
             for directory in [work.url, config.root.url] { try? FileManager.default.removeItem(at: directory) }
         }
-        report("replicas: \(projects) projects, \(Self.servers) local servers, \(deploys) deploys per setup, "
+        report("replicas: \(projects) projects, \(ControllerBenchmark.servers) local servers, \(deploys) deploys per setup, "
             + "\(ProcessInfo.processInfo.activeProcessorCount) cores")
-        try config.write("steward.yaml", "apiVersion: steward/v1\nkind: Settings\nforge: {provider: local, path: forge}\n")
+        try ControllerBenchmark.writeFleet(config, projects: projects) { Self.project($0, round: $1) }
         try config.write("playbooks/trivial.yml", """
             - hosts: all
               gather_facts: false
@@ -57,15 +55,6 @@ struct ReplicaBenchmark {
                 - name: Deploy
                   ansible.builtin.debug: {msg: "{{ inventory_hostname }}"}
             """)
-        for index in 0..<Self.servers {
-            try config.write("manifests/servers/s-\(index).yaml", """
-                apiVersion: steward/v1
-                kind: Server
-                metadata: {name: s-\(index)}
-                spec: {address: 127.0.0.1, connection: local, capacity: {memoryMB: 1048576, ports: "10000-60000"}}
-                """)
-        }
-        for index in 0..<projects { try config.write("manifests/projects/p-\(index).yaml", Self.project(index, round: 0)) }
         try await config.commit("bench config")
         // The change every setup deploys, on a branch of its own: DEPLOYS projects spread over the fleet.
         let changed = (0..<deploys).map { $0 * projects / deploys }
@@ -73,21 +62,13 @@ struct ReplicaBenchmark {
         let change = try await config.commit("change \(deploys) projects", branch: "change")
         _ = try await StewardTestSupport.run(["git", "-C", config.workTree, "reset", "-q", "--hard", "HEAD~1"])
 
-        let seed = try await GitFixture()
-        try seed.write("Procfile", "web: python3 app.py\n")
-        try await seed.commit("app")
         // The forge and the local servers' apps folder live beside the states, and every state links to them: replicas
         // sharing them compute the same deploy inputs (the paths resolve to the same place), so no copy of the baseline
         // state finds 10,000 changed projects.
         let shared = work.url.appendingPathComponent("shared")
-        let forge = shared.appendingPathComponent("forge/bench")
-        try FileManager.default.createDirectory(at: forge, withIntermediateDirectories: true)
+        try await ControllerBenchmark.seedForge(shared.appendingPathComponent("forge/bench"))
         try FileManager.default.createDirectory(at: shared.appendingPathComponent("apps"), withIntermediateDirectories: true)
         try Self.makeState(baseline, shared: shared)
-        for index in 0..<Self.repos {
-            try FileManager.default.copyItem(atPath: seed.bare, toPath: forge.appendingPathComponent("r-\(index).git").path)
-        }
-        try? FileManager.default.removeItem(at: seed.root.url)
         let started = ContinuousClock.now
         let setup = try await ControllerBenchmark.reconciler(config: config.bare, state: baseline, runner: FakePlaybookRunner())
             .reconcile()
