@@ -53,16 +53,19 @@ struct ControllerBenchmark {
         }
     }
 
-    /// Writes a fleet's steward.yaml (a local forge), its `servers` local servers and `projects` projects (`project`
-    /// of each index at round 0) into the config repo's work tree.
-    static func writeFleet(_ config: GitFixture, projects: Int, project: (Int, Int) -> String) throws {
+    /// Writes a fleet's steward.yaml (a local forge), `servers` local servers `s-N` with `capacity`, and `projects`
+    /// projects (`project` of each index at round 0) into the config repo's work tree.
+    static func writeFleet(
+        _ config: GitFixture, projects: Int, servers: Int = servers,
+        capacity: String = #"{memoryMB: 1048576, ports: "10000-60000"}"#, project: (Int, Int) -> String
+    ) throws {
         try config.write("steward.yaml", "apiVersion: steward/v1\nkind: Settings\nforge: {provider: local, path: forge}\n")
         for index in 0..<servers {
             try config.write("manifests/servers/s-\(index).yaml", """
                 apiVersion: steward/v1
                 kind: Server
                 metadata: {name: s-\(index)}
-                spec: {address: 127.0.0.1, connection: local, capacity: {memoryMB: 1048576, ports: "10000-60000"}}
+                spec: {address: 127.0.0.1, connection: local, capacity: \(capacity)}
                 """)
         }
         for index in 0..<projects { try config.write("manifests/projects/p-\(index).yaml", project(index, 0)) }

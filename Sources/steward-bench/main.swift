@@ -103,18 +103,9 @@ print("config repo: \(projectCount) projects, \(serverCount) servers, \(repoCoun
 
 // The config repo: one file per manifest.
 let (_, generate) = try await time {
-    try config.write("steward.yaml", "apiVersion: steward/v1\nkind: Settings\nforge: {provider: local, path: forge}\n")
-    for index in 0..<serverCount {
-        try config.write("manifests/servers/s-\(index).yaml", """
-            apiVersion: steward/v1
-            kind: Server
-            metadata: {name: s-\(index)}
-            spec: {address: 127.0.0.1, connection: local, capacity: {memoryMB: 65536, ports: "20000-29999"}}
-            """)
-    }
-    for index in 0..<projectCount {
-        try config.write("manifests/projects/p-\(index).yaml", ControllerBenchmark.project(index, round: 0, servers: serverCount))
-    }
+    try ControllerBenchmark.writeFleet(
+        config, projects: projectCount, servers: serverCount, capacity: #"{memoryMB: 65536, ports: "20000-29999"}"#
+    ) { ControllerBenchmark.project($0, round: $1, servers: serverCount) }
     try await config.commit("bench config")
 }
 print("generated and committed in \(ms(generate))")
