@@ -4,20 +4,22 @@
 # the quickstart app on one local server (the replicas' `apps` folders are one directory, as one server's disk) and
 # AGENT_PROJECTS more built by the agents (one local forge, shared the same way). While they work:
 #   - replica 1 is killed with SIGKILL, later replica 2, and both are started again;
-#   - every project's manifest changes (a new GREETING), and right after, PostgreSQL is stopped for OUTAGE seconds:
-#     the replicas must act on nothing while it is down (no ansible-playbook runs once their fence closed) and catch up
-#     once it is back.
-# Then every project must be active with the new greeting; the replicas stop on SIGTERM, and a one-shot
-# `reconcile --once` must find nothing to do. Checks, from the store and the machine:
+#   - once every project is active and answering, every CHANGE_EVERY-th project's manifest changes (a new GREETING), and
+#     8 s later, with some of them still to deploy (else the harness fails: the outage would prove nothing),
+#     PostgreSQL is stopped for OUTAGE seconds: the replicas must act on nothing while it is down (no ansible-playbook
+#     runs once their fence closed) and catch up once it is back.
+# Then every changed project must answer with the new greeting and every other one with the first; the replicas stop
+# on SIGTERM, and a one-shot `reconcile --once` must find nothing to do. Checks, from the store and the machine:
 #   - the lease audit shows no key held by two holders at once;
 #   - no deploy of the same inputs succeeded twice, no two deploys of one project overlapped;
-#   - no port held by two projects, every project answering on its own port with the new greeting;
+#   - no port held by two projects, every project answering on its own port with its greeting;
 #   - no repo created twice (one forge repo per agent project);
 #   - no run left `running`, no lease left after the graceful stops;
 #   - no ansible-playbook running while PostgreSQL was down (after the fence's 10 s), and every live replica said so.
 # Exit 0 when every check holds.
 #   ./scripts/replica-harness.sh [STEWARD_BINARY]     (default .build/debug/steward)
-# Environment: REPLICA_PROJECTS (300), REPLICA_AGENT_PROJECTS (3), REPLICA_OUTAGE (30), REPLICA_SEED (random),
+# Environment: REPLICA_PROJECTS (300), REPLICA_AGENT_PROJECTS (3), REPLICA_CHANGE_EVERY (10: 30 of 300 projects change
+# before the outage, enough to keep every replica deploying through it), REPLICA_OUTAGE (30), REPLICA_SEED (random),
 # REPLICA_LIMIT (seconds each convergence may take, 1800), REPLICA_KEEP (keep the work folder).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +28,7 @@ root=$PWD
 steward=${1:-$root/.build/debug/steward}
 projects=${REPLICA_PROJECTS:-300}
 agent_projects=${REPLICA_AGENT_PROJECTS:-3}
+change_every=${REPLICA_CHANGE_EVERY:-10}
 outage=${REPLICA_OUTAGE:-30}
 seed=${REPLICA_SEED:-$RANDOM}
 limit=${REPLICA_LIMIT:-1800}
@@ -87,9 +90,10 @@ kind: Server
 metadata: {name: local}
 spec: {address: 127.0.0.1, connection: local, capacity: {memoryMB: 1048576, ports: "$base-$((base + total - 1))"}}
 EOF
-write_projects() {  # GREETING
+write_projects() {  # GREETING [EVERY]: the manifests of every EVERY-th project (default: all)
   local i
   for i in $(seq -w 1 "$projects"); do
+    [ $((10#$i % ${2:-1})) -eq 0 ] || continue
     cat >"$config/manifests/p$i.yaml" <<EOF
 apiVersion: steward/v1
 kind: Project
@@ -129,14 +133,16 @@ kill_replica() {  # N
   pids[$(($1 - 1))]=0
 }
 active() { sql "SELECT count(*) FROM projects WHERE phase = 'active'" 2>/dev/null || echo 0; }
-greeted() {  # GREETING: how many projects answer with it
-  python3 - "$1" <<PY
+greeted() {  # GREETING [EVERY]: how many of every EVERY-th project (default: all) answer with it
+  python3 - "$1" "${2:-1}" <<PY
 import subprocess, sys, urllib.request
 rows = subprocess.run(["psql", "$db", "-At", "-F", "|", "-c", "SELECT name, port FROM projects WHERE name LIKE 'p%' AND port IS NOT NULL"],
                       capture_output=True, text=True).stdout.split()
 count = 0
 for row in rows:
     name, port = row.split("|")
+    if int(name[1:]) % int(sys.argv[2]):
+        continue
     try:
         if (sys.argv[1] + "-" + name[1:]) in urllib.request.urlopen("http://127.0.0.1:%s/" % port, timeout=3).read().decode():
             count += 1
@@ -179,12 +185,16 @@ wait_for "projects active" active "$total"
 wait_for "projects greeting hello" "greeted hello" "$projects"
 echo "converged: $total projects active in $(($(date +%s) - started)) s"
 
-# A change for every project, then PostgreSQL down while the replicas deploy it.
-write_projects again
+# A change for every CHANGE_EVERY-th project, then PostgreSQL down while the replicas deploy it.
+changed=$((projects / change_every))
+write_projects again "$change_every"
 sleep 8
+# The outage proves something only if deploys are still to do when it begins.
+pending=$((changed - $(greeted again "$change_every")))
 mark=$(date +%s)
 ./scripts/postgres.sh down "$work/pg"
-echo "PostgreSQL stopped for ${outage}s"
+echo "PostgreSQL stopped for ${outage}s with $pending of the $changed changed projects still to deploy"
+[ "$pending" -gt 0 ] || { echo "every change was deployed before PostgreSQL stopped: the outage would prove nothing (change more projects: REPLICA_CHANGE_EVERY)" >&2; exit 1; }
 fenced_after=$((mark + 11))
 busy=0
 samples=0
@@ -197,8 +207,10 @@ while [ "$(date +%s)" -lt $((mark + outage)) ]; do
 done
 ./scripts/postgres.sh up "$work/pg"
 echo "PostgreSQL back after ${outage}s; ansible-playbook seen in $busy of $samples samples taken once the fence had closed"
-wait_for "projects greeting again" "greeted again" "$projects"
-echo "caught up: every project redeployed with the new greeting $(($(date +%s) - mark)) s after the change"
+wait_for "projects greeting again" "greeted again $change_every" "$changed"
+echo "caught up: the $changed changed projects redeployed with the new greeting $(($(date +%s) - mark)) s after the change"
+unchanged=$(greeted hello)
+[ "$unchanged" -eq $((projects - changed)) ] || { echo "only $unchanged of $((projects - changed)) unchanged projects still answer with their first greeting" >&2; exit 1; }
 
 for r in 1 2 3; do kill -TERM "${pids[$((r - 1))]}"; done
 for r in 1 2 3; do

@@ -9,8 +9,10 @@
 # deterministic; the unit tests stay parallel. (Two serial halves side by side were tried: on 2 cores they are
 # CPU-bound, not waiting, and each half took as long as the whole suite alone, 1,502 s and 1,657 s against 1,494.)
 # Then the controller's crash harness (scripts/crash-harness.sh): `steward run` killed with SIGKILL at 20 moments,
-# then every project converges and the store, forge and apps are checked. Last, the install test: scripts/install.sh
-# into a temporary prefix, the installed binary run from / and the quickstart with it.
+# then every project converges and the store, forge and apps are checked. Then the replica harness
+# (scripts/replica-harness.sh): three replicas on PostgreSQL deploy 300 projects while two are killed with SIGKILL
+# and PostgreSQL is stopped for 30 s, and the lease audit, runs, ports and forge are checked. Last, the install test:
+# scripts/install.sh into a temporary prefix, the installed binary run from / and the quickstart with it.
 #   ./scripts/test.sh [extra swift test arguments]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,7 +38,9 @@ trap cleanup EXIT
 eval "$(./scripts/postgres.sh start "$pg_dir")"
 swift test --skip-build --skip "$real" "$@"
 swift test --skip-build --filter "$real" --skip InstallIntegrationTests --no-parallel "$@"
-timeout 1800 ./scripts/crash-harness.sh "$(swift build --show-bin-path "$@")/steward"
+bin=$(swift build --show-bin-path "$@")
+timeout 1800 ./scripts/crash-harness.sh "$bin/steward"
+REPLICA_LIMIT=${REPLICA_LIMIT:-2700} timeout 3600 ./scripts/replica-harness.sh "$bin/steward"
 if ! wait "$install_build"; then
   tail -n 40 "$install_log"
   echo "scripts/install.sh --build-only failed (the log above)" >&2
