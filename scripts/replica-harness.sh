@@ -29,6 +29,7 @@ steward=${1:-$root/.build/debug/steward}
 projects=${REPLICA_PROJECTS:-300}
 agent_projects=${REPLICA_AGENT_PROJECTS:-3}
 change_every=${REPLICA_CHANGE_EVERY:-10}
+[[ $change_every =~ ^[1-9][0-9]*$ ]] || { echo "REPLICA_CHANGE_EVERY must be a positive integer, not '$change_every'" >&2; exit 2; }
 outage=${REPLICA_OUTAGE:-30}
 seed=${REPLICA_SEED:-$RANDOM}
 limit=${REPLICA_LIMIT:-1800}
